@@ -1,0 +1,31 @@
+# `make demo` and `make test` work from a fresh clone: they create .venv and install the
+# package with all extras the first time, and skip that when pyproject.toml has not changed.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=24" 
+	$(PY) -m pip install --quiet -e '.[all]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) examples/demo.py
+
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+bench: $(STAMP)
+	$(PY) bench/fixed_ops.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
