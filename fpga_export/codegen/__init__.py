@@ -1,0 +1,1 @@
+"""C++ emission helpers and the project writer."""

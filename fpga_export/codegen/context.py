@@ -1,0 +1,58 @@
+"""What an op needs to know while emitting C++ for one node."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..ir.graph import Graph, Node
+from ..types import FixedType
+from . import cpp
+
+
+@dataclass
+class EmitContext:
+    graph: Graph
+    backend: object  # backends.vitis.VitisBackend: spells types
+    io_type: str = "io_parallel"
+
+    @property
+    def stream(self) -> bool:
+        return self.io_type == "io_stream"
+
+    def spell(self, t: FixedType) -> str:
+        return self.backend.spell(t)
+
+    # readable names in generated code ------------------------------------------------
+    @staticmethod
+    def type_name(node: Node, role: str = "result") -> str:
+        return f"{node.name}_{role}_t"
+
+    @staticmethod
+    def var(node: Node | str) -> str:
+        return f"{node if isinstance(node, str) else node.name}_out"
+
+    @staticmethod
+    def weight_var(node: Node, weight: str) -> str:
+        return f"{node.name}_{weight}"
+
+    @staticmethod
+    def config_name(node: Node) -> str:
+        return f"{node.name}_config"
+
+    def packet_name(self, node: Node) -> str:
+        return f"{node.name}_packet_t"
+
+    def data_type(self, node: Node) -> str:
+        """Element type of the node's output variable: scalar (parallel) or packet (stream)."""
+        return self.packet_name(node) if self.stream else self.type_name(node)
+
+    def input_node(self, node: Node, i: int = 0) -> Node:
+        return self.graph[node.inputs[i]]
+
+    def config(self, node: Node, base: str, fields: dict, roles: dict[str, str]) -> str:
+        """Config struct deriving from the header's default struct ``base``.
+
+        ``roles`` maps the struct's typedef alias (``accum_t``) to the node type role.
+        """
+        types = {alias: self.type_name(node, role) for alias, role in roles.items()}
+        return cpp.struct(self.config_name(node), base, fields, types)

@@ -1,0 +1,96 @@
+"""Op base class and registry.
+
+Every IR op is a dataclass subclass of :class:`Op` living in one layer-family file
+(``fpga_export/layers/<family>.py``) next to its C++ header ``nnet_cpp/nnet/<family>.h``.
+The op holds its attributes and knows its shape/type inference, its numpy reference
+(in the raw-integer domain) and its C++ emission. Subclassing registers it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from ..types import FixedType
+
+if TYPE_CHECKING:
+    from ..codegen.context import EmitContext
+    from .graph import Graph, Node
+
+OP_REGISTRY: dict[str, type[Op]] = {}
+
+
+@dataclass
+class Tensor:
+    """A batch of fixed-point values: raw two's-complement integers and their type."""
+
+    raw: np.ndarray  # shape (batch, *shape); int64 or object
+    type: FixedType
+
+    def values(self) -> np.ndarray:
+        return self.type.from_raw(self.raw)
+
+
+@dataclass
+class Emission:
+    """What an op contributes to the generated C++ for one node."""
+
+    config: str = ""  # config struct definition(s), placed in parameters.h
+    call: str = ""  # the statement(s) in the top function
+    includes: tuple[str, ...] = ()  # nnet headers, e.g. ("nnet/dense.h",)
+    pragmas: tuple[str, ...] = ()  # extra pragmas placed in the top function body
+
+
+@dataclass
+class Op:
+    """Base of all IR ops. Subclasses are dataclasses with typed attribute fields."""
+
+    kind: ClassVar[str] = ""  # registry key, e.g. "dense"
+    family: ClassVar[str | None] = None  # file stem: layers/<family>.py, nnet/<family>.h
+    roles: ClassVar[tuple[str, ...]] = ("result",)  # type roles this op uses
+    weight_roles: ClassVar[dict[str, str]] = {}  # weight name -> type role
+    n_inputs: ClassVar[int | None] = 1  # None: any number
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.kind:
+            if cls.kind in OP_REGISTRY and OP_REGISTRY[cls.kind] is not cls:
+                raise TypeError(f"op kind {cls.kind!r} registered twice")
+            OP_REGISTRY[cls.kind] = cls
+
+    # -- structure --------------------------------------------------------------------
+    def output_shape(self, node: Node, input_shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
+        return input_shapes[0]
+
+    def check(self, node: Node, graph: Graph) -> None:
+        """Validate settings that depend on shapes (e.g. reuse factor); raise ValueError."""
+
+    # -- types ------------------------------------------------------------------------
+    def default_types(self, node: Node, graph: Graph, ctx) -> dict[str, FixedType]:
+        """Types for roles the user did not set. ``ctx`` is a TypeContext (passes.infer_types)."""
+        return {role: ctx.default for role in self.roles}
+
+    # -- numpy reference ----------------------------------------------------------------
+    def run(self, node: Node, inputs: list[Tensor]) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} has no numpy reference")
+
+    # -- C++ --------------------------------------------------------------------------
+    def emit(self, node: Node, ctx: EmitContext) -> Emission:
+        raise NotImplementedError(f"{type(self).__name__} has no C++ emission")
+
+    def config_fields(self, node: Node, ctx: EmitContext) -> dict[str, object]:
+        """Fields of the node's C++ config struct (checked against the header's defaults)."""
+        return {}
+
+    def attributes(self) -> dict[str, object]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+def op_field(default=None, **kw):
+    """A dataclass field with a default (shorthand for mutable defaults too)."""
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda: type(default)(default), **kw)
+    return field(default=default, **kw)

@@ -1,0 +1,109 @@
+"""Dense (fully connected). C++: nnet_cpp/nnet/dense.h."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..ir import arith
+from ..ir.op import Emission, Op, Tensor
+from ..types import FixedType
+
+STRATEGIES = ("latency", "resource")
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def check_reuse(node, n_work: int, what: str) -> None:
+    """Reuse factor must divide the multiplications; the error lists the valid values."""
+    rf = node.reuse_factor
+    if node.strategy not in STRATEGIES:
+        raise ValueError(
+            f"{node.name}: strategy {node.strategy!r} is not one of {', '.join(STRATEGIES)}"
+        )
+    if not isinstance(rf, (int, np.integer)) or rf < 1 or n_work % rf:
+        valid = ", ".join(map(str, divisors(n_work)))
+        raise ValueError(
+            f"{node.name}: reuse_factor {rf!r} does not divide {what} = {n_work}; "
+            f"valid reuse factors: {valid}"
+        )
+
+
+def fit_integer_bits(values: np.ndarray, width: int, signed: bool = True) -> FixedType:
+    """A W-bit type whose integer part just holds max |values| (used for 'auto' weights)."""
+    peak = float(np.max(np.abs(values))) if np.size(values) else 0.0
+    i = int(np.floor(np.log2(peak))) + 1 if peak > 0 else 1
+    return FixedType(width, i + (1 if signed else 0), signed)
+
+
+@dataclass
+class Dense(Op):
+    kind = "dense"
+    family = "dense"
+    roles = ("result", "accum", "kernel", "bias")
+    weight_roles = {"kernel": "kernel", "bias": "bias"}
+    units: int = 0
+
+    def output_shape(self, node, input_shapes):
+        (shape,) = input_shapes
+        if len(shape) != 1:
+            raise ValueError(f"{node.name}: Dense takes a 1-D input per sample, got {shape}")
+        return (self.units,)
+
+    def check(self, node, graph):
+        n_in = graph[node.inputs[0]].shape[0]
+        check_reuse(node, n_in * self.units, "n_in * n_out")
+
+    def default_types(self, node, graph, ctx):
+        return {role: ctx.default_for(node, role) for role in self.roles}
+
+    def auto_types(self, node, graph, ctx, types):
+        """'auto': weights fit their values, accum/result never lose a bit (capped)."""
+        x = graph[node.inputs[0]].result
+        out = {}
+        for w in ("kernel", "bias"):
+            out[w] = fit_integer_bits(node.weights[w], ctx.default.width)
+        k, b = types.get("kernel") or out["kernel"], types.get("bias") or out["bias"]
+        n_in = graph[node.inputs[0]].shape[0]
+        out["accum"] = ctx.cap((x * k).sum_type(n_in) + b)
+        out["result"] = types.get("accum") or out["accum"]
+        return out
+
+    def run(self, node, inputs):
+        (x,) = inputs
+        kernel = arith.const(node.weights["kernel"], node.types["kernel"])
+        bias = arith.const(node.weights["bias"], node.types["bias"])
+        accum = node.types["accum"]
+        # products (batch, n_in, n_out) at full precision, each converted to accum
+        prod = arith.mul(Tensor(x.raw[:, :, None], x.type), kernel)
+        terms = arith.convert(prod, accum).raw
+        acc = arith.convert(bias, accum)
+        acc = Tensor(np.broadcast_to(acc.raw, (x.raw.shape[0], self.units)), accum)
+        return arith.convert(arith.accumulate(acc, terms, axis=1), node.result)
+
+    def config_fields(self, node, ctx):
+        return {
+            "n_in": ctx.input_node(node).shape[0],
+            "n_out": self.units,
+            "strategy": STRATEGIES.index(node.strategy),
+            "reuse_factor": node.reuse_factor,
+        }
+
+    def emit(self, node, ctx) -> Emission:
+        config = ctx.config(
+            node,
+            "nnet::dense_config",
+            self.config_fields(node, ctx),
+            {"accum_t": "accum", "kernel_t": "kernel", "bias_t": "bias"},
+        )
+        fn = "dense_stream" if ctx.stream else "dense"
+        src = ctx.input_node(node)
+        call = (
+            f"nnet::{fn}<{ctx.data_type(src)}, {ctx.data_type(node)}, {ctx.config_name(node)}>"
+            f"({ctx.var(src)}, {ctx.var(node)}, {ctx.weight_var(node, 'kernel')}, "
+            f"{ctx.weight_var(node, 'bias')});"
+        )
+        return Emission(config=config, call=call, includes=("nnet/dense.h",))

@@ -1,0 +1,58 @@
+"""Assign a FixedType to every type role of every node.
+
+Per role, in order: the user's type for this node (``node.precision``, filled from
+``layers=``/``hls_config=``), ``"auto"`` (the op computes a type wide enough never to lose
+bits, capped at ``max_width``), else the model default precision.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..ir.graph import Graph, Node
+from ..types import FixedType
+
+AUTO = "auto"
+
+
+@dataclass
+class TypeContext:
+    default: FixedType = field(default_factory=lambda: FixedType.parse("ap_fixed<16,6>"))
+    role_defaults: dict[str, FixedType | str] = field(default_factory=dict)  # model-wide per role
+    input_precision: FixedType | None = None
+    max_width: int = 64
+
+    def default_for(self, node: Node, role: str) -> FixedType:
+        t = self.role_defaults.get(role, self.default)
+        return self.default if t == AUTO else t
+
+    def wants_auto(self, node: Node, role: str) -> bool:
+        if role in node.precision:
+            return node.precision[role] == AUTO
+        return self.role_defaults.get(role) == AUTO
+
+    def cap(self, t: FixedType) -> FixedType:
+        """Keep integer bits, drop fraction bits beyond ``max_width``."""
+        if t.width <= self.max_width:
+            return t
+        return t.with_(width=self.max_width)
+
+
+def infer_types(graph: Graph, config=None) -> Graph:
+    ctx = config.type_context() if config is not None else TypeContext()
+    for node in graph:
+        op = node.op
+        types: dict[str, FixedType] = {
+            r: FixedType.parse(node.precision[r])
+            for r in op.roles
+            if r in node.precision and node.precision[r] != AUTO
+        }
+        auto = [r for r in op.roles if r not in types and ctx.wants_auto(node, r)]
+        if auto and hasattr(op, "auto_types"):
+            found = op.auto_types(node, graph, ctx, types)
+            types.update({r: found[r] for r in auto if r in found})
+        defaults = op.default_types(node, graph, ctx)
+        for r in op.roles:
+            types.setdefault(r, defaults[r])
+        node.types = types
+    return graph
