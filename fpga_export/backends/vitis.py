@@ -1,0 +1,298 @@
+"""AMD Vitis HLS backend: writes a complete HLS project for a typed graph."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+import numpy as np
+
+import nnet_cpp
+
+from ..codegen import cpp
+from ..codegen.context import EmitContext
+from ..ir.graph import Graph, Node
+from ..types import FixedType
+
+GENERATOR = "fpga-export"
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("fpga_export", "backends/templates/vitis"),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass
+class Port:
+    """A top-function argument: one graph input or output."""
+
+    node: Node
+    var: str
+    dtype: str  # scalar type (io_parallel) or packet type (io_stream)
+    size: int  # values per sample
+    offset: int  # position in the flat per-sample vector of all inputs / all outputs
+
+
+class VitisBackend:
+    name = "vitis"
+    vendor = "ap"
+
+    def spell(self, t: FixedType) -> str:
+        return t.spell(self.vendor)
+
+    # -- the project ---------------------------------------------------------------------
+    def write(
+        self, graph: Graph, config, out: Path, name: str, version: str, tb_in=None, tb_out=None
+    ):
+        ctx = EmitContext(graph, self, config.io_type)
+        fw = out / "firmware"
+        (fw / "weights").mkdir(parents=True, exist_ok=True)
+        emissions = {n.name: n.op.emit(n, ctx) for n in graph}
+        ins, outs = self.ports(graph, ctx, graph.inputs), self.ports(graph, ctx, graph.outputs)
+        _write(fw / "defines.h", self.defines(graph, ctx))
+        _write(fw / "parameters.h", self.parameters(graph, ctx, emissions))
+        for node in graph:
+            for w, role in node.op.weight_roles.items():
+                _write(
+                    fw / "weights" / f"{ctx.weight_var(node, w)}.h", self.weight(node, w, role, ctx)
+                )
+        _write(fw / f"{name}.h", self.top_header(name, ctx, ins, outs))
+        _write(fw / f"{name}.cpp", self.top_source(graph, name, ctx, ins, outs, emissions))
+        headers = {"nnet/common.h"} | {h for e in emissions.values() for h in e.includes}
+        for h in sorted(headers):
+            (fw / h).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(nnet_cpp.ROOT / h, fw / h)
+        compat = out / "compat"  # our vendor-type headers, for g++ builds without the vendor
+        compat.mkdir(exist_ok=True)
+        for h in nnet_cpp.COMPAT_DIR.glob("*.h"):
+            shutil.copyfile(h, compat / h.name)
+        stream = ctx.stream
+        args = ", ".join(p.var for p in ins + outs)
+        _write(
+            out / f"{name}_test.cpp",
+            TEMPLATES.get_template("testbench.cpp.j2").render(
+                name=name,
+                inputs=ins,
+                outputs=outs,
+                stream=stream,
+                args=args,
+                total_in=sum(p.size for p in ins),
+                total_out=sum(p.size for p in outs),
+            ),
+        )
+        _write(
+            out / "build_prj.tcl",
+            TEMPLATES.get_template("build_prj.tcl.j2").render(
+                name=name, part=config.part, clock_period=config.clock_period, version=version
+            ),
+        )
+        if tb_in is not None:
+            (out / "tb_data").mkdir(exist_ok=True)
+            _write_dat(out / "tb_data" / "tb_input_features.dat", tb_in)
+            _write_dat(out / "tb_data" / "tb_output_predictions.dat", tb_out)
+        return ins, outs, ctx
+
+    def ports(self, graph: Graph, ctx: EmitContext, names: list[str]) -> list[Port]:
+        ports, offset = [], 0
+        for n in names:
+            node = graph[n]
+            ports.append(Port(node, ctx.var(node), ctx.data_type(node), node.size, offset))
+            offset += node.size
+        return ports
+
+    # -- files ---------------------------------------------------------------------------
+    def defines(self, graph: Graph, ctx: EmitContext) -> str:
+        lines = [
+            "// Types of every node's result and internal roles (written by fpga-export).",
+            "#ifndef DEFINES_H_",
+            "#define DEFINES_H_",
+            "",
+            '#include "ap_fixed.h"',
+            '#include "ap_int.h"',
+            '#include "hls_stream.h"',
+            '#include "nnet/common.h"',
+            "",
+        ]
+        for node in graph:
+            lines.append(f"// {node.name}: {node.source or node.op.kind}")
+            for role, t in node.types.items():
+                lines.append(f"typedef {self.spell(t)} {ctx.type_name(node, role)};")
+            if ctx.stream:
+                pack = node.shape[-1] if node.shape else 1
+                lines.append(
+                    f"typedef nnet::array<{ctx.type_name(node)}, {pack}> {ctx.packet_name(node)};"
+                )
+            lines.append("")
+        lines.append("#endif")
+        return "\n".join(lines) + "\n"
+
+    def parameters(self, graph: Graph, ctx: EmitContext, emissions) -> str:
+        includes = sorted({h for e in emissions.values() for h in e.includes})
+        lines = [
+            "// Layer configurations and weights (written by fpga-export).",
+            "#ifndef PARAMETERS_H_",
+            "#define PARAMETERS_H_",
+            "",
+            '#include "defines.h"',
+        ]
+        lines += [f'#include "{h}"' for h in includes]
+        lines.append("")
+        for node in graph:
+            for w in node.op.weight_roles:
+                lines.append(f'#include "weights/{ctx.weight_var(node, w)}.h"')
+        lines.append("")
+        for node in graph:
+            if emissions[node.name].config:
+                lines += [
+                    f"// {node.name}: {node.source or node.op.kind}",
+                    emissions[node.name].config,
+                    "",
+                ]
+        lines.append("#endif")
+        return "\n".join(lines) + "\n"
+
+    def weight(self, node: Node, w: str, role: str, ctx: EmitContext) -> str:
+        var, tname = ctx.weight_var(node, w), ctx.type_name(node, role)
+        values = node.types[role].quantize(node.weights[w])
+        n = int(np.size(values))
+        guard = f"WEIGHTS_{var.upper()}_H_"
+        return "\n".join(
+            [
+                f"// {node.name} {w}: shape {tuple(np.shape(node.weights[w]))}, type "
+                f"{self.spell(node.types[role])}",
+                f"#ifndef {guard}",
+                f"#define {guard}",
+                "#ifdef FPGA_EXPORT_RUNTIME_WEIGHTS  // csim library: values pushed at run time",
+                f"extern {tname} {var}[{n}];",
+                "#else",
+                f"static const {tname} {var}[{n}] = {{",
+                f"    {cpp.array_values(values)}}};",
+                "#endif",
+                "#endif",
+                "",
+            ]
+        )
+
+    def signature(self, name: str, ctx: EmitContext, ins, outs) -> str:
+        if ctx.stream:
+            args = [f"hls::stream<{p.dtype}> &{p.var}" for p in ins + outs]
+        else:
+            args = [f"const {p.dtype} {p.var}[{p.size}]" for p in ins]
+            args += [f"{p.dtype} {p.var}[{p.size}]" for p in outs]
+        return f"void {name}({', '.join(args)})"
+
+    def top_header(self, name: str, ctx: EmitContext, ins, outs) -> str:
+        guard = f"{name.upper()}_H_"
+        return (
+            f'#ifndef {guard}\n#define {guard}\n\n#include "defines.h"\n\n'
+            f"{self.signature(name, ctx, ins, outs)};\n\n#endif\n"
+        )
+
+    def top_source(self, graph, name, ctx: EmitContext, ins, outs, emissions) -> str:
+        ports = [p.var for p in ins + outs]
+        body = []
+        if ctx.stream:
+            body.append(f"#pragma HLS INTERFACE axis port={','.join(ports)}")
+            body.append("#pragma HLS DATAFLOW")
+        else:
+            body += [f"#pragma HLS ARRAY_PARTITION variable={v} complete" for v in ports]
+            body.append(f"#pragma HLS INTERFACE ap_vld port={','.join(ports)}")
+            ii = max([n.reuse_factor for n in graph] + [1])
+            body.append(f"#pragma HLS PIPELINE II={ii}" if ii > 1 else "#pragma HLS PIPELINE")
+        out_names = set(graph.outputs)
+        for index, node in enumerate(graph):
+            e = emissions[node.name]
+            body.append("")
+            body.append(f"    // {node.name}: {node.source or node.op.kind}")
+            if node.name not in out_names and node.name not in graph.inputs:
+                body += self.declare(node, ctx)
+            body += e.pragmas
+            if e.call:
+                body.append(e.call)
+            body.append(self.trace(index, node, ctx))
+        lines = [
+            '#include "' + name + '.h"',
+            '#include "parameters.h"',
+            "",
+            self.signature(name, ctx, ins, outs) + " {",
+        ]
+        lines += [b if b.startswith(("#", "    //")) or not b else "    " + b for b in body]
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+    def declare(self, node: Node, ctx: EmitContext) -> list[str]:
+        var = ctx.var(node)
+        if ctx.stream:
+            return [
+                f'hls::stream<{ctx.packet_name(node)}> {var}("{var}");',
+                f"#pragma HLS STREAM variable={var} depth=1",
+            ]
+        return [
+            f"{ctx.type_name(node)} {var}[{node.size}];",
+            f"#pragma HLS ARRAY_PARTITION variable={var} complete",
+        ]
+
+    def trace(self, index: int, node: Node, ctx: EmitContext) -> str:
+        if ctx.stream:
+            pack = node.shape[-1] if node.shape else 1
+            return f"FE_TRACE_STREAM({index}, {ctx.var(node)}, {node.size // pack});"
+        return f"FE_TRACE({index}, {ctx.var(node)}, {node.size});"
+
+    # -- project description ----------------------------------------------------------------
+    @staticmethod
+    def describe(graph: Graph, config, name: str, version: str) -> dict:
+        def attrs(node):
+            return {k: _jsonable(v) for k, v in node.op.attributes().items()}
+
+        return {
+            "generator": GENERATOR,
+            "version": version,
+            "name": name,
+            "backend": "vitis",
+            "io_type": config.io_type,
+            "part": config.part,
+            "clock_period": config.clock_period,
+            "inputs": graph.inputs,
+            "outputs": graph.outputs,
+            "nodes": [
+                {
+                    "name": n.name,
+                    "op": n.op.kind,
+                    "attributes": attrs(n),
+                    "inputs": n.inputs,
+                    "shape": list(n.shape),
+                    "types": {r: str(t) for r, t in n.types.items()},
+                    "reuse_factor": n.reuse_factor,
+                    "strategy": n.strategy,
+                    "source": n.source,
+                    "weights": {w: list(np.shape(v)) for w, v in n.weights.items()},
+                }
+                for n in graph
+            ],
+        }
+
+
+def _jsonable(v):
+    if isinstance(v, (np.integer, np.floating, np.bool_)):
+        return v.item()
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return v if isinstance(v, (int, float, str, bool, type(None))) else str(v)
+
+
+def _write(path: Path, text: str) -> None:
+    path.write_text(text)
+
+
+def _write_dat(path: Path, rows: np.ndarray) -> None:
+    rows = np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
+    path.write_text("".join(" ".join(repr(float(v)) for v in r) + "\n" for r in rows))
+
+
+def write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=1) + "\n")
