@@ -26,6 +26,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/fixed_ops.py
+	$(PY) bench/csim.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 
 import numpy as np
 import pytest
+
 from conformance import (
     AP_CASES,
     ap_spelling,
@@ -21,7 +22,6 @@ from conformance import (
     op_kind,
     raw_of,
 )
-
 from fpga_export.types import FixedType
 
 README_COUNTS = {

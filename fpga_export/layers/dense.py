@@ -63,13 +63,11 @@ class Dense(Op):
     def auto_types(self, node, graph, ctx, types):
         """'auto': weights fit their values, accum/result never lose a bit (capped)."""
         x = graph[node.inputs[0]].result
-        out = {}
-        for w in ("kernel", "bias"):
-            out[w] = fit_integer_bits(node.weights[w], ctx.default.width)
-        k, b = types.get("kernel") or out["kernel"], types.get("bias") or out["bias"]
+        out = {w: fit_integer_bits(node.weights[w], ctx.default.width) for w in ("kernel", "bias")}
+        k, b = types.get("kernel", out["kernel"]), types.get("bias", out["bias"])
         n_in = graph[node.inputs[0]].shape[0]
         out["accum"] = ctx.cap((x * k).sum_type(n_in) + b)
-        out["result"] = types.get("accum") or out["accum"]
+        out["result"] = types.get("accum", out["accum"])
         return out
 
     def run(self, node, inputs):

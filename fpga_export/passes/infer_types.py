@@ -48,11 +48,13 @@ def infer_types(graph: Graph, config=None) -> Graph:
             if r in node.precision and node.precision[r] != AUTO
         }
         auto = [r for r in op.roles if r not in types and ctx.wants_auto(node, r)]
-        if auto and hasattr(op, "auto_types"):
-            found = op.auto_types(node, graph, ctx, types)
-            types.update({r: found[r] for r in auto if r in found})
         defaults = op.default_types(node, graph, ctx)
         for r in op.roles:
-            types.setdefault(r, defaults[r])
-        node.types = types
+            if r not in auto:
+                types.setdefault(r, defaults[r])
+        if auto:
+            # ops without auto rules (or roles they leave out) fall back to the default
+            found = op.auto_types(node, graph, ctx, types) if hasattr(op, "auto_types") else {}
+            types.update({r: found.get(r, defaults[r]) for r in auto})
+        node.types = {r: types[r] for r in op.roles}
     return graph
