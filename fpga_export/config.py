@@ -1,0 +1,420 @@
+"""ExportConfig: everything ``export_fpga`` takes, validated, and its application to a graph.
+
+Settings come from four places; for one node, a more specific place wins:
+
+1. ``layers={"dense_1": {...}}``                       (our own per-layer settings)
+2. ``hls_config["LayerName"]["dense_1"]``               (hls4ml, per layer name)
+3. ``hls_config["LayerType"]["Dense"]``                 (hls4ml, per framework class name)
+4. ``hls_config["Model"]``, then the keyword arguments  (model-wide)
+
+``hls_config["Model"]`` entries replace the corresponding keyword arguments (``precision``,
+``reuse_factor``, ``strategy``).  Precision merges per type role: ``layers`` setting only
+``accum`` leaves the layer's other roles to the less specific places.
+
+A precision is a type string (``"ap_fixed<16,6>"``, hls4ml's ``"fixed<16,6>"`` ...), ``"auto"``
+(the op computes a type that never loses bits, capped at ``max_width``), or a dict
+role -> type/``"auto"``.  hls4ml role names are accepted: ``"weight"`` means ``"kernel"``.
+A type string given for a whole layer applies to every type role of that layer; at model
+level it is the default type (a model-level dict may name it ``"default"``).
+
+``hls_config`` keys ``Trace``/``TraceOutput`` are accepted and ignored: every node of the
+firmware can always be traced (``Firmware.trace``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+from .codegen.cpp import identifier
+from .ir.graph import Graph
+from .passes.infer_types import AUTO, TypeContext
+from .types import FixedType
+
+__all__ = [
+    "ExportConfig",
+    "IO_TYPES",
+    "LAYER_KEYS",
+    "ROLE_ALIASES",
+    "STRATEGIES",
+]
+
+STRATEGIES = ("latency", "resource")
+IO_TYPES = ("io_parallel", "io_stream")
+ROLE_ALIASES = {"weight": "kernel"}  # hls4ml role name -> ours
+LAYER_KEYS = ("precision", "reuse_factor", "strategy")
+_HLS_TOP_KEYS = ("Model", "LayerName", "LayerType")
+_HLS_MODEL_KEYS = ("Precision", "ReuseFactor", "Strategy", "TraceOutput")
+_HLS_LAYER_KEYS = ("Precision", "ReuseFactor", "Strategy", "Trace")
+_HLS_TO_OURS = {"Precision": "precision", "ReuseFactor": "reuse_factor", "Strategy": "strategy"}
+_ALL = "*"  # precision key: every type role of the layer
+
+Precision = FixedType | str  # a FixedType or AUTO
+
+
+def _known_roles() -> list[str]:
+    """Every type role of every registered op (the layer families register on import)."""
+    from . import layers  # noqa: F401  (fills OP_REGISTRY)
+    from .ir.op import OP_REGISTRY
+
+    roles = {r for op in OP_REGISTRY.values() for r in op.roles}
+    roles |= {r for op in OP_REGISTRY.values() for r in op.weight_roles.values()}
+    return sorted(roles)
+
+
+def _role_list(roles) -> str:
+    names = list(roles)
+    aliases = [f"{a} (= {r})" for a, r in ROLE_ALIASES.items() if r in names]
+    return ", ".join(names + aliases)
+
+
+def _fmt(keys) -> str:
+    return ", ".join(keys)
+
+
+# ---------------------------------------------------------------------- value parsing
+
+
+def _parse_type(value, where: str) -> Precision:
+    if isinstance(value, FixedType):
+        return value
+    if isinstance(value, str):
+        if value.strip().lower() == AUTO:
+            return AUTO
+        try:
+            return FixedType.parse(value)
+        except ValueError as exc:
+            raise ValueError(f"{where}: {exc}") from None
+    raise ValueError(
+        f"{where}: expected a type string such as 'ap_fixed<16,6>' or 'auto', got {value!r}"
+    )
+
+
+def _parse_role(role, where: str, known: list[str]) -> str:
+    if not isinstance(role, str):
+        raise ValueError(f"{where}: type role names are strings, got {role!r}")
+    ours = ROLE_ALIASES.get(role, role)
+    if ours not in known:
+        raise ValueError(f"{where}: unknown type role {role!r}; type roles: {_role_list(known)}")
+    return ours
+
+
+def _parse_precision(value, where: str, known: list[str]) -> dict[str, Precision]:
+    """A layer precision -> {role: type}; a single type is stored under ``_ALL``."""
+    if isinstance(value, dict):
+        out = {}
+        for role, t in value.items():
+            ours = _parse_role(role, where, known)
+            if ours in out:
+                raise ValueError(f"{where}: type role {ours!r} is given twice")
+            out[ours] = _parse_type(t, f"{where}[{role!r}]")
+        return out
+    return {_ALL: _parse_type(value, where)}
+
+
+def _parse_strategy(value, where: str) -> str:
+    if isinstance(value, str) and value.strip().lower() in STRATEGIES:
+        return value.strip().lower()
+    raise ValueError(
+        f"{where}: unknown strategy {value!r}; expected one of {_fmt(STRATEGIES)} (any case)"
+    )
+
+
+def _parse_reuse(value, where: str) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise ValueError(f"{where}: reuse factor must be an int >= 1, got {value!r}")
+
+
+def _check_dict(value, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise ValueError(f"{where}: expected a dict, got {type(value).__name__}")
+    return value
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """One place's settings for one layer (or a layer type): None = not set there."""
+
+    where: str
+    precision: dict[str, Precision]
+    reuse_factor: int | None = None
+    strategy: str | None = None
+
+
+def _parse_layer(entry, where: str, known: list[str]) -> _Settings:
+    """``layers[name]``: precision / reuse_factor / strategy, or role keys directly."""
+    entry = _check_dict(entry, where)
+    precision: dict[str, Precision] = {}
+    reuse = strategy = None
+    for key, value in entry.items():
+        if key == "precision":
+            for role, t in _parse_precision(value, f"{where}.precision", known).items():
+                _set_role(precision, role, t, where)
+        elif key == "reuse_factor":
+            reuse = _parse_reuse(value, f"{where}.reuse_factor")
+        elif key == "strategy":
+            strategy = _parse_strategy(value, f"{where}.strategy")
+        elif isinstance(key, str) and ROLE_ALIASES.get(key, key) in known:
+            _set_role(
+                precision, ROLE_ALIASES.get(key, key), _parse_type(value, f"{where}.{key}"), where
+            )
+        else:
+            raise ValueError(
+                f"{where}: unknown key {key!r}; accepted keys: {_fmt(LAYER_KEYS)}, "
+                f"or a type role: {_role_list(known)}"
+            )
+    return _Settings(where, precision, reuse, strategy)
+
+
+def _set_role(precision: dict, role: str, t: Precision, where: str) -> None:
+    if role in precision:
+        raise ValueError(f"{where}: type role {role!r} is given twice")
+    precision[role] = t
+
+
+def _parse_hls_layer(entry, where: str, known: list[str]) -> _Settings:
+    entry = _check_dict(entry, where)
+    for key in entry:
+        if key not in _HLS_LAYER_KEYS:
+            raise ValueError(
+                f"{where}: unknown key {key!r}; accepted keys: {_fmt(_HLS_LAYER_KEYS)}"
+            )
+    return _Settings(
+        where,
+        _parse_precision(entry["Precision"], f"{where}['Precision']", known)
+        if "Precision" in entry
+        else {},
+        _parse_reuse(entry["ReuseFactor"], f"{where}['ReuseFactor']")
+        if "ReuseFactor" in entry
+        else None,
+        _parse_strategy(entry["Strategy"], f"{where}['Strategy']") if "Strategy" in entry else None,
+    )
+
+
+# ---------------------------------------------------------------------- the config
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    """Everything ``model.export_fpga(...)`` takes (see the module docstring for precedence).
+
+    Validated on creation: bad values raise ValueError naming where they came from.
+    ``type_context()`` gives the model-wide types for ``infer_types``; ``apply(graph,
+    layer_types)`` writes the per-node settings into the graph.
+    """
+
+    output_dir: Any = None
+    backend: str = "vitis"
+    precision: str | FixedType | dict = "ap_fixed<16,6>"
+    reuse_factor: int = 1
+    strategy: str = "latency"
+    io_type: str = "io_parallel"
+    part: str = "xcvu13p-flga2577-2-e"
+    clock_period: float = 5.0
+    layers: dict | None = None
+    hls_config: dict | None = None
+    input_precision: str | FixedType | None = None
+    overwrite: bool = False
+    max_width: int = 64
+    name: str | None = None
+
+    def __post_init__(self):
+        from .backends import BACKENDS
+
+        known = _known_roles()
+        backend = self.backend.lower() if isinstance(self.backend, str) else self.backend
+        if backend not in BACKENDS:
+            raise ValueError(
+                f"unknown backend {self.backend!r}; available backends: {_fmt(BACKENDS)}"
+            )
+        object.__setattr__(self, "backend", backend)
+        if self.io_type not in IO_TYPES:
+            raise ValueError(f"unknown io_type {self.io_type!r}; expected one of {_fmt(IO_TYPES)}")
+        if not isinstance(self.part, str) or not self.part:
+            raise ValueError(f"part must be a non-empty string, got {self.part!r}")
+        if (
+            not isinstance(self.clock_period, int | float)
+            or isinstance(self.clock_period, bool)
+            or not self.clock_period > 0
+        ):
+            raise ValueError(
+                f"clock_period must be a positive number of ns, got {self.clock_period!r}"
+            )
+        if not isinstance(self.max_width, int) or isinstance(self.max_width, bool):
+            raise ValueError(f"max_width must be an int, got {self.max_width!r}")
+        if not 1 <= self.max_width <= 128:
+            raise ValueError(f"max_width must be between 1 and 128 bits, got {self.max_width}")
+        if not isinstance(self.overwrite, bool):
+            raise ValueError(f"overwrite must be True or False, got {self.overwrite!r}")
+        if self.name is not None and (not isinstance(self.name, str) or not self.name):
+            raise ValueError(f"name must be a non-empty string, got {self.name!r}")
+
+        # model-wide settings: keyword arguments, replaced by hls_config["Model"]
+        hls = _check_dict(self.hls_config or {}, "hls_config")
+        for key in hls:
+            if key not in _HLS_TOP_KEYS:
+                raise ValueError(
+                    f"hls_config: unknown key {key!r}; accepted keys: {_fmt(_HLS_TOP_KEYS)}"
+                )
+        model = _check_dict(hls.get("Model", {}), "hls_config['Model']")
+        for key in model:
+            if key not in _HLS_MODEL_KEYS:
+                raise ValueError(
+                    f"hls_config['Model']: unknown key {key!r}; accepted keys: "
+                    f"{_fmt(_HLS_MODEL_KEYS)}"
+                )
+        # the keywords are always validated; hls_config["Model"] entries replace them
+        default, roles = self._model_precision(self.precision, "precision", known)
+        reuse = _parse_reuse(self.reuse_factor, "reuse_factor")
+        strategy = _parse_strategy(self.strategy, "strategy")
+        object.__setattr__(self, "strategy", strategy)
+        if "Precision" in model:
+            default, roles = self._model_precision(
+                model["Precision"], "hls_config['Model']['Precision']", known
+            )
+        if "ReuseFactor" in model:
+            reuse = _parse_reuse(model["ReuseFactor"], "hls_config['Model']['ReuseFactor']")
+        if "Strategy" in model:
+            strategy = _parse_strategy(model["Strategy"], "hls_config['Model']['Strategy']")
+        input_precision = None
+        if self.input_precision is not None:
+            input_precision = _parse_type(self.input_precision, "input_precision")
+            if input_precision == AUTO:
+                raise ValueError("input_precision: 'auto' is not possible for inputs; give a type")
+
+        # per-layer settings
+        by_name = {
+            name: _parse_hls_layer(entry, f"hls_config['LayerName'][{name!r}]", known)
+            for name, entry in _check_dict(
+                hls.get("LayerName", {}), "hls_config['LayerName']"
+            ).items()
+        }
+        by_type = {
+            name: _parse_hls_layer(entry, f"hls_config['LayerType'][{name!r}]", known)
+            for name, entry in _check_dict(
+                hls.get("LayerType", {}), "hls_config['LayerType']"
+            ).items()
+        }
+        layers = {
+            name: _parse_layer(entry, f"layers[{name!r}]", known)
+            for name, entry in _check_dict(self.layers or {}, "layers").items()
+        }
+        parsed = {
+            "default": default,
+            "role_defaults": roles,
+            "reuse_factor": reuse,
+            "strategy": strategy,
+            "input_precision": input_precision,
+            "by_name": by_name,
+            "by_type": by_type,
+            "layers": layers,
+        }
+        object.__setattr__(self, "_parsed", parsed)
+
+    @staticmethod
+    def _model_precision(value, where: str, known: list[str]):
+        """Model-wide precision -> (default FixedType, {role: type or AUTO})."""
+        fallback = FixedType.parse("ap_fixed<16,6>")
+        if isinstance(value, dict):
+            default, roles = fallback, {}
+            for role, t in value.items():
+                if role == "default":
+                    default = _parse_type(t, f"{where}['default']")
+                    if default == AUTO:
+                        roles.update(dict.fromkeys(known, AUTO) | roles)
+                        default = fallback
+                    continue
+                roles[_parse_role(role, where, known)] = _parse_type(t, f"{where}[{role!r}]")
+            return default, roles
+        t = _parse_type(value, where)
+        if t == AUTO:
+            return fallback, dict.fromkeys(known, AUTO)
+        return t, {}
+
+    # -- use -------------------------------------------------------------------------------
+    def replace(self, **changes) -> ExportConfig:
+        """A copy with some fields changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def type_context(self) -> TypeContext:
+        p = self._parsed
+        return TypeContext(
+            default=p["default"],
+            role_defaults=dict(p["role_defaults"]),
+            input_precision=p["input_precision"],
+            max_width=self.max_width,
+        )
+
+    def apply(self, graph: Graph, layer_types: dict[str, str]) -> Graph:
+        """Fill ``node.precision``, ``reuse_factor`` and ``strategy`` of every node.
+
+        ``layer_types`` maps node names to the framework class name they came from (for
+        ``hls_config["LayerType"]``; a Dense layer's fused activation node is "Activation").
+        Names in ``layers=`` / ``LayerName`` may be node names or the framework layer names
+        they were made from (``codegen.cpp.identifier``).
+        """
+        p = self._parsed
+        nodes = [n.name for n in graph]
+        by_name = self._resolve_names(p["by_name"], nodes, "hls_config['LayerName']")
+        layers = self._resolve_names(p["layers"], nodes, "layers")
+        present = sorted({layer_types[n] for n in nodes if n in layer_types})
+        unknown_types = [t for t in p["by_type"] if t not in present]
+        if unknown_types:
+            raise ValueError(
+                f"hls_config['LayerType']: no layer of type {_fmt(map(repr, unknown_types))} "
+                f"in the model; its layer types are: {_fmt(present)}"
+            )
+        for node in graph:
+            places = [p["by_type"].get(layer_types.get(node.name)), by_name.get(node.name)]
+            places.append(layers.get(node.name))
+            precision: dict[str, Precision] = {}
+            reuse, strategy = p["reuse_factor"], p["strategy"]
+            for s in places:  # least specific first
+                if s is None:
+                    continue
+                precision.update(self._node_precision(node, s))
+                reuse = s.reuse_factor if s.reuse_factor is not None else reuse
+                strategy = s.strategy if s.strategy is not None else strategy
+            node.precision = precision
+            node.reuse_factor = reuse
+            node.strategy = strategy
+        return graph
+
+    @staticmethod
+    def _resolve_names(entries: dict[str, _Settings], nodes: list[str], where: str):
+        out, unknown = {}, []
+        for name, settings in entries.items():
+            node = name if name in nodes else identifier(name) if isinstance(name, str) else None
+            if node not in nodes:
+                unknown.append(name)
+            elif node in out:
+                raise ValueError(f"{where}: layer {node!r} is given twice")
+            else:
+                out[node] = settings
+        if unknown:
+            s = "s" if len(unknown) > 1 else ""
+            raise ValueError(
+                f"{where}: unknown layer name{s} {_fmt(map(repr, unknown))}; "
+                f"the model's layers are: {_fmt(nodes)}"
+            )
+        return out
+
+    @staticmethod
+    def _node_precision(node, s: _Settings) -> dict[str, Precision]:
+        roles = node.op.roles  # per instance: only the roles this op uses
+        out = {}
+        if _ALL in s.precision:  # a whole-layer type first, specific roles override it
+            out.update(dict.fromkeys(roles, s.precision[_ALL]))
+        for role, t in s.precision.items():
+            if role == _ALL:
+                continue
+            if role in roles:
+                out[role] = t
+            else:
+                raise ValueError(
+                    f"{s.where}: layer {node.name!r} ({type(node.op).__name__}) has no type "
+                    f"role {role!r}; its type roles: {_role_list(roles)}"
+                )
+        return out

@@ -1,0 +1,25 @@
+"""Keras frontend of fpga-export: walks live Keras 3 and tf_keras (legacy Keras 2) models.
+
+Importing it adds ``export_fpga`` to ``keras.Model`` (and ``tf_keras.Model`` when installed)::
+
+    import keras_plugin  # noqa: F401
+    firmware = model.export_fpga("my_prj", precision="ap_fixed<16,6>")
+"""
+
+from . import handlers  # noqa: F401  (registers the layer handlers)
+from .convert import KERAS_LAYERS, LayerCall, convert, to_graph, weights_of
+from .export import export_fpga, install
+from .flavors import FLAVORS
+
+install()
+
+__all__ = [
+    "FLAVORS",
+    "KERAS_LAYERS",
+    "LayerCall",
+    "convert",
+    "export_fpga",
+    "install",
+    "to_graph",
+    "weights_of",
+]

@@ -1,0 +1,353 @@
+"""ExportConfig: validation (exact messages), hls4ml dicts, per-node precedence."""
+
+import re
+
+import pytest
+
+import fpga_export.layers  # noqa: F401  (registers every op)
+from fpga_export.config import ExportConfig
+from fpga_export.ir import OP_REGISTRY, Node
+from fpga_export.layers.activation import Activation
+from fpga_export.passes.infer_types import AUTO
+from fpga_export.types import FixedType
+from graphs import mlp
+
+T = FixedType.parse
+TYPES = {"input_1": "InputLayer", "dense_1": "Dense", "dense_1_relu": "Activation"}
+TYPES |= {"dense_2": "Dense", "dense_3": "Dense", "sigmoid": "Activation"}
+
+
+def graph():
+    """input_1 -> dense_1 -> dense_1_relu -> dense_2 -> dense_3 -> sigmoid"""
+    g = mlp((4, 8, 6, 3))
+    g.add(Node("dense_1_relu", Activation("relu"), ["dense_1"]), after="dense_1")
+    g["dense_2"].inputs = ["dense_1_relu"]
+    g.add(Node("sigmoid", Activation("sigmoid"), ["dense_3"]))
+    g.outputs = ["sigmoid"]
+    return g
+
+
+def applied(**kw):
+    return ExportConfig(**kw).apply(graph(), TYPES)
+
+
+def raises(message, **kw):
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        applied(**kw)
+
+
+# ---------------------------------------------------------------------- model-wide
+
+
+def test_defaults():
+    c = ExportConfig()
+    assert (c.backend, c.io_type, c.strategy, c.reuse_factor) == (
+        "vitis",
+        "io_parallel",
+        "latency",
+        1,
+    )
+    assert (c.part, c.clock_period, c.max_width, c.overwrite) == (
+        "xcvu13p-flga2577-2-e",
+        5.0,
+        64,
+        False,
+    )
+    ctx = c.type_context()
+    assert ctx.default == T("ap_fixed<16,6>")
+    assert ctx.role_defaults == {} and ctx.input_precision is None and ctx.max_width == 64
+    g = applied()
+    assert all(n.precision == {} for n in g)
+    assert all((n.reuse_factor, n.strategy) == (1, "latency") for n in g)
+
+
+def test_model_precision_forms():
+    ctx = ExportConfig(precision="fixed<8,3>", input_precision="ap_fixed<10,4>").type_context()
+    assert ctx.default == T("ap_fixed<8,3>") and ctx.input_precision == T("ap_fixed<10,4>")
+    ctx = ExportConfig(
+        precision={"default": "ap_fixed<12,4>", "weight": "ap_fixed<6,1>", "accum": "auto"},
+        max_width=40,
+    ).type_context()
+    assert ctx.default == T("ap_fixed<12,4>") and ctx.max_width == 40
+    assert ctx.role_defaults == {"kernel": T("ap_fixed<6,1>"), "accum": AUTO}
+    ctx = ExportConfig(precision="auto").type_context()
+    assert ctx.default == T("ap_fixed<16,6>")
+    assert {"result", "accum", "kernel", "bias", "table"} <= set(ctx.role_defaults)
+    assert set(ctx.role_defaults.values()) == {AUTO}
+    # "default": "auto" makes every role auto, explicit roles win
+    ctx = ExportConfig(precision={"kernel": "ap_fixed<4,1>", "default": "Auto"}).type_context()
+    assert ctx.role_defaults["kernel"] == T("ap_fixed<4,1>") and ctx.role_defaults["bias"] == AUTO
+
+
+def test_normalization_case_insensitive():
+    c = ExportConfig(backend="Vitis", strategy="Resource", hls_config={"Model": {}})
+    assert (c.backend, c.strategy) == ("vitis", "resource")
+    g = c.apply(graph(), TYPES)
+    assert {n.strategy for n in g} == {"resource"}
+
+
+def test_hls_model_replaces_keywords():
+    hls = {"Model": {"Precision": "ap_fixed<10,2>", "ReuseFactor": 2, "Strategy": "Resource"}}
+    c = ExportConfig(precision="ap_fixed<20,8>", reuse_factor=4, hls_config=hls)
+    assert c.type_context().default == T("ap_fixed<10,2>")
+    g = c.apply(graph(), TYPES)
+    assert {(n.reuse_factor, n.strategy) for n in g} == {(2, "resource")}
+    ctx = ExportConfig(
+        hls_config={"Model": {"Precision": {"default": "ap_fixed<14,5>", "weight": "auto"}}}
+    ).type_context()
+    assert ctx.default == T("ap_fixed<14,5>") and ctx.role_defaults == {"kernel": AUTO}
+
+
+def test_replace_validates_again():
+    c = ExportConfig().replace(io_type="io_stream", reuse_factor=3)
+    assert (c.io_type, c.reuse_factor) == ("io_stream", 3)
+    with pytest.raises(ValueError, match="unknown io_type"):
+        c.replace(io_type="io_serial")
+
+
+# ---------------------------------------------------------------------- per layer
+
+
+def test_precedence_layers_over_layername_over_layertype_over_model():
+    hls = {
+        "Model": {"Precision": "ap_fixed<16,6>", "ReuseFactor": 1},
+        "LayerType": {
+            "Dense": {"Precision": {"result": "ap_fixed<20,8>", "weight": "ap_fixed<8,2>"}},
+            "Activation": {"Precision": "ap_fixed<12,4>"},
+        },
+        "LayerName": {
+            "dense_2": {"Precision": {"result": "ap_fixed<18,7>"}, "ReuseFactor": 2},
+            "dense_3": {"Strategy": "resource", "ReuseFactor": 3},
+        },
+    }
+    layers = {"dense_2": {"precision": {"result": "ap_fixed<22,9>"}, "reuse_factor": 4}}
+    g = applied(hls_config=hls, layers=layers)
+    # LayerType only
+    assert g["dense_1"].precision == {"result": T("ap_fixed<20,8>"), "kernel": T("ap_fixed<8,2>")}
+    # layers > LayerName > LayerType, merged per role
+    assert g["dense_2"].precision == {"result": T("ap_fixed<22,9>"), "kernel": T("ap_fixed<8,2>")}
+    assert (g["dense_2"].reuse_factor, g["dense_2"].strategy) == (4, "latency")
+    assert (g["dense_3"].reuse_factor, g["dense_3"].strategy) == (3, "resource")
+    # a whole-layer type applies to the roles this activation has
+    assert g["dense_1_relu"].precision == {"result": T("ap_fixed<12,4>")}
+    assert g["sigmoid"].precision == {"result": T("ap_fixed<12,4>"), "table": T("ap_fixed<12,4>")}
+    assert g["input_1"].precision == {}
+    assert (g["input_1"].reuse_factor, g["input_1"].strategy) == (1, "latency")
+
+
+def test_layer_entry_forms():
+    layers = {
+        "dense_1": {"precision": "ap_fixed<9,3>", "accum": "auto", "weight": "ap_fixed<5,1>"},
+        "dense_2": {"precision": {"accum": "ap_fixed<30,12>"}, "bias": "fixed<7,2>"},
+        "input_1": {"precision": "ap_ufixed<8,0>"},
+        "sigmoid": {"table": "ap_fixed<18,2>", "strategy": "RESOURCE"},
+    }
+    g = applied(layers=layers)
+    assert g["dense_1"].precision == {
+        "result": T("ap_fixed<9,3>"),
+        "accum": AUTO,
+        "kernel": T("ap_fixed<5,1>"),
+        "bias": T("ap_fixed<9,3>"),
+    }
+    assert g["dense_2"].precision == {"accum": T("ap_fixed<30,12>"), "bias": T("ap_fixed<7,2>")}
+    assert g["input_1"].precision == {"result": T("ap_ufixed<8,0>")}
+    assert g["sigmoid"].precision == {"table": T("ap_fixed<18,2>")}
+    assert g["sigmoid"].strategy == "resource"
+
+
+def test_layer_names_may_be_framework_names():
+    g = mlp((4, 3))
+    c = ExportConfig(layers={"dense-1": {"reuse_factor": 3}})
+    c.apply(g, {"input_1": "InputLayer", "dense_1": "Dense"})
+    assert g["dense_1"].reuse_factor == 3
+
+
+def test_hls4ml_generated_config_is_accepted():
+    """The shape of hls4ml's config_from_keras_model(granularity='name') output."""
+    hls = {
+        "Model": {
+            "Precision": {"default": "fixed<16,6>"},
+            "ReuseFactor": 1,
+            "Strategy": "Latency",
+            "TraceOutput": False,
+        },
+        "LayerName": {
+            "input_1": {"Trace": False, "Precision": {"result": "fixed<16,6>"}},
+            "dense_1": {
+                "Trace": False,
+                "Precision": {"result": "auto", "weight": "auto", "bias": "auto"},
+                "ReuseFactor": 1,
+            },
+            "dense_1_relu": {"Trace": False, "Precision": {"result": "fixed<16,6>"}},
+        },
+    }
+    g = applied(hls_config=hls)
+    assert g["input_1"].precision == {"result": T("ap_fixed<16,6>")}
+    assert g["dense_1"].precision == {"result": AUTO, "kernel": AUTO, "bias": AUTO}
+
+
+# ---------------------------------------------------------------------- errors
+
+FORMS = (
+    "ap_fixed<W,I[,Q[,O[,N]]]>, ap_ufixed<W,I[,Q[,O[,N]]]>, ap_int<W>, ap_uint<W>, "
+    "fixed<W,I[,Q[,O[,N]]]>, ufixed<W,I[,Q[,O[,N]]]>, int<W>, uint<W> "
+    "(Q a rounding mode such as AP_RND, O an overflow mode such as AP_SAT, N = 0)"
+)
+ROLES = "{ROLES}"  # filled in when the test runs: more ops may register while collecting
+
+
+def all_roles():
+    """Every type role of every registered op, sorted, then the hls4ml alias."""
+    roles = {r for op in OP_REGISTRY.values() for r in (*op.roles, *op.weight_roles.values())}
+    return ", ".join(sorted(roles)) + ", weight (= kernel)"
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        ({"backend": "quartus"}, "unknown backend 'quartus'; available backends: vitis"),
+        (
+            {"io_type": "io_serial"},
+            "unknown io_type 'io_serial'; expected one of io_parallel, io_stream",
+        ),
+        (
+            {"strategy": "fast"},
+            "strategy: unknown strategy 'fast'; expected one of latency, resource (any case)",
+        ),
+        ({"reuse_factor": 0}, "reuse_factor: reuse factor must be an int >= 1, got 0"),
+        ({"reuse_factor": True}, "reuse_factor: reuse factor must be an int >= 1, got True"),
+        (
+            {"precision": "ap_fixd<16,6>"},
+            f"precision: cannot parse fixed-point type 'ap_fixd<16,6>': expected one of {FORMS}",
+        ),
+        (
+            {"precision": 16},
+            "precision: expected a type string such as 'ap_fixed<16,6>' or 'auto', got 16",
+        ),
+        (
+            {"precision": {"default": "ap_fixed<16,6>", "weights": "ap_fixed<8,3>"}},
+            f"precision: unknown type role 'weights'; type roles: {ROLES}",
+        ),
+        (
+            {"input_precision": "auto"},
+            "input_precision: 'auto' is not possible for inputs; give a type",
+        ),
+        ({"clock_period": 0}, "clock_period must be a positive number of ns, got 0"),
+        ({"max_width": 200}, "max_width must be between 1 and 128 bits, got 200"),
+        ({"overwrite": "yes"}, "overwrite must be True or False, got 'yes'"),
+        ({"name": ""}, "name must be a non-empty string, got ''"),
+        ({"layers": [1]}, "layers: expected a dict, got list"),
+        (
+            {"layers": {"dense_1": {"reuse": 2}}},
+            "layers['dense_1']: unknown key 'reuse'; accepted keys: precision, reuse_factor, "
+            f"strategy, or a type role: {ROLES}",
+        ),
+        (
+            {"layers": {"dense_1": {"precision": "ap_fixed<16,6,AP_SAT>"}}},
+            "layers['dense_1'].precision: 'AP_SAT' in 'ap_fixed<16,6,AP_SAT>' is an overflow "
+            "mode; the rounding mode comes first: ap_fixed<W,I,Q,O>, e.g. "
+            "ap_fixed<16,6,AP_TRN,AP_SAT>",
+        ),
+        (
+            {"layers": {"dense_1": {"precision": {"accum": "ap_fixed<0,6>"}}}},
+            "layers['dense_1'].precision['accum']: invalid fixed-point type 'ap_fixed<0,6>': "
+            "width W must be >= 1, got 0",
+        ),
+        (
+            {"layers": {"dense_1": {"accum": "ap_fixd<16,6>"}}},
+            "layers['dense_1'].accum: cannot parse fixed-point type 'ap_fixd<16,6>': "
+            f"expected one of {FORMS}",
+        ),
+        (
+            {"layers": {"dense_1": {"precision": {"accum": "auto"}, "accum": "auto"}}},
+            "layers['dense_1']: type role 'accum' is given twice",
+        ),
+        (
+            {"layers": {"dense_1": {"strategy": "Resource_Unrolled"}}},
+            "layers['dense_1'].strategy: unknown strategy 'Resource_Unrolled'; expected one of "
+            "latency, resource (any case)",
+        ),
+        (
+            {"layers": {"dense_1": {"reuse_factor": 2.0}}},
+            "layers['dense_1'].reuse_factor: reuse factor must be an int >= 1, got 2.0",
+        ),
+        (
+            {"hls_config": {"Model": {}, "Layers": {}}},
+            "hls_config: unknown key 'Layers'; accepted keys: Model, LayerName, LayerType",
+        ),
+        (
+            {"hls_config": {"Model": {"BramFactor": 10}}},
+            "hls_config['Model']: unknown key 'BramFactor'; accepted keys: Precision, "
+            "ReuseFactor, Strategy, TraceOutput",
+        ),
+        (
+            {"hls_config": {"Model": {"Precision": "ap_fixed<16>"}}},
+            "hls_config['Model']['Precision']: cannot parse fixed-point type 'ap_fixed<16>': "
+            f"expected one of {FORMS}",
+        ),
+        (
+            {"hls_config": {"Model": {"Strategy": "Fastest"}}},
+            "hls_config['Model']['Strategy']: unknown strategy 'Fastest'; expected one of "
+            "latency, resource (any case)",
+        ),
+        (
+            {"hls_config": {"LayerName": {"dense_1": {"precision": "ap_fixed<8,3>"}}}},
+            "hls_config['LayerName']['dense_1']: unknown key 'precision'; accepted keys: "
+            "Precision, ReuseFactor, Strategy, Trace",
+        ),
+        (
+            {"hls_config": {"LayerName": {"dense_1": {"Precision": {"weight": "x"}}}}},
+            "hls_config['LayerName']['dense_1']['Precision']['weight']: cannot parse "
+            f"fixed-point type 'x': expected one of {FORMS}",
+        ),
+        (
+            {"hls_config": {"LayerType": {"Dense": {"ReuseFactor": -1}}}},
+            "hls_config['LayerType']['Dense']['ReuseFactor']: reuse factor must be an int "
+            ">= 1, got -1",
+        ),
+    ],
+)
+def test_config_errors(kw, message):
+    message = message.replace("{ROLES}", all_roles())
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        ExportConfig(**kw)
+
+
+def test_unknown_layer_names_list_the_models_layers():
+    names = "input_1, dense_1, dense_1_relu, dense_2, dense_3, sigmoid"
+    raises(
+        f"layers: unknown layer name 'dense_9'; the model's layers are: {names}",
+        layers={"dense_9": {"reuse_factor": 2}},
+    )
+    raises(
+        f"hls_config['LayerName']: unknown layer names 'fc1', 'fc2'; the model's layers are: "
+        f"{names}",
+        hls_config={"LayerName": {"fc1": {}, "dense_1": {}, "fc2": {}}},
+    )
+    raises(
+        "hls_config['LayerType']: no layer of type 'Conv2D' in the model; its layer types "
+        "are: Activation, Dense, InputLayer",
+        hls_config={"LayerType": {"Conv2D": {"ReuseFactor": 2}}},
+    )
+    raises(
+        "layers: layer 'dense_1' is given twice",
+        layers={"dense_1": {}, "dense-1": {}},
+    )
+
+
+def test_role_the_layer_does_not_have():
+    raises(
+        "layers['dense_1_relu']: layer 'dense_1_relu' (Activation) has no type role 'accum'; "
+        "its type roles: result",
+        layers={"dense_1_relu": {"accum": "auto"}},
+    )
+    raises(
+        "hls_config['LayerType']['Activation']: layer 'dense_1_relu' (Activation) "
+        "has no type role 'kernel'; its type roles: result",
+        hls_config={"LayerType": {"Activation": {"Precision": {"weight": "ap_fixed<8,3>"}}}},
+    )
+    raises(
+        "layers['dense_2']: layer 'dense_2' (Dense) has no type role 'table'; "
+        "its type roles: result, accum, kernel, bias, weight (= kernel)",
+        layers={"dense_2": {"precision": {"table": "ap_fixed<8,3>"}}},
+    )
