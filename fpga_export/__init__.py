@@ -2,6 +2,22 @@
 
 __version__ = "0.1.0"
 
+from . import layers  # noqa: E402,F401  (registers every op)
+from .config import ExportConfig  # noqa: E402
+from .export import export  # noqa: E402
+from .firmware import Firmware  # noqa: E402
+from .ir import Graph, Interpreter, Node  # noqa: E402
 from .types import FixedType, Overflow, Rounding  # noqa: E402
 
-__all__ = ["FixedType", "Overflow", "Rounding", "__version__"]
+__all__ = [
+    "ExportConfig",
+    "Firmware",
+    "FixedType",
+    "Graph",
+    "Interpreter",
+    "Node",
+    "Overflow",
+    "Rounding",
+    "__version__",
+    "export",
+]
