@@ -1,0 +1,503 @@
+"""Activation functions. C++: nnet_cpp/nnet/activation.h.
+
+``Activation(function, ...)`` is one op for every element-wise activation plus softmax (last
+axis). ``x`` below is the input in its own type X (raw integers, LSB ``2^-F``), ``R`` the
+result type, ``P`` the ``param`` role, ``T`` a table role; ``R(v)`` is the conversion
+``res_T y = v;`` with R's own quantization/overflow modes; products and sums are exact
+(full precision). Python (:meth:`Activation.run`) and C++ implement exactly this:
+
+=============  ==============================================================================
+linear         ``R(x)``
+relu           ``x > 0 ? R(x) : 0``
+clipped_relu   ``x <= 0 ? 0 : x >= m ? R(m) : R(x)`` with ``m = P(max_value)``; ``relu`` with a
+               ``max_value`` and ``relu6`` (``max_value = 6``) are this function
+leaky_relu     ``x >= 0 ? R(x) : R(x * P(alpha))``
+elu            ``x >= 0 ? R(x) : R(T[one_sided(-x)])``, ``T = alpha * (exp(x) - 1)``
+selu           ``x >= 0 ? R(x * P(scale)) : R(T[one_sided(-x)])``, ``T = scale*alpha*(exp(x)-1)``
+sigmoid, tanh  ``R(T[two_sided(x)])``, ``T = f(x)``
+softplus       ``x >= r ? R(x) : R(T[two_sided(x)])``, ``T = log(1 + exp(x))``
+softsign       ``x >= 0 ? R(1 - inv(1 + |x|)) : R(inv(1 + |x|) - 1)``   (reciprocal below)
+hard_sigmoid   ``t = x * P(slope) + P(offset)``; ``t <= 0 ? 0 : t >= 1 ? R(1) : R(t)``
+softmax        see below
+=============  ==============================================================================
+
+The negative branches of elu/selu are entirely in the table (alpha and scale folded in: one
+rounding, no multiplier). ``hard_sigmoid`` is ``clip(slope * x + offset, 0, 1)``: the default
+``slope = 1/6`` is Keras 3 / PyTorch (``relu6(x + 3) / 6``); legacy tf_keras and QKeras use
+``slope = 0.2`` (frontends pass it). ``offset`` is 0.5 in both.
+
+Lookup tables (``table_size = N = 2^n`` entries, ``table_range = r = 2^k``): entry i is f at
+the bin center ``c_i = lo + i * bw`` and an input goes to the nearest center, ties upward:
+
+* two-sided tables: ``lo = -r``, ``bw = 2r / N`` (centers -r ... r - bw);
+  ``two_sided(x) = clamp(floor(x / bw + 1/2) + N/2, 0, N-1)``; in raw integers
+  ``floor(x / bw + 1/2) = (x_raw + 2^(s-1)) >> s`` with ``s = F + k + 1 - n`` (a left shift if
+  s < 0, the raw value if s = 0). C++: ``ap_fixed<n, k+1, AP_RND, AP_SAT> q = x`` and
+  ``index = q.range() ^ N/2``.
+* one-sided tables, on u = -x (elu/selu) or u = max - x (softmax), u >= 0: ``lo = 0``,
+  ``bw = r / N`` (centers 0 ... r - bw); ``one_sided(u) = min(floor(u / bw + 1/2), N-1)``
+  (``s = F + k - n``). C++: ``ap_ufixed<n, k, AP_RND, AP_SAT> q = u`` and ``index = q.range()``.
+
+So f(0) is exact at 0 (tanh(0) = 0, the largest softmax input gets exp(0) = 1), an input at
+most bw/2 from a center is off by at most max|f'| * bw/2, and inputs whose LSB is a multiple
+of bw hit their center exactly. The tables do not depend on types: :meth:`Activation.prepare`
+puts them (and the ``param`` constants) into ``node.weights``; ``infer_types`` calls it (from
+``default_types``), and :meth:`run` does if they are missing. Tables are stored as float64
+and quantized to their role's type in both Python (``arith.const``) and C++ (the backend
+initializes ``const table_t name[N]`` from the same quantized values), so both see the same
+entries.
+
+Reciprocal (softsign, softmax) of ``d > 0`` of a type D (F_D fraction bits), normalized like
+a float so its relative error does not depend on the range of d: ``p`` = position of the
+leading one of ``d_raw``, ``j = floor(d_raw * 2^(n-p)) - N`` (the n bits after the leading
+one), ``1/d ~ inv_table[j] * 2^(F_D - p)`` with ``inv_table[j] = 1 / (1 + (j + 0.5) / N)``
+(role ``inv_table``; the power-of-two scaling is exact). Softsign uses
+``d = 1 + |x|`` with F_D = max(F, 0).
+
+Softmax over the last axis (C values; one stream packet), per vector:
+``m = max_c x_c``; ``e_c = exp_table[one_sided(m - x_c)]`` with ``exp_table = exp(-u)``;
+``s = accum(0); s += accum(e_c)`` for c = 0..C-1 in order (``accum`` modes on each step);
+if ``s <= 0`` every output is 0, else ``y_c = R(e_c * inv(s))`` (exact product, one
+conversion).
+
+Type roles: ``result``; ``param`` (constants; default ``ap_fixed<18,I,AP_RND>`` with I fitted
+to the constants); ``table``, ``exp_table``, ``inv_table`` (default
+``ap_fixed<18,8,AP_RND,AP_SAT>``); ``accum`` (softmax sum; default: exp_table's type grown to
+hold C values). A model-wide ``role_defaults[role]`` overrides these defaults. Each instance
+only has the roles and weights its function uses (``op.roles``/``op.weight_roles`` are set
+per instance; the class attributes list them all).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from ..ir import arith
+from ..ir.op import Emission, Op, Tensor
+from ..types import FixedType
+
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_SCALE = 1.0507009873554804934193349852946
+
+TABLE_DEFAULT = FixedType.parse("ap_fixed<18,8,AP_RND,AP_SAT>")
+PARAM_WIDTH = 18
+
+# function -> (C++ function, weights passed to it in order; each weight's role is its name)
+_SPECS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "linear": ("linear", ()),
+    "relu": ("relu", ()),
+    "relu6": ("clipped_relu", ("param",)),
+    "clipped_relu": ("clipped_relu", ("param",)),
+    "leaky_relu": ("leaky_relu", ("param",)),
+    "elu": ("elu", ("table",)),
+    "selu": ("selu", ("param", "table")),
+    "sigmoid": ("sigmoid", ("table",)),
+    "hard_sigmoid": ("hard_sigmoid", ("param",)),
+    "tanh": ("tanh", ("table",)),
+    "softplus": ("softplus", ("table",)),
+    "softsign": ("softsign", ("inv_table",)),
+    "softmax": ("softmax", ("exp_table", "inv_table")),
+}
+SUPPORTED = tuple(_SPECS)
+
+
+def _check_pow2(what: str, value, integer: bool) -> int:
+    """log2 of ``value``, which must be a power of two (an int >= 2 if ``integer``)."""
+    kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
+    if isinstance(value, kinds) and not isinstance(value, bool) and value > 0:
+        m, e = math.frexp(float(value))
+        if m == 0.5 and (not integer or value >= 2):
+            return e - 1
+    need = "an integer power of two >= 2" if integer else "a power of two (0.5, 1, 2, 4 ...)"
+    raise ValueError(f"{what} must be {need}, got {value!r}")
+
+
+@dataclass
+class Activation(Op):
+    """One element-wise activation function, or softmax over the last axis (module doc)."""
+
+    kind = "activation"
+    family = "activation"
+    roles: ClassVar[tuple[str, ...]] = (
+        "result",
+        "param",
+        "table",
+        "exp_table",
+        "inv_table",
+        "accum",
+    )
+    weight_roles: ClassVar[dict[str, str]] = {
+        "param": "param",
+        "table": "table",
+        "exp_table": "exp_table",
+        "inv_table": "inv_table",
+    }
+
+    function: str = "linear"
+    alpha: float | None = None  # leaky_relu (default 0.3, as Keras), elu (default 1.0)
+    max_value: float | None = None  # relu / clipped_relu upper clip (relu6: 6)
+    slope: float | None = None  # hard_sigmoid: 1/6 (Keras 3, PyTorch) or 0.2 (tf_keras)
+    table_size: int = 1024
+    table_range: float = 8.0
+
+    def __post_init__(self):
+        if self.function not in _SPECS:
+            raise ValueError(
+                f"unknown activation function {self.function!r}; supported: {', '.join(SUPPORTED)}"
+            )
+        self.table_bits = _check_pow2("Activation table_size", self.table_size, True)
+        self.range_log2 = _check_pow2("Activation table_range", self.table_range, False)
+        if self.function == "relu6" and self.max_value is None:
+            self.max_value = 6.0
+        if self.function == "clipped_relu" and self.max_value is None:
+            raise ValueError("Activation 'clipped_relu' needs a max_value")
+        if self.function == "relu" and self.max_value is not None:
+            cpp, weights = _SPECS["clipped_relu"]
+        else:
+            cpp, weights = _SPECS[self.function]
+        self.cpp_function = cpp
+        self.weight_names = weights
+        # per-instance roles / weight roles: only what this function uses
+        self.roles = ("result", *weights) + (("accum",) if self.function == "softmax" else ())
+        self.weight_roles = {w: w for w in weights}
+
+    # -- constants ----------------------------------------------------------------------
+    def params(self) -> np.ndarray:
+        """The ``param`` weight (float64): the constants the function multiplies/compares by."""
+        f = self.function
+        if self.cpp_function == "clipped_relu":
+            return np.array([self.max_value], dtype=np.float64)
+        if f == "leaky_relu":
+            return np.array([0.3 if self.alpha is None else self.alpha], dtype=np.float64)
+        if f == "selu":
+            return np.array([SELU_SCALE], dtype=np.float64)
+        if f == "hard_sigmoid":
+            return np.array([1 / 6 if self.slope is None else self.slope, 0.5], dtype=np.float64)
+        raise AssertionError(f)
+
+    def table_inputs(self, one_sided: bool) -> np.ndarray:
+        """The bin centers: x (two-sided) or u (one-sided) at which entries are evaluated."""
+        n, r = self.table_size, float(self.table_range)
+        width, lo = (r, 0.0) if one_sided else (2 * r, -r)
+        return lo + (width / n) * np.arange(n, dtype=np.float64)
+
+    def tables(self) -> dict[str, np.ndarray]:
+        """Float64 contents of every table weight of this function."""
+        f = self.function
+        out: dict[str, np.ndarray] = {}
+        if f in ("elu", "selu", "softmax"):
+            u = self.table_inputs(one_sided=True)
+            if f == "softmax":
+                out["exp_table"] = np.exp(-u)
+            else:
+                alpha = (1.0 if self.alpha is None else self.alpha) if f == "elu" else SELU_ALPHA
+                gain = alpha * (SELU_SCALE if f == "selu" else 1.0)
+                out["table"] = gain * np.expm1(-u)
+        elif f in ("sigmoid", "tanh", "softplus"):
+            x = self.table_inputs(one_sided=False)
+            if f == "sigmoid":
+                out["table"] = 0.5 * (1.0 + np.tanh(0.5 * x))
+            elif f == "tanh":
+                out["table"] = np.tanh(x)
+            else:
+                out["table"] = np.logaddexp(0.0, x)
+        if f in ("softsign", "softmax"):
+            j = np.arange(self.table_size, dtype=np.float64)
+            out["inv_table"] = 1.0 / (1.0 + (j + 0.5) / self.table_size)
+        return out
+
+    def prepare(self, node) -> None:
+        """Fill ``node.weights`` with this function's constants and tables."""
+        if "param" in self.weight_names:
+            node.weights["param"] = self.params()
+        node.weights.update(self.tables())
+
+    # -- structure / types --------------------------------------------------------------
+    def check(self, node, graph):
+        rf = node.reuse_factor
+        if not isinstance(rf, (int, np.integer)) or rf < 1:
+            raise ValueError(f"{node.name}: reuse_factor must be an int >= 1, got {rf!r}")
+        if not node.shape:
+            raise ValueError(f"{node.name}: activation of a scalar (shape ()) is not supported")
+
+    def default_types(self, node, graph, ctx):
+        self.prepare(node)
+        out = {"result": FixedType.parse(ctx.default_for(node, "result"))}
+        for role in self.weight_names:
+            if _model_default(ctx, role):
+                out[role] = _model_default(ctx, role)
+            elif role == "param":
+                out[role] = _fit_param(node.weights["param"])
+            else:
+                out[role] = TABLE_DEFAULT
+        if "accum" in self.roles:
+            if _model_default(ctx, "accum"):
+                out["accum"] = _model_default(ctx, "accum")
+            else:  # never overflows: C values of the exp_table type
+                e = _user_type(node, "exp_table") or out["exp_table"]
+                out["accum"] = ctx.cap(e.sum_type(node.shape[-1]))
+        return out
+
+    def auto_types(self, node, graph, ctx, types):
+        """'auto' result: a type holding every value the function can produce from its
+        input and tables without a conversion loss (capped); other roles: their defaults."""
+        x = graph[node.inputs[0]].result
+        if self.function in ("softsign", "softmax", "hard_sigmoid"):
+            return {}  # outputs in [-1, 1]: the default type is the sensible choice
+        defaults = self.default_types(node, graph, ctx)
+
+        def role(r):
+            return types.get(r) or defaults[r]
+
+        f = self.cpp_function
+        if f in ("linear", "relu", "clipped_relu"):
+            out = x if f != "clipped_relu" else _union(x, role("param"))
+        elif f == "leaky_relu":
+            out = _union(x, x * role("param"))
+        elif f in ("sigmoid", "tanh"):
+            out = role("table")
+        elif f in ("elu", "softplus"):
+            out = _union(x, role("table"))
+        else:  # selu
+            out = _union(x * role("param"), role("table"))
+        return {"result": ctx.cap(out)}
+
+    # -- numpy reference ----------------------------------------------------------------
+    def run(self, node, inputs):
+        (x,) = inputs
+        if any(w not in node.weights for w in self.weight_names):
+            self.prepare(node)
+        consts = {w: arith.const(node.weights[w], node.types[w]) for w in self.weight_names}
+        return getattr(self, "_run_" + self.cpp_function)(node, x, consts)
+
+    def _run_linear(self, node, x, c):
+        return arith.convert(x, node.result)
+
+    def _run_relu(self, node, x, c):
+        return arith.convert(Tensor(_where(x.raw > 0, x.raw, 0), x.type), node.result)
+
+    def _run_clipped_relu(self, node, x, c):
+        m = Tensor(c["param"].raw[0:1], c["param"].type)
+        y_x = arith.convert(x, node.result).raw
+        y_m = arith.convert(m, node.result).raw[0]
+        above = arith.sub(x, m).raw >= 0
+        return Tensor(_where(x.raw <= 0, 0, _where(above, y_m, y_x)), node.result)
+
+    def _run_leaky_relu(self, node, x, c):
+        a = Tensor(c["param"].raw[0:1], c["param"].type)
+        neg = arith.convert(arith.mul(x, a), node.result).raw
+        return Tensor(_where(x.raw >= 0, arith.convert(x, node.result).raw, neg), node.result)
+
+    def _run_elu(self, node, x, c, positive=None):
+        t = c["table"]
+        k = self._one_sided_index(-_wide(x.raw, x.type.width + 1), x.type.frac)
+        neg = arith.convert(Tensor(t.raw[k], t.type), node.result).raw
+        pos = arith.convert(x if positive is None else positive, node.result).raw
+        return Tensor(_where(x.raw >= 0, pos, neg), node.result)
+
+    def _run_selu(self, node, x, c):
+        scale = Tensor(c["param"].raw[0:1], c["param"].type)
+        return self._run_elu(node, x, c, positive=arith.mul(x, scale))
+
+    def _run_lookup(self, node, x, c):
+        t = c["table"]
+        k = self._two_sided_index(x.raw, x.type.frac)
+        return arith.convert(Tensor(t.raw[k], t.type), node.result)
+
+    _run_sigmoid = _run_lookup
+    _run_tanh = _run_lookup
+
+    def _run_softplus(self, node, x, c):
+        y = self._run_lookup(node, x, c).raw
+        hi = _ceil_pow2(self.range_log2 + x.type.frac)  # raw of r in X's scale, rounded up
+        return Tensor(_where(x.raw >= hi, arith.convert(x, node.result).raw, y), node.result)
+
+    def _run_hard_sigmoid(self, node, x, c):
+        p = c["param"]
+        t = arith.add(arith.mul(x, Tensor(p.raw[0:1], p.type)), Tensor(p.raw[1:2], p.type))
+        one = _ceil_pow2(t.type.frac)  # raw of 1 in t's scale, rounded up
+        y_one = node.result.quantize_raw(np.array([1], dtype=np.int64))[0]
+        y_t = arith.convert(t, node.result).raw
+        return Tensor(_where(t.raw <= 0, 0, _where(t.raw >= one, y_one, y_t)), node.result)
+
+    def _run_softsign(self, node, x, c):
+        f = x.type.frac
+        fd = max(f, 0)
+        mag = _wide(x.raw, x.type.width + fd - f + 2)
+        mag = _where(mag < 0, -mag, mag) * (1 << (fd - f))
+        d = mag + (1 << fd)  # raw of 1 + |x| with fd fraction bits
+        entry, g = _reciprocal(d, fd, c["inv_table"], self.table_bits)
+        # 1 - entry * 2^-g, exactly, with max(g, 0) fraction bits
+        gg = np.maximum(g, 0)
+        bits = max(int(gg.max(initial=0)), c["inv_table"].type.width + int((gg - g).max(initial=0)))
+        one_minus = _pow2(gg) - _wide(entry, bits + 1) * _pow2(gg - g)
+        y = _convert_scaled(one_minus, gg, node.result)
+        neg = _convert_scaled(-one_minus, gg, node.result)
+        return Tensor(_where(x.raw >= 0, y, neg), node.result)
+
+    def _run_softmax(self, node, x, c):
+        e_tab, acc_t = c["exp_table"], node.types["accum"]
+        shape = x.raw.shape
+        xr = _wide(x.raw, x.type.width + 1).reshape(-1, shape[-1])
+        u = xr.max(axis=1, keepdims=True) - xr
+        e = e_tab.raw[self._one_sided_index(u, x.type.frac)]
+        terms = arith.convert(Tensor(e, e_tab.type), acc_t).raw
+        zero = Tensor(np.zeros(len(xr), dtype=np.int64), acc_t)
+        s = arith.accumulate(zero, terms, axis=1).raw
+        ok = s > 0
+        entry, g = _reciprocal(_where(ok, s, 1), acc_t.frac, c["inv_table"], self.table_bits)
+        width = e_tab.type.width + c["inv_table"].type.width
+        prod = _wide(e, width) * _wide(entry, width)[:, None]
+        frac = np.broadcast_to((e_tab.type.frac + g)[:, None], prod.shape)
+        y = _convert_scaled(prod, frac, node.result)
+        y = _where(np.broadcast_to(ok[:, None], y.shape), y, 0)
+        return Tensor(y.reshape(shape), node.result)
+
+    # -- table indices (see module docstring) ------------------------------------------
+    def _two_sided_index(self, raw, frac: int) -> np.ndarray:
+        n = self.table_size
+        q = _round_shift(raw, frac + self.range_log2 + 1 - self.table_bits, n)
+        return np.clip(q + n // 2, 0, n - 1).astype(np.int64)
+
+    def _one_sided_index(self, raw, frac: int) -> np.ndarray:
+        n = self.table_size
+        q = _round_shift(raw, frac + self.range_log2 - self.table_bits, n)
+        return np.clip(q, 0, n - 1).astype(np.int64)
+
+    # -- C++ --------------------------------------------------------------------------
+    def config_fields(self, node, ctx):
+        return {
+            "n_in": node.size,
+            "n_chan": node.shape[-1],
+            "table_size": self.table_size,
+            "table_range_log2": int(self.range_log2),
+            "reuse_factor": node.reuse_factor,
+        }
+
+    def emit(self, node, ctx) -> Emission:
+        roles = {f"{r}_t": r for r in self.roles if r != "result"}
+        fields = self.config_fields(node, ctx)
+        config = ctx.config(node, "nnet::activation_config", fields, roles)
+        src = ctx.input_node(node)
+        fn = self.cpp_function + ("_stream" if ctx.stream else "")
+        args = [ctx.var(src), ctx.var(node)] + [ctx.weight_var(node, w) for w in self.weight_names]
+        call = (
+            f"nnet::{fn}<{ctx.data_type(src)}, {ctx.data_type(node)}, {ctx.config_name(node)}>"
+            f"({', '.join(args)});"
+        )
+        return Emission(config=config, call=call, includes=("nnet/activation.h",))
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _fit_param(values: np.ndarray) -> FixedType:
+    """``ap_fixed<18,I,AP_RND>`` with I just large enough for max |values| (signed)."""
+    peak = float(np.max(np.abs(values))) if np.size(values) else 0.0
+    i = math.floor(math.log2(peak)) + 2 if peak > 0 else 1
+    return FixedType(PARAM_WIDTH, i, True, rounding="RND")
+
+
+def _union(a: FixedType, b: FixedType) -> FixedType:
+    """Smallest type (default modes) holding every value of ``a`` and of ``b``."""
+    signed = a.signed or b.signed
+    integer = max(t.integer + (signed and not t.signed) for t in (a, b))
+    frac = max(a.frac, b.frac)
+    return FixedType(integer + frac, integer, signed)
+
+
+def _model_default(ctx, role: str) -> FixedType | None:
+    """The model-wide type for ``role`` (``role_defaults``), None if unset or 'auto'."""
+    t = ctx.role_defaults.get(role)
+    return None if t is None or t == "auto" else FixedType.parse(t)
+
+
+def _user_type(node, role: str) -> FixedType | None:
+    t = node.precision.get(role)
+    return None if t is None or t == "auto" else FixedType.parse(t)
+
+
+def _wide(raw, width: int = 62) -> np.ndarray:
+    """Raw values as int64 when results of ``width`` bits are safe there, else objects."""
+    return arith.as_wide(np.asarray(raw), width)
+
+
+def _where(cond, a, b) -> np.ndarray:
+    out = np.where(cond, a, b)
+    if out.dtype == object:
+        return out
+    return out.astype(np.int64)
+
+
+def _pow2(e) -> np.ndarray:
+    """2**e elementwise for non-negative int arrays (object if any result reaches 2^61)."""
+    e = np.asarray(e)
+    if e.size and int(e.max()) >= 61:
+        return np.array([1 << int(v) for v in e.ravel()], dtype=object).reshape(e.shape)
+    return np.left_shift(np.int64(1), e.astype(np.int64))
+
+
+def _ceil_pow2(e: int) -> int:
+    """ceil(2**e) for an integer e (1 for e < 0)."""
+    return 1 << e if e >= 0 else 1
+
+
+def _round_shift(raw, s: int, bound: int) -> np.ndarray:
+    """floor(raw * 2^-s + 1/2), only needed exactly within [-bound, bound] (callers clamp)."""
+    raw = np.asarray(raw)
+    if s > 0:
+        if s > 60 or raw.dtype == object or np.abs(raw).max(initial=0) >= 1 << 61:
+            raw = raw.astype(object)  # exact Python integers
+        q = (raw + (1 << (s - 1))) >> s
+    elif s == 0:
+        q = raw
+    else:  # coarse input: clamp first so the left shift cannot overflow
+        q = np.clip(raw, -bound, bound).astype(np.int64) << (-s)
+    return np.clip(q, -2 * bound, 2 * bound).astype(np.int64)
+
+
+def _bit_length(v: np.ndarray) -> np.ndarray:
+    if v.dtype == object:
+        return np.array([int(a).bit_length() for a in v.ravel()], dtype=np.int64).reshape(v.shape)
+    out = np.zeros(v.shape, dtype=np.int64)
+    for b in range(int(v.max(initial=0)).bit_length()):
+        out += (v >> b) > 0
+    return out
+
+
+def _reciprocal(d, frac: int, inv: Tensor, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Normalized reciprocal of raw ``d > 0`` with ``frac`` fraction bits.
+
+    Returns ``(entry, g)``: ``1/d ~ entry * 2^-g`` with ``entry`` the raw inv_table value
+    at ``j = floor(d * 2^(n-p)) - 2^n`` (p = leading-one position) and ``g = F_inv - frac + p``.
+    """
+    d = np.asarray(d)
+    p = _bit_length(d) - 1
+    if d.dtype == object:
+        pairs = zip(d.ravel(), p.ravel(), strict=True)
+        t = [(int(a) >> (q - n)) if q >= n else (int(a) << (n - q)) for a, q in pairs]
+        t = np.array(t, dtype=np.int64).reshape(d.shape)
+    else:
+        t = np.where(p >= n, d >> np.maximum(p - n, 0), d << np.maximum(n - p, 0))
+    j = t - (1 << n)
+    return inv.raw[j], inv.type.frac - frac + p
+
+
+def _convert_scaled(raw, frac, t: FixedType) -> np.ndarray:
+    """Convert exact values ``raw * 2^-frac`` (frac an int array) into type ``t``."""
+    raw = np.asarray(raw)
+    frac = np.broadcast_to(np.asarray(frac), raw.shape)
+    out = np.zeros(raw.shape, dtype=np.int64 if t.raw_fits_int64 else object)
+    if raw.dtype == object:
+        width = max([int(v).bit_length() for v in raw.ravel()] + [1]) + 1
+    else:
+        width = 64
+    for f in np.unique(frac):
+        m = frac == f
+        src = FixedType(width, width - int(f), True)
+        out[m] = t.cast_raw(raw[m], src)
+    return out
