@@ -66,3 +66,29 @@ def test_generated_configs_match_header_defaults(tmp_path):
 
     out = Firmware(mlp((4, 3, 2)), ExportConfig(output_dir=tmp_path / "p")).write()
     assert check_configs((out / "firmware" / "parameters.h").read_text()) == 2
+
+
+def test_generated_cnn_configs_match_header_defaults(tmp_path):
+    import numpy as np
+
+    from fpga_export.config import ExportConfig
+    from fpga_export.firmware import Firmware
+    from fpga_export.ir import Graph, Node
+    from fpga_export.layers.conv import Conv2D
+    from fpga_export.layers.input import Input
+    from fpga_export.layers.pool import GlobalPooling2D, Pooling2D
+    from fpga_export.layers.reshape import Flatten
+
+    for io_type in ("io_parallel", "io_stream"):
+        g = Graph("cnn")
+        g.add(Node("x", Input(), shape=(4, 4, 2)))
+        w = {"kernel": np.ones((2, 2, 2, 3)), "bias": np.zeros(3)}
+        g.add(Node("conv", Conv2D(filters=3, kernel_size=(2, 2)), ["x"], weights=w))
+        g.add(Node("max", Pooling2D("max", (2, 2), (1, 1)), ["conv"]))
+        g.add(Node("avg", Pooling2D("average", (2, 2), (1, 1), "same"), ["max"]))
+        g.add(Node("gap", GlobalPooling2D("average"), ["avg"]))
+        g.add(Node("flat", Flatten(), ["avg"]))
+        g.inputs, g.outputs = ["x"], ["gap", "flat"]
+        cfg = ExportConfig(output_dir=tmp_path / io_type, io_type=io_type)
+        out = Firmware(g, cfg).write()
+        assert check_configs((out / "firmware" / "parameters.h").read_text()) == 4

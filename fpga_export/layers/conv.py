@@ -1,0 +1,227 @@
+"""Convolutions: Conv1D, Conv2D (channels-last). C++: nnet_cpp/nnet/conv.h.
+
+Shapes (batch excluded): Conv2D ``(H, W, C) -> (OH, OW, F)``, Conv1D ``(W, C) -> (OW, F)``
+(handled as a Conv2D of height 1). Weights in Keras layout: kernel ``(KH, KW, C, F)``
+(Conv1D ``(KW, C, F)``), bias ``(F,)`` (zeros when absent).
+
+Geometry per spatial axis (in size n, kernel k, stride s, dilation d, ``ke = (k-1)*d + 1``):
+``valid``: ``out = (n - ke) // s + 1``, no padding; ``same`` (Keras): ``out = ceil(n / s)``,
+``pad = max((out - 1) * s + ke - n, 0)``, ``pad_before = pad // 2`` (the extra one after).
+Input position of output ``o``, tap ``t``: ``o * s + t * d - pad_before``; positions outside
+the input are zeros.
+
+Arithmetic (numpy :meth:`Conv2D.run` and C++ ``nnet::conv_2d``/``conv_2d_stream``): every
+output pixel is exactly a Dense (``nnet/dense.h``) on its patch: the patch is the flat vector
+``p[(kh * KW + kw) * C + c]`` (padding positions are 0), the kernel the matrix
+``kernel.reshape(KH*KW*C, F)``; ``acc = accum(bias[f])``, then ``acc += accum(p[i] *
+kernel[i, f])`` (full-precision product) for ``i = 0 .. KH*KW*C-1`` in that order (kernel
+rows, then columns, then input channels), ``y = result(acc)``. Padding terms are
+``accum(0) = 0`` and leave any accumulator unchanged, so streaming and parallel give the
+same numbers. ``reuse_factor`` must divide ``KH*KW*C*F`` (multiplications per pixel).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from ..ir import arith
+from ..ir.op import Emission, Op, Tensor
+from .dense import STRATEGIES, check_reuse, fit_integer_bits
+
+PADDINGS = ("valid", "same")
+
+
+def axis_geometry(n: int, k: int, s: int, d: int, padding: str) -> tuple[int, int]:
+    """(output size, padding before) of one spatial axis, Keras semantics."""
+    ke = (k - 1) * d + 1
+    if padding == "same":
+        out = -(-n // s)
+        return out, max((out - 1) * s + ke - n, 0) // 2
+    return (n - ke) // s + 1, 0
+
+
+def _pair(value, rank: int, what: str, name: str) -> tuple[int, ...]:
+    vals = (value,) * rank if isinstance(value, (int, np.integer)) else tuple(value)
+    if len(vals) != rank or not all(isinstance(v, (int, np.integer)) and v >= 1 for v in vals):
+        raise ValueError(f"{name}: {what} must be {rank} integer(s) >= 1, got {value!r}")
+    return tuple(int(v) for v in vals)
+
+
+@dataclass
+class WindowOp(Op):
+    """Shared geometry of the sliding-window ops (convolutions and pooling)."""
+
+    rank: ClassVar[int] = 2
+
+    def window(self, in_shape) -> tuple:
+        """(size, strides, dilation) of the window, each ``rank`` ints (or one int)."""
+        raise NotImplementedError
+
+    def geometry(self, node, in_shape) -> dict[str, int]:
+        """The C++ window fields; 1-D ops are 2-D ops of height 1."""
+        k, s, d = self.window(in_shape)
+        k, s, d = (_pair(v, self.rank, w, node.name) for v, w in zip((k, s, d), WHAT, strict=True))
+        if self.padding not in PADDINGS:
+            raise ValueError(
+                f"{node.name}: padding {self.padding!r} is not supported (only 'valid', 'same')"
+            )
+        if len(in_shape) != self.rank + 1:
+            want = "(width, channels)" if self.rank == 1 else "(height, width, channels)"
+            raise ValueError(
+                f"{node.name}: {type(self).__name__} takes a {want} input per sample, "
+                f"got {tuple(in_shape)}"
+            )
+        if self.rank == 1:
+            in_shape, k, s, d = (1, *in_shape), (1, *k), (1, *s), (1, *d)
+        h, w, c = in_shape
+        (oh, pt), (ow, pl) = (
+            axis_geometry(n, *a, self.padding) for n, *a in zip((h, w), k, s, d, strict=True)
+        )
+        if oh < 1 or ow < 1:
+            raise ValueError(
+                f"{node.name}: window {k if self.rank == 2 else k[1:]} (dilation "
+                f"{d if self.rank == 2 else d[1:]}) is larger than the input "
+                f"{tuple(in_shape) if self.rank == 2 else tuple(in_shape)[1:]} with 'valid' padding"
+            )
+        return dict(
+            in_height=h, in_width=w, n_chan=c, filt_height=k[0], filt_width=k[1],
+            stride_height=s[0], stride_width=s[1], dilation_height=d[0], dilation_width=d[1],
+            pad_top=pt, pad_left=pl, out_height=oh, out_width=ow,
+        )  # fmt: skip
+
+    def out_spatial(self, g) -> tuple[int, ...]:
+        return (g["out_width"],) if self.rank == 1 else (g["out_height"], g["out_width"])
+
+
+WHAT = ("size", "strides", "dilation")
+
+
+def patches(raw: np.ndarray, g: dict, fill=0) -> tuple[np.ndarray, np.ndarray]:
+    """(batch, H, W, C) raw -> patches (batch, OH, OW, KH*KW, C) in (kh, kw) order and the
+    validity mask (OH, OW, KH*KW) (False: a padding position, filled with ``fill``)."""
+    b = raw.shape[0]
+    h, w, c = g["in_height"], g["in_width"], g["n_chan"]
+    pt, pl = g["pad_top"], g["pad_left"]
+    rows = (np.arange(g["out_height"]) * g["stride_height"])[:, None] + (
+        np.arange(g["filt_height"]) * g["dilation_height"]
+    )[None, :]
+    cols = (np.arange(g["out_width"]) * g["stride_width"])[:, None] + (
+        np.arange(g["filt_width"]) * g["dilation_width"]
+    )[None, :]
+    hp = max(h + pt, int(rows.max()) + 1)
+    wp = max(w + pl, int(cols.max()) + 1)
+    padded = np.full((b, hp, wp, c), fill, dtype=raw.dtype)
+    padded[:, pt : pt + h, pl : pl + w, :] = raw
+    valid = np.zeros((hp, wp), dtype=bool)
+    valid[pt : pt + h, pl : pl + w] = True
+    r, q = rows[:, None, :, None], cols[None, :, None, :]  # (OH, OW, KH, KW)
+    out = padded[:, r, q, :]  # (b, OH, OW, KH, KW, C)
+    kk = g["filt_height"] * g["filt_width"]
+    mask = valid[r, q].reshape(g["out_height"], g["out_width"], kk)
+    return out.reshape(b, g["out_height"], g["out_width"], kk, c), mask
+
+
+@dataclass
+class Conv2D(WindowOp):
+    kind = "conv2d"
+    family = "conv"
+    roles = ("result", "accum", "kernel", "bias")
+    weight_roles = {"kernel": "kernel", "bias": "bias"}
+    rank = 2
+    filters: int = 1
+    kernel_size: tuple = (3, 3)
+    strides: tuple = (1, 1)
+    padding: str = "valid"
+    dilation: tuple = (1, 1)
+
+    def window(self, in_shape):
+        return self.kernel_size, self.strides, self.dilation
+
+    def output_shape(self, node, input_shapes):
+        g = self.geometry(node, input_shapes[0])
+        return (*self.out_spatial(g), self.filters)
+
+    def n_taps(self, g) -> int:
+        return g["filt_height"] * g["filt_width"] * g["n_chan"]
+
+    def check(self, node, graph):
+        g = self.geometry(node, graph[node.inputs[0]].shape)
+        k = (*self.kernel_size, g["n_chan"], self.filters)
+        if self.rank == 1:
+            k = (*_pair(self.kernel_size, 1, "size", node.name), g["n_chan"], self.filters)
+        node.weights.setdefault("bias", np.zeros(self.filters))
+        for w, want in (("kernel", k), ("bias", (self.filters,))):
+            got = np.shape(node.weights.get(w))
+            if tuple(got) != tuple(want):
+                raise ValueError(f"{node.name}: {w} has shape {tuple(got)}, expected {want}")
+        check_reuse(node, self.n_taps(g) * self.filters, "kernel taps * filters")
+
+    def default_types(self, node, graph, ctx):
+        return {role: ctx.default_for(node, role) for role in self.roles}
+
+    def auto_types(self, node, graph, ctx, types):
+        """'auto': weights fit their values, accum/result never lose a bit (capped)."""
+        src = graph[node.inputs[0]]
+        x = src.result
+        out = {w: fit_integer_bits(node.weights[w], ctx.default.width) for w in ("kernel", "bias")}
+        k, b = types.get("kernel", out["kernel"]), types.get("bias", out["bias"])
+        n = self.n_taps(self.geometry(node, src.shape))
+        out["accum"] = ctx.cap((x * k).sum_type(n) + b)
+        out["result"] = types.get("accum", out["accum"])
+        return out
+
+    def run(self, node, inputs):
+        (x,) = inputs
+        g = self.geometry(node, x.raw.shape[1:])
+        raw = x.raw.reshape(x.raw.shape[0], g["in_height"], g["in_width"], g["n_chan"])
+        p, _ = patches(raw, g)
+        b, oh, ow = p.shape[:3]
+        p = p.reshape(b, oh, ow, -1)  # flat patch index (kh * KW + kw) * C + c
+        kernel = arith.const(node.weights["kernel"].reshape(-1, self.filters), node.types["kernel"])
+        bias = arith.const(node.weights["bias"], node.types["bias"])
+        accum = node.types["accum"]
+        prod = arith.mul(Tensor(p[..., None], x.type), kernel)  # (b, oh, ow, taps, F)
+        terms = arith.convert(prod, accum).raw
+        acc = arith.convert(bias, accum)
+        acc = Tensor(np.broadcast_to(acc.raw, (b, oh, ow, self.filters)), accum)
+        y = arith.convert(arith.accumulate(acc, terms, axis=3), node.result)
+        return Tensor(y.raw.reshape(b, *node.shape), y.type)
+
+    def config_fields(self, node, ctx):
+        g = self.geometry(node, ctx.input_node(node).shape)
+        return {
+            **g,
+            "n_filt": self.filters,
+            "strategy": STRATEGIES.index(node.strategy),
+            "reuse_factor": node.reuse_factor,
+        }
+
+    def emit(self, node, ctx) -> Emission:
+        config = ctx.config(
+            node,
+            "nnet::conv_config",
+            self.config_fields(node, ctx),
+            {"accum_t": "accum", "kernel_t": "kernel", "bias_t": "bias"},
+        )
+        fn = "conv_2d_stream" if ctx.stream else "conv_2d"
+        src = ctx.input_node(node)
+        call = (
+            f"nnet::{fn}<{ctx.data_type(src)}, {ctx.data_type(node)}, {ctx.config_name(node)}>"
+            f"({ctx.var(src)}, {ctx.var(node)}, {ctx.weight_var(node, 'kernel')}, "
+            f"{ctx.weight_var(node, 'bias')});"
+        )
+        return Emission(config=config, call=call, includes=("nnet/dense.h", "nnet/conv.h"))
+
+
+@dataclass
+class Conv1D(Conv2D):
+    """Conv2D of height 1: kernel ``(KW, C, F)``, input ``(W, C)``."""
+
+    kind = "conv1d"
+    rank = 1
+    kernel_size: tuple = (3,)
+    strides: tuple = (1,)
+    dilation: tuple = (1,)

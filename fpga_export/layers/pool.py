@@ -1,0 +1,148 @@
+"""Pooling: max/average over windows (1D/2D) and over the whole input (global), channels-last.
+C++: nnet_cpp/nnet/pool.h (window helpers shared with nnet/conv.h).
+
+Geometry is that of :mod:`.conv` (Keras 'valid'/'same'; 1-D ops are 2-D ops of height 1);
+global pooling is a window the size of the input, 'valid', and its output is ``(C,)``.
+Per output pixel and channel, over the window's *valid* (non-padding) positions in (kh, kw)
+order (Keras pads max pooling with -inf and leaves padding out of averages):
+
+* max: ``y = result(max(x))``.
+* average: ``acc = accum(0)``; ``acc += accum(x)`` for each valid position in order;
+  ``y = result(acc * recip(1 / n))`` with n the number of valid positions: the reciprocal is
+  the double ``1.0 / n`` converted to the ``recip`` type (default ``ap_ufixed<18,1,AP_RND>``:
+  17 fraction bits), the product is exact, and ``result`` rounds it once.
+
+Types: ``result`` defaults to the input's type (a max or an average stays in its range);
+average's ``accum`` defaults to the exact sum type of window-size input values
+(``X.sum_type(KH*KW)``), so the sum never overflows, and ignores the model-wide precision
+(set ``accum`` per layer to narrow it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from ..ir import arith
+from ..ir.op import Emission, Tensor
+from ..types import FixedType
+from .conv import WindowOp, patches
+
+POOL_OPS = ("max", "average")
+RECIP_DEFAULT = FixedType.parse("ap_ufixed<18,1,AP_RND>")
+
+
+@dataclass
+class _Pool(WindowOp):
+    family = "pool"
+    roles = ("result", "accum", "recip")
+    is_global: ClassVar[bool] = False
+    op: str = "max"
+
+    def __post_init__(self):
+        if self.op not in POOL_OPS:
+            raise ValueError(f"pooling op {self.op!r} is not one of {', '.join(POOL_OPS)}")
+        self.roles = ("result",) if self.op == "max" else ("result", "accum", "recip")
+
+    def output_shape(self, node, input_shapes):
+        g = self.geometry(node, input_shapes[0])
+        return (g["n_chan"],) if self.is_global else (*self.out_spatial(g), g["n_chan"])
+
+    def check(self, node, graph):
+        self.geometry(node, graph[node.inputs[0]].shape)
+
+    def default_types(self, node, graph, ctx):
+        src = graph[node.inputs[0]]
+        g = self.geometry(node, src.shape)
+        return {
+            "result": src.result,
+            "accum": src.result.sum_type(g["filt_height"] * g["filt_width"]),
+            "recip": RECIP_DEFAULT,
+        }
+
+    def run(self, node, inputs):
+        (x,) = inputs
+        g = self.geometry(node, x.raw.shape[1:])
+        raw = x.raw.reshape(x.raw.shape[0], g["in_height"], g["in_width"], g["n_chan"])
+        b = raw.shape[0]
+        if self.op == "max":
+            p, valid = patches(raw, g, fill=x.type.raw_min)
+            y = Tensor(p.max(axis=3), x.type)  # padding holds the minimum: never above a value
+            out = arith.convert(y, node.result)
+        else:
+            accum, recip = node.types["accum"], node.types["recip"]
+            p, valid = patches(raw, g, fill=0)
+            terms = arith.convert(Tensor(p, x.type), accum).raw  # padding: accum(0) = 0
+            acc = Tensor(
+                np.zeros((b, g["out_height"], g["out_width"], g["n_chan"]), np.int64), accum
+            )
+            acc = arith.accumulate(arith.convert(acc, accum), terms, axis=3)
+            n = valid.sum(axis=2)  # (OH, OW)
+            r = Tensor(recip.quantize_raw(1.0 / n.astype(np.float64))[None, :, :, None], recip)
+            out = arith.convert(arith.mul(acc, r), node.result)
+        return Tensor(out.raw.reshape(b, *node.shape), out.type)
+
+    def config_fields(self, node, ctx):
+        g = self.geometry(node, ctx.input_node(node).shape)
+        return {**g, "pool_op": POOL_OPS.index(self.op)}
+
+    def emit(self, node, ctx) -> Emission:
+        roles = {"accum_t": "accum", "recip_t": "recip"} if self.op == "average" else {}
+        config = ctx.config(node, "nnet::pool_config", self.config_fields(node, ctx), roles)
+        fn = "pool_2d_stream" if ctx.stream else "pool_2d"
+        src = ctx.input_node(node)
+        call = (
+            f"nnet::{fn}<{ctx.data_type(src)}, {ctx.data_type(node)}, {ctx.config_name(node)}>"
+            f"({ctx.var(src)}, {ctx.var(node)});"
+        )
+        return Emission(
+            config=config, call=call, includes=("nnet/dense.h", "nnet/conv.h", "nnet/pool.h")
+        )
+
+
+@dataclass
+class Pooling2D(_Pool):
+    """MaxPooling2D / AveragePooling2D: ``(H, W, C) -> (OH, OW, C)``."""
+
+    kind = "pool2d"
+    rank = 2
+    pool_size: tuple = (2, 2)
+    strides: tuple = (2, 2)
+    padding: str = "valid"
+
+    def window(self, in_shape):
+        return self.pool_size, self.strides, (1,) * self.rank
+
+
+@dataclass
+class Pooling1D(Pooling2D):
+    """MaxPooling1D / AveragePooling1D: ``(W, C) -> (OW, C)``."""
+
+    kind = "pool1d"
+    rank = 1
+    pool_size: tuple = (2,)
+    strides: tuple = (2,)
+
+
+@dataclass
+class GlobalPooling2D(_Pool):
+    """GlobalMaxPooling2D / GlobalAveragePooling2D: ``(H, W, C) -> (C,)``."""
+
+    kind = "global_pool2d"
+    rank = 2
+    is_global = True
+    padding: ClassVar[str] = "valid"
+
+    def window(self, in_shape):
+        spatial = tuple(in_shape[:-1]) if len(in_shape) == self.rank + 1 else (1,) * self.rank
+        return spatial, (1,) * self.rank, (1,) * self.rank
+
+
+@dataclass
+class GlobalPooling1D(GlobalPooling2D):
+    """GlobalMaxPooling1D / GlobalAveragePooling1D: ``(W, C) -> (C,)``."""
+
+    kind = "global_pool1d"
+    rank = 1

@@ -1,0 +1,189 @@
+// Convolutions (Conv1D, Conv2D), channels-last; Conv1D is a Conv2D of height 1.
+//
+// Arithmetic (identical to fpga_export/layers/conv.py): each output pixel is a Dense
+// (nnet/dense.h, same strategy and reuse factor) on its patch, the flat vector
+// p[(kh * filt_width + kw) * n_chan + c] with zeros at padding positions, and the kernel
+// in Keras layout [kh][kw][c][f]: acc = accum_t(bias[f]); acc += accum_t(p[i] * kernel[i][f])
+// for i = 0 .. filt_height*filt_width*n_chan-1 in order; res = res_T(acc).
+//
+// The window helpers here are shared with nnet/pool.h.
+#ifndef NNET_CONV_H_
+#define NNET_CONV_H_
+
+#include "nnet/common.h"
+#include "nnet/dense.h"
+
+namespace nnet {
+
+struct conv_config {
+    // input (height 1 for Conv1D), window, output
+    static const unsigned in_height = 1;
+    static const unsigned in_width = 10;
+    static const unsigned n_chan = 1;
+    static const unsigned filt_height = 1;
+    static const unsigned filt_width = 3;
+    static const unsigned n_filt = 1;
+    static const unsigned stride_height = 1;
+    static const unsigned stride_width = 1;
+    static const unsigned dilation_height = 1;
+    static const unsigned dilation_width = 1;
+    static const unsigned pad_top = 0;   // Keras 'same': half the total padding, rounded down
+    static const unsigned pad_left = 0;
+    static const unsigned out_height = 1;
+    static const unsigned out_width = 8;
+    // implementation (of the per-pixel Dense)
+    static const unsigned strategy = latency;
+    static const unsigned reuse_factor = 1;
+    // types
+    typedef float accum_t;
+    typedef float kernel_t;
+    typedef float bias_t;
+};
+
+// The per-pixel Dense of a conv config.
+template <class CONFIG_T>
+struct conv_dense_config : dense_config {
+    static const unsigned n_in = CONFIG_T::filt_height * CONFIG_T::filt_width * CONFIG_T::n_chan;
+    static const unsigned n_out = CONFIG_T::n_filt;
+    static const unsigned strategy = CONFIG_T::strategy;
+    static const unsigned reuse_factor = CONFIG_T::reuse_factor;
+    typedef typename CONFIG_T::accum_t accum_t;
+    typedef typename CONFIG_T::kernel_t kernel_t;
+    typedef typename CONFIG_T::bias_t bias_t;
+};
+
+// Rows of input a streaming window op keeps: one dilated window height.
+template <class CONFIG_T>
+struct window_rows {
+    static const unsigned value = (CONFIG_T::filt_height - 1) * CONFIG_T::dilation_height + 1;
+};
+
+// Gathers the window of output pixel (oh, ow) from `src`, which holds input rows r at
+// src[((r % ROWS) * in_width + col) * n_chan + c] (ROWS = in_height: the whole image;
+// ROWS = window_rows: a line buffer). patch[(kh * filt_width + kw) * n_chan + c], zero where
+// valid[kh * filt_width + kw] is false (a padding position).
+template <class T, class CONFIG_T, unsigned ROWS>
+void gather_window(const T src[ROWS * CONFIG_T::in_width * CONFIG_T::n_chan], unsigned oh,
+                   unsigned ow,
+                   T patch[CONFIG_T::filt_height * CONFIG_T::filt_width * CONFIG_T::n_chan],
+                   bool valid[CONFIG_T::filt_height * CONFIG_T::filt_width]) {
+#pragma HLS INLINE
+    for (unsigned kh = 0; kh < CONFIG_T::filt_height; kh++) {
+        for (unsigned kw = 0; kw < CONFIG_T::filt_width; kw++) {
+#pragma HLS UNROLL
+            const int r = int(oh * CONFIG_T::stride_height + kh * CONFIG_T::dilation_height) -
+                          int(CONFIG_T::pad_top);
+            const int q = int(ow * CONFIG_T::stride_width + kw * CONFIG_T::dilation_width) -
+                          int(CONFIG_T::pad_left);
+            const bool ok = r >= 0 && r < int(CONFIG_T::in_height) && q >= 0 &&
+                            q < int(CONFIG_T::in_width);
+            const unsigned k = kh * CONFIG_T::filt_width + kw;
+            valid[k] = ok;
+            for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+                patch[k * CONFIG_T::n_chan + c] =
+                    ok ? src[((unsigned(r) % ROWS) * CONFIG_T::in_width + unsigned(q)) *
+                                 CONFIG_T::n_chan + c]
+                       : T(0);
+            }
+        }
+    }
+}
+
+// Line buffer of a streaming window op: reads input rows (in_width packets each, raster
+// order) up to what output row oh needs; row r goes to lines[r % window_rows].
+template <class data_T, class CONFIG_T>
+void fill_lines(hls::stream<data_T> &data,
+                typename data_T::value_type
+                    lines[window_rows<CONFIG_T>::value * CONFIG_T::in_width * CONFIG_T::n_chan],
+                unsigned &rows_read, int last_row) {
+    const unsigned ROWS = window_rows<CONFIG_T>::value;
+    if (last_row > int(CONFIG_T::in_height) - 1) last_row = int(CONFIG_T::in_height) - 1;
+    while (int(rows_read) <= last_row) {
+        for (unsigned q = 0; q < CONFIG_T::in_width; q++) {
+#pragma HLS PIPELINE
+            const data_T packet = data.read();
+            for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+#pragma HLS UNROLL
+                lines[((rows_read % ROWS) * CONFIG_T::in_width + q) * CONFIG_T::n_chan + c] =
+                    packet[c];
+            }
+        }
+        rows_read++;
+    }
+}
+
+// Last input row output row oh reads (before clamping to the image).
+template <class CONFIG_T>
+int last_window_row(unsigned oh) {
+    return int(oh * CONFIG_T::stride_height + (CONFIG_T::filt_height - 1) * CONFIG_T::dilation_height) -
+           int(CONFIG_T::pad_top);
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void conv_pixel(const data_T patch[conv_dense_config<CONFIG_T>::n_in],
+                res_T out[CONFIG_T::n_filt],
+                const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
+                const typename CONFIG_T::bias_t bias[CONFIG_T::n_filt]) {
+#pragma HLS INLINE
+    dense<data_T, res_T, conv_dense_config<CONFIG_T>>(patch, out, kernel, bias);
+}
+
+// io_parallel: the whole image in, the whole output image out (both channels-last).
+template <class data_T, class res_T, typename CONFIG_T>
+void conv_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+             res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt],
+             const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
+             const typename CONFIG_T::bias_t bias[CONFIG_T::n_filt]) {
+    const unsigned N = conv_dense_config<CONFIG_T>::n_in;
+    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
+        for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
+#pragma HLS UNROLL
+            data_T patch[N];
+            bool valid[CONFIG_T::filt_height * CONFIG_T::filt_width];
+            gather_window<data_T, CONFIG_T, CONFIG_T::in_height>(data, oh, ow, patch, valid);
+            res_T out[CONFIG_T::n_filt];
+            conv_pixel<data_T, res_T, CONFIG_T>(patch, out, kernel, bias);
+            for (unsigned f = 0; f < CONFIG_T::n_filt; f++) {
+                res[(oh * CONFIG_T::out_width + ow) * CONFIG_T::n_filt + f] = out[f];
+            }
+        }
+    }
+}
+
+// io_stream: one packet of n_chan values per input pixel and of n_filt values per output
+// pixel, both in raster order; a line buffer keeps the last window_rows input rows.
+template <class data_T, class res_T, typename CONFIG_T>
+void conv_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+                    const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
+                    const typename CONFIG_T::bias_t bias[CONFIG_T::n_filt]) {
+    typedef typename data_T::value_type in_t;
+    typedef typename res_T::value_type out_t;
+    static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_filt,
+                  "conv_2d_stream: packets must hold one pixel");
+    const unsigned ROWS = window_rows<CONFIG_T>::value;
+    const unsigned N = conv_dense_config<CONFIG_T>::n_in;
+    in_t lines[ROWS * CONFIG_T::in_width * CONFIG_T::n_chan];
+    unsigned rows_read = 0;
+    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
+        fill_lines<data_T, CONFIG_T>(data, lines, rows_read, last_window_row<CONFIG_T>(oh));
+        for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
+#pragma HLS PIPELINE II=CONFIG_T::reuse_factor
+            in_t patch[N];
+            bool valid[CONFIG_T::filt_height * CONFIG_T::filt_width];
+            gather_window<in_t, CONFIG_T, ROWS>(lines, oh, ow, patch, valid);
+            out_t out[CONFIG_T::n_filt];
+            conv_pixel<in_t, out_t, CONFIG_T>(patch, out, kernel, bias);
+            res_T packet;
+            for (unsigned f = 0; f < CONFIG_T::n_filt; f++) {
+#pragma HLS UNROLL
+                packet[f] = out[f];
+            }
+            res.write(packet);
+        }
+    }
+    fill_lines<data_T, CONFIG_T>(data, lines, rows_read, int(CONFIG_T::in_height) - 1);
+}
+
+}  // namespace nnet
+
+#endif

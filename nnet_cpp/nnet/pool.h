@@ -1,0 +1,128 @@
+// Pooling (max / average; 1-D as height 1; global = a window the size of the input),
+// channels-last. Window geometry and the line buffer are those of nnet/conv.h.
+//
+// Arithmetic (identical to fpga_export/layers/pool.py), per output pixel and channel, over
+// the window's valid (non-padding) positions in (kh, kw) order:
+//   max:     res = res_T(max x)
+//   average: acc = accum_t(0); acc += accum_t(x) for each valid position; n = their count;
+//            res = res_T(acc * recip_t(1.0 / n))   (exact product, one conversion)
+#ifndef NNET_POOL_H_
+#define NNET_POOL_H_
+
+#include "nnet/common.h"
+#include "nnet/conv.h"
+
+namespace nnet {
+
+enum pool_op { pool_max = 0, pool_average = 1 };
+
+struct pool_config {
+    // input (height 1 for 1-D), window (filt_*: the pool size), output
+    static const unsigned in_height = 1;
+    static const unsigned in_width = 10;
+    static const unsigned n_chan = 1;
+    static const unsigned filt_height = 1;
+    static const unsigned filt_width = 2;
+    static const unsigned stride_height = 1;
+    static const unsigned stride_width = 2;
+    static const unsigned dilation_height = 1;
+    static const unsigned dilation_width = 1;
+    static const unsigned pad_top = 0;
+    static const unsigned pad_left = 0;
+    static const unsigned out_height = 1;
+    static const unsigned out_width = 5;
+    // operation
+    static const unsigned pool_op = pool_max;
+    // types (average only)
+    typedef float accum_t;
+    typedef float recip_t;
+};
+
+// One output pixel from its window (see gather_window in nnet/conv.h).
+template <class data_T, class res_T, typename CONFIG_T>
+void pool_pixel(const data_T patch[CONFIG_T::filt_height * CONFIG_T::filt_width * CONFIG_T::n_chan],
+                const bool valid[CONFIG_T::filt_height * CONFIG_T::filt_width],
+                res_T out[CONFIG_T::n_chan]) {
+#pragma HLS INLINE
+    const unsigned K = CONFIG_T::filt_height * CONFIG_T::filt_width;
+    for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+#pragma HLS UNROLL
+        if (CONFIG_T::pool_op == pool_max) {
+            data_T m = 0;
+            bool seen = false;
+            for (unsigned k = 0; k < K; k++) {
+                if (valid[k] && (!seen || patch[k * CONFIG_T::n_chan + c] > m)) {
+                    m = patch[k * CONFIG_T::n_chan + c];
+                    seen = true;
+                }
+            }
+            out[c] = (res_T)m;
+        } else {
+            typename CONFIG_T::accum_t acc = 0;
+            unsigned n = 0;
+            for (unsigned k = 0; k < K; k++) {
+                if (valid[k]) {
+                    acc += (typename CONFIG_T::accum_t)patch[k * CONFIG_T::n_chan + c];
+                    n++;
+                }
+            }
+            const typename CONFIG_T::recip_t r = 1.0 / double(n);
+            out[c] = (res_T)(acc * r);
+        }
+    }
+}
+
+// io_parallel: the whole image in, the whole output image out.
+template <class data_T, class res_T, typename CONFIG_T>
+void pool_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+             res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_chan]) {
+    const unsigned K = CONFIG_T::filt_height * CONFIG_T::filt_width;
+    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
+        for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
+#pragma HLS UNROLL
+            data_T patch[K * CONFIG_T::n_chan];
+            bool valid[K];
+            gather_window<data_T, CONFIG_T, CONFIG_T::in_height>(data, oh, ow, patch, valid);
+            res_T out[CONFIG_T::n_chan];
+            pool_pixel<data_T, res_T, CONFIG_T>(patch, valid, out);
+            for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+                res[(oh * CONFIG_T::out_width + ow) * CONFIG_T::n_chan + c] = out[c];
+            }
+        }
+    }
+}
+
+// io_stream: one packet per pixel in raster order, in and out; line buffer as in conv_2d_stream.
+template <class data_T, class res_T, typename CONFIG_T>
+void pool_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res) {
+    typedef typename data_T::value_type in_t;
+    typedef typename res_T::value_type out_t;
+    static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_chan,
+                  "pool_2d_stream: packets must hold one pixel");
+    const unsigned ROWS = window_rows<CONFIG_T>::value;
+    const unsigned K = CONFIG_T::filt_height * CONFIG_T::filt_width;
+    in_t lines[ROWS * CONFIG_T::in_width * CONFIG_T::n_chan];
+    unsigned rows_read = 0;
+    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
+        fill_lines<data_T, CONFIG_T>(data, lines, rows_read, last_window_row<CONFIG_T>(oh));
+        for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
+#pragma HLS PIPELINE
+            in_t patch[K * CONFIG_T::n_chan];
+            bool valid[K];
+            gather_window<in_t, CONFIG_T, ROWS>(lines, oh, ow, patch, valid);
+            out_t out[CONFIG_T::n_chan];
+            pool_pixel<in_t, out_t, CONFIG_T>(patch, valid, out);
+            res_T packet;
+            for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+#pragma HLS UNROLL
+                packet[c] = out[c];
+            }
+            res.write(packet);
+        }
+    }
+    fill_lines<data_T, CONFIG_T>(data, lines, rows_read, int(CONFIG_T::in_height) - 1);
+}
+
+}  // namespace nnet
+
+#endif

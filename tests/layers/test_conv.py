@@ -1,0 +1,134 @@
+"""Conv1D/Conv2D: Interpreter vs a direct float convolution, geometry, errors."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from fpga_export import passes
+from fpga_export.ir import Interpreter
+from fpga_export.layers.conv import Conv1D, Conv2D, axis_geometry
+from fpga_export.types import FixedType
+from graphs import single
+
+T = FixedType.parse
+
+
+def float_conv2d(x, kernel, bias, strides, padding, dilation):
+    """Direct loops, Keras semantics: x (b, H, W, C), kernel (KH, KW, C, F)."""
+    b, h, w, c = x.shape
+    kh, kw, _, f = kernel.shape
+    out, pads = [], []
+    for n, k, s, d in zip((h, w), (kh, kw), strides, dilation, strict=True):
+        ke = (k - 1) * d + 1
+        if padding == "same":
+            o = -(-n // s)
+            pads.append(max((o - 1) * s + ke - n, 0) // 2)
+        else:
+            o = (n - ke) // s + 1
+            pads.append(0)
+        out.append(o)
+    y = np.zeros((b, *out, f))
+    for i in range(out[0]):
+        for j in range(out[1]):
+            y[:, i, j] = bias
+            for a in range(kh):
+                for q in range(kw):
+                    r = i * strides[0] + a * dilation[0] - pads[0]
+                    s_ = j * strides[1] + q * dilation[1] - pads[1]
+                    if 0 <= r < h and 0 <= s_ < w:
+                        y[:, i, j] += x[:, r, s_] @ kernel[a, q]
+    return y
+
+
+def typed(op, in_shape, weights, **precision):
+    g = single(op, in_shape, weights, precision=precision)
+    g["input_1"].precision["result"] = "ap_fixed<16,6>"
+    passes.infer_shapes(g)
+    passes.infer_types(g)
+    return g
+
+
+def weights(op, c, seed=0):
+    rng = np.random.default_rng(seed)
+    k = (*op.kernel_size, c, op.filters)
+    return {"kernel": rng.normal(0, 0.5, k), "bias": rng.normal(0, 0.5, op.filters)}
+
+
+@pytest.mark.parametrize(
+    "op, shape",
+    [
+        (Conv2D(filters=3, kernel_size=(3, 3), padding="same"), (5, 6, 2)),
+        (Conv2D(filters=2, kernel_size=(2, 2), strides=(2, 2), padding="same"), (6, 6, 2)),
+        (Conv2D(filters=2, kernel_size=(3, 2), strides=(1, 2), padding="valid"), (5, 7, 3)),
+        (Conv2D(filters=2, kernel_size=(2, 3), dilation=(2, 2), padding="same"), (6, 6, 1)),
+        (Conv1D(filters=4, kernel_size=(3,), strides=(2,), padding="same"), (9, 2)),
+        (Conv1D(filters=2, kernel_size=(4,), padding="valid"), (9, 3)),
+    ],
+)
+def test_interpreter_matches_float_conv_within_type_tolerance(op, shape):
+    w = weights(op, shape[-1])
+    g = typed(op, shape, w, result="ap_fixed<24,10>", accum="ap_fixed<28,10>",
+              kernel="ap_fixed<16,2>", bias="ap_fixed<16,2>")  # fmt: skip
+    node = g["layer"]
+    x = T("ap_fixed<16,6>").quantize(np.random.default_rng(1).normal(0, 2, (20, *shape)))
+    kq = node.types["kernel"].quantize(w["kernel"])
+    bq = node.types["bias"].quantize(w["bias"])
+    if op.rank == 1:
+        want = float_conv2d(x[:, None], kq[None], bq, (1, *op.strides), op.padding,
+                            (1, *op.dilation))[:, 0]  # fmt: skip
+    else:
+        want = float_conv2d(x, kq, bq, op.strides, op.padding, op.dilation)
+    got = Interpreter(g).run(x)
+    assert got.shape == want.shape
+    taps = int(np.prod(op.kernel_size)) * shape[-1]
+    bound = (taps + 1) * node.types["accum"].lsb + node.result.lsb
+    assert np.abs(got - want).max() <= bound
+
+
+def test_keras_same_padding_split():
+    # total padding odd: the extra one goes after (bottom/right), like Keras/TensorFlow
+    assert axis_geometry(6, 2, 2, 1, "same") == (3, 0)
+    assert axis_geometry(5, 2, 1, 1, "same") == (5, 0)
+    assert axis_geometry(5, 4, 1, 1, "same") == (5, 1)
+    assert axis_geometry(7, 3, 2, 1, "same") == (4, 1)
+    assert axis_geometry(7, 3, 1, 2, "valid") == (3, 0)
+
+
+def test_missing_bias_is_zeros():
+    op = Conv2D(filters=2, kernel_size=(2, 2))
+    w = weights(op, 1)
+    g = typed(op, (3, 3, 1), {"kernel": w["kernel"]})
+    np.testing.assert_array_equal(g["layer"].weights["bias"], np.zeros(2))
+
+
+def check_error(op, shape, w, msg, **node_kw):
+    g = single(op, shape, w, **node_kw)
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        passes.infer_shapes(g)
+
+
+def test_errors():
+    op = Conv2D(filters=2, kernel_size=(3, 3))
+    w = weights(op, 2)
+    check_error(
+        op, (4, 4, 2), w,
+        "layer: reuse_factor 5 does not divide kernel taps * filters = 36; valid reuse factors: "
+        "1, 2, 3, 4, 6, 9, 12, 18, 36", reuse_factor=5,
+    )  # fmt: skip
+    check_error(op, (4, 4, 3), w, "layer: kernel has shape (3, 3, 2, 2), expected (3, 3, 3, 2)")
+    check_error(op, (4, 2), w, "layer: Conv2D takes a (height, width, channels) input per "
+                "sample, got (4, 2)")  # fmt: skip
+    check_error(op, (2, 4, 2), w, "layer: window (3, 3) (dilation (1, 1)) is larger than the "
+                "input (2, 4, 2) with 'valid' padding")  # fmt: skip
+    bad = Conv2D(filters=2, kernel_size=(3, 3), padding="causal")
+    check_error(
+        bad, (4, 4, 2), w, "layer: padding 'causal' is not supported (only 'valid', 'same')"
+    )
+    bad = Conv2D(filters=2, kernel_size=(3, 0))
+    check_error(bad, (4, 4, 2), w, "layer: size must be 2 integer(s) >= 1, got (3, 0)")
+    op1 = Conv1D(filters=2, kernel_size=(3,))
+    check_error(op1, (4, 4, 2), {}, "layer: Conv1D takes a (width, channels) input per sample, "
+                "got (4, 4, 2)")  # fmt: skip
