@@ -56,3 +56,10 @@ class EmitContext:
         """
         types = {alias: self.type_name(node, role) for alias, role in roles.items()}
         return cpp.struct(self.config_name(node), base, fields, types)
+
+    def call(self, fn: str, node: Node, weights=()) -> str:
+        """``nnet::fn<in_t, out_t, node_config>(in, out, weights...);`` for a one-input op."""
+        src = self.input_node(node)
+        args = [self.var(src), self.var(node), *(self.weight_var(node, w) for w in weights)]
+        params = f"{self.data_type(src)}, {self.data_type(node)}, {self.config_name(node)}"
+        return f"nnet::{fn}<{params}>({', '.join(args)});"

@@ -382,13 +382,8 @@ class Activation(Op):
         roles = {f"{r}_t": r for r in self.roles if r != "result"}
         fields = self.config_fields(node, ctx)
         config = ctx.config(node, "nnet::activation_config", fields, roles)
-        src = ctx.input_node(node)
         fn = self.cpp_function + ("_stream" if ctx.stream else "")
-        args = [ctx.var(src), ctx.var(node)] + [ctx.weight_var(node, w) for w in self.weight_names]
-        call = (
-            f"nnet::{fn}<{ctx.data_type(src)}, {ctx.data_type(node)}, {ctx.config_name(node)}>"
-            f"({', '.join(args)});"
-        )
+        call = ctx.call(fn, node, self.weight_names)
         return Emission(config=config, call=call, includes=("nnet/activation.h",))
 
 

@@ -207,12 +207,7 @@ class Conv2D(WindowOp):
             {"accum_t": "accum", "kernel_t": "kernel", "bias_t": "bias"},
         )
         fn = "conv_2d_stream" if ctx.stream else "conv_2d"
-        src = ctx.input_node(node)
-        call = (
-            f"nnet::{fn}<{ctx.data_type(src)}, {ctx.data_type(node)}, {ctx.config_name(node)}>"
-            f"({ctx.var(src)}, {ctx.var(node)}, {ctx.weight_var(node, 'kernel')}, "
-            f"{ctx.weight_var(node, 'bias')});"
-        )
+        call = ctx.call(fn, node, ("kernel", "bias"))
         return Emission(config=config, call=call, includes=("nnet/dense.h", "nnet/conv.h"))
 
 

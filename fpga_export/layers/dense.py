@@ -98,10 +98,5 @@ class Dense(Op):
             {"accum_t": "accum", "kernel_t": "kernel", "bias_t": "bias"},
         )
         fn = "dense_stream" if ctx.stream else "dense"
-        src = ctx.input_node(node)
-        call = (
-            f"nnet::{fn}<{ctx.data_type(src)}, {ctx.data_type(node)}, {ctx.config_name(node)}>"
-            f"({ctx.var(src)}, {ctx.var(node)}, {ctx.weight_var(node, 'kernel')}, "
-            f"{ctx.weight_var(node, 'bias')});"
-        )
+        call = ctx.call(fn, node, ("kernel", "bias"))
         return Emission(config=config, call=call, includes=("nnet/dense.h",))

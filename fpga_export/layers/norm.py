@@ -103,10 +103,5 @@ class BatchNormalization(Op):
             {"accum_t": "accum", "scale_t": "scale", "bias_t": "bias"},
         )
         fn = "batchnorm_stream" if ctx.stream else "batchnorm"
-        src = ctx.input_node(node)
-        call = (
-            f"nnet::{fn}<{ctx.data_type(src)}, {ctx.data_type(node)}, {ctx.config_name(node)}>"
-            f"({ctx.var(src)}, {ctx.var(node)}, {ctx.weight_var(node, 'scale')}, "
-            f"{ctx.weight_var(node, 'shift')});"
-        )
+        call = ctx.call(fn, node, ("scale", "shift"))
         return Emission(config=config, call=call, includes=("nnet/norm.h",))

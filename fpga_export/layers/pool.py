@@ -92,11 +92,7 @@ class _Pool(WindowOp):
         roles = {"accum_t": "accum", "recip_t": "recip"} if self.op == "average" else {}
         config = ctx.config(node, "nnet::pool_config", self.config_fields(node, ctx), roles)
         fn = "pool_2d_stream" if ctx.stream else "pool_2d"
-        src = ctx.input_node(node)
-        call = (
-            f"nnet::{fn}<{ctx.data_type(src)}, {ctx.data_type(node)}, {ctx.config_name(node)}>"
-            f"({ctx.var(src)}, {ctx.var(node)});"
-        )
+        call = ctx.call(fn, node)
         return Emission(
             config=config, call=call, includes=("nnet/dense.h", "nnet/conv.h", "nnet/pool.h")
         )
