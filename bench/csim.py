@@ -36,6 +36,40 @@ def jet_mlp():
     return g
 
 
+def small_cnn():
+    """16x16x1 -> Conv2D 8 3x3 relu -> MaxPool 2 -> Conv2D 16 3x3 relu -> Flatten -> Dense 10
+    softmax (the Keras breadth issue's benchmark CNN)."""
+    from fpga_export.ir import Graph, Node
+    from fpga_export.layers.activation import Activation
+    from fpga_export.layers.conv import Conv2D
+    from fpga_export.layers.dense import Dense
+    from fpga_export.layers.input import Input
+    from fpga_export.layers.pool import Pooling2D
+    from fpga_export.layers.reshape import Flatten
+
+    rng = np.random.default_rng(0)
+    g = Graph("small_cnn")
+
+    def conv(name, prev, c_in, filters):
+        w = {
+            "kernel": rng.normal(0, 1 / np.sqrt(9 * c_in), (3, 3, c_in, filters)),
+            "bias": rng.normal(0, 0.1, filters),
+        }
+        g.add(Node(name, Conv2D(filters=filters), [prev], weights=w))
+        return g.add(Node(f"{name}_relu", Activation(function="relu"), [name])).name
+
+    prev = g.add(Node("input_1", Input(), shape=(16, 16, 1))).name
+    prev = conv("conv_1", prev, 1, 8)
+    prev = g.add(Node("pool_1", Pooling2D(op="max"), [prev])).name
+    prev = conv("conv_2", prev, 8, 16)
+    prev = g.add(Node("flatten", Flatten(), [prev])).name
+    w = {"kernel": rng.normal(0, 0.05, (5 * 5 * 16, 10)), "bias": np.zeros(10)}
+    g.add(Node("dense", Dense(units=10), [prev], weights=w))
+    g.add(Node("softmax", Activation(function="softmax"), ["dense"]))
+    g.inputs, g.outputs = ["input_1"], ["softmax"]
+    return g
+
+
 def timed(fn, repeat=1):
     best = float("inf")
     for _ in range(repeat):
@@ -76,6 +110,18 @@ def main():
         x = rng.normal(0, 1, (10_000, 16))
         t, _ = timed(lambda: fw.reference(x))
         rows.append(("numpy reference interpreter, 10,000 samples", f"{1e4 / t:,.0f} samples/s"))
+        for io_type in ("io_parallel", "io_stream"):
+            cfg = ExportConfig(output_dir=Path(tmp) / f"cnn_{io_type}", io_type=io_type)
+            fw = Firmware(small_cnn(), cfg)
+            fw.write()
+            t_first, _ = timed(fw.compile)
+            rows.append((f"small CNN {io_type}: first compile", f"{t_first:.2f} s"))
+            x = rng.normal(0, 1, (5_000, 16, 16, 1))
+            fw.predict(x[:10])
+            t, _ = timed(lambda x=x, fw=fw: fw.predict(x), repeat=2)
+            rows.append(
+                (f"small CNN {io_type}: predict 5,000 samples", f"{5_000 / t:,.0f} samples/s")
+            )
     width = max(len(r[0]) for r in rows)
     print(f"{'jet MLP 16-64-32-32-5, ap_fixed<16,6>':<{width}}  value")
     print("-" * (width + 22))
