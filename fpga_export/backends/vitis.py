@@ -209,12 +209,14 @@ class VitisBackend:
             e = emissions[node.name]
             body.append("")
             body.append(f"    // {node.name}: {node.source or node.op.kind}")
-            if node.name not in out_names and node.name not in graph.inputs:
-                body += self.declare(node, ctx)
+            if ctx.out_var(node) not in (ctx.var(n) for n in (*graph.inputs, *out_names)):
+                body += self.declare(node, ctx.out_var(node), ctx)
             body += e.pragmas
             if e.call:
                 body.append(e.call)
             body.append(self.trace(index, node, ctx))
+            if ctx.fans_out(node):
+                body += self.fan_out(node, ctx)
         lines = [
             '#include "' + name + '.h"',
             '#include "parameters.h"',
@@ -225,8 +227,7 @@ class VitisBackend:
         lines.append("}")
         return "\n".join(lines) + "\n"
 
-    def declare(self, node: Node, ctx: EmitContext) -> list[str]:
-        var = ctx.var(node)
+    def declare(self, node: Node, var: str, ctx: EmitContext) -> list[str]:
         if ctx.stream:
             return [
                 f'hls::stream<{ctx.packet_name(node)}> {var}("{var}");',
@@ -239,9 +240,25 @@ class VitisBackend:
 
     def trace(self, index: int, node: Node, ctx: EmitContext) -> str:
         if ctx.stream:
-            pack = node.shape[-1] if node.shape else 1
-            return f"FE_TRACE_STREAM({index}, {ctx.var(node)}, {node.size // pack});"
+            return f"FE_TRACE_STREAM({index}, {ctx.out_var(node)}, {_packets(node)});"
         return f"FE_TRACE({index}, {ctx.var(node)}, {node.size});"
+
+    def fan_out(self, node: Node, ctx: EmitContext) -> list[str]:
+        """Copy every packet of a stream read by several consumers into one stream each."""
+        copies = [ctx.in_var(u, u.inputs.index(node.name)) for u in ctx.graph.users(node.name)]
+        lines = []
+        for c in copies:
+            lines += self.declare(node, c, ctx)
+        if node.name in ctx.graph.outputs and node.name not in ctx.graph.inputs:
+            copies.append(ctx.var(node))  # the top-level output port
+        lines += [
+            f"for (unsigned p = 0; p < {_packets(node)}; p++) {{",
+            "#pragma HLS PIPELINE",
+            f"    {ctx.packet_name(node)} packet = {ctx.out_var(node)}.read();",
+            *[f"    {c}.write(packet);" for c in copies],
+            "}",
+        ]
+        return lines
 
     # -- project description ----------------------------------------------------------------
     @staticmethod
@@ -275,6 +292,10 @@ class VitisBackend:
                 for n in graph
             ],
         }
+
+
+def _packets(node: Node) -> int:
+    return node.size // (node.shape[-1] if node.shape else 1)
 
 
 def _jsonable(v):

@@ -39,6 +39,24 @@ class EmitContext:
     def config_name(node: Node) -> str:
         return f"{node.name}_config"
 
+    # io_stream fan-out: a stream can be read once, so a node read by several consumers
+    # writes into `<node>_fanout` and the backend copies it into one stream per consumer.
+    def consumers(self, node: Node) -> int:
+        return len(self.graph.users(node.name)) + (node.name in self.graph.outputs)
+
+    def fans_out(self, node: Node) -> bool:
+        return self.stream and self.consumers(node) > 1
+
+    def out_var(self, node: Node) -> str:
+        """The variable the node's own code writes."""
+        is_input = node.name in self.graph.inputs
+        return f"{node.name}_fanout" if self.fans_out(node) and not is_input else self.var(node)
+
+    def in_var(self, node: Node, i: int = 0) -> str:
+        """The variable node reads for its i-th input."""
+        src = self.input_node(node, i)
+        return f"{src.name}_to_{node.name}" if self.fans_out(src) else self.var(src)
+
     def packet_name(self, node: Node) -> str:
         return f"{node.name}_packet_t"
 
@@ -60,6 +78,6 @@ class EmitContext:
     def call(self, fn: str, node: Node, weights=()) -> str:
         """``nnet::fn<in_t, out_t, node_config>(in, out, weights...);`` for a one-input op."""
         src = self.input_node(node)
-        args = [self.var(src), self.var(node), *(self.weight_var(node, w) for w in weights)]
+        args = [self.in_var(node), self.out_var(node), *(self.weight_var(node, w) for w in weights)]
         params = f"{self.data_type(src)}, {self.data_type(node)}, {self.config_name(node)}"
         return f"nnet::{fn}<{params}>({', '.join(args)});"

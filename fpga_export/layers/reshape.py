@@ -58,7 +58,7 @@ class Flatten(Op):
 
     def emit(self, node, ctx) -> Emission:
         src = ctx.input_node(node)
-        x, y, n = ctx.var(src), ctx.var(node), node.size
+        x, y, n = ctx.in_var(node), ctx.out_var(node), node.size
         if not ctx.stream:
             call = f"for (unsigned i = 0; i < {n}; i++) {y}[i] = ({ctx.type_name(node)}){x}[i];"
             return Emission(call=call)

@@ -1,0 +1,47 @@
+"""A node read by several consumers (and/or a graph output) in both io types."""
+
+import numpy as np
+import pytest
+
+from fpga_export.config import ExportConfig
+from fpga_export.firmware import Firmware
+from fpga_export.ir import Graph, Node
+from fpga_export.layers.activation import Activation
+from fpga_export.layers.dense import Dense
+from fpga_export.layers.input import Input
+
+
+def two_heads() -> Graph:
+    """input fans out to two denses; trunk is both an output and read by two heads."""
+    rng = np.random.default_rng(0)
+
+    def dense(n_in, n_out):
+        return {"kernel": rng.normal(0, 0.5, (n_in, n_out)), "bias": rng.normal(0, 0.5, n_out)}
+
+    g = Graph("heads")
+    g.add(Node("x", Input(), shape=(6,)))
+    g.add(Node("trunk", Dense(units=5), ["x"], weights=dense(6, 5)))
+    g.add(Node("side", Dense(units=2), ["x"], weights=dense(6, 2)))
+    g.add(Node("relu", Activation(function="relu"), ["trunk"]))
+    g.add(Node("cls", Dense(units=3), ["trunk"], weights=dense(5, 3)))
+    g.add(Node("reg", Dense(units=1), ["relu"], weights=dense(5, 1)))
+    g.inputs, g.outputs = ["x"], ["cls", "reg", "trunk", "side"]
+    return g
+
+
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_fan_out_and_several_outputs(tmp_path, io_type):
+    fw = Firmware(two_heads(), ExportConfig(output_dir=tmp_path / io_type, io_type=io_type))
+    fw.compile()
+    x = np.random.default_rng(1).normal(0, 2, (200, 6))
+    got, want = fw.predict(x), fw.reference(x)
+    assert [a.shape for a in got] == [(200, 3), (200, 1), (200, 5), (200, 2)]
+    for g, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(g, w)
+    trace = fw.trace(x[:20])
+    np.testing.assert_array_equal(trace["trunk"], want[2][:20])
+    if io_type == "io_stream":
+        top = (fw.output_dir / "firmware" / "heads.cpp").read_text()
+        assert "trunk_fanout.read();" in top and "trunk_to_cls.write(packet);" in top
+        assert "trunk_out.write(packet);" in top  # the output port gets its copy too
+        assert "x_to_side.write(packet);" in top
