@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(PY) examples/demo.py
+	$(PY) examples/keras_qat_callback.py
 
 test: $(STAMP)
 	$(PY) -m ruff check .

@@ -223,6 +223,13 @@ class Firmware:
             self.compile()
         return False
 
+    def as_keras_layer(self, **kwargs):
+        """This firmware's csim as a non-trainable ``keras.layers.Layer``
+        (``keras_plugin.CSimLayer``; writes and compiles the project when needed)."""
+        from keras_plugin.layer import CSimLayer
+
+        return CSimLayer.from_firmware(self, **kwargs)
+
     # -- vendor build ----------------------------------------------------------------------
     def build(self, csim=True, synth=True, cosim=False, export=False, *, log=None) -> Path:
         """Run Vitis HLS on the project; returns the log path."""

@@ -7,13 +7,17 @@ Importing it adds ``export_fpga`` to ``keras.Model`` (and ``tf_keras.Model`` whe
 """
 
 from . import handlers  # noqa: F401  (registers the layer handlers)
+from .callback import CSimCallback
 from .convert import KERAS_LAYERS, LayerCall, convert, to_graph, weights_of
 from .export import export_fpga, install
 from .flavors import FLAVORS
+from .layer import CSimLayer
 
 install()
 
 __all__ = [
+    "CSimCallback",
+    "CSimLayer",
     "FLAVORS",
     "KERAS_LAYERS",
     "LayerCall",

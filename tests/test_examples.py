@@ -1,0 +1,39 @@
+"""Smoke tests of the runnable examples (short runs as subprocesses)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_example(name, *args, env=None):
+    return subprocess.run(
+        [sys.executable, str(ROOT / "examples" / name), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+        cwd=ROOT,
+    )
+
+
+def test_keras_qat_callback_example(tmp_path):
+    proc = run_example("keras_qat_callback.py", tmp_path, env={"FPGA_EXPORT_EPOCHS": "2"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "csim_accuracy" in proc.stdout
+    assert "epochs run:                 2" in proc.stdout
+    png = tmp_path / "keras_qat_callback.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "best_project" / "project.json").is_file()
+
+
+def test_demo_example(tmp_path):
+    proc = run_example("demo.py", tmp_path / "prj")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "csim == numpy reference:   True (bit for bit)" in proc.stdout
+    assert "dense_1: result=ap_fixed<16,6>" in proc.stdout  # per-layer types are shown
+    assert f"HLS project:               {tmp_path / 'prj'}" in proc.stdout
+    accuracy = float(proc.stdout.split("firmware (csim) accuracy:")[1].split()[0])
+    assert accuracy > 0.9
