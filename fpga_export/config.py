@@ -43,10 +43,11 @@ __all__ = [
 STRATEGIES = ("latency", "resource")
 IO_TYPES = ("io_parallel", "io_stream")
 ROLE_ALIASES = {"weight": "kernel"}  # hls4ml role name -> ours
-LAYER_KEYS = ("precision", "reuse_factor", "strategy")
+LAYER_KEYS = ("precision", "reuse_factor", "strategy", "table_size", "table_range")
+TUNABLE = ("table_size", "table_range")  # op attributes a user may set per layer
 _HLS_TOP_KEYS = ("Model", "LayerName", "LayerType")
 _HLS_MODEL_KEYS = ("Precision", "ReuseFactor", "Strategy", "TraceOutput")
-_HLS_LAYER_KEYS = ("Precision", "ReuseFactor", "Strategy", "Trace")
+_HLS_LAYER_KEYS = ("Precision", "ReuseFactor", "Strategy", "Trace", *TUNABLE)
 _HLS_TO_OURS = {"Precision": "precision", "ReuseFactor": "reuse_factor", "Strategy": "strategy"}
 _ALL = "*"  # precision key: every type role of the layer
 
@@ -141,6 +142,7 @@ class _Settings:
     precision: dict[str, Precision]
     reuse_factor: int | None = None
     strategy: str | None = None
+    attributes: dict = dataclasses.field(default_factory=dict)  # op fields, e.g. table_size
 
 
 def _parse_layer(entry, where: str, known: list[str]) -> _Settings:
@@ -148,6 +150,7 @@ def _parse_layer(entry, where: str, known: list[str]) -> _Settings:
     entry = _check_dict(entry, where)
     precision: dict[str, Precision] = {}
     reuse = strategy = None
+    attributes = {}
     for key, value in entry.items():
         if key == "precision":
             for role, t in _parse_precision(value, f"{where}.precision", known).items():
@@ -156,6 +159,8 @@ def _parse_layer(entry, where: str, known: list[str]) -> _Settings:
             reuse = _parse_reuse(value, f"{where}.reuse_factor")
         elif key == "strategy":
             strategy = _parse_strategy(value, f"{where}.strategy")
+        elif key in TUNABLE:
+            attributes[key] = value
         elif isinstance(key, str) and ROLE_ALIASES.get(key, key) in known:
             _set_role(
                 precision, ROLE_ALIASES.get(key, key), _parse_type(value, f"{where}.{key}"), where
@@ -165,7 +170,7 @@ def _parse_layer(entry, where: str, known: list[str]) -> _Settings:
                 f"{where}: unknown key {key!r}; accepted keys: {_fmt(LAYER_KEYS)}, "
                 f"or a type role: {_role_list(known)}"
             )
-    return _Settings(where, precision, reuse, strategy)
+    return _Settings(where, precision, reuse, strategy, attributes)
 
 
 def _set_role(precision: dict, role: str, t: Precision, where: str) -> None:
@@ -190,7 +195,20 @@ def _parse_hls_layer(entry, where: str, known: list[str]) -> _Settings:
         if "ReuseFactor" in entry
         else None,
         _parse_strategy(entry["Strategy"], f"{where}['Strategy']") if "Strategy" in entry else None,
+        {k: entry[k] for k in TUNABLE if k in entry},
     )
+
+
+def _with_attributes(node, attributes: dict):
+    """A copy of the node's op with user-set attributes (table_size ...), validated by the op."""
+    fields = {f.name for f in dataclasses.fields(node.op)}
+    for key in attributes:
+        if key not in fields:
+            raise ValueError(
+                f"layer {node.name!r} ({node.op.kind}) has no setting {key!r}; "
+                "table_size / table_range apply to activations computed with lookup tables"
+            )
+    return dataclasses.replace(node.op, **attributes)
 
 
 # ---------------------------------------------------------------------- the config
@@ -371,12 +389,16 @@ class ExportConfig:
             places.append(layers.get(node.name))
             precision: dict[str, Precision] = {}
             reuse, strategy = p["reuse_factor"], p["strategy"]
+            attributes = {}
             for s in places:  # least specific first
                 if s is None:
                     continue
                 precision.update(self._node_precision(node, s))
                 reuse = s.reuse_factor if s.reuse_factor is not None else reuse
                 strategy = s.strategy if s.strategy is not None else strategy
+                attributes.update(s.attributes)
+            if attributes:
+                node.op = _with_attributes(node, attributes)
             node.precision = precision
             node.reuse_factor = reuse
             node.strategy = strategy

@@ -240,7 +240,7 @@ def all_roles():
         (
             {"layers": {"dense_1": {"reuse": 2}}},
             "layers['dense_1']: unknown key 'reuse'; accepted keys: precision, reuse_factor, "
-            f"strategy, or a type role: {ROLES}",
+            f"strategy, table_size, table_range, or a type role: {ROLES}",
         ),
         (
             {"layers": {"dense_1": {"precision": "ap_fixed<16,6,AP_SAT>"}}},
@@ -293,7 +293,7 @@ def all_roles():
         (
             {"hls_config": {"LayerName": {"dense_1": {"precision": "ap_fixed<8,3>"}}}},
             "hls_config['LayerName']['dense_1']: unknown key 'precision'; accepted keys: "
-            "Precision, ReuseFactor, Strategy, Trace",
+            "Precision, ReuseFactor, Strategy, Trace, table_size, table_range",
         ),
         (
             {"hls_config": {"LayerName": {"dense_1": {"Precision": {"weight": "x"}}}}},
@@ -351,3 +351,42 @@ def test_role_the_layer_does_not_have():
         "its type roles: result, accum, kernel, bias, weight (= kernel)",
         layers={"dense_2": {"precision": {"table": "ap_fixed<8,3>"}}},
     )
+
+
+def test_table_settings_per_layer(tmp_path):
+    """layers= and hls4ml LayerName can size an activation's lookup tables."""
+    import numpy as np
+
+    from fpga_export.firmware import Firmware
+    from fpga_export.layers.activation import Activation
+    from fpga_export.layers.dense import Dense
+    from graphs import single
+
+    g = single(Activation(function="sigmoid"), (4,), name="sig")
+    cfg = ExportConfig(
+        output_dir=tmp_path / "p", layers={"layer": {"table_size": 64, "table_range": 4}}
+    )
+    cfg.apply(g, {"layer": "Activation", "input_1": "InputLayer"})
+    assert (g["layer"].op.table_size, g["layer"].op.table_range) == (64, 4)
+    fw = Firmware(g, cfg).compile()
+    assert fw.graph["layer"].weights["table"].shape == (64,)
+    x = np.random.default_rng(0).normal(0, 3, (100, 4))
+    np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
+
+    g2 = single(Activation(function="tanh"), (4,))
+    ExportConfig(hls_config={"LayerName": {"layer": {"table_size": 128}}}).apply(g2, {})
+    assert g2["layer"].op.table_size == 128
+    with pytest.raises(
+        ValueError,
+        match=re.escape("Activation table_size must be an integer power of two >= 2, got 100"),
+    ):
+        ExportConfig(layers={"layer": {"table_size": 100}}).apply(
+            single(Activation(function="tanh"), (4,)), {}
+        )
+    g3 = single(Dense(units=2), (4,), {"kernel": np.ones((4, 2)), "bias": np.zeros(2)})
+    msg = (
+        "layer 'layer' (dense) has no setting 'table_size'; "
+        "table_size / table_range apply to activations computed with lookup tables"
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        ExportConfig(layers={"layer": {"table_size": 64}}).apply(g3, {})
