@@ -362,11 +362,11 @@ def test_unsupported_is_a_typed_error():
 
     x = tf_keras.Input((4,), name="x")
     y = tf_keras.layers.Dense(2, name="d")(x)
-    y = tf_keras.layers.Reshape((2, 1), name="reshape")(y)
+    y = tf_keras.layers.RepeatVector(2, name="repeat")(y)
     with pytest.raises(UnsupportedLayerError) as info:
         to_graph(tf_keras.Model(x, y))
-    assert info.value.layer_name == "reshape"
-    assert info.value.layer_class is tf_keras.layers.Reshape
+    assert info.value.layer_name == "repeat"
+    assert info.value.layer_class is tf_keras.layers.RepeatVector
 
 
 @pytest.mark.parametrize("K", FLAVORS)
