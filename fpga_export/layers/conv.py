@@ -18,6 +18,9 @@ kernel[i, f])`` (full-precision product) for ``i = 0 .. KH*KW*C-1`` in that orde
 rows, then columns, then input channels), ``y = result(acc)``. Padding terms are
 ``accum(0) = 0`` and leave any accumulator unchanged, so streaming and parallel give the
 same numbers. ``reuse_factor`` must divide ``KH*KW*C*F`` (multiplications per pixel).
+A pointwise conv (1x1 window, stride 1) takes a C++ fast path without window gather or line
+buffer, with the same arithmetic. Depthwise ops (and the depthwise half of SeparableConv)
+live in :mod:`.depthwise`, reusing this file's geometry and :func:`patches`.
 """
 
 from __future__ import annotations

@@ -2,6 +2,15 @@
 
 Only ``data_format="channels_last"`` is supported (the firmware's data are channels-last);
 channels-first layers are refused with a clear message.
+
+DepthwiseConv1D/2D become one depthwise node named after the layer (type roles ``result``,
+``accum``, ``kernel`` = Keras' depthwise kernel, ``bias``). SeparableConv1D/2D
+``sep`` become TWO nodes: ``sep_depthwise`` (the depthwise step, zero bias, its own
+``result``/``accum``/``kernel`` types) then ``sep`` (a 1x1 Conv1D/Conv2D: ``kernel`` = the
+pointwise kernel, ``bias`` = the layer's bias). The depthwise output is converted to
+``sep_depthwise``'s ``result`` type before the pointwise step (Keras keeps it in float).
+Per-layer precision: ``layers={"sep_depthwise": {...}, "sep": {...}}`` (or
+``hls_config["LayerName"]``); ``hls_config["LayerType"]["SeparableConv2D"]`` applies to both.
 """
 
 from __future__ import annotations
@@ -9,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from fpga_export.layers.conv import Conv1D, Conv2D
+from fpga_export.layers.depthwise import DepthwiseConv1D, DepthwiseConv2D
 from fpga_export.layers.pool import GlobalPooling1D, GlobalPooling2D, Pooling1D, Pooling2D
 from fpga_export.layers.reshape import Flatten
 
@@ -63,6 +73,55 @@ def conv(layer, call: LayerCall) -> str:
 
 def each_class(name: str) -> tuple:
     return tuple(each(lambda k: getattr(k.layers, name)))
+
+
+def _depthwise(layer, call: LayerCall, use_bias: bool) -> tuple:
+    """(op, weights) of the depthwise step of a Depthwise/SeparableConv layer."""
+    _channels_last(layer, call)
+    mode = getattr(layer, "quantization_mode", None)
+    if mode is not None:
+        raise call.refuse(
+            f"Keras-quantized convolutions (quantization_mode={mode!r}) are not supported"
+        )
+    rank = len(_ints(layer.kernel_size))
+    m = int(layer.depth_multiplier)
+    op = (DepthwiseConv1D if rank == 1 else DepthwiseConv2D)(
+        kernel_size=_ints(layer.kernel_size),
+        depth_multiplier=m,
+        strides=_ints(layer.strides),
+        padding=_padding(layer, call),
+        dilation=_ints(layer.dilation_rate),
+    )
+    # Keras 3 DepthwiseConvND names it `kernel`, tf_keras and SeparableConvND `depthwise_kernel`
+    kernel = getattr(layer, "depthwise_kernel", None)
+    kernel = array(layer.kernel if kernel is None else kernel)
+    c = int(call.input_shapes[0][-1])
+    bias = array(layer.bias) if use_bias and layer.use_bias else np.zeros(c * m)
+    return op, {"kernel": kernel, "bias": bias}
+
+
+# tf_keras' Depthwise/SeparableConvND subclass its Conv and redefine call(): registered here
+@KERAS_LAYERS.register(*each_class("DepthwiseConv1D"), *each_class("DepthwiseConv2D"))
+def depthwise(layer, call: LayerCall) -> str:
+    op, weights = _depthwise(layer, call, use_bias=True)
+    return fused_activation(layer, call, call.add(op, weights=weights))
+
+
+@KERAS_LAYERS.register(*each_class("SeparableConv1D"), *each_class("SeparableConv2D"))
+def separable(layer, call: LayerCall) -> str:
+    op, weights = _depthwise(layer, call, use_bias=False)
+    (in_shape,) = call.input_shapes
+    dw_shape = (*call.output_shape[:-1], int(in_shape[-1]) * op.depth_multiplier)
+    dw = call.add(op, weights=weights, suffix="depthwise", shape=dw_shape)
+    one = (1,) * op.rank
+    filters = int(layer.filters)
+    pw = (Conv1D if op.rank == 1 else Conv2D)(
+        filters=filters, kernel_size=one, strides=one, padding="valid", dilation=one
+    )
+    kernel = array(layer.pointwise_kernel).reshape(*one, dw_shape[-1], filters)
+    bias = array(layer.bias) if layer.use_bias else np.zeros(filters)
+    out = call.add(pw, weights={"kernel": kernel, "bias": bias}, inputs=[dw])
+    return fused_activation(layer, call, out)
 
 
 def _pool_handler(op_name: str, rank: int):

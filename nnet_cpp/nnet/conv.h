@@ -6,7 +6,11 @@
 // in Keras layout [kh][kw][c][f]: acc = accum_t(bias[f]); acc += accum_t(p[i] * kernel[i][f])
 // for i = 0 .. filt_height*filt_width*n_chan-1 in order; res = res_T(acc).
 //
-// The window helpers here are shared with nnet/pool.h.
+// Pointwise fast path: a 1x1 window with stride 1 and no padding (e.g. the second half of
+// a SeparableConv) skips the window gather and the line buffer; each output pixel is the
+// Dense of its input pixel, so the arithmetic is the same as the general path.
+//
+// The window helpers here are shared with nnet/pool.h and nnet/depthwise.h.
 #ifndef NNET_CONV_H_
 #define NNET_CONV_H_
 
@@ -119,6 +123,12 @@ int last_window_row(unsigned oh) {
            int(CONFIG_T::pad_top);
 }
 
+template <class CONFIG_T>
+struct is_pointwise {
+    static const bool value = CONFIG_T::filt_height == 1 && CONFIG_T::filt_width == 1 &&
+                              CONFIG_T::stride_height == 1 && CONFIG_T::stride_width == 1;
+};
+
 template <class data_T, class res_T, typename CONFIG_T>
 void conv_pixel(const data_T patch[conv_dense_config<CONFIG_T>::n_in],
                 res_T out[CONFIG_T::n_filt],
@@ -135,6 +145,14 @@ void conv_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG
              const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
              const typename CONFIG_T::bias_t bias[CONFIG_T::n_filt]) {
     const unsigned N = conv_dense_config<CONFIG_T>::n_in;
+    if (is_pointwise<CONFIG_T>::value) {
+        for (unsigned i = 0; i < CONFIG_T::out_height * CONFIG_T::out_width; i++) {
+#pragma HLS UNROLL
+            conv_pixel<data_T, res_T, CONFIG_T>(&data[i * N], &res[i * CONFIG_T::n_filt],
+                                                kernel, bias);
+        }
+        return;
+    }
     for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
         for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
 #pragma HLS UNROLL
@@ -162,6 +180,26 @@ void conv_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
                   "conv_2d_stream: packets must hold one pixel");
     const unsigned ROWS = window_rows<CONFIG_T>::value;
     const unsigned N = conv_dense_config<CONFIG_T>::n_in;
+    if (is_pointwise<CONFIG_T>::value) {
+        for (unsigned i = 0; i < CONFIG_T::out_height * CONFIG_T::out_width; i++) {
+#pragma HLS PIPELINE II=CONFIG_T::reuse_factor
+            const data_T in_packet = data.read();
+            in_t in[N];
+            for (unsigned c = 0; c < N; c++) {
+#pragma HLS UNROLL
+                in[c] = in_packet[c];
+            }
+            out_t out[CONFIG_T::n_filt];
+            conv_pixel<in_t, out_t, CONFIG_T>(in, out, kernel, bias);
+            res_T packet;
+            for (unsigned f = 0; f < CONFIG_T::n_filt; f++) {
+#pragma HLS UNROLL
+                packet[f] = out[f];
+            }
+            res.write(packet);
+        }
+        return;
+    }
     in_t lines[ROWS * CONFIG_T::in_width * CONFIG_T::n_chan];
     unsigned rows_read = 0;
     for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {

@@ -1,0 +1,138 @@
+"""Depthwise convolutions: DepthwiseConv1D, DepthwiseConv2D (channels-last).
+C++: nnet_cpp/nnet/depthwise.h (window helpers from nnet/conv.h).
+
+Geometry is that of :mod:`.conv` (Keras 'valid'/'same', strides, dilation; 1-D ops are 2-D
+ops of height 1). Shapes (batch excluded): ``(H, W, C) -> (OH, OW, C*M)`` with ``M`` the
+depth multiplier; output channel ``o = c * M + m`` (Keras' order). Weights in Keras layout:
+kernel (Keras ``depthwise_kernel``) ``(KH, KW, C, M)`` (1-D: ``(KW, C, M)``), bias
+``(C*M,)`` (zeros when absent).
+
+Arithmetic (numpy :meth:`DepthwiseConv2D.run` and C++ ``nnet::depthwise_2d`` /
+``depthwise_2d_stream``), per output pixel and output channel ``o = c * M + m``:
+``acc = accum(bias[o])``, then ``acc += accum(p[k, c] * kernel[k, c, m])`` (full-precision
+product) for window taps ``k = kh * KW + kw = 0 .. KH*KW-1`` in that order (kernel rows,
+then columns), ``y = result(acc)``. Padding positions hold 0, so their terms are
+``accum(0) = 0`` and leave the accumulator unchanged (streaming == parallel).
+``reuse_factor`` must divide ``KH*KW*C*M`` (multiplications per pixel).
+
+SeparableConv1D/2D are exported as two nodes (see ``keras_plugin/handlers/conv.py``):
+this depthwise op without bias, named ``<layer>_depthwise``, then a 1x1 :class:`.conv.Conv2D`
+(pointwise) with the layer's bias, named ``<layer>``; each has its own precision roles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..ir import arith
+from ..ir.op import Emission, Tensor
+from .conv import WindowOp, _pair, patches
+from .dense import STRATEGIES, check_reuse, fit_integer_bits
+
+
+@dataclass
+class DepthwiseConv2D(WindowOp):
+    kind = "depthwise_conv2d"
+    family = "depthwise"
+    roles = ("result", "accum", "kernel", "bias")
+    weight_roles = {"kernel": "kernel", "bias": "bias"}
+    rank = 2
+    kernel_size: tuple = (3, 3)
+    depth_multiplier: int = 1
+    strides: tuple = (1, 1)
+    padding: str = "valid"
+    dilation: tuple = (1, 1)
+
+    def window(self, in_shape):
+        return self.kernel_size, self.strides, self.dilation
+
+    def _multiplier(self, node) -> int:
+        m = self.depth_multiplier
+        if not isinstance(m, (int, np.integer)) or m < 1:
+            raise ValueError(f"{node.name}: depth_multiplier must be an integer >= 1, got {m!r}")
+        return int(m)
+
+    def output_shape(self, node, input_shapes):
+        g = self.geometry(node, input_shapes[0])
+        return (*self.out_spatial(g), g["n_chan"] * self._multiplier(node))
+
+    def check(self, node, graph):
+        g = self.geometry(node, graph[node.inputs[0]].shape)
+        m = self._multiplier(node)
+        c = g["n_chan"]
+        k = (*_pair(self.kernel_size, self.rank, "size", node.name), c, m)
+        node.weights.setdefault("bias", np.zeros(c * m))
+        for w, want in (("kernel", k), ("bias", (c * m,))):
+            got = np.shape(node.weights.get(w))
+            if tuple(got) != tuple(want):
+                raise ValueError(f"{node.name}: {w} has shape {tuple(got)}, expected {want}")
+        taps = g["filt_height"] * g["filt_width"]
+        check_reuse(node, taps * c * m, "kernel taps * channels * depth_multiplier")
+
+    def default_types(self, node, graph, ctx):
+        return {role: ctx.default_for(node, role) for role in self.roles}
+
+    def auto_types(self, node, graph, ctx, types):
+        """'auto': weights fit their values, accum/result never lose a bit (capped)."""
+        src = graph[node.inputs[0]]
+        x = src.result
+        out = {w: fit_integer_bits(node.weights[w], ctx.default.width) for w in ("kernel", "bias")}
+        k, b = types.get("kernel", out["kernel"]), types.get("bias", out["bias"])
+        g = self.geometry(node, src.shape)
+        out["accum"] = ctx.cap((x * k).sum_type(g["filt_height"] * g["filt_width"]) + b)
+        out["result"] = types.get("accum", out["accum"])
+        return out
+
+    def run(self, node, inputs):
+        (x,) = inputs
+        g = self.geometry(node, x.raw.shape[1:])
+        c, m = g["n_chan"], self._multiplier(node)
+        raw = x.raw.reshape(x.raw.shape[0], g["in_height"], g["in_width"], c)
+        p, _ = patches(raw, g)  # (b, OH, OW, KK, C), taps in (kh, kw) order
+        b, oh, ow, kk = p.shape[:4]
+        kernel = arith.const(node.weights["kernel"].reshape(kk, c, m), node.types["kernel"])
+        bias = arith.const(node.weights["bias"].reshape(c, m), node.types["bias"])
+        accum = node.types["accum"]
+        prod = arith.mul(Tensor(p[..., None], x.type), kernel)  # (b, OH, OW, KK, C, M)
+        terms = arith.convert(prod, accum).raw
+        acc = arith.convert(bias, accum)
+        acc = Tensor(np.broadcast_to(acc.raw, (b, oh, ow, c, m)), accum)
+        y = arith.convert(arith.accumulate(acc, terms, axis=3), node.result)
+        return Tensor(y.raw.reshape(b, *node.shape), y.type)
+
+    def config_fields(self, node, ctx):
+        g = self.geometry(node, ctx.input_node(node).shape)
+        return {
+            **g,
+            "depth_multiplier": self._multiplier(node),
+            "strategy": STRATEGIES.index(node.strategy),
+            "reuse_factor": node.reuse_factor,
+        }
+
+    def emit(self, node, ctx) -> Emission:
+        config = ctx.config(
+            node,
+            "nnet::depthwise_config",
+            self.config_fields(node, ctx),
+            {"accum_t": "accum", "kernel_t": "kernel", "bias_t": "bias"},
+        )
+        fn = "depthwise_2d_stream" if ctx.stream else "depthwise_2d"
+        call = ctx.call(fn, node, ("kernel", "bias"))
+        return Emission(
+            config=config,
+            call=call,
+            includes=("nnet/dense.h", "nnet/conv.h", "nnet/depthwise.h"),
+        )
+
+
+@dataclass
+class DepthwiseConv1D(DepthwiseConv2D):
+    """DepthwiseConv2D of height 1: kernel ``(KW, C, M)``, input ``(W, C)``."""
+
+    kind = "depthwise_conv1d"
+    rank = 1
+    kernel_size: tuple = (3,)
+    strides: tuple = (1,)
+    dilation: tuple = (1,)

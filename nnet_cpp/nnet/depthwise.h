@@ -1,0 +1,146 @@
+// Depthwise convolutions (DepthwiseConv1D, DepthwiseConv2D), channels-last; 1-D is 2-D of
+// height 1. SeparableConv1D/2D are exported as depthwise + a 1x1 conv (nnet/conv.h).
+//
+// Arithmetic (identical to fpga_export/layers/depthwise.py): per output pixel, the window
+// patch p[(kh * filt_width + kw) * n_chan + c] (zeros at padding positions, gathered by
+// nnet/conv.h's gather_window) and the kernel in Keras layout [kh][kw][c][m]; output
+// channel o = c * depth_multiplier + m: acc = accum_t(bias[o]); acc += accum_t(p[k][c] *
+// kernel[k][c][m]) for taps k = kh * filt_width + kw = 0 .. filt_height*filt_width-1 in
+// order; res = res_T(acc). Both strategies keep this order (the strategy and reuse factor
+// only change how many multipliers the loop is given), so saturating accumulators agree.
+#ifndef NNET_DEPTHWISE_H_
+#define NNET_DEPTHWISE_H_
+
+#include "nnet/common.h"
+#include "nnet/conv.h"
+
+namespace nnet {
+
+struct depthwise_config {
+    // input (height 1 for DepthwiseConv1D), window, output
+    static const unsigned in_height = 1;
+    static const unsigned in_width = 10;
+    static const unsigned n_chan = 1;
+    static const unsigned filt_height = 1;
+    static const unsigned filt_width = 3;
+    static const unsigned depth_multiplier = 1;  // output channels: n_chan * depth_multiplier
+    static const unsigned stride_height = 1;
+    static const unsigned stride_width = 1;
+    static const unsigned dilation_height = 1;
+    static const unsigned dilation_width = 1;
+    static const unsigned pad_top = 0;  // Keras 'same': half the total padding, rounded down
+    static const unsigned pad_left = 0;
+    static const unsigned out_height = 1;
+    static const unsigned out_width = 8;
+    // implementation
+    static const unsigned strategy = latency;
+    static const unsigned reuse_factor = 1;
+    // types
+    typedef float accum_t;
+    typedef float kernel_t;
+    typedef float bias_t;
+};
+
+template <class CONFIG_T>
+struct depthwise_sizes {
+    static const unsigned taps = CONFIG_T::filt_height * CONFIG_T::filt_width;
+    static const unsigned n_in = taps * CONFIG_T::n_chan;  // patch length
+    static const unsigned n_out = CONFIG_T::n_chan * CONFIG_T::depth_multiplier;
+};
+
+// One output pixel: out[c * M + m] from the patch (see the header comment for the order).
+template <class data_T, class res_T, typename CONFIG_T>
+void depthwise_pixel(const data_T patch[depthwise_sizes<CONFIG_T>::n_in],
+                     res_T out[depthwise_sizes<CONFIG_T>::n_out],
+                     const typename CONFIG_T::kernel_t
+                         kernel[depthwise_sizes<CONFIG_T>::n_in * CONFIG_T::depth_multiplier],
+                     const typename CONFIG_T::bias_t bias[depthwise_sizes<CONFIG_T>::n_out]) {
+#pragma HLS INLINE
+    const unsigned M = CONFIG_T::depth_multiplier;
+    const unsigned C = CONFIG_T::n_chan;
+    typename CONFIG_T::accum_t acc[depthwise_sizes<CONFIG_T>::n_out];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+    for (unsigned o = 0; o < C * M; o++) {
+#pragma HLS UNROLL
+        acc[o] = (typename CONFIG_T::accum_t)bias[o];
+    }
+    for (unsigned k = 0; k < depthwise_sizes<CONFIG_T>::taps; k++) {
+        for (unsigned c = 0; c < C; c++) {
+            for (unsigned m = 0; m < M; m++) {
+#pragma HLS UNROLL
+                acc[c * M + m] += (typename CONFIG_T::accum_t)(patch[k * C + c] *
+                                                               kernel[(k * C + c) * M + m]);
+            }
+        }
+    }
+    for (unsigned o = 0; o < C * M; o++) {
+#pragma HLS UNROLL
+        out[o] = (res_T)acc[o];
+    }
+}
+
+// io_parallel: the whole image in, the whole output image out (both channels-last).
+template <class data_T, class res_T, typename CONFIG_T>
+void depthwise_2d(
+    const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+    res_T res[CONFIG_T::out_height * CONFIG_T::out_width * depthwise_sizes<CONFIG_T>::n_out],
+    const typename CONFIG_T::kernel_t
+        kernel[depthwise_sizes<CONFIG_T>::n_in * CONFIG_T::depth_multiplier],
+    const typename CONFIG_T::bias_t bias[depthwise_sizes<CONFIG_T>::n_out]) {
+    const unsigned N = depthwise_sizes<CONFIG_T>::n_in;
+    const unsigned O = depthwise_sizes<CONFIG_T>::n_out;
+    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
+        for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
+#pragma HLS UNROLL
+            data_T patch[N];
+            bool valid[depthwise_sizes<CONFIG_T>::taps];
+            gather_window<data_T, CONFIG_T, CONFIG_T::in_height>(data, oh, ow, patch, valid);
+            res_T out[O];
+            depthwise_pixel<data_T, res_T, CONFIG_T>(patch, out, kernel, bias);
+            for (unsigned o = 0; o < O; o++) {
+                res[(oh * CONFIG_T::out_width + ow) * O + o] = out[o];
+            }
+        }
+    }
+}
+
+// io_stream: one packet of n_chan values per input pixel and of n_chan * depth_multiplier
+// values per output pixel, raster order; a line buffer keeps the last window_rows rows.
+template <class data_T, class res_T, typename CONFIG_T>
+void depthwise_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+                         const typename CONFIG_T::kernel_t
+                             kernel[depthwise_sizes<CONFIG_T>::n_in * CONFIG_T::depth_multiplier],
+                         const typename CONFIG_T::bias_t bias[depthwise_sizes<CONFIG_T>::n_out]) {
+    typedef typename data_T::value_type in_t;
+    typedef typename res_T::value_type out_t;
+    static_assert(data_T::size == CONFIG_T::n_chan &&
+                      res_T::size == depthwise_sizes<CONFIG_T>::n_out,
+                  "depthwise_2d_stream: packets must hold one pixel");
+    const unsigned ROWS = window_rows<CONFIG_T>::value;
+    const unsigned N = depthwise_sizes<CONFIG_T>::n_in;
+    const unsigned O = depthwise_sizes<CONFIG_T>::n_out;
+    in_t lines[ROWS * CONFIG_T::in_width * CONFIG_T::n_chan];
+    unsigned rows_read = 0;
+    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
+        fill_lines<data_T, CONFIG_T>(data, lines, rows_read, last_window_row<CONFIG_T>(oh));
+        for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
+#pragma HLS PIPELINE II=CONFIG_T::reuse_factor
+            in_t patch[N];
+            bool valid[depthwise_sizes<CONFIG_T>::taps];
+            gather_window<in_t, CONFIG_T, ROWS>(lines, oh, ow, patch, valid);
+            out_t out[O];
+            depthwise_pixel<in_t, out_t, CONFIG_T>(patch, out, kernel, bias);
+            res_T packet;
+            for (unsigned o = 0; o < O; o++) {
+#pragma HLS UNROLL
+                packet[o] = out[o];
+            }
+            res.write(packet);
+        }
+    }
+    fill_lines<data_T, CONFIG_T>(data, lines, rows_read, int(CONFIG_T::in_height) - 1);
+}
+
+}  // namespace nnet
+
+#endif
