@@ -3,4 +3,4 @@
 Imported explicitly here so that the registry is complete once ``fpga_export`` is imported.
 """
 
-from . import activation, conv, dense, input, norm, pool, reshape  # noqa: F401
+from . import activation, conv, dense, depthwise, input, merge, norm, pool, reshape  # noqa: F401
