@@ -190,3 +190,14 @@ def test_summary_lists_types(tmp_path):
         in text
     )
     assert "input_1" in text and "(not compiled yet)" in text
+
+
+def test_pass_through_output_is_refused(tmp_path):
+    g = mlp((4, 3))
+    g.outputs.append("input_1")
+    msg = (
+        "graph output 'input_1' is also a graph input (the model passes an input straight "
+        "through); firmware outputs must be computed by a layer"
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        Firmware(g, ExportConfig(output_dir=tmp_path / "p")).write()

@@ -50,6 +50,12 @@ class VitisBackend:
         self, graph: Graph, config, out: Path, name: str, version: str, tb_in=None, tb_out=None
     ):
         ctx = EmitContext(graph, self, config.io_type)
+        for name in graph.outputs:
+            if name in graph.inputs:
+                raise ValueError(
+                    f"graph output {name!r} is also a graph input (the model passes an input "
+                    "straight through); firmware outputs must be computed by a layer"
+                )
         fw = out / "firmware"
         (fw / "weights").mkdir(parents=True, exist_ok=True)
         emissions = {n.name: n.op.emit(n, ctx) for n in graph}
@@ -245,7 +251,7 @@ class VitisBackend:
 
     def fan_out(self, node: Node, ctx: EmitContext) -> list[str]:
         """Copy every packet of a stream read by several consumers into one stream each."""
-        copies = [ctx.in_var(u, u.inputs.index(node.name)) for u in ctx.graph.users(node.name)]
+        copies = [ctx.in_var(u, i) for u, i in ctx.edges(node)]
         lines = []
         for c in copies:
             lines += self.declare(node, c, ctx)

@@ -41,8 +41,17 @@ class EmitContext:
 
     # io_stream fan-out: a stream can be read once, so a node read by several consumers
     # writes into `<node>_fanout` and the backend copies it into one stream per consumer.
+    def edges(self, node: Node) -> list[tuple[Node, int]]:
+        """(consumer, input slot) for every read of node's output inside the graph."""
+        return [
+            (u, i)
+            for u in self.graph.users(node.name)
+            for i, s in enumerate(u.inputs)
+            if s == node.name
+        ]
+
     def consumers(self, node: Node) -> int:
-        return len(self.graph.users(node.name)) + (node.name in self.graph.outputs)
+        return len(self.edges(node)) + (node.name in self.graph.outputs)
 
     def fans_out(self, node: Node) -> bool:
         return self.stream and self.consumers(node) > 1
@@ -55,7 +64,10 @@ class EmitContext:
     def in_var(self, node: Node, i: int = 0) -> str:
         """The variable node reads for its i-th input."""
         src = self.input_node(node, i)
-        return f"{src.name}_to_{node.name}" if self.fans_out(src) else self.var(src)
+        if not self.fans_out(src):
+            return self.var(src)
+        slot = f"_{i}" if node.inputs.count(src.name) > 1 else ""  # read twice: one copy each
+        return f"{src.name}_to_{node.name}{slot}"
 
     def packet_name(self, node: Node) -> str:
         return f"{node.name}_packet_t"

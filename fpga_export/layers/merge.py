@@ -68,17 +68,7 @@ def _aligned(x: Tensor, frac: int, width: int) -> np.ndarray:
     return raw * (1 << shift) if shift else raw
 
 
-def _no_repeats(node, ctx) -> None:
-    twice = [i for k, i in enumerate(node.inputs) if i in node.inputs[:k]]
-    if ctx.stream and twice:
-        raise ValueError(
-            f"{node.name}: in io_stream a merge cannot read the same node "
-            f"{twice[0]!r} twice (its stream is read once per packet); use io_parallel"
-        )
-
-
 def _call(fn: str, node, ctx, n_in: int = 2) -> str:
-    _no_repeats(node, ctx)
     ins = [ctx.input_node(node, i) for i in range(n_in)]
     params = ", ".join([*(ctx.data_type(s) for s in ins), ctx.data_type(node)])
     args = ", ".join([*(ctx.in_var(node, i) for i in range(n_in)), ctx.out_var(node)])
@@ -169,7 +159,6 @@ class Merge(Op):
         config = ctx.config(node, "nnet::merge_config", self.config_fields(node, ctx), roles)
         fn = "merge_stream" if ctx.stream else "merge"
         ins = ", ".join(ctx.in_var(node, i) for i in range(len(node.inputs)))
-        _no_repeats(node, ctx)
         params = f"{ctx.config_name(node)}, {ctx.data_type(node)}"
         call = f"nnet::{fn}<{params}>({ctx.out_var(node)}, {ins});"
         return Emission(config=config, call=call, includes=HEADER)
