@@ -50,10 +50,10 @@ class VitisBackend:
         self, graph: Graph, config, out: Path, name: str, version: str, tb_in=None, tb_out=None
     ):
         ctx = EmitContext(graph, self, config.io_type)
-        for name in graph.outputs:
-            if name in graph.inputs:
+        for out_name in graph.outputs:
+            if out_name in graph.inputs:
                 raise ValueError(
-                    f"graph output {name!r} is also a graph input (the model passes an input "
+                    f"graph output {out_name!r} is also a graph input (the model passes an input "
                     "straight through); firmware outputs must be computed by a layer"
                 )
         fw = out / "firmware"
