@@ -3,4 +3,15 @@
 Imported explicitly here so that the registry is complete once ``fpga_export`` is imported.
 """
 
-from . import activation, conv, dense, depthwise, input, merge, norm, pool, reshape  # noqa: F401
+from . import (  # noqa: F401
+    activation,
+    conv,
+    dense,
+    depthwise,
+    embedding,
+    input,
+    merge,
+    norm,
+    pool,
+    reshape,
+)
