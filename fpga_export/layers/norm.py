@@ -8,6 +8,32 @@ Arithmetic (same conventions as Dense): the product ``x * scale[c]`` is formed a
 precision and converted to ``accum``; ``acc = accum(shift[c])``; ``acc += accum(product)``
 (the exact sum converted with accum's modes); ``y = result(acc)``.
 Weights: ``scale`` (role ``scale``) and ``shift`` (role ``bias``).
+
+``LayerNormalization`` (Keras ``LayerNormalization(axis=-1)``) normalizes each row of the
+last axis (n = C values) with its own statistics. ``A`` = accum, ``V`` = var, ``R`` = result,
+``A(v)`` the conversion ``accum_t a = v;`` with A's modes; products and sums are exact (full
+precision). Python (:meth:`LayerNormalization.run`) and C++ (``layernorm``) compute, per row::
+
+    inv_n  = 1/n as ap_ufixed<18, 1-k> with k = floor(log2 n), F = 17 + k fraction bits and
+             raw value floor((2^(F+1) // n + 1) / 2) (1/n rounded half up; integer formula)
+    s      = A(0); s += A(x_c)                  for c = 0..n-1 in order (A's modes each step)
+    mean   = A(s * inv_n)
+    d_c    = A(x_c - mean)
+    q      = A(0); q += A(d_c * d_c)            in order
+    var    = V(q * inv_n)
+    inv_std = table[one_sided(var)]             (role ``table``)
+    y_c    = R(A(A(beta_c) + A(A(d_c * inv_std) * gamma_c)))
+
+The table has ``table_size = N = 2^b`` entries over ``[0, table_range)``, ``table_range =
+r = 2^e`` a power of two; entry i = 1/sqrt(i * r/N + epsilon) (the bin center, epsilon
+folded in); ``one_sided`` is the activation one (``activation.py``): index
+``clamp(floor(var / (r/N) + 1/2), 0, N-1)``, i.e. nearest center, ties upward; a negative
+var (a wrapped accum) uses entry 0, any var >= (N - 3/2) * r/N (up to r and beyond) the
+last. Weights: ``gamma`` (role ``scale``), ``beta`` (role ``bias``), ``table`` (role
+``table``, filled by :meth:`LayerNormalization.prepare` from epsilon). Default types: the
+model default for result/accum/var/scale/bias; ``ap_fixed<18,8,AP_RND,AP_SAT>`` for the
+table (as activation tables; it holds 1/sqrt(epsilon) for epsilon > 2^-14, and saturates
+otherwise).
 """
 
 from __future__ import annotations
@@ -17,8 +43,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..ir import arith
-from ..ir.op import Emission, Op
+from ..ir.op import Emission, Op, Tensor
 from ..types import FixedType
+from .activation import TABLE_DEFAULT, _check_pow2, _model_default, _round_shift
 
 
 def _fit(values: np.ndarray, width: int) -> FixedType:
@@ -104,4 +131,114 @@ class BatchNormalization(Op):
         )
         fn = "batchnorm_stream" if ctx.stream else "batchnorm"
         call = ctx.call(fn, node, ("scale", "shift"))
+        return Emission(config=config, call=call, includes=("nnet/norm.h",))
+
+
+INV_N_WIDTH = 18
+
+
+def inv_n_const(n: int) -> Tensor:
+    """1/n as ``ap_ufixed<18, 1 - floor(log2 n)>``, rounded half up (module docstring)."""
+    k = int(n).bit_length() - 1
+    frac = INV_N_WIDTH - 1 + k
+    raw = ((1 << (frac + 1)) // n + 1) // 2
+    return Tensor(np.array([raw], dtype=np.int64), FixedType(INV_N_WIDTH, 1 - k, False))
+
+
+@dataclass
+class LayerNormalization(Op):
+    """Layer normalization over the last axis (module docstring: the exact arithmetic)."""
+
+    kind = "layernorm"
+    family = "norm"
+    roles = ("result", "accum", "var", "table", "scale", "bias")
+    weight_roles = {"gamma": "scale", "beta": "bias", "table": "table"}
+
+    epsilon: float = 1e-3
+    table_size: int = 1024
+    table_range: float = 8.0
+
+    def __post_init__(self):
+        self.table_bits = _check_pow2("LayerNormalization table_size", self.table_size, True)
+        self.range_log2 = _check_pow2("LayerNormalization table_range", self.table_range, False)
+        if not self.epsilon > 0:
+            raise ValueError(f"LayerNormalization epsilon must be > 0, got {self.epsilon!r}")
+
+    def table(self) -> np.ndarray:
+        """Float64 table: 1/sqrt(c_i + epsilon) at the bin centers c_i = i * r / N."""
+        c = (float(self.table_range) / self.table_size) * np.arange(self.table_size)
+        return 1.0 / np.sqrt(c + self.epsilon)
+
+    def prepare(self, node) -> None:
+        node.weights["table"] = self.table()
+
+    def check(self, node, graph):
+        n_chan = node.shape[-1] if node.shape else 0
+        if n_chan < 1:
+            raise ValueError(f"{node.name}: LayerNormalization needs an input with a last axis")
+        for w in ("gamma", "beta"):
+            if w not in node.weights:
+                raise ValueError(f"{node.name}: LayerNormalization needs a {w!r} weight")
+            if np.shape(node.weights[w]) != (n_chan,):
+                raise ValueError(
+                    f"{node.name}: {w} has shape {np.shape(node.weights[w])}, expected "
+                    f"({n_chan},) for the last axis of the input {node.shape}"
+                )
+        rf = node.reuse_factor
+        if not isinstance(rf, (int, np.integer)) or rf < 1:
+            raise ValueError(f"{node.name}: reuse_factor must be an int >= 1, got {rf!r}")
+
+    def default_types(self, node, graph, ctx):
+        self.prepare(node)
+        out = {r: ctx.default_for(node, r) for r in self.roles if r != "table"}
+        out["table"] = _model_default(ctx, "table") or TABLE_DEFAULT
+        return out
+
+    def run(self, node, inputs):
+        (x,) = inputs
+        if "table" not in node.weights:
+            self.prepare(node)
+        acc_t, var_t = node.types["accum"], node.types["var"]
+        shape = x.raw.shape
+        n = shape[-1]
+        rows = Tensor(x.raw.reshape(-1, n), x.type)
+        inv_n = inv_n_const(n)
+        zero = Tensor(np.zeros(rows.raw.shape[0], dtype=np.int64), acc_t)
+        s = arith.accumulate(zero, arith.convert(rows, acc_t).raw, axis=1)
+        mean = arith.convert(arith.mul(s, inv_n), acc_t)
+        d = arith.convert(arith.sub(rows, Tensor(mean.raw[:, None], acc_t)), acc_t)
+        q = arith.accumulate(zero, arith.convert(arith.mul(d, d), acc_t).raw, axis=1)
+        var = arith.convert(arith.mul(q, inv_n), var_t)
+        table = arith.const(node.weights["table"], node.types["table"])
+        k = self.table_index(var)
+        inv_std = Tensor(table.raw[k][:, None], table.type)
+        gamma = arith.const(node.weights["gamma"], node.types["scale"])
+        beta = arith.const(node.weights["beta"], node.types["bias"])
+        t = arith.convert(arith.mul(d, inv_std), acc_t)
+        u = arith.convert(arith.mul(t, gamma), acc_t)
+        acc = arith.convert(arith.add(arith.convert(beta, acc_t), u), acc_t)
+        y = arith.convert(acc, node.result)
+        return Tensor(y.raw.reshape(shape), node.result)
+
+    def table_index(self, var: Tensor) -> np.ndarray:
+        """``clamp(floor(var / (r/N) + 1/2), 0, N-1)`` (activation's one_sided index)."""
+        n = self.table_size
+        q = _round_shift(var.raw, var.type.frac + self.range_log2 - self.table_bits, n)
+        return np.clip(q, 0, n - 1).astype(np.int64)
+
+    def config_fields(self, node, ctx):
+        return {
+            "n_in": node.size,
+            "n_chan": node.shape[-1],
+            "table_size": self.table_size,
+            "table_range_log2": int(self.range_log2),
+            "reuse_factor": node.reuse_factor,
+        }
+
+    def emit(self, node, ctx) -> Emission:
+        roles = {"accum_t": "accum", "var_t": "var", "table_t": "table"}
+        roles.update(scale_t="scale", bias_t="bias")
+        config = ctx.config(node, "nnet::layernorm_config", self.config_fields(node, ctx), roles)
+        fn = "layernorm_stream" if ctx.stream else "layernorm"
+        call = ctx.call(fn, node, ("table", "gamma", "beta"))
         return Emission(config=config, call=call, includes=("nnet/norm.h",))

@@ -1,5 +1,6 @@
 """Handlers for Keras' core layers: InputLayer, Dense, the activation layers,
-BatchNormalization and the layers that are the identity at inference (Dropout ...).
+BatchNormalization, LayerNormalization and the layers that are the identity at inference
+(Dropout ...).
 
 Each handler serves Keras 3 and tf_keras: it is registered on the class objects of every
 installed Keras (``each``) and reads only what both have.
@@ -12,7 +13,7 @@ import numpy as np
 from fpga_export.layers.activation import Activation
 from fpga_export.layers.dense import Dense
 from fpga_export.layers.input import Input
-from fpga_export.layers.norm import BatchNormalization
+from fpga_export.layers.norm import BatchNormalization, LayerNormalization
 from fpga_export.layers.reshape import Identity
 
 from ..convert import KERAS_LAYERS, LayerCall, array
@@ -134,6 +135,27 @@ def batch_normalization(layer, call: LayerCall) -> str:
     mean, var = array(layer.moving_mean), array(layer.moving_variance)
     op, weights = BatchNormalization.from_moments(gamma, beta, mean, var, float(layer.epsilon))
     return call.add(op, weights=weights)
+
+
+@KERAS_LAYERS.register(*each(lambda k: k.layers.LayerNormalization))
+def layer_normalization(layer, call: LayerCall) -> str:
+    """Layer normalization over the last axis only (one row = the last axis); the inverse
+    standard deviation comes from a table over [0, 8) (LayerNormalization's defaults)."""
+    (shape,) = call.input_shapes
+    axes = layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]
+    rank = len(shape) + 1
+    if [int(a) % rank for a in axes] != [rank - 1]:
+        raise call.refuse(
+            f"LayerNormalization over axis {list(axes)} is not supported: only the last axis "
+            "(axis=-1)"
+        )
+    if getattr(layer, "rms_scaling", False):  # Keras 3 only
+        raise call.refuse("LayerNormalization with rms_scaling=True is not supported")
+    n = shape[-1]
+    gamma = array(layer.gamma) if layer.scale else np.ones(n)
+    beta = array(layer.beta) if layer.center else np.zeros(n)
+    op = LayerNormalization(epsilon=float(layer.epsilon))
+    return call.add(op, weights={"gamma": gamma, "beta": beta})
 
 
 @KERAS_LAYERS.register(
