@@ -44,8 +44,46 @@ struct dot_config {
     typedef float accum_t;
 };
 
+// One exact step of a merge (C++14: chosen by specialization on merge_op, no if constexpr).
+// Maximum/minimum keep the winner in the exact sum type of the two compared values.
+template <unsigned OP>
+struct merge_step;
+template <>
+struct merge_step<merge_add> {
+    template <class A, class B>
+    static auto apply(const A &a, const B &b) { return a + b; }
+};
+template <>
+struct merge_step<merge_average> : merge_step<merge_add> {};
+template <>
+struct merge_step<merge_subtract> {
+    template <class A, class B>
+    static auto apply(const A &a, const B &b) { return a - b; }
+};
+template <>
+struct merge_step<merge_multiply> {
+    template <class A, class B>
+    static auto apply(const A &a, const B &b) { return a * b; }
+};
+template <>
+struct merge_step<merge_maximum> {
+    template <class A, class B>
+    static auto apply(const A &a, const B &b) {
+        typedef decltype(a + b) both_T;  // holds a and b exactly
+        return (a >= b) ? (both_T)a : (both_T)b;
+    }
+};
+template <>
+struct merge_step<merge_minimum> {
+    template <class A, class B>
+    static auto apply(const A &a, const B &b) {
+        typedef decltype(a + b) both_T;
+        return (a <= b) ? (both_T)a : (both_T)b;
+    }
+};
+
 // The exact (unconverted) value of the merge of a, b, ...: folded left to right at full
-// precision; maximum/minimum keep the winner in the exact sum type of the two compared.
+// precision (subtract takes exactly two inputs; the Python op checks it).
 template <typename CONFIG_T, class A>
 A merge_exact(const A &a) {
 #pragma HLS INLINE
@@ -55,32 +93,29 @@ A merge_exact(const A &a) {
 template <typename CONFIG_T, class A, class B, class... R>
 auto merge_exact(const A &a, const B &b, const R &...rest) {
 #pragma HLS INLINE
-    if constexpr (CONFIG_T::merge_op == merge_add || CONFIG_T::merge_op == merge_average) {
-        return merge_exact<CONFIG_T>(a + b, rest...);
-    } else if constexpr (CONFIG_T::merge_op == merge_subtract) {
-        static_assert(sizeof...(R) == 0, "merge: subtract takes exactly 2 inputs");
-        return a - b;
-    } else if constexpr (CONFIG_T::merge_op == merge_multiply) {
-        return merge_exact<CONFIG_T>(a * b, rest...);
-    } else if constexpr (CONFIG_T::merge_op == merge_maximum) {
-        typedef decltype(a + b) both_T;  // holds a and b exactly
-        return merge_exact<CONFIG_T>((a >= b) ? (both_T)a : (both_T)b, rest...);
-    } else {
-        static_assert(CONFIG_T::merge_op == merge_minimum, "merge: unknown merge_op");
-        typedef decltype(a + b) both_T;
-        return merge_exact<CONFIG_T>((a <= b) ? (both_T)a : (both_T)b, rest...);
-    }
+    return merge_exact<CONFIG_T>(merge_step<CONFIG_T::merge_op>::apply(a, b), rest...);
 }
+
+// Conversion of the exact merge to the result type; average multiplies by recip_t(1/n) first.
+template <unsigned OP>
+struct merge_finish {
+    template <class res_T, typename CONFIG_T, class E>
+    static res_T apply(const E &exact, unsigned) { return (res_T)exact; }
+};
+template <>
+struct merge_finish<merge_average> {
+    template <class res_T, typename CONFIG_T, class E>
+    static res_T apply(const E &exact, unsigned n) {
+        const typename CONFIG_T::recip_t r = 1.0 / double(n);
+        return (res_T)(exact * r);
+    }
+};
 
 template <class res_T, typename CONFIG_T, class... X>
 res_T merge_one(const X &...x) {
 #pragma HLS INLINE
-    if constexpr (CONFIG_T::merge_op == merge_average) {
-        const typename CONFIG_T::recip_t r = 1.0 / double(sizeof...(X));
-        return (res_T)(merge_exact<CONFIG_T>(x...) * r);
-    } else {
-        return (res_T)merge_exact<CONFIG_T>(x...);
-    }
+    return merge_finish<CONFIG_T::merge_op>::template apply<res_T, CONFIG_T>(
+        merge_exact<CONFIG_T>(x...), unsigned(sizeof...(X)));
 }
 
 // res[i] = merge of in_0[i], in_1[i], ... (two or more inputs).
