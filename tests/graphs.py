@@ -33,3 +33,18 @@ def single(op, in_shape, weights=None, *, name="single", **node_kw) -> Graph:
     g.add(Node("layer", op, ["input_1"], weights=weights or {}, **node_kw))
     g.inputs, g.outputs = ["input_1"], ["layer"]
     return g
+
+
+def keras_window(sizes, kernel, strides, padding, dilation):
+    """Independent float-oracle geometry (Keras semantics): output sizes and leading pads."""
+    out, pads = [], []
+    for n, k, s, d in zip(sizes, kernel, strides, dilation, strict=True):
+        ke = (k - 1) * d + 1
+        if padding == "same":
+            o = -(-n // s)
+            pads.append(max((o - 1) * s + ke - n, 0) // 2)
+        else:
+            o = (n - ke) // s + 1
+            pads.append(0)
+        out.append(o)
+    return out, pads

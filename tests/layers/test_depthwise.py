@@ -11,7 +11,7 @@ from fpga_export import passes
 from fpga_export.ir import Interpreter
 from fpga_export.layers.depthwise import DepthwiseConv1D, DepthwiseConv2D
 from fpga_export.types import FixedType
-from graphs import single
+from graphs import keras_window, single
 
 T = FixedType.parse
 
@@ -20,16 +20,7 @@ def float_depthwise2d(x, kernel, bias, strides, padding, dilation):
     """Direct loops, Keras semantics: x (b, H, W, C), kernel (KH, KW, C, M) -> (.., C*M)."""
     b, h, w, c = x.shape
     kh, kw, _, m = kernel.shape
-    out, pads = [], []
-    for n, k, s, d in zip((h, w), (kh, kw), strides, dilation, strict=True):
-        ke = (k - 1) * d + 1
-        if padding == "same":
-            o = -(-n // s)
-            pads.append(max((o - 1) * s + ke - n, 0) // 2)
-        else:
-            o = (n - ke) // s + 1
-            pads.append(0)
-        out.append(o)
+    out, pads = keras_window((h, w), (kh, kw), strides, padding, dilation)
     y = np.zeros((b, *out, c, m))
     for i in range(out[0]):
         for j in range(out[1]):
