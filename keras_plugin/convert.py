@@ -81,6 +81,16 @@ class LayerCall:
             layer_type or type(self.layer).__name__,
         )
 
+    def part_of(self, node: str, owner: str) -> None:
+        """``node`` is part of the layer whose main node is ``owner``: the settings given for
+        the layer (``layers=``, ``LayerName``) apply to it too."""
+        self.converter.parts[node] = owner
+
+    def alias_roles(self, owner: str, aliases: dict[str, tuple[str, str]]) -> None:
+        """Settings given for ``owner`` may name roles of the layer's other nodes:
+        ``{"depthwise": ("sep_depthwise", "kernel")}``."""
+        self.converter.role_aliases[owner] = dict(aliases)
+
     def refuse(self, reason: str) -> ValueError:
         """An error for a supported layer class used with settings we cannot export."""
         return ValueError(f"layer {self.layer.name!r} ({type(self.layer).__name__}): {reason}")
@@ -91,6 +101,8 @@ class _Converter:
         self.flavor = flavor
         self.graph = Graph(name)
         self.layer_types: dict[str, str] = {}
+        self.parts: dict[str, str] = {}  # node -> the node whose layer settings it takes
+        self.role_aliases: dict[str, dict[str, tuple[str, str]]] = {}
         self.model = model
 
     def add_node(self, node: Node, layer_type: str) -> str:
@@ -197,12 +209,17 @@ def _check_model(model) -> Flavor:
     return flavor
 
 
-def convert(model) -> tuple[Graph, dict[str, str]]:
-    """(graph, {node name: framework class name}) of a live model; no config applied."""
+def _convert(model) -> _Converter:
     flavor = _check_model(model)
     conv = _Converter(model, flavor, identifier(model.name))
-    graph = conv.run()
-    return graph, conv.layer_types
+    conv.run()
+    return conv
+
+
+def convert(model) -> tuple[Graph, dict[str, str]]:
+    """(graph, {node name: framework class name}) of a live model; no config applied."""
+    conv = _convert(model)
+    return conv.graph, conv.layer_types
 
 
 def to_graph(model, config=None) -> Graph:
@@ -212,11 +229,12 @@ def to_graph(model, config=None) -> Graph:
     a separate Activation node named ``<layer>_<activation>``.  The graph is untyped: the
     pass pipeline (``fpga_export.passes.run_pipeline``) types it.
     """
-    graph, layer_types = convert(model)
+    conv = _convert(model)
+    graph = conv.graph
     if config is not None:
         if config.name is not None:
             graph.name = identifier(config.name)
-        config.apply(graph, layer_types)
+        config.apply(graph, conv.layer_types, parts=conv.parts, role_aliases=conv.role_aliases)
     return graph
 
 

@@ -18,6 +18,9 @@ then columns), ``y = result(acc)``. Padding positions hold 0, so their terms are
 SeparableConv1D/2D are exported as two nodes (see ``keras_plugin/handlers/conv.py``):
 this depthwise op without bias, named ``<layer>_depthwise``, then a 1x1 :class:`.conv.Conv2D`
 (pointwise) with the layer's bias, named ``<layer>``; each has its own precision roles.
+Settings given for ``<layer>`` may also name the depthwise node's roles through
+:data:`SEPARABLE_ROLES` (hls4ml's names: ``"depthwise"`` and ``"pointwise"`` kernels ...), and
+a whole-layer type given for ``<layer>`` applies to both nodes.
 """
 
 from __future__ import annotations
@@ -30,6 +33,15 @@ from ..ir import arith
 from ..ir.op import Emission, Tensor
 from .conv import WindowOp, _pair, patches
 from .dense import STRATEGIES, check_reuse, fit_integer_bits
+
+# role names of a separable layer -> (part, role of that part's node); part is "depthwise"
+# (the <layer>_depthwise node) or "pointwise" (the node named after the layer)
+SEPARABLE_ROLES = {
+    "depthwise": ("depthwise", "kernel"),
+    "depthwise_accum": ("depthwise", "accum"),
+    "depthwise_result": ("depthwise", "result"),
+    "pointwise": ("pointwise", "kernel"),
+}
 
 
 @dataclass
