@@ -419,6 +419,8 @@ class ExportConfig:
                 attributes.update(s.attributes)
             if attributes:
                 node.op = _with_attributes(node, attributes)
+            if node.name in graph.inputs and p["input_precision"] is not None:
+                precision.setdefault("result", p["input_precision"])  # beats quantizer types
             node.precision = precision
             node.reuse_factor = reuse
             node.strategy = strategy

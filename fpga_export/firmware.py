@@ -278,10 +278,31 @@ class Firmware:
             types = ", ".join(f"{r}={t}" for r, t in n.types.items())
             extra = f"  [{n.strategy}, reuse {n.reuse_factor}]" if "kernel" in n.types else ""
             lines.append(f"  {n.name}: {types}{extra}")
+        lines.extend(self._exactness_lines())
         lines.append("")
         lines.append(f"project: {self.output_dir if self._written else '(not written yet)'}")
         lines.append(f"csim: {self._lib.path if self._lib else '(not compiled yet)'}")
         return "\n".join(lines)
+
+    def _exactness_lines(self) -> list[str]:
+        """Which nodes csim reproduces bit for bit (quantized models; passes.mark_exact)."""
+        marked = [n for n in self.graph if n.exact is not None]
+        if not marked:
+            return []
+        exact = sum(n.exact for n in marked)
+        lines = ["", f"exactness (csim == framework bit for bit): {exact} of {len(marked)} nodes"]
+        for n in marked:
+            status = "exact" if n.exact else "NOT EXACT"
+            why = f": {'; '.join(n.notes)}" if n.notes else ""
+            lines.append(f"  {n.name}: {status}{why}")
+        return lines
+
+    @property
+    def exact(self) -> bool | None:
+        """True when every output is exact (csim == the framework's quantized model bit for
+        bit); None for float models (no quantizers read)."""
+        marked = [self.graph[o].exact for o in self.graph.outputs]
+        return None if any(m is None for m in marked) else all(marked)
 
     def __repr__(self) -> str:
         return f"Firmware({self.name!r}, {len(self.graph)} nodes, {self.config.io_type})"

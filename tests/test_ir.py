@@ -114,8 +114,19 @@ def test_auto_types_never_lose_bits():
     g["dense_1"].precision.update(accum="auto", result="auto")
     typed(g)
     t = g["dense_1"].types
-    assert t["accum"] == (FixedType.parse("ap_fixed<16,6>") * t["kernel"]).sum_type(6) + t["bias"]
     assert t["result"] == t["accum"]
+    # interval arithmetic over the actual (quantized) weights: the extreme sums are reached
+    # with each input at the type's min or max, whichever the weight's sign prefers
+    x = FixedType.parse("ap_fixed<16,6>")
+    k = t["kernel"].quantize(g["dense_1"].weights["kernel"])
+    b = t["bias"].quantize(g["dense_1"].weights["bias"])
+    hi = b + np.where(k > 0, k * x.max, k * x.min).sum(axis=0)
+    lo = b + np.where(k > 0, k * x.min, k * x.max).sum(axis=0)
+    acc = t["accum"]
+    assert acc.frac == x.frac + t["kernel"].frac and str(acc.overflow) == "AP_WRAP"
+    assert acc.min <= lo.min() and hi.max() <= acc.max  # holds every sum
+    assert not (acc.min / 2 <= lo.min() and hi.max() <= acc.max / 2)  # one bit less would not
+    assert acc.width < ((x * t["kernel"]).sum_type(6) + t["bias"]).width  # tighter than types
 
 
 def test_interpreter_validates_shape():

@@ -78,6 +78,7 @@ import numpy as np
 
 from ..ir import arith
 from ..ir.op import Emission, Op, Tensor
+from ..ir.span import Span, const_span, input_span
 from ..types import FixedType
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -266,6 +267,27 @@ class Activation(Op):
             out = _union(x * role("param"), role("table"))
         return {"result": ctx.cap(out)}
 
+    def exact_spans(self, node, graph):
+        """Exact for the piecewise-linear functions; table-based ones approximate."""
+        f = self.cpp_function
+        x = input_span(graph, node)
+        if f == "linear":
+            return {"result": x}
+        if f == "relu":
+            return {"result": x.clip(lo=Span.point(0, 0))}
+        p = node.weights.get("param")
+        if f == "clipped_relu":
+            top = const_span(p[0], node.types["param"])
+            return {"result": x.clip(lo=Span.point(0, 0), hi=top)}
+        if f == "leaky_relu":
+            a = const_span(p[0], node.types["param"])
+            return {"result": x.clip(lo=Span.point(0, 0)) | x.clip(hi=Span.point(0, 0)) * a}
+        if f == "hard_sigmoid":
+            t = node.types["param"]
+            y = x * const_span(p[0], t) + const_span(p[1], t)
+            return {"result": y.clip(lo=Span.point(0, 0), hi=Span.point(1, 0))}
+        return None
+
     # -- numpy reference ----------------------------------------------------------------
     def run(self, node, inputs):
         (x,) = inputs
@@ -412,7 +434,7 @@ def _model_default(ctx, role: str) -> FixedType | None:
 
 
 def _user_type(node, role: str) -> FixedType | None:
-    t = node.precision.get(role)
+    t = node.precision.get(role, node.given.get(role))
     return None if t is None or t == "auto" else FixedType.parse(t)
 
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..ir import arith
 from ..ir.op import Emission, Tensor
+from ..ir.span import Span, copy_spans, exact_reciprocal, input_span
 from ..types import FixedType
 from .conv import WindowOp, patches
 
@@ -61,6 +62,26 @@ class _Pool(WindowOp):
             "accum": src.result.sum_type(g["filt_height"] * g["filt_width"]),
             "recip": RECIP_DEFAULT,
         }
+
+    def exact_spans(self, node, graph):
+        """max: a copy; average: exact when every window's count of valid positions is a
+        power of two that ``recip`` holds (then the division is a shift)."""
+        if self.op == "max":
+            return copy_spans(node, graph)
+        g = self.geometry(node, graph[node.inputs[0]].shape)
+        x = input_span(graph, node)
+        counts = set(np.unique(self._valid_counts(g)).tolist())
+        if not all(exact_reciprocal(int(n), node.types["recip"]) for n in counts):
+            return None
+        total = Span(x.lo * max(counts), x.hi * max(counts), x.frac)
+        shift = (min(counts)).bit_length() - 1
+        return {"accum": total, "result": x | Span(x.lo, x.hi, x.frac + shift)}
+
+    def _valid_counts(self, g) -> np.ndarray:
+        """Number of non-padding positions of every window (OH, OW)."""
+        ones = np.ones((1, g["in_height"], g["in_width"], 1), dtype=np.int64)
+        _, valid = patches(ones, g)
+        return valid.sum(axis=2)
 
     def run(self, node, inputs):
         (x,) = inputs

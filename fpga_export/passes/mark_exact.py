@@ -1,0 +1,104 @@
+"""Decide per node whether csim reproduces the framework's output bit for bit (DESIGN §4).
+
+Meaningful for models whose frontend read the framework's quantizers (nodes with
+``node.given`` types: QKeras, Brevitas); a float model is approximated by design and is
+left unmarked (``node.exact is None``). A node is exact when its inputs are exact and
+
+* its op computes exactly (``Op.exact_spans`` is not None: no lookup table),
+* each weight is a value of its role's type,
+* each internal role (``accum`` ...) holds every intermediate value exactly, and
+* its ``result`` holds the exact output, or is the framework's own quantizer
+  (``node.given["result"]``): then both round and saturate the same exact value alike.
+
+An Input is exact when its type is the framework's own input quantizer. ``node.notes`` says
+why a node is not exact. A node the frontend quantized that is not exact for a reason of its
+own (e.g. a non-power-of-two scale) gets a warning with the worst-case error where the op can
+bound it (``Op.weight_error``).
+
+Caveat noted (the node stays exact): the framework computes in float32, which holds sums of
+up to 24 significant bits exactly; when an exact accumulator needs more, the framework itself
+may round, and csim (exact) can differ from it in the last bit.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..ir.graph import Graph, Node
+
+FLOAT32_BITS = 24
+
+
+class ExactnessWarning(UserWarning):
+    """A quantized layer cannot be reproduced exactly; the message bounds the error."""
+
+
+def mark_exact(graph: Graph, config=None) -> Graph:
+    if not any(n.given for n in graph):
+        for node in graph:
+            node.exact, node.notes = None, []
+        return graph
+    for node in graph:
+        node.notes = []
+        own = _own_problems(node, graph)
+        node.notes.extend(own)
+        upstream = [i for i in node.inputs if not graph[i].exact]
+        if upstream:
+            node.notes.append(f"input {', '.join(upstream)} is not exact")
+        node.exact = not own and not upstream
+        if own and node.given:
+            warnings.warn(
+                f"{node.name} ({node.source or node.op.kind}) is not exact: " + "; ".join(own),
+                ExactnessWarning,
+                stacklevel=2,
+            )
+        node.notes.extend(_caveats(node, graph))
+    return graph
+
+
+def _own_problems(node: Node, graph: Graph) -> list[str]:
+    spans = node.op.exact_spans(node, graph)
+    if spans is None:
+        return [
+            f"{node.op.kind} {getattr(node.op, 'function', '')}".strip()
+            + " is approximated (lookup tables or a rounded constant)"
+        ]
+    problems = []
+    bad_weights = []
+    for w, role in node.op.weight_roles.items():
+        t = node.types[role]
+        value = np.asarray(node.weights[w], dtype=np.float64)
+        if not np.array_equal(t.quantize(value), value):
+            bad_weights.append(f"{w} values are not all values of {t}")
+    if bad_weights:
+        error = getattr(node.op, "weight_error", None)
+        bound = f" (worst-case output error {error(node, graph):.3g})" if error else ""
+        problems.append(", ".join(bad_weights) + bound)
+    for role, span in spans.items():
+        if role != "result" and not span.fits(node.types[role]):
+            problems.append(f"{role} {node.types[role]} cannot hold {span}")
+    result = node.types["result"]
+    given = node.given.get("result")
+    if given is not None and given != "auto" and str(given) == str(result):
+        return problems  # the framework's own quantization of the same exact value
+    if "result" not in spans:
+        problems.append(
+            f"the framework's input is float; csim converts it to {result} (exact only for "
+            "data already on that grid)"
+        )
+    elif not spans["result"].fits(result):
+        problems.append(f"result {result} cannot hold {spans['result']}")
+    return problems
+
+
+def _caveats(node: Node, graph: Graph) -> list[str]:
+    spans = node.op.exact_spans(node, graph) or {}
+    acc = spans.get("accum")
+    if acc is not None and acc.type().width > FLOAT32_BITS:
+        return [
+            f"its exact sum needs {acc.type().width} bits; the framework's float32 holds "
+            f"{FLOAT32_BITS}, so the framework itself may round"
+        ]
+    return []
