@@ -30,6 +30,8 @@ from fpga_export.layers.input import Input
 from fpga_export.layers.merge import MERGE_OPS, Concatenate, Dot, Merge
 from fpga_export.layers.norm import BatchNormalization, LayerNormalization
 from fpga_export.layers.pool import GlobalPooling1D, GlobalPooling2D, Pooling1D, Pooling2D
+from fpga_export.layers.quantizer import FUNCTIONS as QUANTIZER_FUNCTIONS
+from fpga_export.layers.quantizer import Quantizer
 from fpga_export.layers.reshape import (
     Cropping1D,
     Cropping2D,
@@ -70,6 +72,8 @@ def _weights(op, c: int, rng) -> dict[str, np.ndarray]:
         return {"gamma": rng.uniform(0.5, 2, c), "beta": rng.normal(0, 1, c)}
     if isinstance(op, Embedding):
         return {"embeddings": rng.normal(0, 1, (op.vocab_size, op.output_dim))}
+    if isinstance(op, Quantizer):
+        return {"param": np.array([0.25, -1.5])}
     return {}
 
 
@@ -116,6 +120,8 @@ SINGLE = [
     # embedding: integer and fixed-point ids
     (Embedding(vocab_size=11, output_dim=5), (7,), "ap_uint<8>", {}),
     (Embedding(vocab_size=6, output_dim=3), (4,), "ap_fixed<12,6>", {"precision": NARROW}),
+    # quantizer functions (QAT frameworks)
+    *[(Quantizer(f), (2, 3), None, {"precision": NARROW}) for f in QUANTIZER_FUNCTIONS],
     # activations on integer and unsigned inputs (their fixed_bits / unary minus paths)
     (Activation("softsign", table_size=64), (4,), "ap_int<6>", {}),
     (Activation("sigmoid", table_size=64), (4,), "ap_uint<5>", {}),
@@ -232,6 +238,8 @@ def test_project_covers_every_op_and_function(tmp_path):
     assert funcs == set(SUPPORTED)
     merges = {n.op.op for n in g if isinstance(n.op, Merge)}
     assert merges == set(MERGE_OPS)
+    quantizers = {n.op.function for n in g if isinstance(n.op, Quantizer)}
+    assert quantizers == set(QUANTIZER_FUNCTIONS)
 
 
 def test_check_rejects_cpp17():

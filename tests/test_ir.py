@@ -135,3 +135,16 @@ def test_interpreter_validates_shape():
         ValueError, match=re.escape("input 'input_1' expects shape (batch, 4), got (2, 5)")
     ):
         Interpreter(g).run(np.zeros((2, 5)))
+
+
+def test_interpreter_frees_a_value_read_twice_by_one_node_only_after_its_last_reader():
+    from fpga_export.layers.merge import Merge
+
+    g = Graph("twice")
+    g.add(Node("x", Input(), shape=(3,)))
+    g.add(Node("twice", Merge("add"), ["x", "x"]))
+    g.add(Node("later", Merge("add"), ["x", "twice"]))
+    g.inputs, g.outputs = ["x"], ["later"]
+    typed(g)
+    x = np.array([[0.5, -1.0, 2.0]])
+    np.testing.assert_array_equal(Interpreter(g).run(x), 3 * x)

@@ -38,7 +38,7 @@ class Interpreter:
             args = [env[i] for i in node.inputs]
             env[node.name] = node.op.run(node, args)
             if not trace:
-                for i in node.inputs:
+                for i in set(node.inputs):  # users() counts a node reading twice once
                     remaining[i] -= 1
                     if remaining[i] == 0 and i not in keep:
                         del env[i]
