@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["HandlerRegistry", "UnsupportedLayerError"]
+__all__ = ["HandlerRegistry", "UnsupportedLayerError", "quantized_inputs"]
 
 
 def _class_names(classes: Iterable[type]) -> list[str]:
@@ -106,3 +106,31 @@ class HandlerRegistry:
                     f"{', '.join(m + '()' for m in redefined)}, so its computation may differ",
                 )
         return handler
+
+
+def quantized_inputs(graph) -> None:
+    """Give a graph input the type of the quantizer that reads it, when that quantizer is its
+    only reader and is a plain conversion (``Activation`` linear, or relu into an unsigned
+    saturating type): the framework quantizes its float input there, and csim converting the
+    input straight into that type rounds and saturates it the same way (then the quantizer
+    node converts a value to its own type: a no-op)."""
+    from .layers.activation import Activation
+    from .types import FixedType, Overflow
+
+    for name in graph.inputs:
+        node = graph[name]
+        users = graph.users(name)
+        if node.given or len(users) != 1 or users[0].inputs.count(name) != 1:
+            continue
+        q = users[0]
+        t = q.given.get("result")
+        if not isinstance(q.op, Activation) or t is None or t == "auto":
+            continue
+        t = FixedType.parse(t)
+        if q.op.function == "linear" or (
+            q.op.function == "relu"
+            and q.op.max_value is None
+            and not t.signed
+            and t.overflow in (Overflow.SAT, Overflow.SAT_SYM)
+        ):
+            node.given["result"] = t

@@ -9,13 +9,14 @@ live layer objects as float64.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from fpga_export.codegen.cpp import identifier
-from fpga_export.frontend import HandlerRegistry
+from fpga_export.frontend import HandlerRegistry, quantized_inputs
 from fpga_export.ir import Graph, Node
 from fpga_export.ir.op import Op
 
@@ -64,10 +65,12 @@ class LayerCall:
         inputs: list[str] | None = None,
         layer_type: str | None = None,
         shape: tuple | None = None,
+        given: dict | None = None,
     ) -> str:
         """Add a node for this call; returns its name (``name`` or ``name_suffix``, made
         unique).  ``layer_type`` is the class name for ``hls_config["LayerType"]``
-        (default: the layer's class name)."""
+        (default: the layer's class name); ``given`` the types the framework itself uses
+        (its quantizers: ``Node.given``)."""
         base = f"{self.name}_{suffix}" if suffix else self.name
         return self.converter.add_node(
             Node(
@@ -76,6 +79,7 @@ class LayerCall:
                 list(self.inputs if inputs is None else inputs),
                 shape=tuple(self.output_shape if shape is None else shape),
                 weights={k: np.asarray(v, dtype=np.float64) for k, v in (weights or {}).items()},
+                given=dict(given or {}),
                 source=self.source,
             ),
             layer_type or type(self.layer).__name__,
@@ -211,9 +215,25 @@ def _check_model(model) -> Flavor:
 
 def _convert(model) -> _Converter:
     flavor = _check_model(model)
+    _load_optional_handlers()
     conv = _Converter(model, flavor, identifier(model.name))
     conv.run()
+    quantized_inputs(conv.graph)
     return conv
+
+
+def _load_optional_handlers() -> None:
+    """Handlers for optional layer libraries, loaded once the library is in the process (a
+    model using its layers cannot exist before): QKeras."""
+    if "qkeras" in sys.modules and "keras_plugin.handlers.qkeras" not in sys.modules:
+        try:
+            from .handlers import qkeras  # noqa: F401
+        except Exception as e:  # a broken install must not look like an unsupported layer
+            raise ImportError(
+                f"the model may use QKeras layers, but fpga-export's QKeras support failed to "
+                f"load: {type(e).__name__}: {e}. QKeras needs legacy Keras: set "
+                "TF_USE_LEGACY_KERAS=1 before TensorFlow is imported"
+            ) from e
 
 
 def convert(model) -> tuple[Graph, dict[str, str]]:
