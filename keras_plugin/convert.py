@@ -51,6 +51,7 @@ class LayerCall:
     output_shape: tuple  # batch excluded
     flavor: Flavor
     converter: _Converter = field(repr=False)
+    hints: dict = field(default_factory=dict)  # role -> why its type is lossy (next node)
 
     @property
     def source(self) -> str:
@@ -80,10 +81,16 @@ class LayerCall:
                 shape=tuple(self.output_shape if shape is None else shape),
                 weights={k: np.asarray(v, dtype=np.float64) for k, v in (weights or {}).items()},
                 given=dict(given or {}),
+                hints=self._take_hints(given),
                 source=self.source,
             ),
             layer_type or type(self.layer).__name__,
         )
+
+    def _take_hints(self, given) -> dict:
+        """Hints for the roles this node is given types for (consumed)."""
+        out = {r: self.hints.pop(r) for r in list(self.hints) if r in (given or {})}
+        return out
 
     def part_of(self, node: str, owner: str) -> None:
         """``node`` is part of the layer whose main node is ``owner``: the settings given for

@@ -231,8 +231,9 @@ QUANTIZERS.register(qq.quantized_hswish)(_refuse("hard swish is not implemented"
 # ---------------------------------------------------------------------- weights
 
 
-def quantize_weight(q, weight, reshape=None) -> tuple[np.ndarray, FixedType | None]:
-    """(values, type) of a weight under quantizer ``q`` (None: the float weight, no type).
+def quantize_weight(q, weight, reshape=None) -> tuple[np.ndarray, FixedType | None, str]:
+    """(values, type, hint) of a weight under quantizer ``q`` (None: the float weight, no
+    type); ``hint`` says why the type cannot hold the values exactly ("" when it can).
 
     ``reshape`` (a callable on tensors) reproduces the shape the layer's ``call()`` feeds
     the quantizer (per-channel scales depend on it); the values come back in the
@@ -240,19 +241,36 @@ def quantize_weight(q, weight, reshape=None) -> tuple[np.ndarray, FixedType | No
     """
     value = tf.convert_to_tensor(weight)
     if q is None:
-        return np.array(value.numpy(), dtype=np.float64), None
+        return np.array(value.numpy(), dtype=np.float64), None, ""
     _check_common(q)
     fed = reshape(value) if reshape is not None else value
     out = q(fed)
     values = np.array(tf.reshape(out, value.shape).numpy(), dtype=np.float64)
-    return values, weight_type(q, values)
+    hint = "" if _po2_scale(q) else (
+        f"{q} scales them by factors that are not powers of two (alpha={q.alpha!r}); use "
+        "alpha=1 or alpha='auto_po2' for an exact export"
+    )
+    return values, weight_type(q, values), hint
+
+
+def _po2_scale(q) -> bool:
+    """Whether the scale the quantizer applied (``q.scale`` after a call: alpha, or the
+    per-channel scale of alpha="auto"/"auto_po2") is made of powers of two."""
+    scale = getattr(q, "scale", None)
+    if scale is None:
+        return True
+    s = np.abs(np.asarray(scale.numpy() if hasattr(scale, "numpy") else scale, np.float64))
+    _, e = np.frexp(s[s > 0])
+    return bool(np.all(np.ldexp(0.5, e) == s[s > 0]))
 
 
 def weight_type(q, values: np.ndarray) -> FixedType:
+    """The quantizer's nominal type if it holds the values, else the smallest exact type
+    (<= 32 bits) when the scale is a power of two, else ``bits + 8`` bits (not exact)."""
     nominal = _nominal(q)
     if nominal is not None and np.array_equal(nominal.quantize(values), values):
         return nominal
-    t = exact_type(values, max_width=32)
+    t = exact_type(values, max_width=32) if _po2_scale(q) else None
     if t is not None:
         return t
     bits = _int(getattr(q, "bits", 8)) + APPROX_EXTRA_BITS  # not exact: reported later

@@ -13,7 +13,7 @@ left unmarked (``node.exact is None``). A node is exact when its inputs are exac
 An Input is exact when its type is the framework's own input quantizer. ``node.notes`` says
 why a node is not exact. A node the frontend quantized that is not exact for a reason of its
 own (e.g. a non-power-of-two scale) gets a warning with the worst-case error where the op can
-bound it (``Op.weight_error``).
+bound it (``Op.weight_error``), unless the user set types for that node.
 
 Caveat noted (the node stays exact): the framework computes in float32, which holds sums of
 up to 24 significant bits exactly; when an exact accumulator needs more, the framework itself
@@ -43,14 +43,18 @@ def mark_exact(graph: Graph, config=None) -> Graph:
     for node in graph:
         node.notes = []
         own = _own_problems(node, graph)
-        node.notes.extend(own)
+        node.notes.extend(text for text, _ in own)
         upstream = [i for i in node.inputs if not graph[i].exact]
         if upstream:
             node.notes.append(f"input {', '.join(upstream)} is not exact")
         node.exact = not own and not upstream
-        if own and node.given:
+        # warn about the framework's quantizers we cannot follow, not about float layers
+        # (no given type) or types the user chose
+        lossy = [text for text, role in own if role in node.given and role not in node.precision]
+        if lossy:
             warnings.warn(
-                f"{node.name} ({node.source or node.op.kind}) is not exact: " + "; ".join(own),
+                f"node {node.name!r} ({node.source or node.op.kind}) is not exact: "
+                + "; ".join(lossy),
                 ExactnessWarning,
                 stacklevel=2,
             )
@@ -58,38 +62,40 @@ def mark_exact(graph: Graph, config=None) -> Graph:
     return graph
 
 
-def _own_problems(node: Node, graph: Graph) -> list[str]:
+def _own_problems(node: Node, graph: Graph) -> list[tuple[str, str]]:
+    """(why not exact, the type role concerned) for this node alone."""
     spans = node.op.exact_spans(node, graph)
     if spans is None:
-        return [
-            f"{node.op.kind} {getattr(node.op, 'function', '')}".strip()
-            + " is approximated (lookup tables or a rounded constant)"
-        ]
+        what = f"{node.op.kind} {getattr(node.op, 'function', '')}".strip()
+        return [(f"{what} is approximated (lookup tables or a rounded constant)", "result")]
     problems = []
-    bad_weights = []
+    error = getattr(node.op, "weight_error", None)
     for w, role in node.op.weight_roles.items():
         t = node.types[role]
         value = np.asarray(node.weights[w], dtype=np.float64)
         if not np.array_equal(t.quantize(value), value):
-            bad_weights.append(f"{w} values are not all values of {t}")
-    if bad_weights:
-        error = getattr(node.op, "weight_error", None)
-        bound = f" (worst-case output error {error(node, graph):.3g})" if error else ""
-        problems.append(", ".join(bad_weights) + bound)
+            hint = f" ({node.hints[role]})" if role in node.hints else ""
+            problems.append((f"{w} values are not all values of {t}{hint}", role))
+    if problems and error is not None:
+        text, role = problems[-1]
+        problems[-1] = (f"{text} (worst-case output error {error(node, graph):.3g})", role)
     for role, span in spans.items():
         if role != "result" and not span.fits(node.types[role]):
-            problems.append(f"{role} {node.types[role]} cannot hold {span}")
+            problems.append((f"{role} {node.types[role]} cannot hold {span}", role))
     result = node.types["result"]
     given = node.given.get("result")
     if given is not None and given != "auto" and str(given) == str(result):
         return problems  # the framework's own quantization of the same exact value
     if "result" not in spans:
         problems.append(
-            f"the framework's input is float; csim converts it to {result} (exact only for "
-            "data already on that grid)"
+            (
+                f"the framework's input is float; csim converts it to {result} (exact only for "
+                "data already on that grid)",
+                "result",
+            )
         )
     elif not spans["result"].fits(result):
-        problems.append(f"result {result} cannot hold {spans['result']}")
+        problems.append((f"result {result} cannot hold {spans['result']}", "result"))
     return problems
 
 

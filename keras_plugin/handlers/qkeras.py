@@ -45,15 +45,18 @@ def _q(layer, spec_attr: str, internal_attr: str):
 
 
 def _weights(call: LayerCall, pairs) -> tuple[dict, dict]:
-    """{role: (quantizer, weight, reshape)} -> (weights, given types)."""
+    """{weight: (quantizer, weight, reshape)} -> (weights, given types); hints on lossy
+    types go to ``call.hints`` for the node added next."""
     weights, given = {}, {}
     for name, (q, w, reshape) in pairs.items():
         try:
-            weights[name], t = quantize_weight(q, w, reshape)
+            weights[name], t, hint = quantize_weight(q, w, reshape)
         except QuantizerError as e:
             raise call.refuse(f"{name}: {e}") from None
         if t is not None:
             given[name] = t
+        if hint:
+            call.hints[name] = hint
     return weights, given
 
 
