@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["HandlerRegistry", "UnsupportedLayerError", "quantized_inputs"]
+__all__ = ["HandlerRegistry", "UnsupportedLayerError", "exact_weightless", "quantized_inputs"]
 
 
 def _class_names(classes: Iterable[type]) -> list[str]:
@@ -134,3 +134,21 @@ def quantized_inputs(graph) -> None:
             and t.overflow in (Overflow.SAT, Overflow.SAT_SYM)
         ):
             node.given["result"] = t
+
+
+def exact_weightless(graph) -> None:
+    """In a model with quantizers (some node has ``given`` types), give the framework's plain
+    layers without weights that compute exactly (merges, pooling, reshapes, concatenation,
+    linear/relu activations) "auto" types: the smallest holding their exact outputs, so
+    they pass on exactly what the framework computes. Layers with weights that have no
+    quantizer keep the user's precision (and are reported as not exact)."""
+    from .layers.activation import Activation
+
+    if not any(n.given for n in graph):
+        return
+    for node in graph:
+        if node.given or node.op.weight_roles or node.name in graph.inputs:
+            continue
+        if isinstance(node.op, Activation) and node.op.function not in ("linear", "relu"):
+            continue
+        node.given = {r: "auto" for r in node.op.roles if r in ("result", "accum")}

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from fpga_export.codegen.cpp import identifier
-from fpga_export.frontend import HandlerRegistry, quantized_inputs
+from fpga_export.frontend import HandlerRegistry, exact_weightless, quantized_inputs
 from fpga_export.ir import Graph, Node
 from fpga_export.ir.op import Op
 
@@ -226,6 +226,7 @@ def _convert(model) -> _Converter:
     conv = _Converter(model, flavor, identifier(model.name))
     conv.run()
     quantized_inputs(conv.graph)
+    exact_weightless(conv.graph)
     return conv
 
 

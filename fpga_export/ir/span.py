@@ -42,7 +42,11 @@ class Span:
 
     @classmethod
     def point(cls, value: int, frac: int) -> Span:
-        return cls(value, value, frac)
+        """One value, on the coarsest grid holding it (so products stay narrow)."""
+        value = int(value)
+        while value and value % 2 == 0:
+            value, frac = value // 2, frac - 1
+        return cls(value, value, frac if value else 0)
 
     # -- arithmetic (all exact) -----------------------------------------------------------
     def at(self, frac: int) -> Span:

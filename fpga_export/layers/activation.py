@@ -280,12 +280,12 @@ class Activation(Op):
             top = const_span(p[0], node.types["param"])
             return {"result": x.clip(lo=Span.point(0, 0), hi=top)}
         if f == "leaky_relu":
-            a = const_span(p[0], node.types["param"])
-            return {"result": x.clip(lo=Span.point(0, 0)) | x.clip(hi=Span.point(0, 0)) * a}
+            neg = x.clip(hi=Span.point(0, 0)) * const_span(p[0], node.types["param"])
+            return {"result": x.clip(lo=Span.point(0, 0)) | neg, "float32": neg}
         if f == "hard_sigmoid":
             t = node.types["param"]
             y = x * const_span(p[0], t) + const_span(p[1], t)
-            return {"result": y.clip(lo=Span.point(0, 0), hi=Span.point(1, 0))}
+            return {"result": y.clip(lo=Span.point(0, 0), hi=Span.point(1, 0)), "float32": y}
         return None
 
     # -- numpy reference ----------------------------------------------------------------

@@ -41,10 +41,8 @@ def matrix_spans(node, graph, kernel: np.ndarray, bias: np.ndarray, kernel_role=
     x = Span.of_type(graph[node.inputs[0]].result)
     k, b = node.types[kernel_role], node.types["bias"]
     final, (lo, hi) = weight_span(k.quantize_raw(kernel), x, b.quantize_raw(bias), b.frac, k.frac)
-    accum = node.types.get("accum")
-    if accum is None or accum.overflow == Overflow.WRAP:
-        return {"result": final, "accum": final}
-    # saturating: partial sums b + (any prefix of the terms) and each product alone
+    # every product and partial sum b + (any prefix of the terms): what a saturating
+    # accumulator must hold, and what float frameworks compute
     f = final.frac
     k_raw = np.asarray(k.quantize_raw(kernel)).astype(object)
     step = 1 << (f - x.frac - k.frac)
@@ -53,8 +51,10 @@ def matrix_spans(node, graph, kernel: np.ndarray, bias: np.ndarray, kernel_role=
     b_raw = np.asarray(b.quantize_raw(bias)).astype(object) * (1 << (f - b.frac))
     neg = (b_raw + np.minimum(t_lo, 0).sum(axis=0)).min()
     pos = (b_raw + np.maximum(t_hi, 0).sum(axis=0)).max()
-    partial = Span(int(min(neg, t_lo.min())), int(max(pos, t_hi.max())), f)
-    return {"result": final, "accum": partial | final}
+    partial = Span(int(min(neg, t_lo.min(), 0)), int(max(pos, t_hi.max(), 0)), f) | final
+    accum = node.types.get("accum")
+    wraps = accum is None or accum.overflow == Overflow.WRAP
+    return {"result": final, "accum": final if wraps else partial, "float32": partial}
 
 
 def matrix_error(node, graph, kernel: np.ndarray, bias: np.ndarray, kernel_role="kernel"):

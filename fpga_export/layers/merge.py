@@ -142,8 +142,8 @@ class Merge(Op):
             n = len(xs)
             if not exact_reciprocal(n, node.types["recip"]):
                 return None  # 1/n rounds in the recip type
-            y = Span(y.lo, y.hi, y.frac + n.bit_length() - 1)
-        return {"result": y}
+            return {"result": Span(y.lo, y.hi, y.frac + n.bit_length() - 1), "float32": y}
+        return {"result": y, "float32": y}
 
     def run(self, node, inputs):
         self.checked_full_type(node, [x.type for x in inputs])
@@ -273,7 +273,7 @@ class Dot(Op):
         p = input_span(graph, node, 0) * input_span(graph, node, 1)
         n = graph[node.inputs[0]].shape[0]
         total = Span(p.lo * n, p.hi * n, p.frac)
-        return {"result": total, "accum": total}
+        return {"result": total, "accum": total, "float32": total}
 
     def run(self, node, inputs):
         a, b = inputs

@@ -75,7 +75,8 @@ class _Pool(WindowOp):
             return None
         total = Span(x.lo * max(counts), x.hi * max(counts), x.frac)
         shift = (min(counts)).bit_length() - 1
-        return {"accum": total, "result": x | Span(x.lo, x.hi, x.frac + shift)}
+        mean = x | Span(x.lo, x.hi, x.frac + shift)
+        return {"accum": total, "result": mean, "float32": total}
 
     def _valid_counts(self, g) -> np.ndarray:
         """Number of non-padding positions of every window (OH, OW)."""

@@ -90,7 +90,7 @@ class Quantizer(Op):
             return {"result": c[1] | -c[1] | zero}
         x = input_span(graph, node)
         neg = x.clip(lo=c[1], hi=zero) * c[0]
-        return {"result": x.clip(lo=zero) | neg}
+        return {"result": x.clip(lo=zero) | neg, "float32": neg}
 
     def run(self, node, inputs):
         (x,) = inputs

@@ -41,6 +41,19 @@ class TypeContext:
         return t.with_(width=self.max_width)
 
 
+def span_types(node: Node, graph: Graph, ctx: TypeContext, types: dict) -> dict:
+    """'auto' from the op's exact spans: the smallest types holding every exact value (capped);
+    empty when the op approximates. ``types`` are the node's other types meanwhile."""
+    saved, node.types = node.types, dict(types)
+    try:
+        spans = node.op.exact_spans(node, graph)
+    finally:
+        node.types = saved
+    if not spans:
+        return {}
+    return {r: ctx.cap(s.type()) for r, s in spans.items() if r in node.op.roles}
+
+
 def infer_types(graph: Graph, config=None) -> Graph:
     ctx = config.type_context() if config is not None else TypeContext()
     for node in graph:
@@ -56,8 +69,11 @@ def infer_types(graph: Graph, config=None) -> Graph:
             if r not in auto:
                 types.setdefault(r, defaults[r])
         if auto:
-            # ops without auto rules (or roles they leave out) fall back to the default
-            found = op.auto_types(node, graph, ctx, types) if hasattr(op, "auto_types") else {}
+            # ops without auto rules use their exact spans; roles left out get the default
+            if hasattr(op, "auto_types"):
+                found = op.auto_types(node, graph, ctx, types)
+            else:
+                found = span_types(node, graph, ctx, {**defaults, **types})
             types.update({r: found.get(r, defaults[r]) for r in auto})
         node.types = {r: types[r] for r in op.roles}
     return graph

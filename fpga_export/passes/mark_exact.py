@@ -15,9 +15,9 @@ why a node is not exact. A node the frontend quantized that is not exact for a r
 own (e.g. a non-power-of-two scale) gets a warning with the worst-case error where the op can
 bound it (``Op.weight_error``), unless the user set types for that node.
 
-Caveat noted (the node stays exact): the framework computes in float32, which holds sums of
-up to 24 significant bits exactly; when an exact accumulator needs more, the framework itself
-may round, and csim (exact) can differ from it in the last bit.
+The framework computes in float32, which holds values of up to 24 significant bits exactly:
+a node whose intermediate values (the ``"float32"`` span of ``Op.exact_spans``: products and
+partial sums) need more is not exact either (the framework itself rounds them).
 """
 
 from __future__ import annotations
@@ -80,7 +80,15 @@ def _own_problems(node: Node, graph: Graph) -> list[tuple[str, str]]:
         text, role = problems[-1]
         problems[-1] = (f"{text} (worst-case output error {error(node, graph):.3g})", role)
     for role, span in spans.items():
-        if role != "result" and not span.fits(node.types[role]):
+        if role == "float32":
+            bits = span.type().width
+            if bits > FLOAT32_BITS:
+                problems.append((
+                    f"the framework computes it in float32, which rounds values of more than "
+                    f"{FLOAT32_BITS} significant bits; its exact values need {bits}",
+                    "float32",
+                ))
+        elif role != "result" and not span.fits(node.types[role]):
             problems.append((f"{role} {node.types[role]} cannot hold {span}", role))
     result = node.types["result"]
     given = node.given.get("result")
@@ -100,11 +108,4 @@ def _own_problems(node: Node, graph: Graph) -> list[tuple[str, str]]:
 
 
 def _caveats(node: Node, graph: Graph) -> list[str]:
-    spans = node.op.exact_spans(node, graph) or {}
-    acc = spans.get("accum")
-    if acc is not None and acc.type().width > FLOAT32_BITS:
-        return [
-            f"its exact sum needs {acc.type().width} bits; the framework's float32 holds "
-            f"{FLOAT32_BITS}, so the framework itself may round"
-        ]
     return []
