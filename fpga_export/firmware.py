@@ -20,7 +20,7 @@ from .backends.vitis import GENERATOR, write_json
 from .codegen.cpp import identifier
 from .csim import CSimLibrary, build_library
 from .ir import Graph, Interpreter
-from .passes import run_pipeline
+from .passes import ExactnessWarning, keep_types, run_pipeline
 
 _CSIM_TEMPLATES = Path(__file__).parent / "csim" / "templates"
 _BRIDGE = jinja2.Environment(
@@ -203,15 +203,26 @@ class Firmware:
     def refresh_from(self, model) -> bool:
         """Pull the current weights of the live model into the firmware.
 
-        Returns True if only weights changed (pushed, no rebuild); if the architecture or
-        the types changed, the project is rewritten and recompiled (with a warning) and
-        False is returned.
+        Returns True if only weights changed (pushed, no rebuild). Types derived from the
+        weights ("auto", quantizer types) are kept while they still hold the new weights and
+        sums as well as freshly derived ones would (no precision is lost by keeping them).
+        If the architecture changed, or the types must change, the project is rewritten and
+        recompiled (with a warning) and False is returned.
         """
         if self._frontend is None:
             raise RuntimeError("this Firmware was not exported from a live model")
-        fresh = run_pipeline(self._frontend(model, self.config), self.config)
-        if _signature(fresh) == _signature(self.graph):
+        with warnings.catch_warnings():  # the export warned already; not once per refresh
+            warnings.simplefilter("ignore", ExactnessWarning)
+            fresh = run_pipeline(self._frontend(model, self.config), self.config)
+            same = _signature(fresh) == _signature(self.graph)
+            if not same and _signature(fresh, types=False) == _signature(self.graph, types=False):
+                kept = keep_types(self.graph, fresh)
+                if kept is not None:
+                    fresh, same = kept, True
+        if same:
             self.set_weights({n.name: n.weights for n in fresh if n.weights})
+            for old, new in zip(self.graph, fresh, strict=True):
+                old.exact, old.notes = new.exact, new.notes
             return True
         warnings.warn(
             "model architecture or types changed since export: rewriting and recompiling csim",
@@ -352,7 +363,7 @@ class Firmware:
         return xs
 
 
-def _signature(graph: Graph) -> str:
+def _signature(graph: Graph, types: bool = True) -> str:
     return json.dumps(
         [
             [
@@ -360,7 +371,7 @@ def _signature(graph: Graph) -> str:
                 n.op.kind,
                 n.inputs,
                 list(n.shape),
-                {r: str(t) for r, t in n.types.items()},
+                {r: str(t) for r, t in n.types.items()} if types else None,
                 n.reuse_factor,
                 n.strategy,
                 {w: list(np.shape(v)) for w, v in n.weights.items()},

@@ -22,6 +22,7 @@ partial sums) need more is not exact either (the framework itself rounds them).
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -60,6 +61,21 @@ def mark_exact(graph: Graph, config=None) -> Graph:
             )
         node.notes.extend(_caveats(node, graph))
     return graph
+
+
+def keep_types(old: Graph, fresh: Graph) -> Graph | None:
+    """``old`` (same structure) with ``fresh``'s weights, if its types lose nothing that
+    ``fresh``'s types keep: per node, every reason not to be exact with the old types is one
+    the fresh types have too. Else None. Lets a training loop push new weights into the
+    compiled csim while the types derived from the weights still hold them."""
+    trial = copy.deepcopy(old)
+    for node, new in zip(trial, fresh, strict=True):
+        node.weights = {w: np.array(v, copy=True) for w, v in new.weights.items()}
+    for node, new in zip(trial, fresh, strict=True):
+        had = {role for _, role in _own_problems(new, fresh)}
+        if not {role for _, role in _own_problems(node, trial)} <= had:
+            return None
+    return mark_exact(trial) if any(n.given for n in trial) else trial
 
 
 def _own_problems(node: Node, graph: Graph) -> list[tuple[str, str]]:

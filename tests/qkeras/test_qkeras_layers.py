@@ -61,8 +61,9 @@ def conv_bn():
 
 
 def depthwise_bn():
-    return QDepthwiseConv2DBatchnorm(3, depthwise_quantizer=W6,
-                                     bias_quantizer="quantized_bits(8,3)", name="layer")
+    return QDepthwiseConv2DBatchnorm(
+        3, depthwise_quantizer=W6, bias_quantizer="quantized_bits(8,3)", name="layer"
+    )
 
 
 def batchnorm():
