@@ -16,6 +16,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) examples/demo.py
 	$(PY) examples/keras_qat_callback.py
+	$(PY) examples/qkeras_digits.py
 
 # QKeras needs legacy Keras chosen before TensorFlow loads: its tests run in a second process
 test: $(STAMP)
