@@ -26,18 +26,21 @@ type rounds and saturates exactly like QKeras (``tf.round`` is round-half-to-eve
                                        QKeras' "smooth" sigmoid) into ``ap_ufixed<b, 0, ...>``
 ``binary``, ``ternary``                the ``binary`` / ``ternary`` quantizer functions
 ``stochastic_binary/ternary``          their inference form (binary / ternary)
+``quantized_po2``, ``quantized_relu_po2``  ``Po2Quantizer``: powers of two, exponent thresholds
+                                       on the input grid (``max_value`` caps the exponent)
 ``"relu"``, ``"softmax"`` ... strings  the Keras activation (not a quantizer: approximated)
 =====================================  =========================================================
 
 ``use_real_tanh``/``use_real_sigmoid`` are exported with lookup tables (approximate) into the
 quantizer's type. Refused with the reason: data-dependent scales on activations (``alpha=
-"auto"``), ``use_sigmoid``, ``qnoise_factor != 1``, ``quantized_po2``/``quantized_relu_po2``
-as activations, ``quantized_ulaw``, ``quantized_hswish``.
+"auto"``), ``use_sigmoid``, ``qnoise_factor != 1``, po2 ``quadratic_approximation`` and
+``negative_slope``, ``quantized_ulaw``, ``quantized_hswish``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import tensorflow as tf
@@ -45,7 +48,7 @@ from qkeras import quantizers as qq
 
 from fpga_export.frontend import HandlerRegistry, UnsupportedLayerError
 from fpga_export.layers.activation import Activation
-from fpga_export.layers.quantizer import Quantizer, exact_type
+from fpga_export.layers.quantizer import Po2Quantizer, Quantizer, exact_type
 from fpga_export.types import FixedType
 
 __all__ = ["QUANTIZERS", "ActivationSpec", "QuantizerError", "activation_spec", "quantize_weight"]
@@ -221,9 +224,34 @@ def _refuse(reason: str):
     return handler
 
 
-QUANTIZERS.register(qq.quantized_po2, qq.quantized_relu_po2)(
-    _refuse("power-of-two activations (rounding in the log domain) are not implemented yet")
-)
+@QUANTIZERS.register(qq.quantized_po2, qq.quantized_relu_po2)
+def _po2(q, what):
+    """``sign * 2^clip(round(log2|x|))`` (relu_po2: ``2^min_exp`` for x < 0); a max_value
+    caps the exponent at its own rounded log2."""
+    _check_common(q)
+    relu = isinstance(q, qq.quantized_relu_po2)
+    if q.quadratic_approximation:
+        raise QuantizerError(f"{q}: quadratic_approximation=True is not supported")
+    if relu and q.negative_slope:
+        raise QuantizerError(f"{q}: negative_slope is not supported for quantized_relu_po2")
+    lo, hi = int(q._min_exp), int(q._max_exp)
+    if q.max_value is not None:
+        hi = max(lo, min(hi, _log2_rounded(float(q.max_value), q.log2_rounding)))
+    op = Po2Quantizer(min_exp=lo, max_exp=hi, relu=relu, rounding=q.log2_rounding,
+                      eps=_f32(tf.keras.backend.epsilon()))  # fmt: skip
+    levels = [2.0**e for e in range(lo, hi + 1)]
+    return ActivationSpec(op, exact_type(levels if relu else levels + [-v for v in levels]))
+
+
+def _log2_rounded(v: float, rounding: str) -> int:
+    """round(log2 v) (never a tie) or floor(log2 v), exactly."""
+    m, e = np.frexp(v)  # v = m * 2^e, 0.5 <= m < 1: floor(log2 v) = e - 1
+    k = int(e) - 1
+    if rounding == "floor":
+        return k
+    return k + 1 if Fraction(v) ** 2 >= Fraction(2) ** (2 * k + 1) else k
+
+
 QUANTIZERS.register(qq.quantized_ulaw)(_refuse("u-law companding is not implemented"))
 QUANTIZERS.register(qq.quantized_hswish)(_refuse("hard swish is not implemented"))
 
@@ -246,9 +274,13 @@ def quantize_weight(q, weight, reshape=None) -> tuple[np.ndarray, FixedType | No
     fed = reshape(value) if reshape is not None else value
     out = q(fed)
     values = np.array(tf.reshape(out, value.shape).numpy(), dtype=np.float64)
-    hint = "" if _po2_scale(q) else (
-        f"{q} scales them by factors that are not powers of two (alpha={q.alpha!r}); use "
-        "alpha=1 or alpha='auto_po2' for an exact export"
+    hint = (
+        ""
+        if _po2_scale(q)
+        else (
+            f"{q} scales them by factors that are not powers of two (alpha={q.alpha!r}); use "
+            "alpha=1 or alpha='auto_po2' for an exact export"
+        )
     )
     return values, weight_type(q, values), hint
 

@@ -31,7 +31,7 @@ from fpga_export.layers.merge import MERGE_OPS, Concatenate, Dot, Merge
 from fpga_export.layers.norm import BatchNormalization, LayerNormalization
 from fpga_export.layers.pool import GlobalPooling1D, GlobalPooling2D, Pooling1D, Pooling2D
 from fpga_export.layers.quantizer import FUNCTIONS as QUANTIZER_FUNCTIONS
-from fpga_export.layers.quantizer import Quantizer
+from fpga_export.layers.quantizer import Po2Quantizer, Quantizer
 from fpga_export.layers.reshape import (
     Cropping1D,
     Cropping2D,
@@ -122,6 +122,8 @@ SINGLE = [
     (Embedding(vocab_size=6, output_dim=3), (4,), "ap_fixed<12,6>", {"precision": NARROW}),
     # quantizer functions (QAT frameworks)
     *[(Quantizer(f), (2, 3), None, {"precision": NARROW}) for f in QUANTIZER_FUNCTIONS],
+    (Po2Quantizer(min_exp=-3, max_exp=2), (2, 3), "ap_fixed<10,4>", {}),
+    (Po2Quantizer(min_exp=-2, max_exp=-2, relu=True), (3,), None, {}),  # no threshold
     # activations on integer and unsigned inputs (their fixed_bits / unary minus paths)
     (Activation("softsign", table_size=64), (4,), "ap_int<6>", {}),
     (Activation("sigmoid", table_size=64), (4,), "ap_uint<5>", {}),

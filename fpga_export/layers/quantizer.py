@@ -18,11 +18,23 @@ leaky_clip  ``x >= 0 ? R(x) : x <= P[1] ? R(P[1] * P[0]) : R(x * P[0])``: a leak
 Comparisons and products are exact (full precision), so the numpy reference (:meth:`run`) and
 C++ agree bit for bit. Every constant is given exactly (frontends pass the framework's own
 float32 constants, which :func:`exact_type` holds without rounding).
+
+``Po2Quantizer`` (QKeras ``quantized_po2`` / ``quantized_relu_po2``) outputs powers of two:
+``e = min_exp + j(|x|)`` with ``j(v) = #{i : v >= T[i]}`` the number of thresholds ``v``
+reaches, ``y = x >= 0 ? R(2^e) : R(-2^e)`` (``relu``: ``y = x >= 0 ? R(2^e) : R(2^min_exp)``).
+Threshold ``T[i]`` separates exponents ``k = min_exp + i`` and ``k + 1``: ``sqrt(2) * 2^k``
+for ``rounding="rnd"`` (nearest exponent, ``round(log2 v)``: never a tie) or ``2^(k+1)`` for
+``"floor"``, raised to ``eps`` (magnitudes below it get ``min_exp``, as QKeras' epsilon) and
+moved up to the input's grid, which makes the comparison exact; the thresholds and the levels
+``2^e`` are the ``param`` weight (``[T..., 2^min_exp ... 2^max_exp]``), computed from the input
+type when types are inferred.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
+from math import isqrt
 
 import numpy as np
 
@@ -125,3 +137,102 @@ class Quantizer(Op):
 
 def _neg(t: Tensor) -> Tensor:
     return Tensor(-arith.as_wide(t.raw, t.type.width + 1), -t.type)
+
+
+@dataclass
+class Po2Quantizer(Op):
+    """Power-of-two outputs (see the module docstring)."""
+
+    kind = "po2_quantizer"
+    family = "quantizer"
+    roles = ("result", "param")
+    weight_roles = {"param": "param"}
+    min_exp: int = -8
+    max_exp: int = 0
+    relu: bool = False
+    rounding: str = "rnd"
+    eps: float = 0.0
+
+    def __post_init__(self):
+        if self.rounding not in ("rnd", "floor"):
+            raise ValueError(f"po2 rounding must be 'rnd' or 'floor', got {self.rounding!r}")
+        if not self.min_exp <= self.max_exp:
+            raise ValueError(f"po2 exponents: min_exp {self.min_exp} > max_exp {self.max_exp}")
+
+    def thresholds(self, x: FixedType) -> list[int]:
+        """Raw thresholds on x's grid (x.frac fraction bits), one per exponent step."""
+        f, out = x.frac, []
+        eps = _ceil_grid(Fraction(self.eps), f) if self.eps > 0 else 0
+        for k in range(self.min_exp, self.max_exp):
+            if self.rounding == "floor":
+                t = _ceil_grid(Fraction(2) ** (k + 1), f)
+            else:  # smallest r with (r * 2^-f)^2 >= 2^(2k+1): r^2 >= 2^(2k+1+2f)
+                e = 2 * k + 1 + 2 * f
+                t = isqrt((1 << e) - 1) + 1 if e >= 0 else 1
+            out.append(max(t, eps))
+        return out
+
+    def prepare(self, node, graph) -> None:
+        x = graph[node.inputs[0]].result
+        levels = [2.0**e for e in range(self.min_exp, self.max_exp + 1)]
+        t = [r * 2.0**-x.frac for r in self.thresholds(x)]
+        node.weights["param"] = np.array(t + levels, dtype=np.float64)
+
+    def default_types(self, node, graph, ctx):
+        self.prepare(node, graph)
+        p = exact_type(node.weights["param"])
+        if p is None:
+            raise ValueError(
+                f"{node.name}: po2 exponents {self.min_exp}..{self.max_exp} need a type of more "
+                "than 64 bits for their thresholds and levels"
+            )
+        return {"result": ctx.default_for(node, "result"), "param": p}
+
+    def exact_spans(self, node, graph):
+        """Exact given exact inputs (the thresholds sit on the input's grid); the framework
+        rounds log2(|x|) in float32, which can only disagree within float32 precision of a
+        threshold, so wide inputs (> 24 significant bits) count as inexact."""
+        lo, hi = 2 ** Fraction(self.min_exp), 2 ** Fraction(self.max_exp)
+        f = max(-self.min_exp, 0)
+        top = Span(int(-hi * 2**f) if not self.relu else int(lo * 2**f), int(hi * 2**f), f)
+        return {"result": top, "float32": input_span(graph, node)}
+
+    def run(self, node, inputs):
+        (x,) = inputs
+        if "param" not in node.weights:
+            raise RuntimeError(f"{node.name}: run infer_types first (thresholds)")
+        n = self.max_exp - self.min_exp
+        t = np.array(self.thresholds(x.type), dtype=object)
+        raw = np.asarray(x.raw).astype(object)
+        mag = np.where(raw < 0, -raw, raw)
+        j = np.zeros(raw.shape, dtype=np.int64)
+        for thr in t:
+            j += (mag >= thr).astype(np.int64)
+        if self.relu:
+            j = np.where(raw < 0, 0, j)
+        r = node.result
+        levels = arith.convert(arith.const(node.weights["param"][n:], node.types["param"]), r)
+        neg = arith.convert(_neg(arith.const(node.weights["param"][n:], node.types["param"])), r)
+        pos, neg = np.asarray(levels.raw)[j], np.asarray(neg.raw)[j]
+        return Tensor(pos if self.relu else np.where(raw >= 0, pos, neg), r)
+
+    def config_fields(self, node, ctx):
+        return {
+            "n_in": node.size,
+            "n_thresholds": self.max_exp - self.min_exp,
+            "relu": int(self.relu),
+        }
+
+    def emit(self, node, ctx) -> Emission:
+        config = ctx.config(
+            node, "nnet::po2_config", self.config_fields(node, ctx), {"param_t": "param"}
+        )
+        fn = "po2" + ("_stream" if ctx.stream else "")
+        call = ctx.call(fn, node, ("param",))
+        return Emission(config=config, call=call, includes=("nnet/quantizer.h",))
+
+
+def _ceil_grid(v: Fraction, frac: int) -> int:
+    """Smallest raw integer r with r * 2^-frac >= v."""
+    scaled = v * Fraction(2) ** frac
+    return -((-scaled.numerator) // scaled.denominator)

@@ -76,3 +76,44 @@ def test_bad_constants_are_refused(tmp_path):
         ValueError, match="unknown quantizer function 'po3'; supported: binary, ternary, leaky_clip"
     ):
         Quantizer("po3")
+
+
+PO2 = [
+    # (op kwargs, input type, result type)
+    ({"min_exp": -4, "max_exp": 3}, "ap_fixed<12,5>", "ap_fixed<9,5>"),
+    ({"min_exp": -3, "max_exp": 2, "relu": True}, "ap_fixed<10,4>", "ap_ufixed<6,3>"),
+    ({"min_exp": -6, "max_exp": 1, "rounding": "floor"}, "ap_fixed<14,4>", "ap_fixed<9,3>"),
+    ({"min_exp": -8, "max_exp": 0, "eps": 0.01}, "ap_fixed<16,2>", "ap_fixed<10,2>"),
+    ({"min_exp": -2, "max_exp": 5}, "ap_fixed<6,3>", "ap_fixed<9,7>"),  # coarse input grid
+]
+
+
+def po2_formula(x, min_exp, max_exp, relu=False, rounding="rnd", eps=0.0):
+    """QKeras' definition in float64 (exact enough away from the thresholds)."""
+    mag = np.abs(x)
+    with np.errstate(divide="ignore"):
+        e = np.floor(np.log2(mag)) if rounding == "floor" else np.round(np.log2(mag))
+    e = np.where(mag < max(eps, 1e-300), min_exp, np.clip(e, min_exp, max_exp))
+    if relu:
+        return np.where(x >= 0, 2.0**e, 2.0**min_exp)
+    return np.where(x >= 0, 1.0, -1.0) * 2.0**e
+
+
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+@pytest.mark.parametrize("case", range(len(PO2)))
+def test_po2_csim_equals_interpreter_and_formula(tmp_path, io_type, case):
+    from fpga_export.layers.quantizer import Po2Quantizer
+
+    kw, x_type, result = PO2[case]
+    g = single(Po2Quantizer(**kw), (6, 7), name="po2")
+    g["input_1"].precision["result"] = x_type
+    g["layer"].precision["result"] = result
+    fw = Firmware(g, ExportConfig(output_dir=tmp_path, io_type=io_type)).compile()
+    x = np.random.default_rng(case).normal(0, 3, (300, 6, 7)) * np.exp(
+        np.random.default_rng(9).uniform(-6, 2, (300, 6, 7))
+    )
+    got = fw.predict(x)
+    np.testing.assert_array_equal(got, fw.reference(x))
+    xq = FixedType.parse(x_type).quantize(x)
+    want = FixedType.parse(result).quantize(po2_formula(xq, **kw))
+    np.testing.assert_array_equal(got, want)

@@ -38,6 +38,10 @@ ACTIVATIONS = [
     ("ternary(threshold=0.5,alpha=0.25)", "ap_fixed<2,0>"),
     ("stochastic_binary()", "ap_fixed<2,2>"),
     ("stochastic_ternary()", "ap_fixed<2,2>"),
+    ("quantized_po2(4)", "ap_fixed<9,5>"),  # +-2^-4 .. +-2^3
+    ("quantized_po2(4,2)", "ap_fixed<7,3>"),  # max_value 2: exponents -4 .. 1
+    ("quantized_relu_po2(4)", "ap_ufixed<16,8>"),  # 2^-8 .. 2^7
+    ("quantized_relu_po2(5,1,log2_rounding='floor')", "ap_ufixed<33,1>"),  # 2^-32 .. 2^0
 ]
 
 
@@ -167,9 +171,9 @@ REFUSED = [
         "sigmoid-shaped relu)",
     ),
     (
-        "quantized_po2(4)",
-        "layer 'act' (QActivation): quantized_po2(4) as an activation is not supported: "
-        "power-of-two activations (rounding in the log domain) are not implemented yet",
+        "quantized_po2(4,quadratic_approximation=True)",
+        "layer 'act' (QActivation): quantized_po2(4,quadratic_approximation=1): "
+        "quadratic_approximation=True is not supported",
     ),
     (
         "quantized_ulaw(8)",
