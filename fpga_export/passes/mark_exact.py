@@ -99,11 +99,13 @@ def _own_problems(node: Node, graph: Graph) -> list[tuple[str, str]]:
         if role == "float32":
             bits = span.type().width
             if bits > FLOAT32_BITS:
-                problems.append((
-                    f"the framework computes it in float32, which rounds values of more than "
-                    f"{FLOAT32_BITS} significant bits; its exact values need {bits}",
-                    "float32",
-                ))
+                problems.append(
+                    (
+                        f"the framework computes it in float32, which rounds values of more than "
+                        f"{FLOAT32_BITS} significant bits; its exact values need {bits}",
+                        "float32",
+                    )
+                )
         elif role != "result" and not span.fits(node.types[role]):
             problems.append((f"{role} {node.types[role]} cannot hold {span}", role))
     result = node.types["result"]
