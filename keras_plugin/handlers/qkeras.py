@@ -29,10 +29,11 @@ from fpga_export.layers.dense import Dense
 from fpga_export.layers.depthwise import SEPARABLE_ROLES
 from fpga_export.layers.norm import BatchNormalization
 from fpga_export.layers.pool import GlobalPooling2D, Pooling2D
+from fpga_export.layers.quantizer import exact_type
 from fpga_export.types import FixedType
 
 from ..convert import KERAS_LAYERS, LayerCall
-from ..quantizers import QuantizerError, activation_spec, quantize_weight, weight_type
+from ..quantizers import QuantizerError, activation_spec, qq, quantize_weight, weight_type
 from .conv import _channels_last, _depthwise, _ints, _padding
 
 AUTO = "auto"
@@ -115,9 +116,10 @@ def qdense(layer, call: LayerCall) -> str:
     (shape,) = call.input_shapes
     if len(shape) != 1:
         raise call.refuse(f"QDense on an input of shape {shape} per sample: only 1-D inputs")
-    kernel = (_q(layer, "kernel_quantizer", "kernel_quantizer_internal"), layer.kernel, None)
-    weights, types = _weights(call, {"kernel": kernel, "bias": _bias(layer, call, layer.units)})
-    node = call.add(Dense(units=int(layer.units)), weights=weights, given=_given(types))
+    q = _q(layer, "kernel_quantizer", "kernel_quantizer_internal")
+    weights, types = _weights(call, {"kernel": (q, layer.kernel, None),
+                                     "bias": _bias(layer, call, layer.units)})  # fmt: skip
+    node = _weight_node(call, Dense(units=int(layer.units)), q, weights, types)
     return fused_quantizer(layer, call, node)
 
 
@@ -138,10 +140,50 @@ def _conv_op(layer, call: LayerCall):
 @KERAS_LAYERS.register(qkeras.QConv1D, qkeras.QConv2D)
 def qconv(layer, call: LayerCall) -> str:
     op = _conv_op(layer, call)
-    kernel = (_q(layer, "kernel_quantizer", "kernel_quantizer_internal"), layer.kernel, None)
-    weights, types = _weights(call, {"kernel": kernel, "bias": _bias(layer, call, op.filters)})
-    node = call.add(op, weights=weights, given=_given(types))
+    q = _q(layer, "kernel_quantizer", "kernel_quantizer_internal")
+    weights, types = _weights(call, {"kernel": (q, layer.kernel, None),
+                                     "bias": _bias(layer, call, op.filters)})  # fmt: skip
+    node = _weight_node(call, op, q, weights, types)
     return fused_quantizer(layer, call, node)
+
+
+def _weight_node(call: LayerCall, op, q, weights: dict, types: dict, depthwise=False) -> str:
+    """The layer's weight node. Binary/ternary kernels scaled per output channel by powers of
+    two (QKeras' default alpha "auto_po2") become a multiplier-free node with the kernel's
+    signs (a 2-bit type) and the bias divided by the scales, then a ``<layer>_scale`` node
+    multiplying each channel by its scale (a shift): the same values exactly."""
+    split = None
+    if isinstance(q, (qq.binary, qq.ternary)) and "kernel" in types:
+        split = _sign_and_scale(weights["kernel"], 2 if depthwise else 1)
+    if split is None:
+        return call.add(op, weights=weights, given=_given(types))
+    signs, scale = split
+    bias = weights["bias"] / scale
+    weights = {"kernel": signs, "bias": bias}
+    types = {**types, "kernel": FixedType(2, 2), "bias": exact_type(bias) or types["bias"]}
+    node = call.add(op, weights=weights, given=_given(types))
+    given = {"scale": exact_type(scale), "bias": FixedType(1, 1, False)}
+    return call.add(
+        BatchNormalization(), weights={"scale": scale, "shift": np.zeros_like(scale)},
+        suffix="scale", inputs=[node], given=_given(given), layer_type="BatchNormalization",
+    )  # fmt: skip
+
+
+def _sign_and_scale(kernel: np.ndarray, channel_axes: int):
+    """(kernel / scale, scale) when every output channel's (the last ``channel_axes`` axes)
+    nonzero weights are +-s, s a power of two, not all 1 (else the kernel is 2-bit already);
+    else None."""
+    n_out = int(np.prod(kernel.shape[-channel_axes:]))
+    k = kernel.reshape(-1, n_out)
+    mags = np.abs(k)
+    scale = mags.max(axis=0)
+    scale[scale == 0] = 1.0
+    if not np.all((mags == 0) | (mags == scale)):
+        return None
+    _, e = np.frexp(scale)
+    if not np.all(np.ldexp(0.5, e) == scale) or np.all(scale == 1.0):
+        return None
+    return (k / scale).reshape(kernel.shape), scale
 
 
 def _folded_bn(layer):
@@ -196,7 +238,7 @@ def qdepthwise(layer, call: LayerCall) -> str:
         "bias": _bias(layer, call, c * op.depth_multiplier),
     }
     weights, types = _weights(call, pairs)
-    node = call.add(op, weights=weights, given=_given(types))
+    node = _weight_node(call, op, q, weights, types, depthwise=True)
     return fused_quantizer(layer, call, node)
 
 

@@ -73,6 +73,16 @@ def batchnorm():
                                name="layer")  # fmt: skip
 
 
+def binary_conv():
+    """Binary kernel, per-filter po2 scales: a sign conv (no multiplier) then a scale node."""
+    return QConv2D(3, 3, kernel_quantizer="binary()", bias_quantizer=W6, name="layer")
+
+
+def ternary_depthwise():
+    return QDepthwiseConv2D(3, depth_multiplier=2, depthwise_quantizer="ternary()",
+                            bias_quantizer=W6, name="layer")  # fmt: skip
+
+
 def avg_pool():
     return QAveragePooling2D(2, activation="quantized_bits(8,3)", name="layer")
 
@@ -82,7 +92,7 @@ def global_avg_pool():
 
 
 LAYERS = [conv2d, conv2d_strided, depthwise, separable2d, conv_bn, depthwise_bn, batchnorm,
-          avg_pool, global_avg_pool]  # fmt: skip
+          avg_pool, global_avg_pool, binary_conv, ternary_depthwise]  # fmt: skip
 LAYERS_1D = [conv1d, separable1d]
 
 
@@ -112,6 +122,9 @@ def test_layer_is_exact(make, io_type, tmp_path):
         bn.moving_variance.assign([0.25, 4.0])
     fw = model.export_fpga(tmp_path / io_type, io_type=io_type).compile()
     assert fw.exact is True, fw.summary()
+    if make in (binary_conv, ternary_depthwise):
+        assert str(fw.graph["layer"].types["kernel"]) == "ap_fixed<2,2>"
+        assert fw.graph["layer_scale"].inputs == ["layer"]
     x = inputs(shape, n=256)
     got = fw.predict(x)
     np.testing.assert_array_equal(got, model.predict(x, verbose=0))
