@@ -70,6 +70,20 @@ class ActivationSpec:
     weights: dict = field(default_factory=dict)
 
 
+def name(q) -> str:
+    """A quantizer as QKeras prints it (its __str__ fails for array alphas)."""
+    try:
+        return str(q)
+    except Exception:
+        return f"{type(q).__name__}(alpha={_alpha(getattr(q, 'alpha', None))})"
+
+
+def _alpha(alpha) -> str:
+    if np.ndim(alpha) > 0:
+        return f"an array of {np.size(alpha)} per-channel values"
+    return repr(alpha)
+
+
 def _int(value) -> int:
     """QKeras keeps some settings as tf.Variables (``use_variables=True``)."""
     return int(np.asarray(value.numpy() if hasattr(value, "numpy") else value))
@@ -80,7 +94,7 @@ def _check_common(q) -> None:
     noise = float(np.asarray(noise.numpy() if hasattr(noise, "numpy") else noise))
     if noise != 1.0:
         raise QuantizerError(
-            f"{q} has qnoise_factor={noise}: its output blends float and quantized values "
+            f"{name(q)} has qnoise_factor={noise}: its output blends float and quantized values "
             "(set qnoise_factor=1.0 for the exported model)"
         )
 
@@ -90,19 +104,20 @@ def _unit_alpha(q, what: str) -> None:
     if alpha is None or (not isinstance(alpha, str) and np.all(np.asarray(alpha) == 1.0)):
         return
     raise QuantizerError(
-        f"{q} as {what}: alpha={alpha!r} scales each batch by a factor computed from the data "
-        "(or per channel), which firmware cannot reproduce; use alpha=1 for activations"
+        f"{name(q)} as {what}: alpha={_alpha(alpha)} scales each batch by a factor computed "
+        "from the data (or per channel), which firmware cannot reproduce; use alpha=1 for "
+        "activations"
     )
 
 
 def activation_spec(q, what: str = "an activation") -> ActivationSpec:
     """The IR op and result type of a QKeras quantizer used as an activation."""
     try:
-        handler = QUANTIZERS.lookup(q, str(q))
+        handler = QUANTIZERS.lookup(q, name(q))
     except UnsupportedLayerError as e:
         why = str(e).split(" is not supported")[1].split("; supported classes")[0]
         raise QuantizerError(
-            f"quantizer {q} ({type(q).__name__}) as {what} is not supported{why}; supported "
+            f"quantizer {name(q)} ({type(q).__name__}) as {what} is not supported{why}; supported "
             f"quantizers: {', '.join(e.supported)}"
         ) from None
     return handler(q, what)
@@ -134,7 +149,7 @@ def _quantized_bits(q, what):
 def _quantized_relu(q, what):
     _check_common(q)
     if q.use_sigmoid:
-        raise QuantizerError(f"{q}: use_sigmoid=1 is not supported (a sigmoid-shaped relu)")
+        raise QuantizerError(f"{name(q)}: use_sigmoid=1 is not supported (a sigmoid-shaped relu)")
     bits, integer = _int(q.bits), _int(q.integer)
     slope = float(q.negative_slope)
     if slope == 0.0:
@@ -144,16 +159,16 @@ def _quantized_relu(q, what):
             return ActivationSpec(Activation("relu"), t)
         if t.quantize(np.array([bound]))[0] != bound:
             raise QuantizerError(
-                f"{q}: relu_upper_bound={bound} is not a value of {t}; QKeras outputs it as is, "
-                "which no fixed-point type of the quantizer holds"
+                f"{name(q)}: relu_upper_bound={bound} is not a value of {t}; QKeras outputs it "
+                "as is, which no fixed-point type of the quantizer holds"
             )
         return ActivationSpec(Activation("relu", max_value=float(bound)), t)
     if q.relu_upper_bound is not None and not q.is_quantized_clip:
-        raise QuantizerError(f"{q}: negative_slope together with relu_upper_bound")
+        raise QuantizerError(f"{name(q)}: negative_slope together with relu_upper_bound")
     m = 2.0 ** (bits - 1)
     if slope * m != int(slope * m):
         raise QuantizerError(
-            f"{q}: negative_slope={slope} times 2^(bits-1) is not an integer, so QKeras' "
+            f"{name(q)}: negative_slope={slope} times 2^(bits-1) is not an integer, so QKeras' "
             "lowest output is not on its own grid"
         )
     t = FixedType(bits, integer + 1, True, _rounding(q), "SAT")
@@ -169,7 +184,7 @@ def _quantized_tanh(q, what):
         return ActivationSpec(Activation("tanh"), t)
     if qq._sigmoid is not qq.hard_sigmoid:
         raise QuantizerError(
-            f"{q}: QKeras' internal sigmoid is set to {qq._sigmoid.__name__!r}; only the "
+            f"{name(q)}: QKeras' internal sigmoid is set to {qq._sigmoid.__name__!r}; only the "
             "default 'hard' one (tanh = clip(x, -1, 1)) is supported, or use_real_tanh=True"
         )
     return ActivationSpec(Activation("linear"), t)  # 2 * hard_sigmoid(x) - 1 = clip(x, -1, 1)
@@ -179,13 +194,15 @@ def _quantized_tanh(q, what):
 def _quantized_sigmoid(q, what):
     bits = _int(q.bits)
     if q.symmetric:
-        raise QuantizerError(f"{q}: symmetric=True (an output floor of 2^-{bits}) is not supported")
+        raise QuantizerError(
+            f"{name(q)}: symmetric=True (an output floor of 2^-{bits}) is not supported"
+        )
     t = FixedType(bits, 0, False, _rounding(q), "SAT")
     if q.use_real_sigmoid or qq._sigmoid is tf.keras.backend.sigmoid:
         return ActivationSpec(Activation("sigmoid"), t)
     slope = {qq.hard_sigmoid: 0.5, qq.smooth_sigmoid: 0.1875}.get(qq._sigmoid)
     if slope is None:
-        raise QuantizerError(f"{q}: unknown internal sigmoid {qq._sigmoid!r}")
+        raise QuantizerError(f"{name(q)}: unknown internal sigmoid {qq._sigmoid!r}")
     return ActivationSpec(Activation("hard_sigmoid", slope=slope), t)
 
 
@@ -209,7 +226,7 @@ def _ternary(q, what):
     if isinstance(alpha, str) or np.ndim(alpha) > 0:
         _unit_alpha(q, what)
     if isinstance(threshold, str):
-        raise QuantizerError(f"{q} as {what}: threshold={threshold!r} depends on the data")
+        raise QuantizerError(f"{name(q)} as {what}: threshold={threshold!r} depends on the data")
     scale = 1.0 if alpha is None else _f32(alpha)
     thres = _f32(q.default_threshold if threshold is None else threshold)
     return ActivationSpec(
@@ -219,7 +236,7 @@ def _ternary(q, what):
 
 def _refuse(reason: str):
     def handler(q, what):
-        raise QuantizerError(f"{q} as {what} is not supported: {reason}")
+        raise QuantizerError(f"{name(q)} as {what} is not supported: {reason}")
 
     return handler
 
@@ -231,9 +248,9 @@ def _po2(q, what):
     _check_common(q)
     relu = isinstance(q, qq.quantized_relu_po2)
     if q.quadratic_approximation:
-        raise QuantizerError(f"{q}: quadratic_approximation=True is not supported")
+        raise QuantizerError(f"{name(q)}: quadratic_approximation=True is not supported")
     if relu and q.negative_slope:
-        raise QuantizerError(f"{q}: negative_slope is not supported for quantized_relu_po2")
+        raise QuantizerError(f"{name(q)}: negative_slope is not supported for quantized_relu_po2")
     lo, hi = int(q._min_exp), int(q._max_exp)
     if q.max_value is not None:
         hi = max(lo, min(hi, _log2_rounded(float(q.max_value), q.log2_rounding)))
@@ -278,8 +295,8 @@ def quantize_weight(q, weight, reshape=None) -> tuple[np.ndarray, FixedType | No
         ""
         if _po2_scale(q)
         else (
-            f"{q} scales them by factors that are not powers of two (alpha={q.alpha!r}); use "
-            "alpha=1 or alpha='auto_po2' for an exact export"
+            f"{name(q)} scales them by factors that are not powers of two "
+            f"(alpha={_alpha(q.alpha)}); use alpha=1 or alpha='auto_po2' for an exact export"
         )
     )
     return values, weight_type(q, values), hint

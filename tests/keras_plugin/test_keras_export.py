@@ -124,3 +124,26 @@ def test_interpreter_matches_keras_within_the_type_tolerance(K):
     assert np.all(np.abs(got - want) <= bound)
     assert bound.max() < 0.05  # the bound itself is meaningful
     assert np.abs(got - want).max() > 0  # and the types do matter
+
+
+def test_broken_qkeras_gives_a_clear_error(monkeypatch):
+    """QKeras in the process but fpga-export's QKeras support cannot load: say so."""
+    import sys
+    import types
+
+    import keras
+
+    from keras_plugin import to_graph
+
+    monkeypatch.setitem(sys.modules, "qkeras", types.ModuleType("qkeras"))
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    with pytest.raises(ImportError) as info:
+        to_graph(model)
+    assert str(info.value).startswith(
+        "the model may use QKeras layers, but fpga-export's QKeras support failed to load: "
+        "ImportError: "
+    )
+    assert str(info.value).endswith(
+        "QKeras needs legacy Keras: set TF_USE_LEGACY_KERAS=1 before TensorFlow is imported"
+    )
+    assert "keras_plugin.handlers.qkeras" not in sys.modules

@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
-from qkeras import quantized_relu
+from qkeras import quantized_bits, quantized_relu
 
 from fpga_export.passes import ExactnessWarning
 from qmodels import dense_then, exact_fraction, inputs
@@ -72,10 +72,15 @@ WEIGHTS = [
     ("stochastic_ternary(alpha='auto_po2')", None),
     ("quantized_po2(4)", None),
     ("quantized_po2(5,1)", None),
+    (quantized_bits(6, 0, alpha=np.array([0.25, 0.5, 1, 2, 4, 1, 0.5, 0.125])), None),  # po2
 ]
 
 
-@pytest.mark.parametrize("kernel, kernel_type", WEIGHTS, ids=[k for k, _ in WEIGHTS])
+@pytest.mark.parametrize(
+    "kernel, kernel_type",
+    WEIGHTS,
+    ids=[k if isinstance(k, str) else "alpha_array" for k, _ in WEIGHTS],
+)
 def test_weight_quantizer_is_exact(kernel, kernel_type, tmp_path):
     model = dense_then("quantized_relu(8,4)", kernel=kernel)
     fw = model.export_fpga(tmp_path / "p").compile()
@@ -136,6 +141,14 @@ def test_non_power_of_two_alpha_is_exported_with_a_warning(tmp_path):
     assert np.abs(d_csim - d_float).max() <= bound
     # ... and most outputs still agree
     assert exact_fraction(fw.predict(x), model.predict(x, verbose=0)) > 0.5
+
+
+def test_explicit_non_power_of_two_alpha_array_is_reported(tmp_path):
+    alpha = np.linspace(0.3, 1.7, 8)
+    model = dense_then("quantized_relu(8,4)", kernel=quantized_bits(6, 0, alpha=alpha))
+    with pytest.warns(ExactnessWarning, match="scales them by factors that are not powers of two"):
+        fw = model.export_fpga(tmp_path / "p")
+    assert fw.exact is False
 
 
 def test_unquantized_layer_keeps_the_default_and_is_reported(tmp_path):
