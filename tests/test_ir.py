@@ -124,3 +124,19 @@ def test_interpreter_validates_shape():
         ValueError, match=re.escape("input 'input_1' expects shape (batch, 4), got (2, 5)")
     ):
         Interpreter(g).run(np.zeros((2, 5)))
+
+
+def test_interpreter_keeps_a_value_read_twice_by_one_node_for_later_readers():
+    from fpga_export.layers.activation import Activation
+    from fpga_export.layers.merge import Merge
+
+    g = Graph("twice")
+    g.add(Node("x", Input(), shape=(3,)))
+    g.add(Node("r", Activation("relu"), ["x"]))
+    g.add(Node("sq", Merge("multiply"), ["r", "r"]))  # reads r twice
+    g.add(Node("sum", Merge("add"), ["sq", "r"]))  # and r is still needed here
+    g.inputs, g.outputs = ["x"], ["sum"]
+    infer_shapes(g)
+    infer_types(g)
+    y = Interpreter(g).run(np.array([[1.0, -2.0, 3.0]]))
+    np.testing.assert_array_equal(y, [[2.0, 0.0, 12.0]])

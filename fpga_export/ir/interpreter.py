@@ -27,7 +27,10 @@ class Interpreter:
         """One chunk: float inputs -> {node name: Tensor} (all nodes if trace, else outputs)."""
         g = self.graph
         env: dict[str, Tensor] = {}
-        remaining = {n.name: len(g.users(n.name)) for n in g}
+        remaining = {n.name: 0 for n in g}  # reads left (a node may read one input twice)
+        for n in g:
+            for i in n.inputs:
+                remaining[i] += 1
         keep = set(g.outputs)
         for name, x in zip(g.inputs, inputs, strict=True):
             t = g[name].result
