@@ -48,3 +48,53 @@ def check_close(got, want, tol, names=None) -> None:
         bound = tol[i] if isinstance(tol, (list, tuple)) else tol
         err = float(np.max(np.abs(a - b))) if a.size else 0.0
         assert err <= bound, f"{name}: max |csim - torch| = {err} > {bound}"
+
+
+def _fan_in(layer) -> tuple[int, torch.Tensor]:
+    """(products per output, kernel as (outputs, fan-in))."""
+    w = layer.weight.detach().double()
+    if isinstance(layer, torch.nn.Linear):
+        return layer.in_features, w
+    return int(np.prod(layer.kernel_size)) * layer.in_channels // layer.groups, w.flatten(1)
+
+
+def error_bound(layers, x) -> float:
+    """Upper bound of |csim - torch| at the end of a chain of layers, every type
+    ``ap_fixed<24,10>`` (truncation: each conversion loses < 1 LSB). Per layer, an input error
+    e becomes: Linear/Conv ``e * max_f sum|w_f| + n * (X + max|w| + 1) * LSB + 2 * LSB`` (n
+    products of inputs |x| <= X, each with a quantized weight and input, converted to accum;
+    bias; result); a BatchNorm after a Linear is fused into it (its weights scaled), else
+    ``e * S + (X + S + 3) * LSB`` (S = max |scale|); relu-like, max pooling, layout ops
+    ``e + LSB``; average pooling ``e + X * 2^-17 + LSB`` (17-bit reciprocal); softmax
+    ``e + 0.004``."""
+    nn = torch.nn
+    e = LSB  # the input's quantization
+    layers = list(layers)
+    with torch.no_grad():
+        i = 0
+        while i < len(layers):
+            layer = layers[i]
+            x_max = float(x.abs().max()) + e
+            if isinstance(layer, (nn.Linear, nn.Conv1d, nn.Conv2d)):
+                n, w = _fan_in(layer)
+                nxt = layers[i + 1] if i + 1 < len(layers) else None
+                if isinstance(layer, nn.Linear) and isinstance(nxt, nn.BatchNorm1d):
+                    scale = nxt.weight.double() / torch.sqrt(nxt.running_var.double() + nxt.eps)
+                    w = w * scale[:, None]
+                    x = layer(x)
+                    layer, i = nxt, i + 1
+                e = e * float(w.abs().sum(1).max()) + n * (x_max + float(w.abs().max()) + 1) * LSB
+                e += 2 * LSB
+            elif isinstance(layer, (nn.BatchNorm1d, nn.BatchNorm2d)):
+                s = float((layer.weight / torch.sqrt(layer.running_var + layer.eps)).abs().max())
+                e = e * s + (x_max + s + 3) * LSB
+            elif isinstance(layer, (nn.AvgPool1d, nn.AvgPool2d, nn.AdaptiveAvgPool1d,
+                                    nn.AdaptiveAvgPool2d)):  # fmt: skip
+                e += x_max * 2.0**-17 + LSB
+            elif isinstance(layer, nn.Softmax):
+                e += 0.004
+            else:  # relu-like, max pooling, flatten, dropout: values only move or clip
+                e += LSB
+            x = layer(x)
+            i += 1
+    return e

@@ -11,7 +11,7 @@ from fpga_export.config import ExportConfig
 from fpga_export.ir import Graph
 
 from .convert import SHAPE_BATCH, TORCH_MODULES, Converter, InputSpec
-from .trace import propagate_shapes, tensor_placeholders, trace
+from .trace import ShapeError, propagate_shapes, tensor_placeholders, trace
 
 __all__ = ["export_fpga", "input_specs", "install", "to_graph"]
 
@@ -99,13 +99,13 @@ def to_graph(
         zeros.append(torch.zeros((SHAPE_BATCH, *spec.shape), dtype=dtype))
     try:
         propagate_shapes(gm, model, concrete_args, zeros)
-    except Exception as exc:
+    except ShapeError as exc:
         shapes = ", ".join(str(tuple(z.shape)) for z in zeros)
         raise ValueError(
             f"running {type(model).__name__} on zero input(s) of shape {shapes} (batch "
-            f"{SHAPE_BATCH}) to find every tensor's shape failed: {type(exc).__name__}: {exc}; "
-            "check input_shape / example_input"
-        ) from exc
+            f"{SHAPE_BATCH}) to find every tensor's shape failed {exc}; check input_shape / "
+            "example_input"
+        ) from exc.__cause__
     converter = Converter(identifier(type(model).__name__), channels_last_io)
     graph = converter.run(gm, placeholders, inputs)
     if config is not None:

@@ -96,14 +96,19 @@ def _trace_message(model, exc: Exception) -> str:
         f"register a handler for {cls.__name__} (torch_plugin.TORCH_MODULES.register("
         f"{cls.__name__})) so the tracer keeps it as a leaf and converts it as a whole"
         if qualname
-        else "move the data-dependent part into a submodule and register a handler for its "
-        "class (torch_plugin.TORCH_MODULES.register(...)) so the tracer keeps it as a leaf"
+        else "move that code into a submodule and register a handler for its class "
+        "(torch_plugin.TORCH_MODULES.register(...)) so the tracer keeps it as a leaf"
+    )
+    control_flow = "control flow" in str(exc)
+    why = (
+        "Python control flow that depends on tensor values cannot be exported"
+        if control_flow
+        else "torch.fx traces forward() with symbolic tensors, and this code needs real ones"
     )
     return (
         f"cannot trace {type(model).__name__} with torch.fx: in {where}: "
-        f"{type(exc).__name__}: {exc}. Data-dependent Python control flow cannot be exported. "
-        f"Either {fix_leaf}, or fix the argument the control flow depends on with "
-        "export_fpga(..., concrete_args={'name': value})"
+        f"{type(exc).__name__}: {exc}. {why}. Either {fix_leaf}, or fix the arguments the code "
+        "depends on with export_fpga(..., concrete_args={'name': value})"
     )
 
 
@@ -129,8 +134,26 @@ def propagate_shapes(gm: fx.GraphModule, model, concrete_args, inputs: list[torc
     for i, _ in enumerate(placeholders):
         name = names[i] if i < len(names) else None
         args.append(fixed[name] if name in fixed else next(feed))
-    with inference_mode(model, gm):
-        ShapeProp(gm).propagate(*args)
+    prop = _ShapeProp(gm)
+    try:
+        with inference_mode(model, gm):
+            prop.propagate(*args)
+    except Exception as exc:
+        node, cause = prop.current, exc.__cause__ or exc
+        where = f"{node.target!r}" if node.op == "call_module" else f"node {node.name!r}"
+        raise ShapeError(f"in {where}: {type(cause).__name__}: {cause}") from cause
+
+
+class ShapeError(RuntimeError):
+    """Running the model to find the shapes failed (the message names the node)."""
+
+
+class _ShapeProp(ShapeProp):
+    current = None
+
+    def run_node(self, n):
+        self.current = n
+        return super().run_node(n)
 
 
 @contextlib.contextmanager

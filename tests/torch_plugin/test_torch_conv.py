@@ -18,6 +18,9 @@ from torch import nn
 from torch.nn import functional as F
 from torch_helpers import IO_TYPES, LSB, check_close, check_exact, compiled, torch_outputs
 
+# torch's own note on the even-kernel 'same' Conv2d below
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")
+
 
 class Branches(nn.Module):
     """Every layer applied to the same input; one output each."""
