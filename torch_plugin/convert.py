@@ -5,7 +5,7 @@ Every fx node is converted by a handler found in one of three registries (filled
 a subclass that redefines ``forward`` is refused), :data:`TORCH_FUNCTIONS` by function
 object (``torch.relu``, ``F.relu``, ``operator.add``) and :data:`TORCH_METHODS` by Tensor
 method name (``"relu"``, ``"view"``). Handlers get a :class:`NodeCall` and return the
-:class:`Value` (or list of Values) the node computes.
+:class:`Value` the node computes.
 
 Layout: PyTorch is channels-first, the IR channels-last. A :class:`Value` is a torch tensor
 (per-sample ``shape``) held by an IR node, with the :class:`~fpga_export.ir.Layout` that maps
@@ -31,6 +31,9 @@ from fpga_export.codegen.cpp import identifier
 from fpga_export.frontend import HandlerRegistry
 from fpga_export.ir import Graph, Layout, Node
 from fpga_export.ir.op import Op
+from fpga_export.layers.input import Input
+
+from .layout import Layouts
 
 __all__ = [
     "TORCH_FUNCTIONS",
@@ -262,8 +265,6 @@ class Converter:
     """Walks one traced model into a Graph (see the module docstring)."""
 
     def __init__(self, name: str, channels_last_io: bool):
-        from .layout import Layouts
-
         self.graph = Graph(name)
         self.layer_types: dict[str, str] = {}
         self.layouts = Layouts(self)
@@ -330,8 +331,6 @@ class Converter:
         wants = self.channels_last_io or any(_prefers_channels_last(u) for u in node.users)
         perm = channels_last_perm(len(shape)) if wants else tuple(range(len(shape)))
         name = self.graph.unique_name(identifier(node.name))
-        from fpga_export.layers.input import Input
-
         self.graph.add(
             Node(name, Input(), shape=tuple(shape[p] for p in perm), source=f"input {node.name}")
         )

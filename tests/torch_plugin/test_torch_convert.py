@@ -117,3 +117,26 @@ def test_example_input_dtype_and_several_inputs():
     assert [(s.shape, s.dtype) for s in specs] == [((3,), torch.int64), ((4,), torch.float32)]
     assert [s.shape for s in input_specs([(3, 8, 8), [4]])] == [(3, 8, 8), (4,)]
     assert [s.shape for s in input_specs(5)] == [(5,)]
+
+
+def test_one_value_per_sample_output():
+    """A regression head squeezed to (batch,): the firmware's (1,) output is shown as ()."""
+    torch.manual_seed(2)
+
+    class Regression(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.fc(x).squeeze(-1)
+
+    model = Regression().eval()
+    fw = model.export_fpga(input_shape=(3,), precision="ap_fixed<24,10>")
+    assert fw.output_shapes == [()] and fw.graph["fc"].shape == (1,)
+    x = torch.randn(5, 3)
+    y = fw.reference(x.numpy())
+    with torch.no_grad():
+        want = model(x).double().numpy()
+    assert y.shape == (5,)
+    np.testing.assert_allclose(y, want, atol=3 * (3 + 1 + 1) * 2.0**-14 + 2 * 2.0**-14)

@@ -87,7 +87,8 @@ def _pool(call: NodeCall, op_name: str, rank: int, kernel, stride, padding, coun
     s = k if stride is None or stride == [] or stride == () else _ints(stride, rank)
     pad = _ints(padding, rank)
     cls = Pooling1D if rank == 1 else Pooling2D
-    op = cls(op_name, pool_size=k, strides=s, padding=_explicit(pad), count_pad=bool(count_pad))
+    count_pad = bool(count_pad) and op_name == "average" and any(pad)  # else: no difference
+    op = cls(op_name, pool_size=k, strides=s, padding=_explicit(pad), count_pad=count_pad)
     return call.channels_last_value(call.add(op, [x]))
 
 

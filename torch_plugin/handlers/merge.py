@@ -12,6 +12,7 @@ import operator
 
 import torch
 
+from fpga_export.ir import Layout
 from fpga_export.layers.merge import Concatenate, Merge
 
 from ..convert import TORCH_FUNCTIONS, TORCH_METHODS, NodeCall, Value
@@ -76,17 +77,13 @@ def cat(call: NodeCall):
         first, perm = call.canonical(first), tuple(range(rank - 1))
         first = call.to_layout(first, perm)
     ir_axis = perm.index(axis)
-    out, shape = first, list(first.shape)
+    out, shape = first, first.shape
     for i, t in enumerate(tensors[1:]):
         t = call.to_layout(t, perm)
+        shape = list(shape)
         shape[axis] += t.shape[axis]
+        shape = tuple(shape)
         last = i == len(tensors) - 2
         node = call.add(Concatenate(axis=ir_axis), [out, t], suffix="" if last else f"part{i}")
-        out = call.value(node, shape=tuple(shape), layout=_layout(call, tuple(shape), perm))
+        out = call.value(node, shape=tuple(shape), layout=Layout.make(shape, shape, perm))
     return out
-
-
-def _layout(call: NodeCall, shape, perm):
-    from fpga_export.ir import Layout
-
-    return Layout.make(shape, shape, perm)

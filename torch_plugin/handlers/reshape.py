@@ -22,6 +22,7 @@ from fpga_export.ir import Layout
 from fpga_export.layers.reshape import (
     Cropping1D,
     Cropping2D,
+    Flatten,
     UpSampling1D,
     UpSampling2D,
     ZeroPadding1D,
@@ -36,8 +37,6 @@ def reshaped(call: NodeCall, x: Value, shape: tuple[int, ...]) -> Value:
     (re-expressed for the new shape)."""
     layout = None if x.layout is None else Layout.make(shape, x.layout.base, x.layout.perm)
     if len(shape) == 1 and len(call.ir_shape(x)) != 1:
-        from fpga_export.layers.reshape import Flatten
-
         return call.value(call.add(Flatten(), [x]), shape=shape, layout=layout)
     return call.converter.make_value(x.node, shape, layout)
 
