@@ -142,3 +142,14 @@ def test_input_arrives_channels_last_and_layers_map_to_the_expected_ops(setup):
         assert fws["io_parallel"].output_shapes[12] == (4, 1, 1)  # torch's (N, C, 1, 1)
     else:
         assert kinds[:5] == ["conv1d"] * 3 + ["depthwise_conv1d", "conv1d"]
+
+
+def test_generated_configs_match_header_defaults(setup):
+    """Grouped convs, count_pad pooling ...: every emitted config field is in the header."""
+    from test_meta import check_configs
+
+    _, _, _, fws = setup
+    for fw in fws.values():
+        text = (fw.output_dir / "firmware" / "parameters.h").read_text()
+        assert check_configs(text) >= 15
+        assert "n_groups = 2;" in text and "count_pad = true;" in text

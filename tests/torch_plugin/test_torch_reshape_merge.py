@@ -28,6 +28,11 @@ class Movers(nn.Module):
         self.conv1d = nn.Conv1d(3, 2, 1)
         self.pad1d = nn.ConstantPad1d((2, 1), 0.0)
         self.up1d = nn.Upsample(scale_factor=3, mode="nearest")
+        self.zeropad1d = nn.ZeroPad1d((1, 0))
+        self.constpad2d = nn.ConstantPad2d(1, 0.0)
+        self.nearest = nn.UpsamplingNearest2d(scale_factor=2)
+        self.unflatten = nn.Unflatten(1, (4, 5, 6))
+        self.identity = nn.Identity()
 
     def forward(self, x, b, s):
         y = F.relu(x)  # channels-last (x is read by a conv)
@@ -56,6 +61,15 @@ class Movers(nn.Module):
             "pad1d": self.pad1d(c),
             "up1d": self.up1d(c),
             "f_pad1d": F.pad(c, (0, 2)),
+            "zeropad1d": self.zeropad1d(c),
+            "constpad2d": self.constpad2d(y),
+            "upsampling_nearest": self.nearest(y),
+            "unflatten": self.unflatten(torch.flatten(y, 1)).relu(),  # back to (4, 5, 6)
+            "flatten_method": y.flatten(1).relu(),
+            "torch_permute": torch.permute(y, (0, 3, 1, 2)).relu(),
+            "torch_transpose": torch.transpose(y, 2, 3).relu(),
+            "concat": torch.concat([y, y], dim=-1),
+            "identity_dropout": F.dropout(self.identity(y).contiguous(), 0.5, self.training).relu(),
         }
         self.names = list(outs)
         return tuple(outs.values())
@@ -71,7 +85,7 @@ def tolerances(model, x, b):
     tol["add_permuted"] = tol["sub"] = 3 * LSB
     tol["mul"] = (2 * big + 1) * LSB
     tol["iadd"] = 3 * LSB
-    for k in ("pad1d", "up1d", "f_pad1d"):  # a 1x1 Conv1d of 3 channels first
+    for k in ("pad1d", "up1d", "f_pad1d", "zeropad1d"):  # a 1x1 Conv1d of 3 channels first
         tol[k] = 3 * (big + float(model.conv1d.weight.detach().abs().max()) + 1) * LSB + 2 * LSB
     return [tol[k] for k in model.names]
 

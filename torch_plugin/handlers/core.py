@@ -97,7 +97,8 @@ def embedding(call: NodeCall):
 @TORCH_FUNCTIONS.register(F.dropout, F.dropout1d, F.dropout2d, F.alpha_dropout)
 @TORCH_METHODS.register("contiguous", "clone", "detach")
 def identity(call: NodeCall):
-    """The identity at inference: the input's Value itself, no node."""
+    """The identity at inference: the input's Value itself, no node. (``F.dropout`` too,
+    whatever its ``training`` argument: the export is the inference behaviour.)"""
     return call.input()
 
 
