@@ -16,10 +16,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) examples/demo.py
 	$(PY) examples/keras_qat_callback.py
+	$(PY) examples/qkeras_digits.py
 
+# QKeras needs legacy Keras chosen before TensorFlow loads: its tests run in a second process
 test: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q
+	TF_USE_LEGACY_KERAS=1 $(PY) -m pytest -q tests/qkeras
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

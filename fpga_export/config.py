@@ -58,10 +58,11 @@ def _known_roles() -> list[str]:
     """Every type role of every registered op (the layer families register on import)."""
     from . import layers  # noqa: F401  (fills OP_REGISTRY)
     from .ir.op import OP_REGISTRY
+    from .layers.depthwise import SEPARABLE_ROLES
 
     roles = {r for op in OP_REGISTRY.values() for r in op.roles}
     roles |= {r for op in OP_REGISTRY.values() for r in op.weight_roles.values()}
-    return sorted(roles)
+    return sorted(roles | set(SEPARABLE_ROLES))
 
 
 def _role_list(roles) -> str:
@@ -365,18 +366,35 @@ class ExportConfig:
             max_width=self.max_width,
         )
 
-    def apply(self, graph: Graph, layer_types: dict[str, str]) -> Graph:
+    def apply(
+        self,
+        graph: Graph,
+        layer_types: dict[str, str],
+        *,
+        parts: dict[str, str] | None = None,
+        role_aliases: dict[str, dict[str, tuple[str, str]]] | None = None,
+    ) -> Graph:
         """Fill ``node.precision``, ``reuse_factor`` and ``strategy`` of every node.
 
         ``layer_types`` maps node names to the framework class name they came from (for
         ``hls_config["LayerType"]``; a Dense layer's fused activation node is "Activation").
         Names in ``layers=`` / ``LayerName`` may be node names or the framework layer names
         they were made from (``codegen.cpp.identifier``).
+
+        Frontends that make several nodes of one framework layer describe them:
+        ``parts[node] = owner`` makes ``node`` take the settings given for ``owner`` (e.g.
+        the intermediate nodes of a 3-input Concatenate); ``role_aliases[owner][alias] =
+        (node, role)`` lets the owner's settings name a role of another node (a
+        SeparableConv's ``"depthwise"`` kernel is the ``kernel`` of its depthwise node).
         """
         p = self._parsed
         nodes = [n.name for n in graph]
         by_name = self._resolve_names(p["by_name"], nodes, "hls_config['LayerName']")
         layers = self._resolve_names(p["layers"], nodes, "layers")
+        parts = parts or {}
+        by_name.update({n: by_name[o] for n, o in parts.items() if o in by_name})
+        layers.update({n: layers[o] for n, o in parts.items() if o in layers})
+        aliased = _aliased(graph, role_aliases or {}, [by_name, layers])
         present = sorted({layer_types[n] for n in nodes if n in layer_types})
         unknown_types = [t for t in p["by_type"] if t not in present]
         if unknown_types:
@@ -390,15 +408,19 @@ class ExportConfig:
             precision: dict[str, Precision] = {}
             reuse, strategy = p["reuse_factor"], p["strategy"]
             attributes = {}
-            for s in places:  # least specific first
+            for s, via in zip(places, [None, *aliased.get(node.name, [None, None])], strict=True):
+                if via:  # roles of this node named through the layer that owns it
+                    precision.update(via)
                 if s is None:
                     continue
-                precision.update(self._node_precision(node, s))
+                precision.update(self._node_precision(node, s, role_aliases, node.name))
                 reuse = s.reuse_factor if s.reuse_factor is not None else reuse
                 strategy = s.strategy if s.strategy is not None else strategy
                 attributes.update(s.attributes)
             if attributes:
                 node.op = _with_attributes(node, attributes)
+            if node.name in graph.inputs and p["input_precision"] is not None:
+                precision.setdefault("result", p["input_precision"])  # beats quantizer types
             node.precision = precision
             node.reuse_factor = reuse
             node.strategy = strategy
@@ -424,19 +446,46 @@ class ExportConfig:
         return out
 
     @staticmethod
-    def _node_precision(node, s: _Settings) -> dict[str, Precision]:
+    def _node_precision(node, s: _Settings, role_aliases=None, owner=None):
         roles = node.op.roles  # per instance: only the roles this op uses
+        aliases = (role_aliases or {}).get(owner, {})
         out = {}
         if _ALL in s.precision:  # a whole-layer type first, specific roles override it
             out.update(dict.fromkeys(roles, s.precision[_ALL]))
         for role, t in s.precision.items():
+            if role in aliases:  # a role of one of the layer's nodes, by its layer-level name
+                target, target_role = aliases[role]
+                if target == node.name:
+                    out[target_role] = t
+                continue
             if role == _ALL:
                 continue
             if role in roles:
                 out[role] = t
             else:
+                have = _role_list([*roles, *aliases])
                 raise ValueError(
                     f"{s.where}: layer {node.name!r} ({type(node.op).__name__}) has no type "
-                    f"role {role!r}; its type roles: {_role_list(roles)}"
+                    f"role {role!r}; its type roles: {have}"
                 )
         return out
+
+
+def _aliased(graph: Graph, role_aliases: dict, places: list[dict[str, _Settings]]) -> dict:
+    """{node: [precision from places[0], from places[1]]} set through another node's aliases
+    (a whole-layer type given for the owner applies to every role of its other nodes too)."""
+    out: dict[str, list[dict]] = {}
+    for owner, aliases in role_aliases.items():
+        for i, place in enumerate(places):
+            s = place.get(owner)
+            if s is None:
+                continue
+            for node_name in sorted({n for n, _ in aliases.values()} - {owner}):
+                node = graph[node_name]
+                got = out.setdefault(node_name, [{}, {}])[i]
+                if _ALL in s.precision:
+                    got.update(dict.fromkeys(node.op.roles, s.precision[_ALL]))
+            for alias, (node_name, role) in aliases.items():
+                if alias in s.precision and node_name != owner:
+                    out.setdefault(node_name, [{}, {}])[i][role] = s.precision[alias]
+    return out

@@ -20,7 +20,7 @@ from .backends.vitis import GENERATOR, write_json
 from .codegen.cpp import identifier
 from .csim import CSimLibrary, build_library
 from .ir import Graph, Interpreter
-from .passes import run_pipeline
+from .passes import ExactnessWarning, keep_types, run_pipeline
 
 _CSIM_TEMPLATES = Path(__file__).parent / "csim" / "templates"
 _BRIDGE = jinja2.Environment(
@@ -228,15 +228,26 @@ class Firmware:
     def refresh_from(self, model) -> bool:
         """Pull the current weights of the live model into the firmware.
 
-        Returns True if only weights changed (pushed, no rebuild); if the architecture or
-        the types changed, the project is rewritten and recompiled (with a warning) and
-        False is returned.
+        Returns True if only weights changed (pushed, no rebuild). Types derived from the
+        weights ("auto", quantizer types) are kept while they still hold the new weights and
+        sums as well as freshly derived ones would (no precision is lost by keeping them).
+        If the architecture changed, or the types must change, the project is rewritten and
+        recompiled (with a warning) and False is returned.
         """
         if self._frontend is None:
             raise RuntimeError("this Firmware was not exported from a live model")
-        fresh = run_pipeline(self._frontend(model, self.config), self.config)
-        if _signature(fresh) == _signature(self.graph):
+        with warnings.catch_warnings():  # the export warned already; not once per refresh
+            warnings.simplefilter("ignore", ExactnessWarning)
+            fresh = run_pipeline(self._frontend(model, self.config), self.config)
+            same = _signature(fresh) == _signature(self.graph)
+            if not same and _signature(fresh, types=False) == _signature(self.graph, types=False):
+                kept = keep_types(self.graph, fresh)
+                if kept is not None:
+                    fresh, same = kept, True
+        if same:
             self.set_weights({n.name: n.weights for n in fresh if n.weights})
+            for old, new in zip(self.graph, fresh, strict=True):
+                old.exact, old.notes = new.exact, new.notes
             return True
         warnings.warn(
             "model architecture or types changed since export: rewriting and recompiling csim",
@@ -310,10 +321,31 @@ class Firmware:
             types = ", ".join(f"{r}={t}" for r, t in n.types.items())
             extra = f"  [{n.strategy}, reuse {n.reuse_factor}]" if "kernel" in n.types else ""
             lines.append(f"  {n.name}: {types}{extra}")
+        lines.extend(self._exactness_lines())
         lines.append("")
         lines.append(f"project: {self.output_dir if self._written else '(not written yet)'}")
         lines.append(f"csim: {self._lib.path if self._lib else '(not compiled yet)'}")
         return "\n".join(lines)
+
+    def _exactness_lines(self) -> list[str]:
+        """Which nodes csim reproduces bit for bit (quantized models; passes.mark_exact)."""
+        marked = [n for n in self.graph if n.exact is not None]
+        if not marked:
+            return []
+        exact = sum(n.exact for n in marked)
+        lines = ["", f"exactness (csim == framework bit for bit): {exact} of {len(marked)} nodes"]
+        for n in marked:
+            status = "exact" if n.exact else "NOT EXACT"
+            why = f": {'; '.join(n.notes)}" if n.notes else ""
+            lines.append(f"  {n.name}: {status}{why}")
+        return lines
+
+    @property
+    def exact(self) -> bool | None:
+        """True when every output is exact (csim == the framework's quantized model bit for
+        bit); None for float models (no quantizers read)."""
+        marked = [self.graph[o].exact for o in self.graph.outputs]
+        return None if any(m is None for m in marked) else all(marked)
 
     def __repr__(self) -> str:
         return f"Firmware({self.name!r}, {len(self.graph)} nodes, {self.config.io_type})"
@@ -365,7 +397,7 @@ class Firmware:
         return xs
 
 
-def _signature(graph: Graph) -> str:
+def _signature(graph: Graph, types: bool = True) -> str:
     layouts = getattr(graph, "layouts", {})
     return json.dumps(
         [{n: str(v) for n, v in sorted(layouts.items())}]
@@ -375,7 +407,7 @@ def _signature(graph: Graph) -> str:
                 n.op.kind,
                 n.inputs,
                 list(n.shape),
-                {r: str(t) for r, t in n.types.items()},
+                {r: str(t) for r, t in n.types.items()} if types else None,
                 n.reuse_factor,
                 n.strategy,
                 {w: list(np.shape(v)) for w, v in n.weights.items()},

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["HandlerRegistry", "UnsupportedLayerError"]
+__all__ = ["HandlerRegistry", "UnsupportedLayerError", "exact_weightless", "quantized_inputs"]
 
 
 def _class_names(classes: Iterable[type]) -> list[str]:
@@ -106,3 +106,49 @@ class HandlerRegistry:
                     f"{', '.join(m + '()' for m in redefined)}, so its computation may differ",
                 )
         return handler
+
+
+def quantized_inputs(graph) -> None:
+    """Give a graph input the type of the quantizer that reads it, when that quantizer is its
+    only reader and is a plain conversion (``Activation`` linear, or relu into an unsigned
+    saturating type): the framework quantizes its float input there, and csim converting the
+    input straight into that type rounds and saturates it the same way (then the quantizer
+    node converts a value to its own type: a no-op)."""
+    from .layers.activation import Activation
+    from .types import FixedType, Overflow
+
+    for name in graph.inputs:
+        node = graph[name]
+        users = graph.users(name)
+        if node.given or len(users) != 1 or users[0].inputs.count(name) != 1:
+            continue
+        q = users[0]
+        t = q.given.get("result")
+        if not isinstance(q.op, Activation) or t is None or t == "auto":
+            continue
+        t = FixedType.parse(t)
+        if q.op.function == "linear" or (
+            q.op.function == "relu"
+            and q.op.max_value is None
+            and not t.signed
+            and t.overflow in (Overflow.SAT, Overflow.SAT_SYM)
+        ):
+            node.given["result"] = t
+
+
+def exact_weightless(graph) -> None:
+    """In a model with quantizers (some node has ``given`` types), give the framework's plain
+    layers without weights that compute exactly (merges, pooling, reshapes, concatenation,
+    linear/relu activations) "auto" types: the smallest holding their exact outputs, so
+    they pass on exactly what the framework computes. Layers with weights that have no
+    quantizer keep the user's precision (and are reported as not exact)."""
+    from .layers.activation import Activation
+
+    if not any(n.given for n in graph):
+        return
+    for node in graph:
+        if node.given or node.op.weight_roles or node.name in graph.inputs:
+            continue
+        if isinstance(node.op, Activation) and node.op.function not in ("linear", "relu"):
+            continue
+        node.given = {r: "auto" for r in node.op.roles if r in ("result", "accum")}

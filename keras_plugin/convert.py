@@ -9,13 +9,14 @@ live layer objects as float64.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from fpga_export.codegen.cpp import identifier
-from fpga_export.frontend import HandlerRegistry
+from fpga_export.frontend import HandlerRegistry, exact_weightless, quantized_inputs
 from fpga_export.ir import Graph, Node
 from fpga_export.ir.op import Op
 
@@ -50,6 +51,7 @@ class LayerCall:
     output_shape: tuple  # batch excluded
     flavor: Flavor
     converter: _Converter = field(repr=False)
+    hints: dict = field(default_factory=dict)  # role -> why its type is lossy (next node)
 
     @property
     def source(self) -> str:
@@ -64,10 +66,12 @@ class LayerCall:
         inputs: list[str] | None = None,
         layer_type: str | None = None,
         shape: tuple | None = None,
+        given: dict | None = None,
     ) -> str:
         """Add a node for this call; returns its name (``name`` or ``name_suffix``, made
         unique).  ``layer_type`` is the class name for ``hls_config["LayerType"]``
-        (default: the layer's class name)."""
+        (default: the layer's class name); ``given`` the types the framework itself uses
+        (its quantizers: ``Node.given``)."""
         base = f"{self.name}_{suffix}" if suffix else self.name
         return self.converter.add_node(
             Node(
@@ -76,10 +80,27 @@ class LayerCall:
                 list(self.inputs if inputs is None else inputs),
                 shape=tuple(self.output_shape if shape is None else shape),
                 weights={k: np.asarray(v, dtype=np.float64) for k, v in (weights or {}).items()},
+                given=dict(given or {}),
+                hints=self._take_hints(given),
                 source=self.source,
             ),
             layer_type or type(self.layer).__name__,
         )
+
+    def _take_hints(self, given) -> dict:
+        """Hints for the roles this node is given types for (consumed)."""
+        out = {r: self.hints.pop(r) for r in list(self.hints) if r in (given or {})}
+        return out
+
+    def part_of(self, node: str, owner: str) -> None:
+        """``node`` is part of the layer whose main node is ``owner``: the settings given for
+        the layer (``layers=``, ``LayerName``) apply to it too."""
+        self.converter.parts[node] = owner
+
+    def alias_roles(self, owner: str, aliases: dict[str, tuple[str, str]]) -> None:
+        """Settings given for ``owner`` may name roles of the layer's other nodes:
+        ``{"depthwise": ("sep_depthwise", "kernel")}``."""
+        self.converter.role_aliases[owner] = dict(aliases)
 
     def refuse(self, reason: str) -> ValueError:
         """An error for a supported layer class used with settings we cannot export."""
@@ -91,6 +112,8 @@ class _Converter:
         self.flavor = flavor
         self.graph = Graph(name)
         self.layer_types: dict[str, str] = {}
+        self.parts: dict[str, str] = {}  # node -> the node whose layer settings it takes
+        self.role_aliases: dict[str, dict[str, tuple[str, str]]] = {}
         self.model = model
 
     def add_node(self, node: Node, layer_type: str) -> str:
@@ -197,12 +220,34 @@ def _check_model(model) -> Flavor:
     return flavor
 
 
+def _convert(model) -> _Converter:
+    flavor = _check_model(model)
+    _load_optional_handlers()
+    conv = _Converter(model, flavor, identifier(model.name))
+    conv.run()
+    quantized_inputs(conv.graph)
+    exact_weightless(conv.graph)
+    return conv
+
+
+def _load_optional_handlers() -> None:
+    """Handlers for optional layer libraries, loaded once the library is in the process (a
+    model using its layers cannot exist before): QKeras."""
+    if "qkeras" in sys.modules and "keras_plugin.handlers.qkeras" not in sys.modules:
+        try:
+            from .handlers import qkeras  # noqa: F401
+        except Exception as e:  # a broken install must not look like an unsupported layer
+            raise ImportError(
+                f"the model may use QKeras layers, but fpga-export's QKeras support failed to "
+                f"load: {type(e).__name__}: {e}. QKeras needs legacy Keras: set "
+                "TF_USE_LEGACY_KERAS=1 before TensorFlow is imported"
+            ) from e
+
+
 def convert(model) -> tuple[Graph, dict[str, str]]:
     """(graph, {node name: framework class name}) of a live model; no config applied."""
-    flavor = _check_model(model)
-    conv = _Converter(model, flavor, identifier(model.name))
-    graph = conv.run()
-    return graph, conv.layer_types
+    conv = _convert(model)
+    return conv.graph, conv.layer_types
 
 
 def to_graph(model, config=None) -> Graph:
@@ -212,11 +257,12 @@ def to_graph(model, config=None) -> Graph:
     a separate Activation node named ``<layer>_<activation>``.  The graph is untyped: the
     pass pipeline (``fpga_export.passes.run_pipeline``) types it.
     """
-    graph, layer_types = convert(model)
+    conv = _convert(model)
+    graph = conv.graph
     if config is not None:
         if config.name is not None:
             graph.name = identifier(config.name)
-        config.apply(graph, layer_types)
+        config.apply(graph, conv.layer_types, parts=conv.parts, role_aliases=conv.role_aliases)
     return graph
 
 

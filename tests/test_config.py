@@ -197,8 +197,10 @@ ROLES = "{ROLES}"  # filled in when the test runs: more ops may register while c
 
 
 def all_roles():
-    """Every type role of every registered op, sorted, then the hls4ml alias."""
+    """Every type role of every registered op and the separable layer's role names, sorted,
+    then the hls4ml alias."""
     roles = {r for op in OP_REGISTRY.values() for r in (*op.roles, *op.weight_roles.values())}
+    roles |= {"depthwise", "depthwise_accum", "depthwise_result", "pointwise"}
     return ", ".join(sorted(roles)) + ", weight (= kernel)"
 
 

@@ -54,3 +54,13 @@ def test_torch_train_example(tmp_path):
     accuracy = float(proc.stdout.split("final csim accuracy:")[1].split()[0])
     assert accuracy > 0.7
     assert (tmp_path / "project" / "project.json").is_file()
+
+
+def test_qkeras_digits_example(tmp_path):
+    """QKeras QAT with the csim callback; the script sets TF_USE_LEGACY_KERAS itself."""
+    proc = run_example("qkeras_digits.py", tmp_path, env={"FPGA_EXPORT_EPOCHS": "2"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "csim == QKeras (bit for bit):  100.00% of 540 samples" in proc.stdout
+    assert "exactness (csim == framework bit for bit): 7 of 7 nodes" in proc.stdout
+    assert "csim_max_abs_diff: 0.0000" in proc.stdout
+    assert (tmp_path / "project" / "project.json").is_file()

@@ -114,8 +114,19 @@ def test_auto_types_never_lose_bits():
     g["dense_1"].precision.update(accum="auto", result="auto")
     typed(g)
     t = g["dense_1"].types
-    assert t["accum"] == (FixedType.parse("ap_fixed<16,6>") * t["kernel"]).sum_type(6) + t["bias"]
     assert t["result"] == t["accum"]
+    # interval arithmetic over the actual (quantized) weights: the extreme sums are reached
+    # with each input at the type's min or max, whichever the weight's sign prefers
+    x = FixedType.parse("ap_fixed<16,6>")
+    k = t["kernel"].quantize(g["dense_1"].weights["kernel"])
+    b = t["bias"].quantize(g["dense_1"].weights["bias"])
+    hi = b + np.where(k > 0, k * x.max, k * x.min).sum(axis=0)
+    lo = b + np.where(k > 0, k * x.min, k * x.max).sum(axis=0)
+    acc = t["accum"]
+    assert acc.frac == x.frac + t["kernel"].frac and str(acc.overflow) == "AP_WRAP"
+    assert acc.min <= lo.min() and hi.max() <= acc.max  # holds every sum
+    assert not (acc.min / 2 <= lo.min() and hi.max() <= acc.max / 2)  # one bit less would not
+    assert acc.width < ((x * t["kernel"]).sum_type(6) + t["bias"]).width  # tighter than types
 
 
 def test_interpreter_validates_shape():
@@ -126,17 +137,14 @@ def test_interpreter_validates_shape():
         Interpreter(g).run(np.zeros((2, 5)))
 
 
-def test_interpreter_keeps_a_value_read_twice_by_one_node_for_later_readers():
-    from fpga_export.layers.activation import Activation
+def test_interpreter_frees_a_value_read_twice_by_one_node_only_after_its_last_reader():
     from fpga_export.layers.merge import Merge
 
     g = Graph("twice")
     g.add(Node("x", Input(), shape=(3,)))
-    g.add(Node("r", Activation("relu"), ["x"]))
-    g.add(Node("sq", Merge("multiply"), ["r", "r"]))  # reads r twice
-    g.add(Node("sum", Merge("add"), ["sq", "r"]))  # and r is still needed here
-    g.inputs, g.outputs = ["x"], ["sum"]
-    infer_shapes(g)
-    infer_types(g)
-    y = Interpreter(g).run(np.array([[1.0, -2.0, 3.0]]))
-    np.testing.assert_array_equal(y, [[2.0, 0.0, 12.0]])
+    g.add(Node("twice", Merge("add"), ["x", "x"]))
+    g.add(Node("later", Merge("add"), ["x", "twice"]))
+    g.inputs, g.outputs = ["x"], ["later"]
+    typed(g)
+    x = np.array([[0.5, -1.0, 2.0]])
+    np.testing.assert_array_equal(Interpreter(g).run(x), 3 * x)

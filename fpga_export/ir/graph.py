@@ -19,6 +19,12 @@ class Node:
     shape: tuple[int, ...] = ()  # output shape, batch excluded
     types: dict[str, FixedType] = field(default_factory=dict)  # role -> type (after infer_types)
     precision: dict[str, FixedType | str] = field(default_factory=dict)  # user overrides
+    # types the framework itself uses (its quantizers): a conversion into given["result"]
+    # rounds and saturates exactly like the framework; "auto" = derive from actual weights
+    given: dict[str, FixedType | str] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)  # role -> why its given type is lossy
+    exact: bool | None = None  # csim == framework for this node (passes.mark_exact)
+    notes: list[str] = field(default_factory=list)  # why not exact, caveats
     weights: dict[str, np.ndarray] = field(default_factory=dict)  # float64 values
     reuse_factor: int = 1
     strategy: str = "latency"

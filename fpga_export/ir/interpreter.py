@@ -27,10 +27,7 @@ class Interpreter:
         """One chunk: float inputs -> {node name: Tensor} (all nodes if trace, else outputs)."""
         g = self.graph
         env: dict[str, Tensor] = {}
-        remaining = {n.name: 0 for n in g}  # reads left (a node may read one input twice)
-        for n in g:
-            for i in n.inputs:
-                remaining[i] += 1
+        remaining = {n.name: len(g.users(n.name)) for n in g}
         keep = set(g.outputs)
         for name, x in zip(g.inputs, inputs, strict=True):
             t = g[name].result
@@ -41,7 +38,7 @@ class Interpreter:
             args = [env[i] for i in node.inputs]
             env[node.name] = node.op.run(node, args)
             if not trace:
-                for i in node.inputs:
+                for i in set(node.inputs):  # users() counts a node reading twice once
                     remaining[i] -= 1
                     if remaining[i] == 0 and i not in keep:
                         del env[i]

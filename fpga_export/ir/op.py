@@ -73,6 +73,16 @@ class Op:
         """Types for roles the user did not set. ``ctx`` is a TypeContext (passes.infer_types)."""
         return {role: ctx.default for role in self.roles}
 
+    def exact_spans(self, node: Node, graph: Graph) -> dict | None:
+        """Exact values (``ir.span.Span``) this node computes before converting them into
+        its types, for inputs holding any value of their nodes' ``result`` types: role
+        ``"result"`` (the value converted into ``result``), internal roles (``"accum"``) and
+        ``"float32"``: every intermediate value a float framework computes (products, partial
+        sums), whose width says whether float32 holds them exactly.
+        None: the op approximates (lookup tables ...), so it is never exact. Used by
+        ``passes.mark_exact`` and by types derived from actual weights."""
+        return None
+
     # -- numpy reference ----------------------------------------------------------------
     def run(self, node: Node, inputs: list[Tensor]) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} has no numpy reference")

@@ -13,5 +13,6 @@ from . import (  # noqa: F401
     merge,
     norm,
     pool,
+    quantizer,
     reshape,
 )

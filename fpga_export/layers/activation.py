@@ -82,6 +82,7 @@ import numpy as np
 
 from ..ir import arith
 from ..ir.op import Emission, Op, Tensor
+from ..ir.span import Span, const_span, input_span
 from ..types import FixedType
 
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -287,6 +288,30 @@ class Activation(Op):
             out = _union(x * role("param"), role("table"))
         return {"result": ctx.cap(out)}
 
+    def exact_spans(self, node, graph):
+        """Exact for the piecewise-linear functions; table-based ones approximate."""
+        f = self.cpp_function
+        x = input_span(graph, node)
+        if f == "linear":
+            return {"result": x}
+        if f == "relu":
+            return {"result": x.clip(lo=Span.point(0, 0))}
+        p = node.weights.get("param")
+        if f == "clipped_relu":
+            top = const_span(p[0], node.types["param"])
+            return {"result": x.clip(lo=Span.point(0, 0), hi=top)}
+        if f == "hardtanh":
+            t = node.types["param"]
+            return {"result": x.clip(lo=const_span(p[0], t), hi=const_span(p[1], t))}
+        if f == "leaky_relu":
+            neg = x.clip(hi=Span.point(0, 0)) * const_span(p[0], node.types["param"])
+            return {"result": x.clip(lo=Span.point(0, 0)) | neg, "float32": neg}
+        if f == "hard_sigmoid":
+            t = node.types["param"]
+            y = x * const_span(p[0], t) + const_span(p[1], t)
+            return {"result": y.clip(lo=Span.point(0, 0), hi=Span.point(1, 0)), "float32": y}
+        return None
+
     # -- numpy reference ----------------------------------------------------------------
     def run(self, node, inputs):
         (x,) = inputs
@@ -445,7 +470,7 @@ def _model_default(ctx, role: str) -> FixedType | None:
 
 
 def _user_type(node, role: str) -> FixedType | None:
-    t = node.precision.get(role)
+    t = node.precision.get(role, node.given.get(role))
     return None if t is None or t == "auto" else FixedType.parse(t)
 
 

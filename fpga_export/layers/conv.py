@@ -45,7 +45,7 @@ import numpy as np
 
 from ..ir import arith
 from ..ir.op import Emission, Op, Tensor
-from .dense import STRATEGIES, check_reuse, fit_integer_bits
+from .dense import STRATEGIES, auto_matrix_types, check_reuse, matrix_error, matrix_spans
 
 PADDINGS = ("valid", "same")
 
@@ -228,14 +228,20 @@ class Conv2D(WindowOp):
 
     def auto_types(self, node, graph, ctx, types):
         """'auto': weights fit their values, accum/result never lose a bit (capped)."""
-        src = graph[node.inputs[0]]
-        x = src.result
-        out = {w: fit_integer_bits(node.weights[w], ctx.default.width) for w in ("kernel", "bias")}
-        k, b = types.get("kernel", out["kernel"]), types.get("bias", out["bias"])
-        n = self.n_taps(self.geometry(node, src.shape))
-        out["accum"] = ctx.cap((x * k).sum_type(n) + b)
-        out["result"] = types.get("accum", out["accum"])
-        return out
+        return auto_matrix_types(self, node, graph, ctx, types)
+
+    def matrix(self, node):
+        """(kernel as (KH*KW*C/G, F), bias): every output pixel is a Dense on its patch;
+        column f holds the weights of output channel f (of its group's taps)."""
+        n = self.groups
+        k = node.weights["kernel"].reshape(n, -1, self.filters // n)  # (G, taps, F/G)
+        return k.transpose(1, 0, 2).reshape(k.shape[1], self.filters), node.weights["bias"]
+
+    def exact_spans(self, node, graph):
+        return matrix_spans(node, graph, *self.matrix(node))
+
+    def weight_error(self, node, graph) -> float:
+        return matrix_error(node, graph, *self.matrix(node))
 
     def run(self, node, inputs):
         (x,) = inputs

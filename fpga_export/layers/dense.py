@@ -8,7 +8,8 @@ import numpy as np
 
 from ..ir import arith
 from ..ir.op import Emission, Op, Tensor
-from ..types import FixedType
+from ..ir.span import Span, weight_span
+from ..types import FixedType, Overflow
 
 STRATEGIES = ("latency", "resource")
 
@@ -32,11 +33,64 @@ def check_reuse(node, n_work: int, what: str) -> None:
         )
 
 
+def matrix_spans(node, graph, kernel: np.ndarray, bias: np.ndarray, kernel_role="kernel"):
+    """Exact spans of ``y_j = bias_j + sum_i x_i * kernel[i, j]`` (kernel (taps, outputs))
+    with the weights in their types and x any value of the input's type: ``result`` (final
+    sums) and ``accum`` (what the accumulator must hold: the final sums if it wraps, else
+    every product and partial sum too)."""
+    x = Span.of_type(graph[node.inputs[0]].result)
+    k, b = node.types[kernel_role], node.types["bias"]
+    final, (lo, hi) = weight_span(k.quantize_raw(kernel), x, b.quantize_raw(bias), b.frac, k.frac)
+    # every product and partial sum b + (any prefix of the terms): what a saturating
+    # accumulator must hold, and what float frameworks compute
+    f = final.frac
+    k_raw = np.asarray(k.quantize_raw(kernel)).astype(object)
+    step = 1 << (f - x.frac - k.frac)
+    a, c = k_raw * x.lo * step, k_raw * x.hi * step
+    t_lo, t_hi = np.minimum(a, c), np.maximum(a, c)
+    b_raw = np.asarray(b.quantize_raw(bias)).astype(object) * (1 << (f - b.frac))
+    neg = (b_raw + np.minimum(t_lo, 0).sum(axis=0)).min()
+    pos = (b_raw + np.maximum(t_hi, 0).sum(axis=0)).max()
+    partial = Span(int(min(neg, t_lo.min(), 0)), int(max(pos, t_hi.max(), 0)), f) | final
+    accum = node.types.get("accum")
+    wraps = accum is None or accum.overflow == Overflow.WRAP
+    return {"result": final, "accum": final if wraps else partial, "float32": partial}
+
+
+def matrix_error(node, graph, kernel: np.ndarray, bias: np.ndarray, kernel_role="kernel"):
+    """Worst-case output error from weights that are not values of their types:
+    ``max_j sum_i |k - K(k)| * max|x| + |b - B(b)|``."""
+    x = graph[node.inputs[0]].result
+    k, b = node.types[kernel_role], node.types["bias"]
+    dk = np.abs(np.asarray(kernel, np.float64) - k.quantize(kernel))
+    db = np.abs(np.asarray(bias, np.float64) - b.quantize(bias))
+    xmax = max(abs(x.min), abs(x.max))
+    return float((dk.sum(axis=0) * xmax + db).max(initial=0.0))
+
+
 def fit_integer_bits(values: np.ndarray, width: int, signed: bool = True) -> FixedType:
     """A W-bit type whose integer part just holds max |values| (used for 'auto' weights)."""
     peak = float(np.max(np.abs(values))) if np.size(values) else 0.0
     i = int(np.floor(np.log2(peak))) + 1 if peak > 0 else 1
     return FixedType(width, i + (1 if signed else 0), signed)
+
+
+def auto_matrix_types(op, node, graph, ctx, types, kernel_role="kernel"):
+    """'auto' types of a weight-matrix op (dense, convolutions, batchnorm): weights fit their
+    values, accum (wrapping) holds exactly every sum the actual weights can produce from the
+    input type (interval arithmetic), result = accum; the widths are capped (``max_width``)."""
+    kernel, bias = op.matrix(node)
+    out = {kernel_role: fit_integer_bits(kernel, ctx.default.width)}
+    out["bias"] = fit_integer_bits(bias, ctx.default.width)
+    typed = dict(node.types)
+    node.types = {**out, **types, "accum": None}
+    try:
+        spans = matrix_spans(node, graph, kernel, bias, kernel_role)
+    finally:
+        node.types = typed
+    out["accum"] = ctx.cap(spans["accum"].type())
+    out["result"] = types.get("accum", out["accum"])
+    return out
 
 
 @dataclass
@@ -62,13 +116,17 @@ class Dense(Op):
 
     def auto_types(self, node, graph, ctx, types):
         """'auto': weights fit their values, accum/result never lose a bit (capped)."""
-        x = graph[node.inputs[0]].result
-        out = {w: fit_integer_bits(node.weights[w], ctx.default.width) for w in ("kernel", "bias")}
-        k, b = types.get("kernel", out["kernel"]), types.get("bias", out["bias"])
-        n_in = graph[node.inputs[0]].shape[0]
-        out["accum"] = ctx.cap((x * k).sum_type(n_in) + b)
-        out["result"] = types.get("accum", out["accum"])
-        return out
+        return auto_matrix_types(self, node, graph, ctx, types)
+
+    def matrix(self, node) -> tuple[np.ndarray, np.ndarray]:
+        """(kernel as (taps, outputs), bias): one output is bias + sum of taps * inputs."""
+        return node.weights["kernel"], node.weights["bias"]
+
+    def exact_spans(self, node, graph):
+        return matrix_spans(node, graph, *self.matrix(node))
+
+    def weight_error(self, node, graph) -> float:
+        return matrix_error(node, graph, *self.matrix(node))
 
     def run(self, node, inputs):
         (x,) = inputs

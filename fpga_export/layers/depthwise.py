@@ -18,6 +18,9 @@ then columns), ``y = result(acc)``. Padding positions hold 0, so their terms are
 SeparableConv1D/2D are exported as two nodes (see ``keras_plugin/handlers/conv.py``):
 this depthwise op without bias, named ``<layer>_depthwise``, then a 1x1 :class:`.conv.Conv2D`
 (pointwise) with the layer's bias, named ``<layer>``; each has its own precision roles.
+Settings given for ``<layer>`` may also name the depthwise node's roles through
+:data:`SEPARABLE_ROLES` (hls4ml's names: ``"depthwise"`` and ``"pointwise"`` kernels ...), and
+a whole-layer type given for ``<layer>`` applies to both nodes.
 """
 
 from __future__ import annotations
@@ -29,7 +32,16 @@ import numpy as np
 from ..ir import arith
 from ..ir.op import Emission, Tensor
 from .conv import WindowOp, _pair, patches
-from .dense import STRATEGIES, check_reuse, fit_integer_bits
+from .dense import STRATEGIES, auto_matrix_types, check_reuse, matrix_error, matrix_spans
+
+# role names of a separable layer -> (part, role of that part's node); part is "depthwise"
+# (the <layer>_depthwise node) or "pointwise" (the node named after the layer)
+SEPARABLE_ROLES = {
+    "depthwise": ("depthwise", "kernel"),
+    "depthwise_accum": ("depthwise", "accum"),
+    "depthwise_result": ("depthwise", "result"),
+    "pointwise": ("pointwise", "kernel"),
+}
 
 
 @dataclass
@@ -76,14 +88,18 @@ class DepthwiseConv2D(WindowOp):
 
     def auto_types(self, node, graph, ctx, types):
         """'auto': weights fit their values, accum/result never lose a bit (capped)."""
-        src = graph[node.inputs[0]]
-        x = src.result
-        out = {w: fit_integer_bits(node.weights[w], ctx.default.width) for w in ("kernel", "bias")}
-        k, b = types.get("kernel", out["kernel"]), types.get("bias", out["bias"])
-        g = self.geometry(node, src.shape)
-        out["accum"] = ctx.cap((x * k).sum_type(g["filt_height"] * g["filt_width"]) + b)
-        out["result"] = types.get("accum", out["accum"])
-        return out
+        return auto_matrix_types(self, node, graph, ctx, types)
+
+    def matrix(self, node):
+        """(kernel as (KH*KW, C*M), bias): output channel c*M+m sums its taps of channel c."""
+        k = node.weights["kernel"]
+        return k.reshape(-1, k.shape[-2] * k.shape[-1]), node.weights["bias"]
+
+    def exact_spans(self, node, graph):
+        return matrix_spans(node, graph, *self.matrix(node))
+
+    def weight_error(self, node, graph) -> float:
+        return matrix_error(node, graph, *self.matrix(node))
 
     def run(self, node, inputs):
         (x,) = inputs

@@ -22,6 +22,7 @@ import numpy as np
 
 from ..ir import arith
 from ..ir.op import Emission, Op, Tensor
+from ..ir.span import Span
 from .dense import fit_integer_bits
 
 
@@ -70,6 +71,11 @@ class Embedding(Op):
             "embeddings", fit_integer_bits(node.weights["embeddings"], ctx.default.width)
         )
         return {"embeddings": table, "result": table}
+
+    def exact_spans(self, node, graph):
+        """Rows of the table (in its type) picked by the integer part of the input."""
+        t = node.types["embeddings"]
+        return {"result": Span.of_values(t.quantize(node.weights["embeddings"]), t.frac)}
 
     def run(self, node, inputs):
         (x,) = inputs

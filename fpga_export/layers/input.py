@@ -18,6 +18,11 @@ class Input(Op):
     def default_types(self, node, graph, ctx):
         return {"result": ctx.input_precision or ctx.default_for(node, "result")}
 
+    def exact_spans(self, node, graph):
+        """Nothing computed: the input is the framework's input converted to the node's type
+        (exact when that type is the framework's own input quantizer, ``node.given``)."""
+        return {}
+
     def run(self, node, inputs):
         raise RuntimeError("the interpreter feeds inputs directly")
 

@@ -42,6 +42,7 @@ import numpy as np
 
 from ..ir import arith
 from ..ir.op import Emission, Op, Tensor
+from ..ir.span import Span, copy_spans, exact_reciprocal, input_span
 from ..types import FixedType
 
 MERGE_OPS = ("add", "subtract", "multiply", "average", "maximum", "minimum")
@@ -130,6 +131,20 @@ class Merge(Op):
                 f"fixed-point types ({e}); narrow the input types"
             ) from None
 
+    def exact_spans(self, node, graph):
+        xs = [input_span(graph, node, i) for i in range(len(node.inputs))]
+        if self.op in ("maximum", "minimum"):
+            return copy_spans(node, graph)
+        y = xs[0]
+        for x in xs[1:]:
+            y = y * x if self.op == "multiply" else y - x if self.op == "subtract" else y + x
+        if self.op == "average":
+            n = len(xs)
+            if not exact_reciprocal(n, node.types["recip"]):
+                return None  # 1/n rounds in the recip type
+            return {"result": Span(y.lo, y.hi, y.frac + n.bit_length() - 1), "float32": y}
+        return {"result": y, "float32": y}
+
     def run(self, node, inputs):
         self.checked_full_type(node, [x.type for x in inputs])
         if self.op in ("maximum", "minimum"):
@@ -201,6 +216,9 @@ class Concatenate(Op):
     def default_types(self, node, graph, ctx):
         return {"result": ctx.default_for(node, "result")}
 
+    def exact_spans(self, node, graph):
+        return copy_spans(node, graph)
+
     def run(self, node, inputs):
         a, b = (arith.convert(x, node.result).raw for x in inputs)
         ax = self._axis(node, a.shape[1:]) + 1
@@ -249,6 +267,13 @@ class Dot(Op):
 
     def default_types(self, node, graph, ctx):
         return {r: ctx.default_for(node, r) for r in self.roles}
+
+    def exact_spans(self, node, graph):
+        """n products, each spanning 0: every partial sum is within n times their span."""
+        p = input_span(graph, node, 0) * input_span(graph, node, 1)
+        n = graph[node.inputs[0]].shape[0]
+        total = Span(p.lo * n, p.hi * n, p.frac)
+        return {"result": total, "accum": total, "float32": total}
 
     def run(self, node, inputs):
         a, b = inputs

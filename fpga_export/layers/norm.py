@@ -46,6 +46,7 @@ from ..ir import arith
 from ..ir.op import Emission, Op, Tensor
 from ..types import FixedType
 from .activation import TABLE_DEFAULT, _check_pow2, _model_default, _round_shift
+from .dense import auto_matrix_types, matrix_error, matrix_spans
 
 
 def _fit(values: np.ndarray, width: int) -> FixedType:
@@ -98,13 +99,17 @@ class BatchNormalization(Op):
 
     def auto_types(self, node, graph, ctx, types):
         """'auto': weights fit their values, accum/result never lose a bit (capped)."""
-        x = graph[node.inputs[0]].result
-        out = {"scale": _fit(node.weights["scale"], ctx.default.width)}
-        out["bias"] = _fit(node.weights["shift"], ctx.default.width)
-        s, b = types.get("scale") or out["scale"], types.get("bias") or out["bias"]
-        out["accum"] = ctx.cap(x * s + b)
-        out["result"] = types.get("accum") or out["accum"]
-        return out
+        return auto_matrix_types(self, node, graph, ctx, types, kernel_role="scale")
+
+    def matrix(self, node):
+        """(scale as a (1, C) matrix, shift): one product per output."""
+        return node.weights["scale"][None, :], node.weights["shift"]
+
+    def exact_spans(self, node, graph):
+        return matrix_spans(node, graph, *self.matrix(node), kernel_role="scale")
+
+    def weight_error(self, node, graph) -> float:
+        return matrix_error(node, graph, *self.matrix(node), kernel_role="scale")
 
     def run(self, node, inputs):
         (x,) = inputs

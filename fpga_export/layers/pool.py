@@ -30,6 +30,7 @@ import numpy as np
 
 from ..ir import arith
 from ..ir.op import Emission, Tensor
+from ..ir.span import Span, copy_spans, exact_reciprocal, input_span
 from ..types import FixedType
 from .conv import WindowOp, patches
 
@@ -68,6 +69,30 @@ class _Pool(WindowOp):
             "recip": RECIP_DEFAULT,
         }
 
+    def exact_spans(self, node, graph):
+        """max: a copy; average: exact when every window's count of valid positions is a
+        power of two that ``recip`` holds (then the division is a shift)."""
+        if self.op == "max":
+            return copy_spans(node, graph)
+        g = self.geometry(node, graph[node.inputs[0]].shape)
+        x = input_span(graph, node)
+        counts = set(np.unique(self._valid_counts(g)).tolist())
+        if not all(exact_reciprocal(int(n), node.types["recip"]) for n in counts):
+            return None
+        total = Span(x.lo * max(counts), x.hi * max(counts), x.frac)
+        shift = (min(counts)).bit_length() - 1
+        mean = x | Span(x.lo, x.hi, x.frac + shift)
+        return {"accum": total, "result": mean, "float32": total}
+
+    def _valid_counts(self, g) -> np.ndarray:
+        """The divisor n of every window (OH, OW): its non-padding positions (count_pad: the
+        window size)."""
+        ones = np.ones((1, g["in_height"], g["in_width"], 1), dtype=np.int64)
+        _, valid = patches(ones, g)
+        if self._count_pad():
+            return np.full(valid.shape[:2], valid.shape[2])
+        return valid.sum(axis=2)
+
     def run(self, node, inputs):
         (x,) = inputs
         g = self.geometry(node, x.raw.shape[1:])
@@ -80,13 +105,12 @@ class _Pool(WindowOp):
         else:
             accum, recip = node.types["accum"], node.types["recip"]
             p, valid = patches(raw, g, fill=0)
-            kk = g["filt_height"] * g["filt_width"]
             terms = arith.convert(Tensor(p, x.type), accum).raw  # padding: accum(0) = 0
             acc = Tensor(
                 np.zeros((b, g["out_height"], g["out_width"], g["n_chan"]), np.int64), accum
             )
             acc = arith.accumulate(arith.convert(acc, accum), terms, axis=3)
-            n = np.full(valid.shape[:2], kk) if self._count_pad() else valid.sum(axis=2)
+            n = self._valid_counts(g)
             r = Tensor(recip.quantize_raw(1.0 / n.astype(np.float64))[None, :, :, None], recip)
             out = arith.convert(arith.mul(acc, r), node.result)
         return Tensor(out.raw.reshape(b, *node.shape), out.type)

@@ -21,11 +21,15 @@ import numpy as np
 
 from ..ir import arith
 from ..ir.op import Emission, Op, Tensor
+from ..ir.span import copy_spans
 
 
 @dataclass
 class Identity(Op):
     kind = "identity"
+
+    def exact_spans(self, node, graph):
+        return copy_spans(node, graph)
 
     def default_types(self, node, graph, ctx):
         return {"result": graph[node.inputs[0]].result}
@@ -54,6 +58,9 @@ class Flatten(Op):
     def output_shape(self, node, input_shapes):
         (shape,) = input_shapes
         return (int(np.prod(shape, dtype=np.int64)),)
+
+    def exact_spans(self, node, graph):
+        return copy_spans(node, graph)
 
     def default_types(self, node, graph, ctx):
         return {"result": graph[node.inputs[0]].result}
@@ -133,6 +140,9 @@ class _Spatial(Op):
 
     def check(self, node, graph):
         self.geometry(node, graph[node.inputs[0]].shape)
+
+    def exact_spans(self, node, graph):
+        return copy_spans(node, graph)
 
     def default_types(self, node, graph, ctx):
         return {"result": graph[node.inputs[0]].result}
@@ -297,6 +307,9 @@ class Reshape(Op):
     def check(self, node, graph):
         self.output_shape(node, [graph[node.inputs[0]].shape])
 
+    def exact_spans(self, node, graph):
+        return copy_spans(node, graph)
+
     def default_types(self, node, graph, ctx):
         return {"result": graph[node.inputs[0]].result}
 
@@ -347,6 +360,9 @@ class Permute(Op):
 
     def check(self, node, graph):
         self.axes(node, graph[node.inputs[0]].shape)
+
+    def exact_spans(self, node, graph):
+        return copy_spans(node, graph)
 
     def default_types(self, node, graph, ctx):
         return {"result": graph[node.inputs[0]].result}

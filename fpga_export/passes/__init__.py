@@ -4,6 +4,7 @@ from .fold_identity import fold_identity
 from .fuse_batchnorm import fuse_batchnorm
 from .infer_shapes import infer_shapes
 from .infer_types import TypeContext, infer_types
+from .mark_exact import ExactnessWarning, keep_types, mark_exact
 
 
 def check_graph(graph, config=None):
@@ -11,7 +12,14 @@ def check_graph(graph, config=None):
     return graph
 
 
-DEFAULT_PIPELINE = (fold_identity, fuse_batchnorm, infer_shapes, infer_types, check_graph)
+DEFAULT_PIPELINE = (
+    fold_identity,
+    fuse_batchnorm,
+    infer_shapes,
+    infer_types,
+    mark_exact,
+    check_graph,
+)
 
 
 def run_pipeline(graph, config=None, pipeline=DEFAULT_PIPELINE):
@@ -22,11 +30,14 @@ def run_pipeline(graph, config=None, pipeline=DEFAULT_PIPELINE):
 
 __all__ = [
     "DEFAULT_PIPELINE",
+    "ExactnessWarning",
     "TypeContext",
     "check_graph",
     "fold_identity",
     "fuse_batchnorm",
     "infer_shapes",
     "infer_types",
+    "keep_types",
+    "mark_exact",
     "run_pipeline",
 ]

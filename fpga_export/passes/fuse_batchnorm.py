@@ -38,6 +38,8 @@ def fuse_batchnorm(graph: Graph, config=None) -> Graph:
         src = graph[bn.inputs[0]]
         if len(graph.users(src.name)) != 1 or src.name in graph.outputs:
             continue
+        if src.given or bn.given:  # quantized weights: folding would change them
+            continue
         scale = np.asarray(bn.weights["scale"], dtype=np.float64)
         shift = np.asarray(bn.weights["shift"], dtype=np.float64)
         absorb = getattr(src.op, "absorb_scale_shift", None)

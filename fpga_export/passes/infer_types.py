@@ -1,8 +1,9 @@
 """Assign a FixedType to every type role of every node.
 
 Per role, in order: the user's type for this node (``node.precision``, filled from
-``layers=``/``hls_config=``), ``"auto"`` (the op computes a type wide enough never to lose
-bits, capped at ``max_width``), else the model default precision.
+``layers=``/``hls_config=``), the type the framework itself uses (``node.given``, from the
+live quantizers), ``"auto"`` (the op computes a type wide enough never to lose bits, capped
+at ``max_width``; from the user or from ``node.given``), else the model default precision.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class TypeContext:
     def wants_auto(self, node: Node, role: str) -> bool:
         if role in node.precision:
             return node.precision[role] == AUTO
+        if role in node.given:
+            return node.given[role] == AUTO
         return self.role_defaults.get(role) == AUTO
 
     def cap(self, t: FixedType) -> FixedType:
@@ -38,23 +41,39 @@ class TypeContext:
         return t.with_(width=self.max_width)
 
 
+def span_types(node: Node, graph: Graph, ctx: TypeContext, types: dict) -> dict:
+    """'auto' from the op's exact spans: the smallest types holding every exact value (capped);
+    empty when the op approximates. ``types`` are the node's other types meanwhile."""
+    saved, node.types = node.types, dict(types)
+    try:
+        spans = node.op.exact_spans(node, graph)
+    finally:
+        node.types = saved
+    if not spans:
+        return {}
+    return {r: ctx.cap(s.type()) for r, s in spans.items() if r in node.op.roles}
+
+
 def infer_types(graph: Graph, config=None) -> Graph:
     ctx = config.type_context() if config is not None else TypeContext()
     for node in graph:
         op = node.op
-        types: dict[str, FixedType] = {
-            r: FixedType.parse(node.precision[r])
-            for r in op.roles
-            if r in node.precision and node.precision[r] != AUTO
-        }
+        types: dict[str, FixedType] = {}
+        for r in op.roles:
+            chosen = node.precision.get(r, node.given.get(r))
+            if chosen is not None and chosen != AUTO:
+                types[r] = FixedType.parse(chosen)
         auto = [r for r in op.roles if r not in types and ctx.wants_auto(node, r)]
         defaults = op.default_types(node, graph, ctx)
         for r in op.roles:
             if r not in auto:
                 types.setdefault(r, defaults[r])
         if auto:
-            # ops without auto rules (or roles they leave out) fall back to the default
-            found = op.auto_types(node, graph, ctx, types) if hasattr(op, "auto_types") else {}
+            # ops without auto rules use their exact spans; roles left out get the default
+            if hasattr(op, "auto_types"):
+                found = op.auto_types(node, graph, ctx, types)
+            else:
+                found = span_types(node, graph, ctx, {**defaults, **types})
             types.update({r: found.get(r, defaults[r]) for r in auto})
         node.types = {r: types[r] for r in op.roles}
     return graph

@@ -11,6 +11,9 @@ pointwise kernel, ``bias`` = the layer's bias). The depthwise output is converte
 ``sep_depthwise``'s ``result`` type before the pointwise step (Keras keeps it in float).
 Per-layer precision: ``layers={"sep_depthwise": {...}, "sep": {...}}`` (or
 ``hls_config["LayerName"]``); ``hls_config["LayerType"]["SeparableConv2D"]`` applies to both.
+Settings for ``sep`` may also use hls4ml's layer-level role names (``SEPARABLE_ROLES``):
+``{"depthwise": <depthwise kernel>, "pointwise": <pointwise kernel>, "depthwise_result": ...,
+"depthwise_accum": ...}``, and a whole-layer type for ``sep`` applies to both nodes.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from fpga_export.layers.conv import Conv1D, Conv2D
-from fpga_export.layers.depthwise import DepthwiseConv1D, DepthwiseConv2D
+from fpga_export.layers.depthwise import SEPARABLE_ROLES, DepthwiseConv1D, DepthwiseConv2D
 from fpga_export.layers.pool import GlobalPooling1D, GlobalPooling2D, Pooling1D, Pooling2D
 from fpga_export.layers.reshape import Flatten
 
@@ -121,6 +124,8 @@ def separable(layer, call: LayerCall) -> str:
     kernel = array(layer.pointwise_kernel).reshape(*one, dw_shape[-1], filters)
     bias = array(layer.bias) if layer.use_bias else np.zeros(filters)
     out = call.add(pw, weights={"kernel": kernel, "bias": bias}, inputs=[dw])
+    nodes = {"depthwise": dw, "pointwise": out}
+    call.alias_roles(out, {a: (nodes[part], r) for a, (part, r) in SEPARABLE_ROLES.items()})
     return fused_activation(layer, call, out)
 
 

@@ -1,10 +1,9 @@
 """Handlers for Keras' merge layers: Add, Subtract, Multiply, Average, Maximum, Minimum,
 Concatenate (any axis but the batch) and Dot (two vectors, axes=1, not normalized).
 
-The element-wise ones take two or more inputs of the same shape (Subtract: two), Concatenate
-and Dot exactly two (Concatenate: the same shape off its axis); Keras' broadcasting and
-concatenations of three or more inputs are refused. Each handler serves
-Keras 3 and tf_keras (registered on the class objects of every installed Keras).
+The element-wise ones and Concatenate take two or more inputs (Subtract and Dot: exactly
+two) of the same shape (Concatenate: off its axis); Keras' broadcasting is refused. Each
+handler serves Keras 3 and tf_keras (registered on the class objects of every installed Keras).
 """
 
 from __future__ import annotations
@@ -49,12 +48,29 @@ for _op, _cls in [
 
 @KERAS_LAYERS.register(*each(lambda k: k.layers.Concatenate))
 def concatenate(layer, call: LayerCall) -> str:
-    _two_inputs(call, same_shape=False)
+    """Two inputs: one Concatenate node. More: a chain of two-input nodes (``<layer>_part1``
+    ... then ``<layer>``) that all take the layer's settings; converting to the result type
+    twice is the same as once, so the chain is exact."""
+    _two_inputs(call, same_shape=False, more=True)
     rank = len(call.input_shapes[0]) + 1  # with the batch dimension
     axis = int(layer.axis)
     if axis % rank == 0:
         raise call.refuse(f"concatenation on axis {axis} (the batch axis) is not supported")
-    return call.add(Concatenate(axis=axis % rank - 1))
+    op = Concatenate(axis=axis % rank - 1)
+    shapes = [tuple(s) for s in call.input_shapes]
+    if any(len(s) != len(shapes[0]) for s in shapes):
+        raise call.refuse(f"inputs of different ranks {' and '.join(map(str, shapes))}")
+    ax = axis % rank - 1
+    prev, size, parts = call.inputs[0], shapes[0][ax], []
+    for i, (name, shape) in enumerate(zip(call.inputs[1:-1], shapes[1:-1], strict=True)):
+        size += shape[ax]
+        part_shape = (*shape[:ax], size, *shape[ax + 1 :])
+        prev = call.add(op, inputs=[prev, name], suffix=f"part{i + 1}", shape=part_shape)
+        parts.append(prev)
+    out = call.add(op, inputs=[prev, call.inputs[-1]])
+    for part in parts:
+        call.part_of(part, out)
+    return out
 
 
 @KERAS_LAYERS.register(*each(lambda k: k.layers.Dot))

@@ -4,6 +4,9 @@
 // precision and converted to accum_t; acc = accum_t(bias[j]); then acc += product for
 // i = 0 .. n_in-1 in that order; res = res_T(acc). Both strategies keep this order, so
 // saturating accumulators give the same result in either.
+//
+// Kernel types of at most 2 bits (binary and ternary weights) take a multiplier-free
+// product: the weight's bits select shifted and negated copies of the input (same value).
 #ifndef NNET_DENSE_H_
 #define NNET_DENSE_H_
 
@@ -24,6 +27,73 @@ struct dense_config {
     typedef float bias_t;
 };
 
+// Width, integer bits and signedness of a fixed-point kernel type (W = 0: not fixed-point).
+template <class T>
+struct kernel_bits {
+    static const int W = 0, I = 0;
+    static const bool S = true;
+};
+template <int W_, int I_, ap_q_mode Q, ap_o_mode O, int N>
+struct kernel_bits<ap_fixed<W_, I_, Q, O, N> > {
+    static const int W = W_, I = I_;
+    static const bool S = true;
+};
+template <int W_, int I_, ap_q_mode Q, ap_o_mode O, int N>
+struct kernel_bits<ap_ufixed<W_, I_, Q, O, N> > {
+    static const int W = W_, I = I_;
+    static const bool S = false;
+};
+template <int W_>
+struct kernel_bits<ap_int<W_> > {
+    static const int W = W_, I = W_;
+    static const bool S = true;
+};
+template <int W_>
+struct kernel_bits<ap_uint<W_> > {
+    static const int W = W_, I = W_;
+    static const bool S = false;
+};
+
+// accum_T(x * w), the product at full precision. General kernel types multiply.
+template <class accum_T, class data_T, class kernel_T,
+          bool TINY = (kernel_bits<kernel_T>::W >= 1 && kernel_bits<kernel_T>::W <= 2)>
+struct product {
+    static accum_T of(const data_T &x, const kernel_T &w) {
+#pragma HLS INLINE
+        return (accum_T)(x * w);
+    }
+};
+
+// Kernel types of 1 or 2 bits: w = (b1 * (S ? -2 : 2) + b0 * (S && W == 1 ? -1 : 1)) * u with
+// u the type's LSB; x * u is wiring (a constant power of two), the rest adds and negates.
+template <class accum_T, class data_T, class kernel_T>
+struct product<accum_T, data_T, kernel_T, true> {
+    static accum_T of(const data_T &x, const kernel_T &w) {
+#pragma HLS INLINE
+        typedef kernel_bits<kernel_T> K;
+        ap_ufixed<1, K::I - K::W + 1> unit = 0;
+        unit[0] = 1;  // the LSB of kernel_T
+        const auto xu = x * unit;
+        decltype(x * w) p = 0;
+        const bool low_negative = K::S && K::W == 1;
+        if (w[0]) {
+            if (low_negative) p -= xu;
+            else p += xu;
+        }
+        if (K::W == 2 && w[K::W - 1]) {
+            if (K::S) p -= xu + xu;
+            else p += xu + xu;
+        }
+        return (accum_T)p;
+    }
+};
+
+template <class accum_T, class data_T, class kernel_T>
+inline accum_T weighted(const data_T &x, const kernel_T &w) {
+#pragma HLS INLINE
+    return product<accum_T, data_T, kernel_T>::of(x, w);
+}
+
 // Latency: every multiplier exists once per weight; pipelined with II = reuse_factor.
 template <class data_T, class res_T, typename CONFIG_T>
 void dense_latency(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
@@ -41,7 +111,7 @@ Product:
 #pragma HLS UNROLL
         for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
 #pragma HLS UNROLL
-            acc[j] += (typename CONFIG_T::accum_t)(data[i] * kernel[i * CONFIG_T::n_out + j]);
+            acc[j] += weighted<typename CONFIG_T::accum_t>(data[i], kernel[i * CONFIG_T::n_out + j]);
         }
     }
 Result:
@@ -76,7 +146,7 @@ Reuse:
 #pragma HLS UNROLL
             const unsigned w = r * block + k;
             const unsigned i = w / CONFIG_T::n_out, j = w % CONFIG_T::n_out;
-            acc[j] += (typename CONFIG_T::accum_t)(data[i] * kernel[w]);
+            acc[j] += weighted<typename CONFIG_T::accum_t>(data[i], kernel[w]);
         }
     }
     for (unsigned j = 0; j < CONFIG_T::n_out; j++) {

@@ -68,8 +68,8 @@ void depthwise_pixel(const data_T patch[depthwise_sizes<CONFIG_T>::n_in],
         for (unsigned c = 0; c < C; c++) {
             for (unsigned m = 0; m < M; m++) {
 #pragma HLS UNROLL
-                acc[c * M + m] += (typename CONFIG_T::accum_t)(patch[k * C + c] *
-                                                               kernel[(k * C + c) * M + m]);
+                acc[c * M + m] += weighted<typename CONFIG_T::accum_t>(
+                    patch[k * C + c], kernel[(k * C + c) * M + m]);
             }
         }
     }

@@ -129,6 +129,13 @@ void merge(res_T res[CONFIG_T::n_elem], const data_T *...in) {
     }
 }
 
+// True if every argument is (C++14: no fold expressions).
+constexpr bool all_true() { return true; }
+template <class... B>
+constexpr bool all_true(bool first, B... rest) {
+    return first && all_true(rest...);
+}
+
 template <class res_T, typename CONFIG_T, class Packets, std::size_t... K>
 res_T merge_packets(const Packets &packets, unsigned c, std::index_sequence<K...>) {
 #pragma HLS INLINE
@@ -138,7 +145,7 @@ res_T merge_packets(const Packets &packets, unsigned c, std::index_sequence<K...
 // io_stream: one packet of each input per pixel (read in input order), one packet out.
 template <typename CONFIG_T, class res_T, class... data_T>
 void merge_stream(hls::stream<res_T> &res, hls::stream<data_T> &...in) {
-    static_assert(((data_T::size == res_T::size) && ...),
+    static_assert(all_true((data_T::size == res_T::size)...),
                   "merge_stream: inputs and output must have the same packet size");
     for (unsigned p = 0; p < CONFIG_T::n_elem / res_T::size; p++) {
 #pragma HLS PIPELINE

@@ -138,3 +138,45 @@ def test_testbench_compiles_and_passes_with_compiled_in_weights(tmp_path):
         run = subprocess.run(["./tb"], cwd=out, capture_output=True, text=True)
         assert run.returncode == 0, run.stdout
         assert "20 samples, 0 output values differ" in run.stdout
+
+
+TINY_KERNELS = [  # 1- and 2-bit kernel types take the multiplier-free product in C++
+    "ap_fixed<2,2>",  # {-2, -1, 0, 1}: ternary weights and -2
+    "ap_fixed<2,0>",  # {-0.5, -0.25, 0, 0.25}
+    "ap_ufixed<2,1>",  # {0, 0.5, 1, 1.5}
+    "ap_fixed<1,1>",  # {-1, 0}
+    "ap_ufixed<1,-2>",  # {0, 0.125}
+    "ap_int<2>",
+    "ap_uint<1>",
+]
+
+
+@pytest.mark.parametrize("strategy", ["latency", "resource"])
+@pytest.mark.parametrize("kernel", TINY_KERNELS)
+def test_tiny_kernel_types_multiplier_free(tmp_path, kernel, strategy):
+    """Every raw value of the tiny kernel type appears; the select-based product equals the
+    multiplication exactly (csim == Interpreter), also through conv and depthwise."""
+    from fpga_export.layers.conv import Conv2D
+    from fpga_export.layers.depthwise import DepthwiseConv2D
+    from graphs import single
+
+    rng = np.random.default_rng(7)
+    t = __import__("fpga_export").FixedType.parse(kernel)
+    levels = t.from_raw(np.arange(t.raw_min, t.raw_max + 1))
+    g = mlp((12, 20, 4), seed=3, scale=0.8, strategy=strategy, reuse_factor=4)
+    for node in g:
+        if node.op.kind == "dense":
+            node.weights["kernel"] = rng.choice(levels, node.weights["kernel"].shape)
+            node.precision.update(kernel=kernel, accum="ap_fixed<24,10>")
+    x = rng.normal(0, 4, (200, 12))
+    fw = build(tmp_path, g).compile()
+    np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
+    for op, k_shape in ((Conv2D(filters=3), (3, 3, 2, 3)), (DepthwiseConv2D(), (3, 3, 2, 1))):
+        w = {
+            "kernel": rng.choice(levels, k_shape),
+            "bias": rng.normal(0, 1, k_shape[-1] * (1 if op.kind == "conv2d" else 2)),
+        }
+        gc = single(op, (5, 5, 2), w, precision={"kernel": kernel, "accum": "ap_fixed<24,10>"})
+        fc = build(tmp_path / op.kind, gc).compile()
+        xc = rng.normal(0, 4, (50, 5, 5, 2))
+        np.testing.assert_array_equal(fc.predict(xc), fc.reference(xc))

@@ -117,6 +117,51 @@ def test_inner_depthwise_node_takes_its_own_precision(tmp_path):
     np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
 
 
+def test_separable_layer_names_its_parts_roles(tmp_path):
+    """hls4ml's layer-level role names on a SeparableConv: "depthwise"/"pointwise" kernels,
+    "depthwise_result"/"depthwise_accum"; a whole-layer type covers both nodes, and the
+    depthwise node's own entry still wins."""
+    model, _ = twins(dw2d)
+    layers = {
+        "sep": {
+            "precision": "ap_fixed<20,9>",
+            "depthwise": "ap_fixed<9,2>",
+            "pointwise": "ap_fixed<7,1>",
+            "depthwise_result": "ap_fixed<12,5>",
+            "depthwise_accum": "ap_fixed<22,8>",
+        }
+    }
+    fw = model.export_fpga(tmp_path / "a", precision="ap_fixed<18,8>", layers=layers)
+    g = fw.graph
+    types = lambda n: {r: str(t) for r, t in g[n].types.items()}  # noqa: E731
+    assert types("sep_depthwise") == {
+        "result": "ap_fixed<12,5>",
+        "accum": "ap_fixed<22,8>",
+        "kernel": "ap_fixed<9,2>",
+        "bias": "ap_fixed<20,9>",
+    }
+    assert types("sep") == {
+        "result": "ap_fixed<20,9>",
+        "accum": "ap_fixed<20,9>",
+        "kernel": "ap_fixed<7,1>",
+        "bias": "ap_fixed<20,9>",
+    }
+    fw.compile()
+    x = np.random.default_rng(3).normal(0, 1, (8, 7, 6, 2))
+    np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
+
+    hls = {"LayerName": {"sep": {"Precision": {"pointwise": "ap_fixed<6,1>"}}}}
+    mine = {"sep_depthwise": {"kernel": "ap_fixed<5,1>"}, "sep": {"depthwise": "ap_fixed<8,1>"}}
+    g = model.export_fpga(hls_config=hls, layers=mine).graph
+    assert str(g["sep"].types["kernel"]) == "ap_fixed<6,1>"
+    assert str(g["sep_depthwise"].types["kernel"]) == "ap_fixed<5,1>"  # its own entry wins
+    with pytest.raises(ValueError, match=re.escape(
+        "layers['dw']: layer 'dw' (DepthwiseConv2D) has no type role 'pointwise'; its type "
+        "roles: result, accum, kernel, bias"
+    )):  # fmt: skip
+        model.export_fpga(layers={"dw": {"pointwise": "ap_fixed<6,1>"}})
+
+
 @pytest.mark.parametrize("K", FLAVORS)
 def test_unsupported_settings_are_refused(K):
     L = K.layers

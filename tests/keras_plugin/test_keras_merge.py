@@ -132,16 +132,6 @@ def test_unsupported_merges_are_refused(K):
         with pytest.raises(ValueError, match=re.escape(msg) + "$"):
             to_graph(build())
 
-    def three():
-        xs = [K.Input((4,), name=f"x{i}") for i in range(3)]
-        return K.Model(xs, L.Concatenate(name="m")(xs))
-
-    refused(
-        three,
-        "layer 'm' (Concatenate): merging 3 inputs (shapes (4,) and (4,) and (4,)) is not "
-        "supported: only 2",
-    )
-
     def broadcast():
         a, b = K.Input((3, 4), name="a"), K.Input((1, 4), name="b")
         return K.Model([a, b], L.Multiply(name="m")([a, b]))
@@ -167,3 +157,41 @@ def test_unsupported_merges_are_refused(K):
         return K.Model([a, b], L.Dot(axes=1, normalize=True, name="d")([a, b]))
 
     refused(dot_normalized, "layer 'd' (Dot): Dot with normalize=True is not supported")
+
+
+def many(K):
+    """Concatenations of 3 and 4 inputs on the channel and the row axis."""
+    L = K.layers
+    a, b = K.Input((3, 2, 2), name="a"), K.Input((3, 2, 1), name="b")
+    c = L.Conv2D(3, 1, name="pw")(a)
+    ch = L.Concatenate(name="cat_ch")([a, b, c])
+    rows = L.Concatenate(axis=1, name="cat_rows")([ch, ch, L.Activation("relu", name="r")(ch), ch])
+    return K.Model([a, b], [ch, rows], name="many")
+
+
+@pytest.mark.parametrize("io_type", IO_TYPES)
+def test_concatenate_of_several_inputs(io_type, tmp_path):
+    model, tk = twins(many)
+    layers = {"cat_rows": {"result": "ap_fixed<10,4,AP_RND,AP_SAT>"}}
+    fw = model.export_fpga(
+        tmp_path / io_type, precision="ap_fixed<24,10>", io_type=io_type, layers=layers
+    )
+    g = fw.graph
+    assert g["cat_ch_part1"].inputs == ["a", "b"] and g["cat_ch"].inputs == ["cat_ch_part1", "pw"]
+    assert g["cat_rows_part2"].inputs == ["cat_rows_part1", "r"]
+    assert (g["cat_ch"].shape, g["cat_rows"].shape) == ((3, 2, 6), (12, 2, 6))
+    # the parts take the layer's settings, so the chain converts exactly like one node
+    for part in ("cat_rows_part1", "cat_rows_part2", "cat_rows"):
+        assert str(g[part].result) == "ap_fixed<10,4,AP_RND,AP_SAT>"
+    assert [n.name for n in to_graph(tk)] == [n.name for n in to_graph(model)]
+    fw.compile()
+    xs = inputs(model, 32, 4)
+    got, want = fw.predict(xs), fw.reference(xs)
+    for y, w in zip(got, want, strict=True):
+        np.testing.assert_array_equal(y, w)
+    k_ch, k_rows = keras_float(model, xs)
+    np.testing.assert_allclose(got[0], k_ch, atol=1e-3)  # 14 fraction bits, a few conversions
+    t = g["cat_rows"].result
+    rows = np.concatenate([got[0], got[0], np.maximum(got[0], 0), got[0]], axis=1)
+    np.testing.assert_array_equal(got[1], t.quantize(rows))
+    np.testing.assert_allclose(got[1], np.clip(k_rows, t.min, t.max), atol=2**-6 + 1e-3)

@@ -208,3 +208,22 @@ def test_grouped_errors():
     bad = Conv2D(filters=4, kernel_size=(2, 2), padding=(1, -1))
     check_error(bad, (3, 3, 4), {}, "layer: explicit padding must be 2 integer(s) >= 0 or "
                 "(before, after) pair(s), got (1, -1)")  # fmt: skip
+
+
+def test_grouped_auto_types_never_lose_bits():
+    """'auto' accum/result of a grouped conv come from its per-output weight columns (each
+    group's own taps): the result is the exact sum of the quantized products."""
+    op = Conv2D(filters=4, kernel_size=(2, 2), padding=(1, 0), groups=2)
+    rng = np.random.default_rng(7)
+    kernel = rng.normal(0, 0.1, (2, 2, 2, 3, 2))
+    kernel[1] = 1.875  # group 1: 12 taps of the largest weight (a 6-tap bound would overflow)
+    w = {"kernel": kernel, "bias": rng.normal(0, 0.5, 4)}
+    g = typed(op, (3, 3, 6), w, accum="auto", result="auto", kernel="ap_fixed<8,2>",
+              bias="ap_fixed<8,2>")  # fmt: skip
+    node = g["layer"]
+    x = T("ap_fixed<16,6>").quantize(rng.normal(0, 8, (20, 3, 3, 6)))
+    x[:4] = T("ap_fixed<16,6>").max  # the largest sums
+    kq = node.types["kernel"].quantize(w["kernel"])
+    bq = node.types["bias"].quantize(w["bias"])
+    want = float_grouped_conv2d(x, kq, bq, (1, 1), [(1, 1), (0, 0)], (1, 1), 2)
+    np.testing.assert_array_equal(Interpreter(g).run(x), want)

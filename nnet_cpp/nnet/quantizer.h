@@ -1,0 +1,163 @@
+// Quantizer functions of quantization-aware training that are not a plain conversion
+// (identical to fpga_export/layers/quantizer.py, whose docstring is the specification).
+// R(v) is the conversion `res_T y = v;`; comparisons and products are exact.
+//   binary      x >= 0 ? R(p[1]) : R(p[0])
+//   ternary     x >= p[0] ? R(p[1]) : x <= -p[0] ? R(-p[1]) : 0
+//   leaky_clip  x >= 0 ? R(x) : x <= p[1] ? R(p[1] * p[0]) : R(x * p[0])
+// po2 (po2_config): j = #{i < n : |x| >= p[i]} (n = n_thresholds), level = p[n + j] (a power of
+//   two), y = x >= 0 ? R(level) : relu ? R(p[n]) : R(-level)
+#ifndef NNET_QUANTIZER_H_
+#define NNET_QUANTIZER_H_
+
+#include "ap_fixed.h"
+#include "nnet/common.h"
+
+namespace nnet {
+
+struct quantizer_config {
+    static const unsigned n_in = 10;  // values per sample (flat)
+    typedef ap_fixed<18, 8> param_t;  // the constants, held exactly
+};
+
+struct binary_fn {
+    template <class res_T, class data_T, class param_T>
+    static res_T value(const data_T &x, const param_T p[2]) {
+#pragma HLS INLINE
+        return x >= 0 ? (res_T)p[1] : (res_T)p[0];
+    }
+};
+
+struct ternary_fn {
+    template <class res_T, class data_T, class param_T>
+    static res_T value(const data_T &x, const param_T p[2]) {
+#pragma HLS INLINE
+        if (x >= p[0]) return (res_T)p[1];
+        if (x <= -p[0]) return (res_T)(-p[1]);
+        return (res_T)0;
+    }
+};
+
+struct leaky_clip_fn {
+    template <class res_T, class data_T, class param_T>
+    static res_T value(const data_T &x, const param_T p[2]) {
+#pragma HLS INLINE
+        if (x >= 0) return (res_T)x;
+        if (x <= p[1]) return (res_T)(p[1] * p[0]);
+        return (res_T)(x * p[0]);
+    }
+};
+
+template <class FN, class data_T, class res_T, typename CONFIG_T>
+void quantize_array(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
+                    const typename CONFIG_T::param_t param[2]) {
+#pragma HLS PIPELINE
+    for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+#pragma HLS UNROLL
+        res[i] = FN::template value<res_T>(data[i], param);
+    }
+}
+
+template <class FN, class data_T, class res_T, typename CONFIG_T>
+void quantize_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+                     const typename CONFIG_T::param_t param[2]) {
+    static_assert(data_T::size == res_T::size, "quantizer: input and output packets differ");
+    for (unsigned p = 0; p < CONFIG_T::n_in / data_T::size; p++) {
+#pragma HLS PIPELINE
+        const data_T in = data.read();
+        res_T out;
+        for (unsigned c = 0; c < data_T::size; c++) {
+#pragma HLS UNROLL
+            out[c] = FN::template value<typename res_T::value_type>(in[c], param);
+        }
+        res.write(out);
+    }
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void binary(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
+            const typename CONFIG_T::param_t param[2]) {
+    quantize_array<binary_fn, data_T, res_T, CONFIG_T>(data, res, param);
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void binary_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+                   const typename CONFIG_T::param_t param[2]) {
+    quantize_stream<binary_fn, data_T, res_T, CONFIG_T>(data, res, param);
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void ternary(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
+             const typename CONFIG_T::param_t param[2]) {
+    quantize_array<ternary_fn, data_T, res_T, CONFIG_T>(data, res, param);
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void ternary_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+                    const typename CONFIG_T::param_t param[2]) {
+    quantize_stream<ternary_fn, data_T, res_T, CONFIG_T>(data, res, param);
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void leaky_clip(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
+                const typename CONFIG_T::param_t param[2]) {
+    quantize_array<leaky_clip_fn, data_T, res_T, CONFIG_T>(data, res, param);
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void leaky_clip_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+                       const typename CONFIG_T::param_t param[2]) {
+    quantize_stream<leaky_clip_fn, data_T, res_T, CONFIG_T>(data, res, param);
+}
+
+struct po2_config {
+    static const unsigned n_in = 10;          // values per sample (flat)
+    static const unsigned n_thresholds = 8;   // max_exp - min_exp
+    static const unsigned relu = 0;           // 1: negative inputs give the smallest level
+    typedef ap_fixed<18, 8> param_t;          // thresholds, then the levels 2^min .. 2^max
+};
+
+template <class res_T, typename CONFIG_T, class data_T>
+inline res_T po2_value(const data_T &x, const typename CONFIG_T::param_t param[]) {
+#pragma HLS INLINE
+    const bool negative = x < 0;
+    const auto mag = negative ? (decltype(-x))(-x) : (decltype(-x))x;
+    unsigned j = 0;
+    for (unsigned i = 0; i < CONFIG_T::n_thresholds; i++) {
+#pragma HLS UNROLL
+        j += mag >= param[i] ? 1 : 0;
+    }
+    if (CONFIG_T::relu && negative) j = 0;
+    const typename CONFIG_T::param_t level = param[CONFIG_T::n_thresholds + j];
+    if (negative && !CONFIG_T::relu) return (res_T)(-level);
+    return (res_T)level;
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void po2(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
+         const typename CONFIG_T::param_t param[2 * CONFIG_T::n_thresholds + 1]) {
+#pragma HLS PIPELINE
+    for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+#pragma HLS UNROLL
+        res[i] = po2_value<res_T, CONFIG_T>(data[i], param);
+    }
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void po2_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+                const typename CONFIG_T::param_t param[2 * CONFIG_T::n_thresholds + 1]) {
+    static_assert(data_T::size == res_T::size, "po2: input and output packets differ");
+    for (unsigned p = 0; p < CONFIG_T::n_in / data_T::size; p++) {
+#pragma HLS PIPELINE
+        const data_T in = data.read();
+        res_T out;
+        for (unsigned c = 0; c < data_T::size; c++) {
+#pragma HLS UNROLL
+            out[c] = po2_value<typename res_T::value_type, CONFIG_T>(in[c], param);
+        }
+        res.write(out);
+    }
+}
+
+}  // namespace nnet
+
+#endif
