@@ -6,7 +6,8 @@ import sys
 
 
 def export(model, output_dir=None, **kwargs):
-    """Export a live Keras (Keras 3 / tf_keras) model; same options as ``model.export_fpga``.
+    """Export a live Keras (Keras 3 / tf_keras) model or ``torch.nn.Module``; same options as
+    ``model.export_fpga`` (PyTorch: ``input_shape=`` or ``example_input=`` too).
 
     Dispatches on the framework the model belongs to. Only frameworks that are already
     imported can own ``model``, so nothing heavy is imported to find out.
@@ -21,12 +22,11 @@ def export(model, output_dir=None, **kwargs):
         import torch
 
         if isinstance(model, torch.nn.Module):
-            raise NotImplementedError(
-                "PyTorch export is not available yet (torch_plugin is planned); "
-                "export a Keras model, or build an fpga_export.ir.Graph by hand"
-            )
+            from torch_plugin.export import export_fpga as torch_export_fpga
+
+            return torch_export_fpga(model, output_dir, **kwargs)
     cls = type(model)
     raise TypeError(
         f"cannot export an object of type {cls.__module__}.{cls.__qualname__}: "
-        "expected a live keras.Model or tf_keras.Model"
+        "expected a live keras.Model, tf_keras.Model or torch.nn.Module"
     )

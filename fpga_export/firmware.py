@@ -48,6 +48,11 @@ class Firmware:
     ``write()`` writes the HLS project, ``compile()`` builds (or reuses) the csim library
     and pushes the weights, ``predict()``/``trace()`` run it, ``reference()`` runs the
     bit-accurate numpy interpreter that csim must equal, ``build()`` runs the vendor tool.
+
+    Arrays in and out are the framework's: where the graph records a layout for an input,
+    output or traced node (``graph.layouts``, e.g. PyTorch's channels-first tensors of a
+    channels-last firmware), ``predict``/``reference``/``trace`` take and return arrays in
+    that layout (``input_shapes``/``output_shapes``) and convert at the boundary.
     """
 
     def __init__(self, graph: Graph, config=None, *, frontend=None):
@@ -170,14 +175,34 @@ class Firmware:
         return self._shape_outputs(ys)
 
     def trace(self, x) -> dict[str, np.ndarray]:
-        """Every node's csim output, by node name (single-threaded)."""
+        """Every node's csim output, by node name (single-threaded), each in its framework
+        layout when the graph records one (else the firmware's channels-last array)."""
         xs = self._inputs(x)
         flat = self._need_lib().trace(xs)
         out, pos = {}, 0
         for n in self.graph:
-            out[n.name] = flat[:, pos : pos + n.size].reshape((len(flat), *n.shape))
+            values = flat[:, pos : pos + n.size].reshape((len(flat), *n.shape))
+            layout = self._layout(n.name)
+            out[n.name] = layout.from_firmware(values) if layout else values
             pos += n.size
         return out
+
+    @property
+    def input_shapes(self) -> list[tuple[int, ...]]:
+        """Per-sample shapes ``predict`` takes, one per input (framework layout)."""
+        return [self._io_shape(n) for n in self.graph.inputs]
+
+    @property
+    def output_shapes(self) -> list[tuple[int, ...]]:
+        """Per-sample shapes ``predict`` returns, one per output (framework layout)."""
+        return [self._io_shape(n) for n in self.graph.outputs]
+
+    def _layout(self, name: str):
+        return getattr(self.graph, "layouts", {}).get(name)  # graphs pickled before layouts
+
+    def _io_shape(self, name: str) -> tuple[int, ...]:
+        layout = self._layout(name)
+        return tuple(layout.shape) if layout else tuple(self.graph[name].shape)
 
     def set_weights(self, weights: dict[str, dict[str, np.ndarray]]) -> None:
         """Replace weights by node name (``{"dense_1": {"kernel": ..., "bias": ...}}``)
@@ -240,6 +265,13 @@ class Firmware:
         from keras_plugin.layer import CSimLayer
 
         return CSimLayer.from_firmware(self, **kwargs)
+
+    def as_torch_module(self, **kwargs):
+        """This firmware's csim as a ``torch.nn.Module`` without gradient
+        (``torch_plugin.CSimModule``; compiles the project when needed)."""
+        from torch_plugin.module import CSimModule
+
+        return CSimModule(self, **kwargs)
 
     # -- vendor build ----------------------------------------------------------------------
     def build(self, csim=True, synth=True, cosim=False, export=False, *, log=None) -> Path:
@@ -331,7 +363,8 @@ class Firmware:
                 raise ValueError(
                     f"input {name!r}: expected a float32/float64 array, got dtype {a.dtype}"
                 )
-            want = g[name].shape
+            layout = self._layout(name)
+            want = tuple(layout.shape) if layout else g[name].shape
             if a.ndim == len(want):
                 a = a[None]  # a single sample
             if a.shape[1:] != want:
@@ -342,15 +375,16 @@ class Firmware:
             a = a.astype(np.float64, copy=False)
             if not np.all(np.isfinite(a)):
                 raise ValueError(f"input {name!r}: contains NaN or infinity")
-            out.append(a)
+            out.append(layout.to_firmware(a, g[name].shape) if layout else a)
         return out
 
     def _shape_outputs(self, ys):
         ys = ys if isinstance(ys, list) else [ys]
-        shaped = [
-            np.asarray(y).reshape((len(y), *self.graph[o].shape))
-            for y, o in zip(ys, self.graph.outputs, strict=True)
-        ]
+        shaped = []
+        for y, o in zip(ys, self.graph.outputs, strict=True):
+            y = np.asarray(y).reshape((len(y), *self.graph[o].shape))
+            layout = self._layout(o)
+            shaped.append(layout.from_firmware(y) if layout else y)
         return shaped[0] if len(shaped) == 1 else shaped
 
     def _random_inputs(self, n: int) -> list[np.ndarray]:
@@ -364,8 +398,10 @@ class Firmware:
 
 
 def _signature(graph: Graph, types: bool = True) -> str:
+    layouts = getattr(graph, "layouts", {})
     return json.dumps(
-        [
+        [{n: str(v) for n, v in sorted(layouts.items())}]
+        + [
             [
                 n.name,
                 n.op.kind,

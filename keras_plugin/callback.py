@@ -27,19 +27,13 @@ callbacks).  Either way it is read and its shape checked at train begin.
 
 With ``overflow=True`` (or an int: that many validation samples) ``csim_overflow`` is also
 logged: the number of values, over all nodes and samples, that saturated or wrapped, counted
-by the numpy interpreter (bit-identical to csim) as follows.  Each node is re-run on its
-actual (fixed-point) inputs with every type role of the node (``result``, ``accum``,
-tables ...; not the weight types) widened by 4 to 16 integer bits (signed, same fraction
-bits, so the rounding is unchanged); an output value that differs from the firmware's
-value was changed by an overflow of the result or of an intermediate type of that node.
-Overflow inside a node that cancels out (wrapping accumulation that comes back in range)
-changes nothing and is not counted.  It costs one interpreter run plus one per node, about
-40x the csim run (0.4 s for 10,000 samples of a 16-64-32-32-5 MLP), so it is off by default.
+by the numpy interpreter (bit-identical to csim; see ``fpga_export.metrics``).  It costs one
+interpreter run plus one per node, about 40x the csim run (0.4 s for 10,000 samples of a
+16-64-32-32-5 MLP), so it is off by default.
 """
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import math
 import sys
@@ -51,8 +45,9 @@ import keras
 import numpy as np
 
 from fpga_export.config import ExportConfig
+from fpga_export.metrics import compare, count_overflow
 
-__all__ = ["CSimCallback"]
+__all__ = ["CSimCallback", "count_overflow"]
 
 ON_MISMATCH = ("warn", "stop")
 _MIN_MONITORS = ("loss", "diff", "overflow", "error")
@@ -333,44 +328,8 @@ def csim_metrics(y_true, y_csim, y_float, metrics, sample_weight=None, lsb=None)
         y_pred = y_csim.astype(getattr(metric, "dtype", None) or "float32")  # as Keras feeds it
         metric.update_state(y_true, y_pred, sample_weight=sample_weight)
         out[f"csim_{name}"] = float(keras.ops.convert_to_numpy(metric.result()))
-    flat_c = y_csim.reshape(len(y_csim), -1)
-    flat_f = y_float.reshape(len(y_float), -1)
-    if flat_c.shape[1] > 1:
-        agree = flat_c.argmax(1) == flat_f.argmax(1)
-    else:
-        agree = np.all(np.abs(flat_c - flat_f) <= (lsb or 0.0), axis=1)
-    out["csim_agreement"] = float(np.mean(agree)) if len(agree) else math.nan
-    out["csim_max_abs_diff"] = float(np.max(np.abs(flat_c - flat_f))) if flat_c.size else 0.0
+    out.update(compare(y_csim, y_float, lsb))
     return out
-
-
-def _widen(t):
-    # up to 16 more integer bits, fewer for wide types so products stay within int64
-    extra = max(0, min(16, max(4, 32 - t.width), 64 - t.width - (0 if t.signed else 1)))
-    grow = extra + (0 if t.signed else 1)
-    return t.with_(width=t.width + grow, integer=t.integer + grow, signed=True)
-
-
-def count_overflow(graph, x, chunk: int = 2048) -> int:
-    """Values that saturated or wrapped in any node (see the module docstring)."""
-    from fpga_export.ir import Interpreter
-
-    interp = Interpreter(graph, chunk)
-    xs = interp._split(x)
-    total = 0
-    for lo in range(0, len(xs[0]), chunk):
-        env = interp.run_raw([a[lo : lo + chunk] for a in xs], trace=True)
-        for node in graph:
-            if node.name in graph.inputs:
-                continue
-            wide = copy.copy(node)
-            wide.weights = dict(node.weights)
-            wide.types = {
-                r: (_widen(t) if r in node.op.roles else t) for r, t in node.types.items()
-            }
-            y = node.op.run(wide, [env[i] for i in node.inputs])
-            total += int(np.count_nonzero(y.values() != env[node.name].values()))
-    return total
 
 
 def _make_metric(spec, y_true, y_pred_shape):

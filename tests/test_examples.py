@@ -8,13 +8,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _pythonpath() -> str:
+    """This checkout first, so the examples run the code under test (not an install)."""
+    rest = os.environ.get("PYTHONPATH")
+    return str(ROOT) + (os.pathsep + rest if rest else "")
+
+
 def run_example(name, *args, env=None):
     return subprocess.run(
         [sys.executable, str(ROOT / "examples" / name), *map(str, args)],
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "PYTHONPATH": _pythonpath(), **(env or {})},
         cwd=ROOT,
     )
 
@@ -37,6 +43,17 @@ def test_demo_example(tmp_path):
     assert f"HLS project:               {tmp_path / 'prj'}" in proc.stdout
     accuracy = float(proc.stdout.split("firmware (csim) accuracy:")[1].split()[0])
     assert accuracy > 0.9
+
+
+def test_torch_train_example(tmp_path):
+    proc = run_example("torch_train.py", tmp_path, env={"FPGA_EXPORT_EPOCHS": "2"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("csim_accuracy") == 2  # one line per epoch
+    assert "epochs run:                 2" in proc.stdout
+    assert "csim == numpy reference:    True" in proc.stdout
+    accuracy = float(proc.stdout.split("final csim accuracy:")[1].split()[0])
+    assert accuracy > 0.7
+    assert (tmp_path / "project" / "project.json").is_file()
 
 
 def test_qkeras_digits_example(tmp_path):

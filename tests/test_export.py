@@ -6,7 +6,7 @@ import fpga_export
 
 
 def test_export_refuses_unknown_objects():
-    msg = "cannot export an object of type builtins.dict: expected a live keras.Model or tf_keras.Model"
+    msg = "cannot export an object of type builtins.dict: expected a live keras.Model, tf_keras.Model or torch.nn.Module"
     with pytest.raises(TypeError, match=re.escape(msg)):
         fpga_export.export({})
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..types import FixedType
+from .layout import Layout
 from .op import Op
 
 
@@ -46,13 +47,19 @@ class GraphError(ValueError):
 
 
 class Graph:
-    """Nodes in topological order with a name index; ``inputs``/``outputs`` name nodes."""
+    """Nodes in topological order with a name index; ``inputs``/``outputs`` name nodes.
+
+    ``layouts`` maps node names to the :class:`~.layout.Layout` of the framework array they
+    stand for, for nodes whose firmware order differs from the framework's (set by channels-
+    first frontends; ``Firmware`` applies them to inputs, outputs and traces).
+    """
 
     def __init__(self, name: str = "model"):
         self.name = name
         self._nodes: dict[str, Node] = {}
         self.inputs: list[str] = []
         self.outputs: list[str] = []
+        self.layouts: dict[str, Layout] = {}
 
     # -- access -----------------------------------------------------------------------
     def __iter__(self):
@@ -111,6 +118,7 @@ class Graph:
             user.inputs = [rewire_to if i == name else i for i in user.inputs]
         self.outputs = [rewire_to if o == name else o for o in self.outputs]
         del self._nodes[name]
+        self.layouts.pop(name, None)  # users now see rewire_to's own layout
 
     def replace(self, name: str, node: Node) -> None:
         """Put ``node`` where ``name`` was; users of ``name`` read the new node."""
@@ -121,6 +129,8 @@ class Graph:
             for user in self.users(name):
                 user.inputs = [node.name if i == name else i for i in user.inputs]
             self.outputs = [node.name if o == name else o for o in self.outputs]
+            if name in self.layouts:
+                self.layouts[node.name] = self.layouts.pop(name)
 
     # -- checks -----------------------------------------------------------------------
     def lint(self) -> list[str]:
@@ -139,6 +149,14 @@ class Graph:
         for name in self.inputs + self.outputs:
             if name not in self._nodes:
                 problems.append(f"graph input/output {name!r} is not a node")
+        for name, layout in self.layouts.items():
+            if name not in self._nodes:
+                problems.append(f"layout of {name!r}: no such node")
+            elif self._nodes[name].shape and layout.size != self._nodes[name].size:
+                problems.append(
+                    f"{name}: layout of shape {layout.shape} does not fit the node shape "
+                    f"{self._nodes[name].shape}"
+                )
         if not self.outputs:
             problems.append("graph has no outputs")
         return problems

@@ -11,11 +11,15 @@ linear         ``R(x)``
 relu           ``x > 0 ? R(x) : 0``
 clipped_relu   ``x <= 0 ? 0 : x >= m ? R(m) : R(x)`` with ``m = P(max_value)``; ``relu`` with a
                ``max_value`` and ``relu6`` (``max_value = 6``) are this function
+hardtanh       ``x <= lo ? R(lo) : x >= hi ? R(hi) : R(x)`` with ``lo = P(min_value)``,
+               ``hi = P(max_value)`` (PyTorch Hardtanh; defaults -1 and 1)
 leaky_relu     ``x >= 0 ? R(x) : R(x * P(alpha))``
 elu            ``x >= 0 ? R(x) : R(T[one_sided(-x)])``, ``T = alpha * (exp(x) - 1)``
 selu           ``x >= 0 ? R(x * P(scale)) : R(T[one_sided(-x)])``, ``T = scale*alpha*(exp(x)-1)``
 sigmoid, tanh  ``R(T[two_sided(x)])``, ``T = f(x)``
 softplus       ``x >= r ? R(x) : R(T[two_sided(x)])``, ``T = log(1 + exp(x))``
+silu           ``x >= r ? R(x) : R(T[two_sided(x)])``, ``T = x * sigmoid(x)`` (PyTorch SiLU,
+               swish); below ``-r`` the first entry ``T[0] ~ silu(-r)`` (|error| < r e^-r)
 softsign       ``x >= 0 ? R(1 - inv(1 + |x|)) : R(inv(1 + |x|) - 1)``   (reciprocal below)
 hard_sigmoid   ``t = x * P(slope) + P(offset)``; ``t <= 0 ? 0 : t >= 1 ? R(1) : R(t)``
 softmax        see below
@@ -102,6 +106,8 @@ _SPECS: dict[str, tuple[str, tuple[str, ...]]] = {
     "softplus": ("softplus", ("table",)),
     "softsign": ("softsign", ("inv_table",)),
     "softmax": ("softmax", ("exp_table", "inv_table")),
+    "silu": ("silu", ("table",)),
+    "hardtanh": ("hardtanh", ("param",)),
 }
 SUPPORTED = tuple(_SPECS)
 
@@ -144,6 +150,7 @@ class Activation(Op):
     slope: float | None = None  # hard_sigmoid: 1/6 (Keras 3, PyTorch) or 0.2 (tf_keras)
     table_size: int = 1024
     table_range: float = 8.0
+    min_value: float | None = None  # hardtanh lower clip (default -1.0)
 
     def __post_init__(self):
         if self.function not in _SPECS:
@@ -156,6 +163,13 @@ class Activation(Op):
             self.max_value = 6.0
         if self.function == "clipped_relu" and self.max_value is None:
             raise ValueError("Activation 'clipped_relu' needs a max_value")
+        if self.function == "hardtanh":
+            lo = -1.0 if self.min_value is None else float(self.min_value)
+            hi = 1.0 if self.max_value is None else float(self.max_value)
+            if not lo < hi:
+                raise ValueError(
+                    f"Activation 'hardtanh' needs min_value < max_value, got {lo} and {hi}"
+                )
         if self.function == "relu" and self.max_value is not None:
             cpp, weights = _SPECS["clipped_relu"]
         else:
@@ -178,6 +192,9 @@ class Activation(Op):
             return np.array([SELU_SCALE], dtype=np.float64)
         if f == "hard_sigmoid":
             return np.array([1 / 6 if self.slope is None else self.slope, 0.5], dtype=np.float64)
+        if f == "hardtanh":
+            lo = -1.0 if self.min_value is None else self.min_value
+            return np.array([lo, 1.0 if self.max_value is None else self.max_value], np.float64)
         raise AssertionError(f)
 
     def table_inputs(self, one_sided: bool) -> np.ndarray:
@@ -198,12 +215,14 @@ class Activation(Op):
                 alpha = (1.0 if self.alpha is None else self.alpha) if f == "elu" else SELU_ALPHA
                 gain = alpha * (SELU_SCALE if f == "selu" else 1.0)
                 out["table"] = gain * np.expm1(-u)
-        elif f in ("sigmoid", "tanh", "softplus"):
+        elif f in ("sigmoid", "tanh", "softplus", "silu"):
             x = self.table_inputs(one_sided=False)
             if f == "sigmoid":
                 out["table"] = 0.5 * (1.0 + np.tanh(0.5 * x))
             elif f == "tanh":
                 out["table"] = np.tanh(x)
+            elif f == "silu":
+                out["table"] = x * 0.5 * (1.0 + np.tanh(0.5 * x))
             else:
                 out["table"] = np.logaddexp(0.0, x)
         if f in ("softsign", "softmax"):
@@ -257,11 +276,13 @@ class Activation(Op):
         f = self.cpp_function
         if f in ("linear", "relu", "clipped_relu"):
             out = x if f != "clipped_relu" else _union(x, role("param"))
+        elif f == "hardtanh":
+            out = _union(x, role("param"))
         elif f == "leaky_relu":
             out = _union(x, x * role("param"))
         elif f in ("sigmoid", "tanh"):
             out = role("table")
-        elif f in ("elu", "softplus"):
+        elif f in ("elu", "softplus", "silu"):
             out = _union(x, role("table"))
         else:  # selu
             out = _union(x * role("param"), role("table"))
@@ -279,6 +300,9 @@ class Activation(Op):
         if f == "clipped_relu":
             top = const_span(p[0], node.types["param"])
             return {"result": x.clip(lo=Span.point(0, 0), hi=top)}
+        if f == "hardtanh":
+            t = node.types["param"]
+            return {"result": x.clip(lo=const_span(p[0], t), hi=const_span(p[1], t))}
         if f == "leaky_relu":
             neg = x.clip(hi=Span.point(0, 0)) * const_span(p[0], node.types["param"])
             return {"result": x.clip(lo=Span.point(0, 0)) | neg, "float32": neg}
@@ -309,6 +333,16 @@ class Activation(Op):
         above = arith.sub(x, m).raw >= 0
         return Tensor(_where(x.raw <= 0, 0, _where(above, y_m, y_x)), node.result)
 
+    def _run_hardtanh(self, node, x, c):
+        p = c["param"]
+        lo, hi = Tensor(p.raw[0:1], p.type), Tensor(p.raw[1:2], p.type)
+        y_x = arith.convert(x, node.result).raw
+        y_lo = arith.convert(lo, node.result).raw[0]
+        y_hi = arith.convert(hi, node.result).raw[0]
+        below = arith.sub(x, lo).raw <= 0
+        above = arith.sub(x, hi).raw >= 0
+        return Tensor(_where(below, y_lo, _where(above, y_hi, y_x)), node.result)
+
     def _run_leaky_relu(self, node, x, c):
         a = Tensor(c["param"].raw[0:1], c["param"].type)
         neg = arith.convert(arith.mul(x, a), node.result).raw
@@ -337,6 +371,8 @@ class Activation(Op):
         y = self._run_lookup(node, x, c).raw
         hi = _ceil_pow2(self.range_log2 + x.type.frac)  # raw of r in X's scale, rounded up
         return Tensor(_where(x.raw >= hi, arith.convert(x, node.result).raw, y), node.result)
+
+    _run_silu = _run_softplus
 
     def _run_hard_sigmoid(self, node, x, c):
         p = c["param"]

@@ -6,7 +6,10 @@ Shapes (batch excluded): Conv2D ``(H, W, C) -> (OH, OW, F)``, Conv1D ``(W, C) ->
 
 Geometry per spatial axis (in size n, kernel k, stride s, dilation d, ``ke = (k-1)*d + 1``):
 ``valid``: ``out = (n - ke) // s + 1``, no padding; ``same`` (Keras): ``out = ceil(n / s)``,
-``pad = max((out - 1) * s + ke - n, 0)``, ``pad_before = pad // 2`` (the extra one after).
+``pad = max((out - 1) * s + ke - n, 0)``, ``pad_before = pad // 2`` (the extra one after);
+explicit (PyTorch): ``padding`` is a tuple with one entry per spatial axis, an int ``p``
+(``p`` zeros before and after) or a pair ``(before, after)``: ``out = (n + before + after -
+ke) // s + 1``, ``pad_before = before``.
 Input position of output ``o``, tap ``t``: ``o * s + t * d - pad_before``; positions outside
 the input are zeros.
 
@@ -19,8 +22,18 @@ rows, then columns, then input channels), ``y = result(acc)``. Padding terms are
 ``accum(0) = 0`` and leave any accumulator unchanged, so streaming and parallel give the
 same numbers. ``reuse_factor`` must divide ``KH*KW*C*F`` (multiplications per pixel).
 A pointwise conv (1x1 window, stride 1) takes a C++ fast path without window gather or line
-buffer, with the same arithmetic. Depthwise ops (and the depthwise half of SeparableConv)
-live in :mod:`.depthwise`, reusing this file's geometry and :func:`patches`.
+buffer, with the same arithmetic.
+
+Grouped convolution (``groups = G > 1``, PyTorch's ``Conv2d(groups=G)``; G divides C and F):
+input channels ``[g*C/G, (g+1)*C/G)`` feed only output channels ``[g*F/G, (g+1)*F/G)``.
+The kernel is stored group-major, ``(G, KH, KW, C/G, F/G)`` (1-D: ``(G, KW, C/G, F/G)``):
+block g is the ordinary kernel of group g. Each group is the conv above on its own channel
+slice (its patch ``p_g[(kh * KW + kw) * C/G + c]``, its kernel block, its bias slice), so the
+group's output channel ``j`` is output channel ``g * F/G + j``. ``reuse_factor`` must divide
+``KH*KW*(C/G)*(F/G)`` (the multiplications of one group per pixel).
+
+Depthwise ops (and the depthwise half of SeparableConv) live in :mod:`.depthwise`, reusing
+this file's geometry and :func:`patches`.
 """
 
 from __future__ import annotations
@@ -37,13 +50,34 @@ from .dense import STRATEGIES, auto_matrix_types, check_reuse, matrix_error, mat
 PADDINGS = ("valid", "same")
 
 
-def axis_geometry(n: int, k: int, s: int, d: int, padding: str) -> tuple[int, int]:
-    """(output size, padding before) of one spatial axis, Keras semantics."""
+def axis_geometry(n: int, k: int, s: int, d: int, padding) -> tuple[int, int]:
+    """(output size, padding before) of one spatial axis: Keras ``"valid"``/``"same"`` or an
+    explicit ``(before, after)`` pair."""
     ke = (k - 1) * d + 1
     if padding == "same":
         out = -(-n // s)
         return out, max((out - 1) * s + ke - n, 0) // 2
-    return (n - ke) // s + 1, 0
+    if padding == "valid":
+        return (n - ke) // s + 1, 0
+    before, after = padding
+    return (n + before + after - ke) // s + 1, before
+
+
+def explicit_padding(value, rank: int, name: str) -> tuple[tuple[int, int], ...]:
+    """``rank`` (before, after) pairs from a tuple of ints (symmetric) or pairs."""
+    pairs = []
+    for v in value if isinstance(value, (tuple, list)) else ():
+        pair = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
+        if len(pair) != 2 or not all(isinstance(p, (int, np.integer)) and p >= 0 for p in pair):
+            pairs = []
+            break
+        pairs.append((int(pair[0]), int(pair[1])))
+    if len(pairs) != rank:
+        raise ValueError(
+            f"{name}: explicit padding must be {rank} integer(s) >= 0 or (before, after) "
+            f"pair(s), got {value!r}"
+        )
+    return tuple(pairs)
 
 
 def _pair(value, rank: int, what: str, name: str) -> tuple[int, ...]:
@@ -67,10 +101,14 @@ class WindowOp(Op):
         """The C++ window fields; 1-D ops are 2-D ops of height 1."""
         k, s, d = self.window(in_shape)
         k, s, d = (_pair(v, self.rank, w, node.name) for v, w in zip((k, s, d), WHAT, strict=True))
-        if self.padding not in PADDINGS:
-            raise ValueError(
-                f"{node.name}: padding {self.padding!r} is not supported (only 'valid', 'same')"
-            )
+        if isinstance(self.padding, str):
+            if self.padding not in PADDINGS:
+                raise ValueError(
+                    f"{node.name}: padding {self.padding!r} is not supported (only 'valid', 'same')"
+                )
+            pads = (self.padding,) * self.rank
+        else:
+            pads = explicit_padding(self.padding, self.rank, node.name)
         if len(in_shape) != self.rank + 1:
             want = "(width, channels)" if self.rank == 1 else "(height, width, channels)"
             raise ValueError(
@@ -79,15 +117,17 @@ class WindowOp(Op):
             )
         if self.rank == 1:
             in_shape, k, s, d = (1, *in_shape), (1, *k), (1, *s), (1, *d)
+            pads = ("valid", *pads)
         h, w, c = in_shape
         (oh, pt), (ow, pl) = (
-            axis_geometry(n, *a, self.padding) for n, *a in zip((h, w), k, s, d, strict=True)
+            axis_geometry(n, *a) for n, *a in zip((h, w), k, s, d, pads, strict=True)
         )
         if oh < 1 or ow < 1:
+            what = repr(self.padding) if isinstance(self.padding, str) else "its"
             raise ValueError(
                 f"{node.name}: window {k if self.rank == 2 else k[1:]} (dilation "
                 f"{d if self.rank == 2 else d[1:]}) is larger than the input "
-                f"{tuple(in_shape) if self.rank == 2 else tuple(in_shape)[1:]} with 'valid' padding"
+                f"{tuple(in_shape) if self.rank == 2 else tuple(in_shape)[1:]} with {what} padding"
             )
         return dict(
             in_height=h, in_width=w, n_chan=c, filt_height=k[0], filt_width=k[1],
@@ -137,30 +177,51 @@ class Conv2D(WindowOp):
     filters: int = 1
     kernel_size: tuple = (3, 3)
     strides: tuple = (1, 1)
-    padding: str = "valid"
+    padding: str | tuple = "valid"  # "valid", "same" or explicit sizes (module docstring)
     dilation: tuple = (1, 1)
+    groups: int = 1
 
     def window(self, in_shape):
         return self.kernel_size, self.strides, self.dilation
 
     def output_shape(self, node, input_shapes):
         g = self.geometry(node, input_shapes[0])
+        self._groups(node, g)
         return (*self.out_spatial(g), self.filters)
 
+    def _groups(self, node, g) -> int:
+        n = self.groups
+        if not isinstance(n, (int, np.integer)) or n < 1:
+            raise ValueError(f"{node.name}: groups must be an integer >= 1, got {n!r}")
+        if g["n_chan"] % n or self.filters % n:
+            raise ValueError(
+                f"{node.name}: groups={n} must divide the input channels ({g['n_chan']}) and "
+                f"the filters ({self.filters})"
+            )
+        return int(n)
+
     def n_taps(self, g) -> int:
-        return g["filt_height"] * g["filt_width"] * g["n_chan"]
+        """Multiplications per output value: window taps times input channels per group."""
+        return g["filt_height"] * g["filt_width"] * g["n_chan"] // self.groups
 
     def check(self, node, graph):
         g = self.geometry(node, graph[node.inputs[0]].shape)
-        k = (*self.kernel_size, g["n_chan"], self.filters)
-        if self.rank == 1:
-            k = (*_pair(self.kernel_size, 1, "size", node.name), g["n_chan"], self.filters)
+        n = self._groups(node, g)
+        window = _pair(self.kernel_size, self.rank, "size", node.name)
+        k = (*window, g["n_chan"], self.filters)
+        if n > 1:
+            k = (n, *window, g["n_chan"] // n, self.filters // n)
         node.weights.setdefault("bias", np.zeros(self.filters))
         for w, want in (("kernel", k), ("bias", (self.filters,))):
             got = np.shape(node.weights.get(w))
             if tuple(got) != tuple(want):
                 raise ValueError(f"{node.name}: {w} has shape {tuple(got)}, expected {want}")
-        check_reuse(node, self.n_taps(g) * self.filters, "kernel taps * filters")
+        if n == 1:
+            check_reuse(node, self.n_taps(g) * self.filters, "kernel taps * filters")
+        else:
+            check_reuse(
+                node, self.n_taps(g) * self.filters // n, "kernel taps * filters of one group"
+            )
 
     def default_types(self, node, graph, ctx):
         return {role: ctx.default_for(node, role) for role in self.roles}
@@ -170,8 +231,11 @@ class Conv2D(WindowOp):
         return auto_matrix_types(self, node, graph, ctx, types)
 
     def matrix(self, node):
-        """(kernel as (KH*KW*C, F), bias): every output pixel is a Dense on its patch."""
-        return node.weights["kernel"].reshape(-1, self.filters), node.weights["bias"]
+        """(kernel as (KH*KW*C/G, F), bias): every output pixel is a Dense on its patch;
+        column f holds the weights of output channel f (of its group's taps)."""
+        n = self.groups
+        k = node.weights["kernel"].reshape(n, -1, self.filters // n)  # (G, taps, F/G)
+        return k.transpose(1, 0, 2).reshape(k.shape[1], self.filters), node.weights["bias"]
 
     def exact_spans(self, node, graph):
         return matrix_spans(node, graph, *self.matrix(node))
@@ -183,24 +247,28 @@ class Conv2D(WindowOp):
         (x,) = inputs
         g = self.geometry(node, x.raw.shape[1:])
         raw = x.raw.reshape(x.raw.shape[0], g["in_height"], g["in_width"], g["n_chan"])
-        p, _ = patches(raw, g)
-        b, oh, ow = p.shape[:3]
-        p = p.reshape(b, oh, ow, -1)  # flat patch index (kh * KW + kw) * C + c
-        kernel = arith.const(node.weights["kernel"].reshape(-1, self.filters), node.types["kernel"])
-        bias = arith.const(node.weights["bias"], node.types["bias"])
+        p, _ = patches(raw, g)  # (b, oh, ow, KK, C)
+        b, oh, ow, kk = p.shape[:4]
+        n, fg = self.groups, self.filters // self.groups
+        # group g's flat patch index (kh * KW + kw) * C/G + c (groups = 1: the whole patch)
+        p = p.reshape(b, oh, ow, kk, n, -1).transpose(0, 1, 2, 4, 3, 5).reshape(b, oh, ow, n, -1)
+        kernel = arith.const(node.weights["kernel"].reshape(n, -1, fg), node.types["kernel"])
+        bias = arith.const(node.weights["bias"].reshape(n, fg), node.types["bias"])
         accum = node.types["accum"]
-        prod = arith.mul(Tensor(p[..., None], x.type), kernel)  # (b, oh, ow, taps, F)
+        prod = arith.mul(Tensor(p[..., None], x.type), kernel)  # (b, oh, ow, G, taps, F/G)
         terms = arith.convert(prod, accum).raw
         acc = arith.convert(bias, accum)
-        acc = Tensor(np.broadcast_to(acc.raw, (b, oh, ow, self.filters)), accum)
-        y = arith.convert(arith.accumulate(acc, terms, axis=3), node.result)
+        acc = Tensor(np.broadcast_to(acc.raw, (b, oh, ow, n, fg)), accum)
+        y = arith.convert(arith.accumulate(acc, terms, axis=4), node.result)
         return Tensor(y.raw.reshape(b, *node.shape), y.type)
 
     def config_fields(self, node, ctx):
         g = self.geometry(node, ctx.input_node(node).shape)
+        groups = {"n_groups": self.groups} if self.groups != 1 else {}  # header default: 1
         return {
             **g,
             "n_filt": self.filters,
+            **groups,
             "strategy": STRATEGIES.index(node.strategy),
             "reuse_factor": node.reuse_factor,
         }
@@ -219,7 +287,8 @@ class Conv2D(WindowOp):
 
 @dataclass
 class Conv1D(Conv2D):
-    """Conv2D of height 1: kernel ``(KW, C, F)``, input ``(W, C)``."""
+    """Conv2D of height 1: kernel ``(KW, C, F)`` (grouped: ``(G, KW, C/G, F/G)``), input
+    ``(W, C)``."""
 
     kind = "conv1d"
     rank = 1

@@ -1,7 +1,8 @@
 """Pooling: max/average over windows (1D/2D) and over the whole input (global), channels-last.
 C++: nnet_cpp/nnet/pool.h (window helpers shared with nnet/conv.h).
 
-Geometry is that of :mod:`.conv` (Keras 'valid'/'same'; 1-D ops are 2-D ops of height 1);
+Geometry is that of :mod:`.conv` (Keras 'valid'/'same' or explicit padding sizes; 1-D ops
+are 2-D ops of height 1);
 global pooling is a window the size of the input, 'valid', and its output is ``(C,)``.
 Per output pixel and channel, over the window's *valid* (non-padding) positions in (kh, kw)
 order (Keras pads max pooling with -inf and leaves padding out of averages):
@@ -11,6 +12,8 @@ order (Keras pads max pooling with -inf and leaves padding out of averages):
   ``y = result(acc * recip(1 / n))`` with n the number of valid positions: the reciprocal is
   the double ``1.0 / n`` converted to the ``recip`` type (default ``ap_ufixed<18,1,AP_RND>``:
   17 fraction bits), the product is exact, and ``result`` rounds it once.
+  With ``count_pad=True`` (PyTorch's ``count_include_pad``, for explicit padding) ``n`` is
+  the window size ``KH*KW`` instead: padding positions count as zeros in the average.
 
 Types: ``result`` defaults to the input's type (a max or an average stays in its range);
 average's ``accum`` defaults to the exact sum type of window-size input values
@@ -47,6 +50,9 @@ class _Pool(WindowOp):
             raise ValueError(f"pooling op {self.op!r} is not one of {', '.join(POOL_OPS)}")
         self.roles = ("result",) if self.op == "max" else ("result", "accum", "recip")
 
+    def _count_pad(self) -> bool:
+        return bool(getattr(self, "count_pad", False))  # a field of the windowed ops only
+
     def output_shape(self, node, input_shapes):
         g = self.geometry(node, input_shapes[0])
         return (g["n_chan"],) if self.is_global else (*self.out_spatial(g), g["n_chan"])
@@ -79,9 +85,12 @@ class _Pool(WindowOp):
         return {"accum": total, "result": mean, "float32": total}
 
     def _valid_counts(self, g) -> np.ndarray:
-        """Number of non-padding positions of every window (OH, OW)."""
+        """The divisor n of every window (OH, OW): its non-padding positions (count_pad: the
+        window size)."""
         ones = np.ones((1, g["in_height"], g["in_width"], 1), dtype=np.int64)
         _, valid = patches(ones, g)
+        if self._count_pad():
+            return np.full(valid.shape[:2], valid.shape[2])
         return valid.sum(axis=2)
 
     def run(self, node, inputs):
@@ -101,14 +110,15 @@ class _Pool(WindowOp):
                 np.zeros((b, g["out_height"], g["out_width"], g["n_chan"]), np.int64), accum
             )
             acc = arith.accumulate(arith.convert(acc, accum), terms, axis=3)
-            n = valid.sum(axis=2)  # (OH, OW)
+            n = self._valid_counts(g)
             r = Tensor(recip.quantize_raw(1.0 / n.astype(np.float64))[None, :, :, None], recip)
             out = arith.convert(arith.mul(acc, r), node.result)
         return Tensor(out.raw.reshape(b, *node.shape), out.type)
 
     def config_fields(self, node, ctx):
         g = self.geometry(node, ctx.input_node(node).shape)
-        return {**g, "pool_op": POOL_OPS.index(self.op)}
+        count = {"count_pad": True} if self._count_pad() else {}  # header default: false
+        return {**g, "pool_op": POOL_OPS.index(self.op), **count}
 
     def emit(self, node, ctx) -> Emission:
         roles = {"accum_t": "accum", "recip_t": "recip"} if self.op == "average" else {}
@@ -128,7 +138,8 @@ class Pooling2D(_Pool):
     rank = 2
     pool_size: tuple = (2, 2)
     strides: tuple = (2, 2)
-    padding: str = "valid"
+    padding: str | tuple = "valid"  # "valid", "same" or explicit sizes (conv.py)
+    count_pad: bool = False  # average: padding positions count in n (module docstring)
 
     def window(self, in_shape):
         return self.pool_size, self.strides, (1,) * self.rank

@@ -6,11 +6,13 @@
 //   linear        R(x)
 //   relu          x > 0 ? R(x) : 0
 //   clipped_relu  x <= 0 ? 0 : x >= m ? R(m) : R(x)         m = param[0] (relu6: 6)
+//   hardtanh      x <= lo ? R(lo) : x >= hi ? R(hi) : R(x)  lo = param[0], hi = param[1]
 //   leaky_relu    x >= 0 ? R(x) : R(x * param[0])
 //   elu           x >= 0 ? R(x) : R(table[one_sided(-x)])    table = alpha * (exp(x) - 1)
 //   selu          x >= 0 ? R(x * param[0]) : R(table[one_sided(-x)])
 //   sigmoid, tanh R(table[two_sided(x)])
 //   softplus      x >= 2^table_range_log2 ? R(x) : R(table[two_sided(x)])
+//   silu          x >= 2^table_range_log2 ? R(x) : R(table[two_sided(x)])  table = x*sigmoid(x)
 //   softsign      x >= 0 ? R(1 - inv) : R(inv - 1)           inv = reciprocal(1 + |x|)
 //   hard_sigmoid  t = x * param[0] + param[1]; t <= 0 ? 0 : t >= 1 ? R(1) : R(t)
 //   softmax       m = max x; e_c = exp_table[one_sided(m - x_c)]; s = accum_t(0);
@@ -164,6 +166,15 @@ inline res_T clipped_relu_value(const data_T &x, const typename CONFIG_T::param_
 }
 
 template <class res_T, typename CONFIG_T, class data_T>
+inline res_T hardtanh_value(const data_T &x, const typename CONFIG_T::param_t param[2]) {
+    // compared through exact (signed) differences: a direct comparison of an unsigned x with
+    // a negative param would hit the vendor's mixed-sign comparison quirk
+    if (x - param[0] <= 0) return (res_T)param[0];
+    if (x - param[1] >= 0) return (res_T)param[1];
+    return (res_T)x;
+}
+
+template <class res_T, typename CONFIG_T, class data_T>
 inline res_T leaky_relu_value(const data_T &x, const typename CONFIG_T::param_t param[1]) {
     if (x >= 0) return (res_T)x;
     return (res_T)(x * param[0]);
@@ -194,6 +205,12 @@ inline res_T tanh_value(const data_T &x, const typename CONFIG_T::table_t table[
 
 template <class res_T, typename CONFIG_T, class data_T>
 inline res_T softplus_value(const data_T &x, const typename CONFIG_T::table_t table[]) {
+    if (x >= pow2_value<CONFIG_T::table_range_log2>()) return (res_T)x;
+    return (res_T)table[two_sided_index<CONFIG_T>(x)];
+}
+
+template <class res_T, typename CONFIG_T, class data_T>
+inline res_T silu_value(const data_T &x, const typename CONFIG_T::table_t table[]) {
     if (x >= pow2_value<CONFIG_T::table_range_log2>()) return (res_T)x;
     return (res_T)table[two_sided_index<CONFIG_T>(x)];
 }
@@ -262,12 +279,14 @@ inline res_T hard_sigmoid_value(const data_T &x, const typename CONFIG_T::param_
 NNET_ELEMENTWISE(linear, , )
 NNET_ELEMENTWISE(relu, , )
 NNET_ELEMENTWISE(clipped_relu, NNET_PARAM, NNET_PARAM_ARG)
+NNET_ELEMENTWISE(hardtanh, NNET_PARAM, NNET_PARAM_ARG)
 NNET_ELEMENTWISE(leaky_relu, NNET_PARAM, NNET_PARAM_ARG)
 NNET_ELEMENTWISE(elu, NNET_TABLE, NNET_TABLE_ARG)
 NNET_ELEMENTWISE(selu, NNET_PARAM NNET_TABLE, NNET_PARAM_ARG NNET_TABLE_ARG)
 NNET_ELEMENTWISE(sigmoid, NNET_TABLE, NNET_TABLE_ARG)
 NNET_ELEMENTWISE(tanh, NNET_TABLE, NNET_TABLE_ARG)
 NNET_ELEMENTWISE(softplus, NNET_TABLE, NNET_TABLE_ARG)
+NNET_ELEMENTWISE(silu, NNET_TABLE, NNET_TABLE_ARG)
 NNET_ELEMENTWISE(softsign, NNET_INV_TABLE, NNET_INV_TABLE_ARG)
 NNET_ELEMENTWISE(hard_sigmoid, NNET_PARAM, NNET_PARAM_ARG)
 

@@ -6,6 +6,11 @@
 // in Keras layout [kh][kw][c][f]: acc = accum_t(bias[f]); acc += accum_t(p[i] * kernel[i][f])
 // for i = 0 .. filt_height*filt_width*n_chan-1 in order; res = res_T(acc).
 //
+// Grouped convolution (n_groups = G > 1): input channels [g*C/G, (g+1)*C/G) feed only output
+// channels [g*F/G, (g+1)*F/G). The kernel is group-major: block g (KH*KW*(C/G)*(F/G) values)
+// is the kernel of group g in the layout above; the group's Dense reads the sub-patch
+// p_g[(kh * filt_width + kw) * C/G + c] of its channels, with the same arithmetic.
+//
 // Pointwise fast path: a 1x1 window with stride 1 and no padding (e.g. the second half of
 // a SeparableConv) skips the window gather and the line buffer; each output pixel is the
 // Dense of its input pixel, so the arithmetic is the same as the general path.
@@ -27,6 +32,7 @@ struct conv_config {
     static const unsigned filt_height = 1;
     static const unsigned filt_width = 3;
     static const unsigned n_filt = 1;
+    static const unsigned n_groups = 1;  // grouped convolution; must divide n_chan and n_filt
     static const unsigned stride_height = 1;
     static const unsigned stride_width = 1;
     static const unsigned dilation_height = 1;
@@ -44,11 +50,12 @@ struct conv_config {
     typedef float bias_t;
 };
 
-// The per-pixel Dense of a conv config.
+// The per-pixel Dense of a conv config (of one group).
 template <class CONFIG_T>
 struct conv_dense_config : dense_config {
-    static const unsigned n_in = CONFIG_T::filt_height * CONFIG_T::filt_width * CONFIG_T::n_chan;
-    static const unsigned n_out = CONFIG_T::n_filt;
+    static const unsigned n_in =
+        CONFIG_T::filt_height * CONFIG_T::filt_width * CONFIG_T::n_chan / CONFIG_T::n_groups;
+    static const unsigned n_out = CONFIG_T::n_filt / CONFIG_T::n_groups;
     static const unsigned strategy = CONFIG_T::strategy;
     static const unsigned reuse_factor = CONFIG_T::reuse_factor;
     typedef typename CONFIG_T::accum_t accum_t;
@@ -129,13 +136,40 @@ struct is_pointwise {
                               CONFIG_T::stride_height == 1 && CONFIG_T::stride_width == 1;
 };
 
+// Values in the window of one output pixel (all channels).
+template <class CONFIG_T>
+struct patch_size {
+    static const unsigned value = CONFIG_T::filt_height * CONFIG_T::filt_width * CONFIG_T::n_chan;
+};
+
 template <class data_T, class res_T, typename CONFIG_T>
-void conv_pixel(const data_T patch[conv_dense_config<CONFIG_T>::n_in],
+void conv_pixel(const data_T patch[patch_size<CONFIG_T>::value],
                 res_T out[CONFIG_T::n_filt],
                 const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
                 const typename CONFIG_T::bias_t bias[CONFIG_T::n_filt]) {
 #pragma HLS INLINE
-    dense<data_T, res_T, conv_dense_config<CONFIG_T>>(patch, out, kernel, bias);
+    static_assert(CONFIG_T::n_chan % CONFIG_T::n_groups == 0 &&
+                      CONFIG_T::n_filt % CONFIG_T::n_groups == 0,
+                  "conv: n_groups must divide n_chan and n_filt");
+    if (CONFIG_T::n_groups == 1) {
+        dense<data_T, res_T, conv_dense_config<CONFIG_T>>(patch, out, kernel, bias);
+        return;
+    }
+    const unsigned N = conv_dense_config<CONFIG_T>::n_in;
+    const unsigned FG = conv_dense_config<CONFIG_T>::n_out;
+    const unsigned CG = CONFIG_T::n_chan / CONFIG_T::n_groups;
+Groups:
+    for (unsigned g = 0; g < CONFIG_T::n_groups; g++) {
+#pragma HLS UNROLL
+        data_T sub[N];
+        for (unsigned k = 0; k < CONFIG_T::filt_height * CONFIG_T::filt_width; k++) {
+            for (unsigned c = 0; c < CG; c++) {
+                sub[k * CG + c] = patch[k * CONFIG_T::n_chan + g * CG + c];
+            }
+        }
+        dense<data_T, res_T, conv_dense_config<CONFIG_T>>(sub, &out[g * FG], &kernel[g * N * FG],
+                                                          &bias[g * FG]);
+    }
 }
 
 // io_parallel: the whole image in, the whole output image out (both channels-last).
@@ -144,7 +178,7 @@ void conv_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG
              res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt],
              const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
              const typename CONFIG_T::bias_t bias[CONFIG_T::n_filt]) {
-    const unsigned N = conv_dense_config<CONFIG_T>::n_in;
+    const unsigned N = patch_size<CONFIG_T>::value;
     if (is_pointwise<CONFIG_T>::value) {
         for (unsigned i = 0; i < CONFIG_T::out_height * CONFIG_T::out_width; i++) {
 #pragma HLS UNROLL
@@ -179,7 +213,7 @@ void conv_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
     static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_filt,
                   "conv_2d_stream: packets must hold one pixel");
     const unsigned ROWS = window_rows<CONFIG_T>::value;
-    const unsigned N = conv_dense_config<CONFIG_T>::n_in;
+    const unsigned N = patch_size<CONFIG_T>::value;
     if (is_pointwise<CONFIG_T>::value) {
         for (unsigned i = 0; i < CONFIG_T::out_height * CONFIG_T::out_width; i++) {
 #pragma HLS PIPELINE II=CONFIG_T::reuse_factor

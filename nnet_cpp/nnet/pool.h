@@ -6,6 +6,8 @@
 //   max:     res = res_T(max x)
 //   average: acc = accum_t(0); acc += accum_t(x) for each valid position; n = their count;
 //            res = res_T(acc * recip_t(1.0 / n))   (exact product, one conversion)
+//            with count_pad (PyTorch count_include_pad) n = filt_height * filt_width: padding
+//            positions count as zeros
 #ifndef NNET_POOL_H_
 #define NNET_POOL_H_
 
@@ -33,6 +35,7 @@ struct pool_config {
     static const unsigned out_width = 5;
     // operation
     static const unsigned pool_op = pool_max;
+    static const bool count_pad = false;  // average: n counts padding positions too
     // types (average only)
     typedef float accum_t;
     typedef float recip_t;
@@ -66,6 +69,7 @@ void pool_pixel(const data_T patch[CONFIG_T::filt_height * CONFIG_T::filt_width 
                     n++;
                 }
             }
+            if (CONFIG_T::count_pad) n = K;
             const typename CONFIG_T::recip_t r = 1.0 / double(n);
             out[c] = (res_T)(acc * r);
         }

@@ -22,12 +22,20 @@ CASES = [
     (Conv2D(filters=2, kernel_size=(2, 2), dilation=(2, 1), padding="same"), (4, 4, 2)),
     (Conv1D(filters=3, kernel_size=(3,), padding="same"), (7, 2)),
     (Conv1D(filters=2, kernel_size=(2,), strides=(3,), padding="valid"), (8, 3)),
-]
+    # explicit (PyTorch) padding and grouped convolutions
+    (Conv2D(filters=4, kernel_size=(3, 3), padding=(1, 1), groups=2), (5, 4, 4)),
+    (Conv2D(filters=6, kernel_size=(2, 3), strides=(2, 1), padding=((0, 1), 2), groups=3),
+     (5, 5, 3)),
+    (Conv2D(filters=4, kernel_size=(1, 1), groups=4), (3, 3, 8)),  # grouped pointwise
+    (Conv1D(filters=4, kernel_size=(3,), padding=((2, 1),), dilation=(2,), groups=2), (7, 6)),
+]  # fmt: skip
 
 
 def conv_graph(op, in_shape, seed=0, types=None, **kw):
     rng = np.random.default_rng(seed)
     k = (*op.kernel_size, in_shape[-1], op.filters)
+    if op.groups > 1:
+        k = (op.groups, *op.kernel_size, in_shape[-1] // op.groups, op.filters // op.groups)
     w = {"kernel": rng.normal(0, 0.6, k), "bias": rng.normal(0, 0.5, op.filters)}
     g = single(op, in_shape, w, name="cnn", **kw)
     if types:
@@ -58,6 +66,15 @@ def test_resource_strategy_matches_latency(tmp_path):
     g["layer"].strategy, g["layer"].reuse_factor = "resource", 8
     fw = firmware(tmp_path, g, "io_parallel")
     x = np.random.default_rng(2).normal(0, 3, (64, 3, 3, 2))
+    np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
+
+
+def test_grouped_resource_strategy_matches_latency(tmp_path):
+    op = Conv2D(filters=4, kernel_size=(2, 2), padding=(1, 1), groups=2)
+    g = conv_graph(op, (3, 3, 2), seed=5, types=PRECISIONS[1])
+    g["layer"].strategy, g["layer"].reuse_factor = "resource", 4
+    fw = firmware(tmp_path, g, "io_parallel")
+    x = np.random.default_rng(3).normal(0, 3, (64, 3, 3, 2))
     np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
 
 

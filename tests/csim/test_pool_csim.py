@@ -27,6 +27,10 @@ CASES = [
     (GlobalPooling2D("average"), (3, 3, 2), {}),
     (GlobalPooling1D("average"), (6, 3), {"result": "ap_fixed<10,4,AP_RND_INF>"}),
     (GlobalPooling1D("max"), (5, 2), {}),
+    # explicit (PyTorch) padding; count_pad: the window size divides (count_include_pad)
+    (Pooling2D("max", (3, 3), (2, 2), (1, 1)), (5, 4, 2), {}),
+    (Pooling2D("average", (3, 2), (2, 1), ((1, 0), (1, 1)), True), (5, 4, 2), {}),
+    (Pooling1D("average", (3,), (2,), (1,), True), (7, 2), {"result": "ap_fixed<9,3,AP_RND>"}),
 ]  # fmt: skip
 
 

@@ -123,3 +123,107 @@ def test_errors():
     op1 = Conv1D(filters=2, kernel_size=(3,))
     check_error(op1, (4, 4, 2), {}, "layer: Conv1D takes a (width, channels) input per sample, "
                 "got (4, 4, 2)")  # fmt: skip
+
+
+# ------------------------------------------------------------------ explicit padding, groups
+
+
+def float_grouped_conv2d(x, kernel, bias, strides, pads, dilation, groups):
+    """Direct loops: x (b, H, W, C), kernel (G, KH, KW, C/G, F/G), explicit (before, after)
+    zero padding per axis."""
+    b, h, w, c = x.shape
+    g, kh, kw, cg, fg = kernel.shape
+    xp = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+    oh = (xp.shape[1] - (kh - 1) * dilation[0] - 1) // strides[0] + 1
+    ow = (xp.shape[2] - (kw - 1) * dilation[1] - 1) // strides[1] + 1
+    y = np.zeros((b, oh, ow, g * fg))
+    for i in range(oh):
+        for j in range(ow):
+            y[:, i, j] = bias
+            for a in range(kh):
+                for q in range(kw):
+                    pix = xp[:, i * strides[0] + a * dilation[0], j * strides[1] + q * dilation[1]]
+                    for k in range(g):
+                        y[:, i, j, k * fg : (k + 1) * fg] += (
+                            pix[:, k * cg : (k + 1) * cg] @ kernel[k, a, q]
+                        )
+    return y
+
+
+@pytest.mark.parametrize(
+    "op, shape",
+    [
+        (Conv2D(filters=4, kernel_size=(3, 3), padding=(1, 1), groups=2), (5, 4, 4)),
+        (
+            Conv2D(filters=6, kernel_size=(2, 3), strides=(2, 1), padding=((0, 1), 2), groups=3),
+            (5, 5, 3),
+        ),  # fmt: skip
+        (Conv2D(filters=2, kernel_size=(3, 2), dilation=(2, 1), padding=(2, 0)), (4, 4, 2)),
+        (Conv1D(filters=4, kernel_size=(3,), padding=(1,), groups=2), (7, 6)),
+        (Conv1D(filters=3, kernel_size=(2,), strides=(2,), padding=((1, 0),)), (6, 2)),
+    ],
+)
+def test_explicit_padding_and_groups_match_float(op, shape):
+    rng = np.random.default_rng(3)
+    g_, c = op.groups, shape[-1]
+    k = (g_, *op.kernel_size, c // g_, op.filters // g_)
+    w = {
+        "kernel": rng.normal(0, 0.5, k if g_ > 1 else k[1:]),
+        "bias": rng.normal(0, 0.5, op.filters),
+    }
+    g = typed(op, shape, w, result="ap_fixed<24,10>", accum="ap_fixed<28,10>",
+              kernel="ap_fixed<16,2>", bias="ap_fixed<16,2>")  # fmt: skip
+    node = g["layer"]
+    x = T("ap_fixed<16,6>").quantize(rng.normal(0, 2, (20, *shape)))
+    kq = node.types["kernel"].quantize(w["kernel"]).reshape(k)
+    bq = node.types["bias"].quantize(w["bias"])
+    pads = [(p, p) if isinstance(p, int) else p for p in op.padding]
+    if op.rank == 1:
+        want = float_grouped_conv2d(x[:, None], kq[:, None], bq, (1, *op.strides),
+                                    [(0, 0), *pads], (1, *op.dilation), g_)[:, 0]  # fmt: skip
+    else:
+        want = float_grouped_conv2d(x, kq, bq, op.strides, pads, op.dilation, g_)
+    got = Interpreter(g).run(x)
+    assert got.shape == want.shape
+    taps = int(np.prod(op.kernel_size)) * c // g_
+    bound = (taps + 1) * node.types["accum"].lsb + node.result.lsb
+    assert np.abs(got - want).max() <= bound
+
+
+def test_explicit_padding_geometry():
+    assert axis_geometry(5, 3, 1, 1, (1, 1)) == (5, 1)
+    assert axis_geometry(5, 3, 2, 1, (0, 1)) == (2, 0)
+    assert axis_geometry(6, 2, 2, 2, (3, 2)) == (5, 3)
+
+
+def test_grouped_errors():
+    op = Conv2D(filters=4, kernel_size=(2, 2), groups=2)
+    w = {"kernel": np.zeros((2, 2, 2, 2, 2)), "bias": np.zeros(4)}
+    check_error(op, (3, 3, 4), w, "layer: reuse_factor 3 does not divide kernel taps * filters "
+                "of one group = 16; valid reuse factors: 1, 2, 4, 8, 16", reuse_factor=3)  # fmt: skip
+    check_error(op, (3, 3, 4), {"kernel": np.zeros((2, 2, 4, 4))},
+                "layer: kernel has shape (2, 2, 4, 4), expected (2, 2, 2, 2, 2)")  # fmt: skip
+    check_error(op, (3, 3, 3), w, "layer: groups=2 must divide the input channels (3) and the "
+                "filters (4)")  # fmt: skip
+    bad = Conv2D(filters=4, kernel_size=(2, 2), padding=(1, -1))
+    check_error(bad, (3, 3, 4), {}, "layer: explicit padding must be 2 integer(s) >= 0 or "
+                "(before, after) pair(s), got (1, -1)")  # fmt: skip
+
+
+def test_grouped_auto_types_never_lose_bits():
+    """'auto' accum/result of a grouped conv come from its per-output weight columns (each
+    group's own taps): the result is the exact sum of the quantized products."""
+    op = Conv2D(filters=4, kernel_size=(2, 2), padding=(1, 0), groups=2)
+    rng = np.random.default_rng(7)
+    kernel = rng.normal(0, 0.1, (2, 2, 2, 3, 2))
+    kernel[1] = 1.875  # group 1: 12 taps of the largest weight (a 6-tap bound would overflow)
+    w = {"kernel": kernel, "bias": rng.normal(0, 0.5, 4)}
+    g = typed(op, (3, 3, 6), w, accum="auto", result="auto", kernel="ap_fixed<8,2>",
+              bias="ap_fixed<8,2>")  # fmt: skip
+    node = g["layer"]
+    x = T("ap_fixed<16,6>").quantize(rng.normal(0, 8, (20, 3, 3, 6)))
+    x[:4] = T("ap_fixed<16,6>").max  # the largest sums
+    kq = node.types["kernel"].quantize(w["kernel"])
+    bq = node.types["bias"].quantize(w["bias"])
+    want = float_grouped_conv2d(x, kq, bq, (1, 1), [(1, 1), (0, 0)], (1, 1), 2)
+    np.testing.assert_array_equal(Interpreter(g).run(x), want)

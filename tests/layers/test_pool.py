@@ -113,3 +113,42 @@ def test_errors():
     msg = "layer: GlobalPooling1D takes a (width, channels) input per sample, got (2, 5, 1)"
     with pytest.raises(ValueError, match=re.escape(msg)):
         passes.infer_shapes(g)
+
+
+@pytest.mark.parametrize("count_pad", [False, True])
+@pytest.mark.parametrize(
+    "op_name, size, strides, pads, shape",
+    [
+        ("average", (3, 3), (2, 2), (1, 1), (5, 6, 2)),
+        ("average", (2, 3), (1, 2), ((1, 0), (1, 1)), (4, 5, 1)),
+        ("max", (3, 2), (2, 1), (1, 1), (5, 4, 2)),
+    ],
+)
+def test_explicit_padding_and_count_pad_match_float(op_name, size, strides, pads, shape, count_pad):
+    """PyTorch semantics: max over valid positions; average divides by the valid count, or by
+    the window size with count_pad (count_include_pad)."""
+    op = Pooling2D(op_name, size, strides, pads, count_pad)
+    g = typed(op, shape, result="ap_fixed<24,10>")
+    x = X.quantize(np.random.default_rng(0).normal(0, 2, (20, *shape)))
+    pp = [(p, p) if isinstance(p, int) else p for p in pads]
+    fill = -np.inf if op_name == "max" else 0.0
+    xp = np.pad(x, ((0, 0), *pp, (0, 0)), constant_values=fill)
+    valid = np.pad(np.ones(shape[:2]), pp)
+    oh = (xp.shape[1] - size[0]) // strides[0] + 1
+    ow = (xp.shape[2] - size[1]) // strides[1] + 1
+    want = np.zeros((20, oh, ow, shape[2]))
+    for i in range(oh):
+        for j in range(ow):
+            rows = slice(i * strides[0], i * strides[0] + size[0])
+            cols = slice(j * strides[1], j * strides[1] + size[1])
+            win = xp[:, rows, cols].reshape(20, -1, shape[2])
+            if op_name == "max":
+                want[:, i, j] = win.max(axis=1)
+            else:
+                n = size[0] * size[1] if count_pad else valid[rows, cols].sum()
+                want[:, i, j] = win.sum(axis=1) / n
+    got = Interpreter(g).run(x)
+    assert got.shape == want.shape
+    # the average's reciprocal has 17 fraction bits: |error| <= |sum| * 2^-18 + result LSB
+    bound = np.abs(want) * size[0] * size[1] * 2.0**-18 + g["layer"].result.lsb
+    assert np.all(np.abs(got - want) <= bound)

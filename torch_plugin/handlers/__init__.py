@@ -1,0 +1,4 @@
+"""Handlers, one module per layer family; importing this package registers them all in
+:data:`torch_plugin.convert.TORCH_MODULES`, ``TORCH_FUNCTIONS`` and ``TORCH_METHODS``."""
+
+from . import activation, conv, core, merge, reshape  # noqa: F401
