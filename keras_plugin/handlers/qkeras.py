@@ -204,28 +204,27 @@ def _folded_bn(layer):
     return folded, folded_bias
 
 
-@KERAS_LAYERS.register(qkeras.QConv2DBatchnorm)
-def qconv_batchnorm(layer, call: LayerCall) -> str:
-    op = _conv_op(layer, call)
+def _folded_layer(layer, call: LayerCall, op, kernel_spec: str) -> str:
+    """A Q*Batchnorm layer: batchnorm folded into kernel and bias (float32, as QKeras), then
+    both quantized."""
     kernel, bias = _folded_bn(layer)
-    q_kernel = _q(layer, "kernel_quantizer", "kernel_quantizer_internal")
+    q_kernel = _q(layer, kernel_spec, kernel_spec + "_internal")
     q_bias = getattr(layer, "bias_quantizer_internal", None)
     pairs = {"kernel": (q_kernel, kernel, None), "bias": (q_bias, bias, None)}
     weights, types = _weights(call, pairs)
     node = call.add(op, weights=weights, given=_given(types))
     return fused_quantizer(layer, call, node)
+
+
+@KERAS_LAYERS.register(qkeras.QConv2DBatchnorm)
+def qconv_batchnorm(layer, call: LayerCall) -> str:
+    return _folded_layer(layer, call, _conv_op(layer, call), "kernel_quantizer")
 
 
 @KERAS_LAYERS.register(qkeras.QDepthwiseConv2DBatchnorm)
 def qdepthwise_batchnorm(layer, call: LayerCall) -> str:
     op, _ = _depthwise(layer, call, use_bias=True)
-    kernel, bias = _folded_bn(layer)
-    q_kernel = _q(layer, "depthwise_quantizer", "depthwise_quantizer_internal")
-    q_bias = getattr(layer, "bias_quantizer_internal", None)
-    pairs = {"kernel": (q_kernel, kernel, None), "bias": (q_bias, bias, None)}
-    weights, types = _weights(call, pairs)
-    node = call.add(op, weights=weights, given=_given(types))
-    return fused_quantizer(layer, call, node)
+    return _folded_layer(layer, call, op, "depthwise_quantizer")
 
 
 @KERAS_LAYERS.register(qkeras.QDepthwiseConv2D)

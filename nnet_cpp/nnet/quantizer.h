@@ -73,41 +73,24 @@ void quantize_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
     }
 }
 
-template <class data_T, class res_T, typename CONFIG_T>
-void binary(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
-            const typename CONFIG_T::param_t param[2]) {
-    quantize_array<binary_fn, data_T, res_T, CONFIG_T>(data, res, param);
-}
+// NAME(data, res, param) on arrays, NAME_stream(data, res, param) on packets: NAME_fn::value
+// on every value.
+#define NNET_QUANTIZER(NAME)                                                                 \
+    template <class data_T, class res_T, typename CONFIG_T>                                  \
+    void NAME(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],                  \
+              const typename CONFIG_T::param_t param[2]) {                                   \
+        quantize_array<NAME##_fn, data_T, res_T, CONFIG_T>(data, res, param);                \
+    }                                                                                        \
+    template <class data_T, class res_T, typename CONFIG_T>                                  \
+    void NAME##_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,                   \
+                       const typename CONFIG_T::param_t param[2]) {                          \
+        quantize_stream<NAME##_fn, data_T, res_T, CONFIG_T>(data, res, param);               \
+    }
 
-template <class data_T, class res_T, typename CONFIG_T>
-void binary_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
-                   const typename CONFIG_T::param_t param[2]) {
-    quantize_stream<binary_fn, data_T, res_T, CONFIG_T>(data, res, param);
-}
-
-template <class data_T, class res_T, typename CONFIG_T>
-void ternary(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
-             const typename CONFIG_T::param_t param[2]) {
-    quantize_array<ternary_fn, data_T, res_T, CONFIG_T>(data, res, param);
-}
-
-template <class data_T, class res_T, typename CONFIG_T>
-void ternary_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
-                    const typename CONFIG_T::param_t param[2]) {
-    quantize_stream<ternary_fn, data_T, res_T, CONFIG_T>(data, res, param);
-}
-
-template <class data_T, class res_T, typename CONFIG_T>
-void leaky_clip(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
-                const typename CONFIG_T::param_t param[2]) {
-    quantize_array<leaky_clip_fn, data_T, res_T, CONFIG_T>(data, res, param);
-}
-
-template <class data_T, class res_T, typename CONFIG_T>
-void leaky_clip_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
-                       const typename CONFIG_T::param_t param[2]) {
-    quantize_stream<leaky_clip_fn, data_T, res_T, CONFIG_T>(data, res, param);
-}
+NNET_QUANTIZER(binary)
+NNET_QUANTIZER(ternary)
+NNET_QUANTIZER(leaky_clip)
+#undef NNET_QUANTIZER
 
 struct po2_config {
     static const unsigned n_in = 10;          // values per sample (flat)
