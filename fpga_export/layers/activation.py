@@ -82,6 +82,15 @@ import numpy as np
 
 from ..ir import arith
 from ..ir.op import Emission, Op, Tensor
+from ..ir.rawmath import (
+    ceil_pow2,
+    convert_scaled,
+    pow2,
+    reciprocal,
+    round_shift,
+    where,
+    wide,
+)
 from ..ir.span import Span, const_span, input_span
 from ..types import FixedType
 
@@ -324,14 +333,14 @@ class Activation(Op):
         return arith.convert(x, node.result)
 
     def _run_relu(self, node, x, c):
-        return arith.convert(Tensor(_where(x.raw > 0, x.raw, 0), x.type), node.result)
+        return arith.convert(Tensor(where(x.raw > 0, x.raw, 0), x.type), node.result)
 
     def _run_clipped_relu(self, node, x, c):
         m = Tensor(c["param"].raw[0:1], c["param"].type)
         y_x = arith.convert(x, node.result).raw
         y_m = arith.convert(m, node.result).raw[0]
         above = arith.sub(x, m).raw >= 0
-        return Tensor(_where(x.raw <= 0, 0, _where(above, y_m, y_x)), node.result)
+        return Tensor(where(x.raw <= 0, 0, where(above, y_m, y_x)), node.result)
 
     def _run_hardtanh(self, node, x, c):
         p = c["param"]
@@ -341,19 +350,19 @@ class Activation(Op):
         y_hi = arith.convert(hi, node.result).raw[0]
         below = arith.sub(x, lo).raw <= 0
         above = arith.sub(x, hi).raw >= 0
-        return Tensor(_where(below, y_lo, _where(above, y_hi, y_x)), node.result)
+        return Tensor(where(below, y_lo, where(above, y_hi, y_x)), node.result)
 
     def _run_leaky_relu(self, node, x, c):
         a = Tensor(c["param"].raw[0:1], c["param"].type)
         neg = arith.convert(arith.mul(x, a), node.result).raw
-        return Tensor(_where(x.raw >= 0, arith.convert(x, node.result).raw, neg), node.result)
+        return Tensor(where(x.raw >= 0, arith.convert(x, node.result).raw, neg), node.result)
 
     def _run_elu(self, node, x, c, positive=None):
         t = c["table"]
-        k = self._one_sided_index(-_wide(x.raw, x.type.width + 1), x.type.frac)
+        k = self._one_sided_index(-wide(x.raw, x.type.width + 1), x.type.frac)
         neg = arith.convert(Tensor(t.raw[k], t.type), node.result).raw
         pos = arith.convert(x if positive is None else positive, node.result).raw
-        return Tensor(_where(x.raw >= 0, pos, neg), node.result)
+        return Tensor(where(x.raw >= 0, pos, neg), node.result)
 
     def _run_selu(self, node, x, c):
         scale = Tensor(c["param"].raw[0:1], c["param"].type)
@@ -369,61 +378,61 @@ class Activation(Op):
 
     def _run_softplus(self, node, x, c):
         y = self._run_lookup(node, x, c).raw
-        hi = _ceil_pow2(self.range_log2 + x.type.frac)  # raw of r in X's scale, rounded up
-        return Tensor(_where(x.raw >= hi, arith.convert(x, node.result).raw, y), node.result)
+        hi = ceil_pow2(self.range_log2 + x.type.frac)  # raw of r in X's scale, rounded up
+        return Tensor(where(x.raw >= hi, arith.convert(x, node.result).raw, y), node.result)
 
     _run_silu = _run_softplus
 
     def _run_hard_sigmoid(self, node, x, c):
         p = c["param"]
         t = arith.add(arith.mul(x, Tensor(p.raw[0:1], p.type)), Tensor(p.raw[1:2], p.type))
-        one = _ceil_pow2(t.type.frac)  # raw of 1 in t's scale, rounded up
+        one = ceil_pow2(t.type.frac)  # raw of 1 in t's scale, rounded up
         y_one = node.result.quantize_raw(np.array([1], dtype=np.int64))[0]
         y_t = arith.convert(t, node.result).raw
-        return Tensor(_where(t.raw <= 0, 0, _where(t.raw >= one, y_one, y_t)), node.result)
+        return Tensor(where(t.raw <= 0, 0, where(t.raw >= one, y_one, y_t)), node.result)
 
     def _run_softsign(self, node, x, c):
         f = x.type.frac
         fd = max(f, 0)
-        mag = _wide(x.raw, x.type.width + fd - f + 2)
-        mag = _where(mag < 0, -mag, mag) * (1 << (fd - f))
+        mag = wide(x.raw, x.type.width + fd - f + 2)
+        mag = where(mag < 0, -mag, mag) * (1 << (fd - f))
         d = mag + (1 << fd)  # raw of 1 + |x| with fd fraction bits
-        entry, g = _reciprocal(d, fd, c["inv_table"], self.table_bits)
+        entry, g = reciprocal(d, fd, c["inv_table"], self.table_bits)
         # 1 - entry * 2^-g, exactly, with max(g, 0) fraction bits
         gg = np.maximum(g, 0)
         bits = max(int(gg.max(initial=0)), c["inv_table"].type.width + int((gg - g).max(initial=0)))
-        one_minus = _pow2(gg) - _wide(entry, bits + 1) * _pow2(gg - g)
-        y = _convert_scaled(one_minus, gg, node.result)
-        neg = _convert_scaled(-one_minus, gg, node.result)
-        return Tensor(_where(x.raw >= 0, y, neg), node.result)
+        one_minus = pow2(gg) - wide(entry, bits + 1) * pow2(gg - g)
+        y = convert_scaled(one_minus, gg, node.result)
+        neg = convert_scaled(-one_minus, gg, node.result)
+        return Tensor(where(x.raw >= 0, y, neg), node.result)
 
     def _run_softmax(self, node, x, c):
         e_tab, acc_t = c["exp_table"], node.types["accum"]
         shape = x.raw.shape
-        xr = _wide(x.raw, x.type.width + 1).reshape(-1, shape[-1])
+        xr = wide(x.raw, x.type.width + 1).reshape(-1, shape[-1])
         u = xr.max(axis=1, keepdims=True) - xr
         e = e_tab.raw[self._one_sided_index(u, x.type.frac)]
         terms = arith.convert(Tensor(e, e_tab.type), acc_t).raw
         zero = Tensor(np.zeros(len(xr), dtype=np.int64), acc_t)
         s = arith.accumulate(zero, terms, axis=1).raw
         ok = s > 0
-        entry, g = _reciprocal(_where(ok, s, 1), acc_t.frac, c["inv_table"], self.table_bits)
+        entry, g = reciprocal(where(ok, s, 1), acc_t.frac, c["inv_table"], self.table_bits)
         width = e_tab.type.width + c["inv_table"].type.width
-        prod = _wide(e, width) * _wide(entry, width)[:, None]
+        prod = wide(e, width) * wide(entry, width)[:, None]
         frac = np.broadcast_to((e_tab.type.frac + g)[:, None], prod.shape)
-        y = _convert_scaled(prod, frac, node.result)
-        y = _where(np.broadcast_to(ok[:, None], y.shape), y, 0)
+        y = convert_scaled(prod, frac, node.result)
+        y = where(np.broadcast_to(ok[:, None], y.shape), y, 0)
         return Tensor(y.reshape(shape), node.result)
 
     # -- table indices (see module docstring) ------------------------------------------
     def _two_sided_index(self, raw, frac: int) -> np.ndarray:
         n = self.table_size
-        q = _round_shift(raw, frac + self.range_log2 + 1 - self.table_bits, n)
+        q = round_shift(raw, frac + self.range_log2 + 1 - self.table_bits, n)
         return np.clip(q + n // 2, 0, n - 1).astype(np.int64)
 
     def _one_sided_index(self, raw, frac: int) -> np.ndarray:
         n = self.table_size
-        q = _round_shift(raw, frac + self.range_log2 - self.table_bits, n)
+        q = round_shift(raw, frac + self.range_log2 - self.table_bits, n)
         return np.clip(q, 0, n - 1).astype(np.int64)
 
     # -- C++ --------------------------------------------------------------------------
@@ -472,85 +481,3 @@ def _model_default(ctx, role: str) -> FixedType | None:
 def _user_type(node, role: str) -> FixedType | None:
     t = node.precision.get(role, node.given.get(role))
     return None if t is None or t == "auto" else FixedType.parse(t)
-
-
-def _wide(raw, width: int = 62) -> np.ndarray:
-    """Raw values as int64 when results of ``width`` bits are safe there, else objects."""
-    return arith.as_wide(np.asarray(raw), width)
-
-
-def _where(cond, a, b) -> np.ndarray:
-    out = np.where(cond, a, b)
-    if out.dtype == object:
-        return out
-    return out.astype(np.int64)
-
-
-def _pow2(e) -> np.ndarray:
-    """2**e elementwise for non-negative int arrays (object if any result reaches 2^61)."""
-    e = np.asarray(e)
-    if e.size and int(e.max()) >= 61:
-        return np.array([1 << int(v) for v in e.ravel()], dtype=object).reshape(e.shape)
-    return np.left_shift(np.int64(1), e.astype(np.int64))
-
-
-def _ceil_pow2(e: int) -> int:
-    """ceil(2**e) for an integer e (1 for e < 0)."""
-    return 1 << e if e >= 0 else 1
-
-
-def _round_shift(raw, s: int, bound: int) -> np.ndarray:
-    """floor(raw * 2^-s + 1/2), only needed exactly within [-bound, bound] (callers clamp)."""
-    raw = np.asarray(raw)
-    if s > 0:
-        if s > 60 or raw.dtype == object or np.abs(raw).max(initial=0) >= 1 << 61:
-            raw = raw.astype(object)  # exact Python integers
-        q = (raw + (1 << (s - 1))) >> s
-    elif s == 0:
-        q = raw
-    else:  # coarse input: clamp first so the left shift cannot overflow
-        q = np.clip(raw, -bound, bound).astype(np.int64) << (-s)
-    return np.clip(q, -2 * bound, 2 * bound).astype(np.int64)
-
-
-def _bit_length(v: np.ndarray) -> np.ndarray:
-    if v.dtype == object:
-        return np.array([int(a).bit_length() for a in v.ravel()], dtype=np.int64).reshape(v.shape)
-    out = np.zeros(v.shape, dtype=np.int64)
-    for b in range(int(v.max(initial=0)).bit_length()):
-        out += (v >> b) > 0
-    return out
-
-
-def _reciprocal(d, frac: int, inv: Tensor, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Normalized reciprocal of raw ``d > 0`` with ``frac`` fraction bits.
-
-    Returns ``(entry, g)``: ``1/d ~ entry * 2^-g`` with ``entry`` the raw inv_table value
-    at ``j = floor(d * 2^(n-p)) - 2^n`` (p = leading-one position) and ``g = F_inv - frac + p``.
-    """
-    d = np.asarray(d)
-    p = _bit_length(d) - 1
-    if d.dtype == object:
-        pairs = zip(d.ravel(), p.ravel(), strict=True)
-        t = [(int(a) >> (q - n)) if q >= n else (int(a) << (n - q)) for a, q in pairs]
-        t = np.array(t, dtype=np.int64).reshape(d.shape)
-    else:
-        t = np.where(p >= n, d >> np.maximum(p - n, 0), d << np.maximum(n - p, 0))
-    j = t - (1 << n)
-    return inv.raw[j], inv.type.frac - frac + p
-
-
-def _convert_scaled(raw, frac, t: FixedType) -> np.ndarray:
-    """Convert exact values ``raw * 2^-frac`` (frac an int array) into type ``t``."""
-    raw = np.asarray(raw)
-    frac = np.broadcast_to(np.asarray(frac), raw.shape)
-    out = np.zeros(raw.shape, dtype=np.int64 if t.raw_fits_int64 else object)
-    if raw.dtype == object:
-        width = max([int(v).bit_length() for v in raw.ravel()] + [1]) + 1
-    else:
-        width = 64
-    for f in np.unique(frac):
-        m = frac == f
-        src = FixedType(width, width - int(f), True)
-        out[m] = t.cast_raw(raw[m], src)
-    return out

@@ -44,8 +44,9 @@ import numpy as np
 
 from ..ir import arith
 from ..ir.op import Emission, Op, Tensor
+from ..ir.rawmath import round_shift
 from ..types import FixedType
-from .activation import TABLE_DEFAULT, _check_pow2, _model_default, _round_shift
+from .activation import TABLE_DEFAULT, _check_pow2, _model_default
 from .dense import auto_matrix_types, matrix_error, matrix_spans
 
 
@@ -228,7 +229,7 @@ class LayerNormalization(Op):
     def table_index(self, var: Tensor) -> np.ndarray:
         """``clamp(floor(var / (r/N) + 1/2), 0, N-1)`` (activation's one_sided index)."""
         n = self.table_size
-        q = _round_shift(var.raw, var.type.frac + self.range_log2 - self.table_bits, n)
+        q = round_shift(var.raw, var.type.frac + self.range_log2 - self.table_bits, n)
         return np.clip(q, 0, n - 1).astype(np.int64)
 
     def config_fields(self, node, ctx):
