@@ -31,6 +31,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/fixed_ops.py
 	$(PY) bench/csim.py
+	$(PY) bench/csim_qkeras.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
