@@ -249,8 +249,11 @@ class Firmware:
             for old, new in zip(self.graph, fresh, strict=True):
                 old.exact, old.notes = new.exact, new.notes
             return True
+        if _signature(fresh, types=False) == _signature(self.graph, types=False):
+            fresh = self._widened(model)  # types only grow: the next epochs keep them
         warnings.warn(
-            "model architecture or types changed since export: rewriting and recompiling csim",
+            "model architecture or types changed since export: rewriting and recompiling csim"
+            + _changes(self.graph, fresh),
             stacklevel=2,
         )
         self.graph = fresh
@@ -258,6 +261,16 @@ class Firmware:
         if self._lib is not None:
             self.compile()
         return False
+
+    def _widened(self, model) -> Graph:
+        """The model's graph with its weight-derived types at least as wide as now."""
+        graph = self._frontend(model, self.config)
+        for node in graph:
+            if node.name in self.graph:
+                node.floor = dict(self.graph[node.name].types)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ExactnessWarning)
+            return run_pipeline(graph, self.config)
 
     def as_keras_layer(self, **kwargs):
         """This firmware's csim as a non-trainable ``keras.layers.Layer``
@@ -395,6 +408,22 @@ class Firmware:
             x = rng.normal(0.0, 1.0, (n, *self.graph[name].shape))
             xs.append(np.clip(x, t.min, t.max))
         return xs
+
+
+def _changes(old: Graph, new: Graph) -> str:
+    """What differs, for the rebuild warning: changed types by node (a few), or the nodes."""
+    if [n.name for n in old] != [n.name for n in new]:
+        return f" (nodes now: {', '.join(n.name for n in new)})"
+    diffs = [
+        f"{a.name}.{r} {a.types[r]} -> {b.types[r]}"
+        for a, b in zip(old, new, strict=True)
+        for r in a.types
+        if r in b.types and str(a.types[r]) != str(b.types[r])
+    ]
+    if not diffs:
+        return ""
+    more = f" and {len(diffs) - 4} more" if len(diffs) > 4 else ""
+    return f" ({', '.join(diffs[:4])}{more}; fix types with layers= to avoid rebuilds)"
 
 
 def _signature(graph: Graph, types: bool = True) -> str:

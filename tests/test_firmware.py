@@ -201,3 +201,49 @@ def test_pass_through_output_is_refused(tmp_path):
     )
     with pytest.raises(ValueError, match=re.escape(msg)):
         Firmware(g, ExportConfig(output_dir=tmp_path / "p")).write()
+
+
+def test_refresh_keeps_or_widens_weight_derived_types(tmp_path, monkeypatch):
+    """'auto' types follow the weights without recompiling while the compiled types still
+    hold them; when they must grow they grow (a rebuild) and never shrink back."""
+    import warnings
+
+    import fpga_export.firmware as firmware
+    from graphs import mlp
+
+    builds = []
+    real = firmware.build_library
+    monkeypatch.setattr(
+        firmware, "build_library", lambda *a, **k: builds.append(1) or real(*a, **k)
+    )
+    scale = {"value": 0.5}
+
+    def frontend(model, config):
+        g = mlp((6, 4), seed=1, scale=scale["value"])
+        g["dense_1"].precision.update(kernel="ap_fixed<8,3>", bias="ap_fixed<8,3>")
+        g["dense_1"].precision.update(accum="auto", result="auto")
+        return g
+
+    fw = Firmware(frontend(None, None), ExportConfig(output_dir=tmp_path), frontend=frontend)
+    fw.compile()
+    accum = fw.graph["dense_1"].types["accum"]
+    x = np.random.default_rng(0).normal(0, 2, (50, 6))
+
+    scale["value"] = 0.45  # smaller weights: the compiled accumulator still holds every sum
+    assert fw.refresh_from(None) is True and len(builds) == 1
+    assert fw.graph["dense_1"].types["accum"] == accum
+    np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
+
+    scale["value"] = 2.0  # larger weights: the accumulator must grow
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        assert fw.refresh_from(None) is False
+    assert "dense_1.accum " + str(accum) + " -> " in str(w[0].message)
+    grown = fw.graph["dense_1"].types["accum"]
+    assert grown.integer > accum.integer and len(builds) == 2
+    np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
+
+    scale["value"] = 0.5  # back to small weights: no rebuild, the grown type stays
+    assert fw.refresh_from(None) is True and len(builds) == 2
+    assert fw.graph["dense_1"].types["accum"] == grown
+    np.testing.assert_array_equal(fw.predict(x), fw.reference(x))

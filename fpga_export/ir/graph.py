@@ -23,6 +23,7 @@ class Node:
     # rounds and saturates exactly like the framework; "auto" = derive from actual weights
     given: dict[str, FixedType | str] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)  # role -> why its given type is lossy
+    floor: dict[str, FixedType] = field(default_factory=dict)  # derived types never narrower
     exact: bool | None = None  # csim == framework for this node (passes.mark_exact)
     notes: list[str] = field(default_factory=list)  # why not exact, caveats
     weights: dict[str, np.ndarray] = field(default_factory=dict)  # float64 values

@@ -54,6 +54,18 @@ def span_types(node: Node, graph: Graph, ctx: TypeContext, types: dict) -> dict:
     return {r: ctx.cap(s.type()) for r, s in spans.items() if r in node.op.roles}
 
 
+def _widen(t: FixedType, floor: FixedType | None) -> FixedType:
+    """``t`` grown to hold every value of ``floor`` too (t's modes). Types derived from
+    weights keep their earlier width when retraining would narrow them (``Node.floor``), so a
+    training loop does not recompile back and forth."""
+    if floor is None:
+        return t
+    signed = t.signed or floor.signed
+    integer = max(u.integer + (signed and not u.signed) for u in (t, floor))
+    frac = max(t.frac, floor.frac)
+    return t.with_(width=integer + frac, integer=integer, signed=signed)
+
+
 def infer_types(graph: Graph, config=None) -> Graph:
     ctx = config.type_context() if config is not None else TypeContext()
     for node in graph:
@@ -63,6 +75,9 @@ def infer_types(graph: Graph, config=None) -> Graph:
             chosen = node.precision.get(r, node.given.get(r))
             if chosen is not None and chosen != AUTO:
                 types[r] = FixedType.parse(chosen)
+                if r not in node.precision and r in op.weight_roles.values():
+                    # a wider type holds the weight values as exactly
+                    types[r] = _widen(types[r], node.floor.get(r))
         auto = [r for r in op.roles if r not in types and ctx.wants_auto(node, r)]
         defaults = op.default_types(node, graph, ctx)
         for r in op.roles:
@@ -74,6 +89,6 @@ def infer_types(graph: Graph, config=None) -> Graph:
                 found = op.auto_types(node, graph, ctx, types)
             else:
                 found = span_types(node, graph, ctx, {**defaults, **types})
-            types.update({r: found.get(r, defaults[r]) for r in auto})
+            types.update({r: _widen(found.get(r, defaults[r]), node.floor.get(r)) for r in auto})
         node.types = {r: types[r] for r in op.roles}
     return graph
