@@ -48,7 +48,17 @@ from fpga_export.types import FixedType
 
 from .trace import WRAPPED_TENSORS
 
-__all__ = ["Grid", "QuantizerError", "act_grid", "approx_type", "param_grid", "quantizer_name"]
+__all__ = [
+    "Grid",
+    "QuantizerError",
+    "act_grid",
+    "approx_type",
+    "param_grid",
+    "param_type",
+    "po2_type",
+    "quantizer_name",
+    "rounding",
+]
 
 WRAPPED_TENSORS[QuantTensor] = lambda q: q.value  # a QuantTensor flows as its value
 
@@ -117,10 +127,13 @@ class Grid:
         """The integers (scale 1) with the quantizer's rounding and saturation."""
         return FixedType(self.bits, self.bits, self.signed, self.rounding, self.overflow)
 
-    def type(self) -> FixedType:
-        """The fixed-point type of the grid (a per-tensor power-of-two scale)."""
+    def type(self, modes: bool = True) -> FixedType:
+        """The fixed-point type of the grid (a per-tensor power-of-two scale), with the
+        quantizer's rounding and saturation (``modes``) or without (for its values)."""
         assert self.po2 and self.per_tensor, self
         e = _log2(self.scale[0])
+        if not modes:
+            return FixedType(self.bits, self.bits + e, self.signed)
         return FixedType(self.bits, self.bits + e, self.signed, self.rounding, self.overflow)
 
     def union_type(self) -> FixedType:
@@ -255,10 +268,16 @@ def param_type(grid: Grid, values: np.ndarray) -> FixedType | None:
     tensor) or the union of the channels' grids; None for a float scale."""
     if not grid.po2:
         return None
-    t = grid.type() if grid.per_tensor else grid.union_type()
+    t = grid.type(modes=False) if grid.per_tensor else grid.union_type()
     if np.array_equal(t.quantize(values), values):
         return t
     return exact_type(values, max_width=64)  # values outside the nominal grid (never seen)
+
+
+def po2_type(values) -> FixedType | None:
+    """The smallest type holding powers of two (and zeros) exactly; None for other values."""
+    v = np.abs(np.asarray(values, dtype=np.float64)).ravel()
+    return exact_type(v) if _po2(v[v != 0]) or not np.any(v) else None
 
 
 def approx_type(values, bits: int = APPROX_BITS) -> FixedType:
@@ -267,4 +286,4 @@ def approx_type(values, bits: int = APPROX_BITS) -> FixedType:
     v = np.abs(np.asarray(values, dtype=np.float64))
     peak = float(v.max()) if v.size else 0.0
     integer = _log2(peak) + 2 if peak > 0 else 1
-    return FixedType(bits, integer, True, "RND_CONV")
+    return FixedType(bits, integer, True, "RND_CONV", "SAT")
