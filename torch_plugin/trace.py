@@ -47,6 +47,7 @@ def unwrap(obj):
             return WRAPPED_TENSORS[cls](obj)
     return obj
 
+
 _OURS = (os.path.dirname(torch.__file__), os.path.dirname(__file__))  # not the user's code
 
 

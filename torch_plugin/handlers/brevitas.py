@@ -35,6 +35,7 @@ from brevitas.quant_tensor import QuantTensor
 from torch import nn
 
 from fpga_export.layers.activation import Activation
+from fpga_export.layers.merge import Merge
 from fpga_export.layers.norm import BatchNormalization
 from fpga_export.types import FixedType
 
@@ -52,6 +53,7 @@ from ..quantizers import (
 from ..trace import inference_mode
 from .conv import _adaptive, _check_pool_options, _pool, conv_node
 from .core import dense
+from .merge import _operands
 
 AUTO = "auto"
 ZERO = FixedType(1, 1, False)  # holds a zero bias
@@ -161,23 +163,17 @@ def quant_activation(call: NodeCall) -> Value:
 
 @TORCH_MODULES.register(qnn.QuantEltwiseAdd)
 def quant_add(call: NodeCall) -> Value:
-    from .merge import _operands
-    from fpga_export.layers.merge import Merge
-
     m = call.module
     a, b = _operands(call, "addition")
     with inference_mode(m):
         qa = quant_act(call, a, m.input_quant, _received(call, 0), "input_quant", "input_quant")
         qb = quant_act(call, b, m.input_quant, _received(call, 1), "input_quant", "other_quant")
         total = qa[1] + qb[1]
-        node = call.add(Merge("add"), [qa[0], qb[0]], suffix="sum" if _quantized(m) else "")
+        quantized = m.output_quant.is_quant_enabled  # then the quantizer takes the name
+        node = call.add(Merge("add"), [qa[0], qb[0]], suffix="sum" if quantized else "")
         y = call.value(node, layout=qa[0].layout)
         y, _ = quant_act(call, y, m.output_quant, total, "output_quant")
     return y
-
-
-def _quantized(m) -> bool:
-    return bool(m.output_quant.is_quant_enabled)
 
 
 # ---------------------------------------------------------------------- weight layers
@@ -207,9 +203,13 @@ def _bias(call: NodeCall, m, qb, n: int):
     if m.bias is None:
         return np.zeros(n), ZERO, ""
     if not isinstance(qb, QuantTensor):
-        return numpy(m.bias), None, (
-            "bias_quant=None: Brevitas adds its float bias; a bias quantizer such as Int16Bias "
-            "or Int8BiasPerTensorFixedPointInternalScaling is exact"
+        return (
+            numpy(m.bias),
+            None,
+            (
+                "bias_quant=None: Brevitas adds its float bias; a bias quantizer such as Int16Bias "
+                "or Int8BiasPerTensorFixedPointInternalScaling is exact"
+            ),
         )
     try:
         grid = param_grid(m.bias_quant, qb, "the bias quantizer")
@@ -219,8 +219,10 @@ def _bias(call: NodeCall, m, qb, n: int):
     t = param_type(grid, values)
     if t is not None:
         return values, t, ""
-    return values, approx_type(values, max(grid.bits, 24)), (
-        f"{quantizer_name(m.bias_quant)} scales it by float factors (not powers of two)"
+    return (
+        values,
+        approx_type(values, max(grid.bits, 24)),
+        (f"{quantizer_name(m.bias_quant)} scales it by float factors (not powers of two)"),
     )
 
 
