@@ -214,8 +214,8 @@ def _check_int_quant(iq, what: str) -> tuple[str, bool]:
     delay = iq.delay_wrapper.delay_impl
     if isinstance(delay, _DelayQuant) and delay.quant_delay_steps > 0:
         raise QuantizerError(
-            f"{what} still delays quantization for {delay.quant_delay_steps} steps (it "
-            "returns its float input until then); export after the delay"
+            f"{what} still delays quantization (quant_delay_steps has not run out: it returns "
+            "its float input until then); export after the delay"
         )
     narrow = bool(iq.narrow_range)
     if narrow and not bool(iq.signed):
