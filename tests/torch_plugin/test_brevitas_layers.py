@@ -112,7 +112,10 @@ def conv_models():
             (3, 5, 5),
         ),  # fmt: skip
         "grouped": (lambda: [qnn.QuantConv2d(4, 6, 3, groups=2, **w)], (4, 5, 5)),
-        "conv1d": (lambda: [qnn.QuantConv1d(3, 4, 3, dilation=2, **wc)], (3, 12)),
+        "conv1d_maxpool1d": (
+            lambda: [qnn.QuantConv1d(3, 4, 3, dilation=2, **wc), nn.MaxPool1d(2)],
+            (3, 12),
+        ),
         "conv1d_2bit_per_channel": (
             lambda: [qnn.QuantConv1d(3, 4, 3, **{**wc, "weight_bit_width": 2})],
             (3, 8),

@@ -57,6 +57,7 @@ from .merge import _operands
 
 AUTO = "auto"
 ZERO = FixedType(1, 1, False)  # holds a zero bias
+FLOAT_BIAS_BITS = 24  # a float-scaled bias in the firmware: at least 24 bits (float32's)
 FUNCTIONS = {nn.Identity: "linear", nn.ReLU: "relu", nn.ReLU6: "relu6", nn.Sigmoid: "sigmoid",
              nn.Tanh: "tanh"}  # fmt: skip
 """Activation module class (a Brevitas proxy's ``activation_impl``) -> IR function."""
@@ -198,19 +199,18 @@ def _weights(call: NodeCall, m, qw):
     return codes, FixedType(grid.bits, grid.bits, grid.signed), scale
 
 
+UNQUANTIZED_BIAS = (
+    "bias_quant=None: Brevitas adds its float bias; a bias quantizer such as Int16Bias or "
+    "Int8BiasPerTensorFixedPointInternalScaling is exact"
+)
+
+
 def _bias(call: NodeCall, m, qb, n: int):
     """(bias values, given type or None, hint)."""
     if m.bias is None:
         return np.zeros(n), ZERO, ""
     if not isinstance(qb, QuantTensor):
-        return (
-            numpy(m.bias),
-            None,
-            (
-                "bias_quant=None: Brevitas adds its float bias; a bias quantizer such as Int16Bias "
-                "or Int8BiasPerTensorFixedPointInternalScaling is exact"
-            ),
-        )
+        return numpy(m.bias), None, UNQUANTIZED_BIAS
     try:
         grid = param_grid(m.bias_quant, qb, "the bias quantizer")
     except QuantizerError as e:
@@ -219,11 +219,8 @@ def _bias(call: NodeCall, m, qb, n: int):
     t = param_type(grid, values)
     if t is not None:
         return values, t, ""
-    return (
-        values,
-        approx_type(values, max(grid.bits, 24)),
-        (f"{quantizer_name(m.bias_quant)} scales it by float factors (not powers of two)"),
-    )
+    hint = f"{quantizer_name(m.bias_quant)} scales it by float factors (not powers of two)"
+    return values, approx_type(values, max(grid.bits, FLOAT_BIAS_BITS)), hint
 
 
 def weight_layer(call: NodeCall, build) -> Value:
@@ -252,8 +249,10 @@ def weight_layer(call: NodeCall, build) -> Value:
                 f"{quantizer_name(m.weight_quant)} scales the integer weights by float factors "
                 "(not powers of two); a *FixedPoint weight quantizer is exact"
             )
+            # the scale node is ours: a float bias gets a type there too (24 bits, lossy)
+            shift_type = b_type or approx_type(bias, FLOAT_BIAS_BITS)
             y = _scale_node(call, y, scale, bias, "scale", {"scale": hint, **hints},
-                            shift_type=b_type)  # fmt: skip
+                            shift_type=shift_type)  # fmt: skip
         y, _ = quant_act(call, y, m.output_quant, out, "output_quant", "output_quant")
     return y
 
