@@ -37,8 +37,9 @@ def build_model():
     relu = {"act_quant": Uint8ActPerTensorFixedPoint, "bit_width": 6,
             "return_quant_tensor": True, **stats}  # fmt: skip
     return nn.Sequential(
-        qnn.QuantIdentity(act_quant=Uint8ActPerTensorFixedPoint, bit_width=8,
-                          return_quant_tensor=True, **stats),  # fmt: skip
+        qnn.QuantIdentity(
+            act_quant=Uint8ActPerTensorFixedPoint, bit_width=8, return_quant_tensor=True, **stats
+        ),  # fmt: skip
         qnn.QuantConv2d(1, 8, 3, padding=1, **w),
         qnn.QuantReLU(**relu),
         nn.MaxPool2d(2),

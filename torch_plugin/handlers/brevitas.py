@@ -15,14 +15,14 @@ the bias quantizer with the actual quantized input and weight, output quantizer.
   grid's type) and biases, exact "auto" accumulator and result. A float weight scale (or
   1-2-bit weights with per-channel scales) is split: the layer on the integer codes, then a
   ``<name>_scale`` node multiplying each output channel by its scale and adding the bias.
-  A bias without quantizer (``bias_quant=None``) is Brevitas' float bias: your precision,
-  reported as not exact.
-* QuantIdentity, QuantReLU, QuantHardTanh, QuantSigmoid, QuantTanh: input and output
-  quantizers around the function; QuantEltwiseAdd: both inputs through its input
-  quantizer, the sum (exact), the output quantizer; TruncAvgPool2d and
-  TruncAdaptiveAvgPool2d: the exact average converted into the truncation's grid (power-of-
-  two window areas only). Plain torch layers between them (max pooling, flatten ...) get
-  exact types. A ``QuantTensor`` flows as its value (``x.value`` too).
+* QuantIdentity, QuantReLU, QuantHardTanh, QuantSigmoid, QuantTanh: the input quantizer
+  (if any), then the activation quantizer with its function. QuantEltwiseAdd: both inputs
+  through its input quantizer, the sum (exact), the output quantizer. TruncAvgPool2d and
+  TruncAdaptiveAvgPool2d: the exact average converted into the truncation's grid (window
+  areas that are powers of two only). Plain torch layers between them (max pooling,
+  flatten ...) get exact types. A ``QuantTensor`` flows as its value (``x.value`` too).
+* A bias without quantizer (``bias_quant=None``) is Brevitas' float bias: your precision,
+  reported as not exact (in a ``<name>_scale`` node: a 24-bit type, with the warning).
 """
 
 from __future__ import annotations
@@ -95,7 +95,8 @@ def _function(impl, call: NodeCall) -> tuple[str, dict]:
 
 def _scale_node(call, x: Value, scale, shift, suffix: str, hints: dict, shift_type=ZERO):
     """``x * scale + shift`` per channel (the IR's last axis) as a BatchNormalization node;
-    a scale that is not a power of two gets a type of ``APPROX_BITS`` (lossy: ``hints``)."""
+    a scale that is not a power of two gets an 18-bit type (``approx_type``; lossy, ``hints``
+    say why)."""
     n = call.ir_shape(x)[-1]
     scale = np.broadcast_to(np.asarray(scale, np.float64), (n,)).copy()
     shift = np.broadcast_to(np.asarray(shift, np.float64), (n,)).copy()
