@@ -185,7 +185,7 @@ def test_broken_brevitas_gives_a_clear_error():
     )
 
 
-def test_quant_tensor_outputs_and_unquantized_layers_are_reported(tmp_path):
+def test_unquantized_layers_are_reported_without_a_warning(tmp_path):
     """A float layer between quantized ones: exported with the user's precision and listed
     as not exact, without a warning (it has no quantizer to follow)."""
     model = settle(nn.Sequential(quant_input(bits=6), nn.Linear(4, 3), quant_relu(bits=4)), (4,))
