@@ -19,7 +19,9 @@ even) is ``AP_RND_CONV``, ``FLOOR`` is ``AP_TRN``, ``ROUND_TO_ZERO`` is ``AP_TRN
 stochastic rounding is ``ROUND`` at inference (``deterministic_inference=True``); ``CEIL``
 and ``DPU`` rounding have no ap_fixed mode and are refused, as are non-zero zero points,
 minifloat (``FloatQuantTensor``) and dynamic (per-batch) or group-wise scales, per-channel
-activation scales and quantization delays that are still counting.
+activation scales and quantization delays that are still counting. Binary activation
+quantizers (``sign(x) * scale``, e.g. ``SignedBinaryActPerTensorConst``) are the ``binary``
+quantizer function: exact for any scale (the firmware outputs the two float32 values).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from brevitas.core.function_wrapper import (
     TensorClamp,
     TensorClampSte,
 )
+from brevitas.core.quant.binary import BinaryQuant, ClampedBinaryQuant
 from brevitas.core.quant.delay import _DelayQuant
 from brevitas.proxy.runtime_quant import DynamicActQuantProxyFromInjector
 from brevitas.quant_tensor import IntQuantTensor, QuantTensor
@@ -109,6 +112,7 @@ class Grid:
     narrow: bool
     scale: tuple[float, ...]
     rounding: str = "RND_CONV"
+    binary: bool = False  # a binary quantizer: x >= 0 ? scale : -scale (no rounding)
 
     @property
     def po2(self) -> bool:
@@ -201,6 +205,15 @@ def rounding(impl, what: str) -> str:
     )
 
 
+def _check_delay(quant, what: str) -> None:
+    delay = quant.delay_wrapper.delay_impl
+    if isinstance(delay, _DelayQuant) and delay.quant_delay_steps > 0:
+        raise QuantizerError(
+            f"{what} still delays quantization (quant_delay_steps has not run out: it returns "
+            "its float input until then); export after the delay"
+        )
+
+
 def _check_int_quant(iq, what: str) -> tuple[str, bool]:
     """(rounding mode, narrow range) of an IntQuant, refusing what no type computes."""
     if iq is None:
@@ -211,12 +224,7 @@ def _check_int_quant(iq, what: str) -> tuple[str, bool]:
             f"{what} clamps with {type(iq.tensor_clamp_impl).__name__}; only TensorClamp "
             "(saturation to the integer range) is supported"
         )
-    delay = iq.delay_wrapper.delay_impl
-    if isinstance(delay, _DelayQuant) and delay.quant_delay_steps > 0:
-        raise QuantizerError(
-            f"{what} still delays quantization (quant_delay_steps has not run out: it returns "
-            "its float input until then); export after the delay"
-        )
+    _check_delay(iq, what)
     narrow = bool(iq.narrow_range)
     if narrow and not bool(iq.signed):
         raise QuantizerError(
@@ -241,9 +249,28 @@ def act_grid(proxy, out, what: str) -> Grid:
             "supported (minifloat quantization is not)"
         )
     _zero_point(out, what)
-    mode, narrow = _check_int_quant(_int_quant(proxy), what)
     scale = _scales(out.scale, what, per_channel_ok=False)[:1]
-    return Grid(int(out.bit_width.item()), bool(out.signed), narrow, scale, mode)
+    binary = _binary_quant(proxy)
+    if binary is not None:  # sign(x) * scale, sign(0) = +1
+        _check_delay(binary, what)
+        return Grid(1, True, False, scale, binary=True)
+    mode, narrow = _check_int_quant(_int_quant(proxy), what)
+    return Grid(_bits(out, what), bool(out.signed), narrow, scale, mode)
+
+
+def _bits(q, what: str) -> int:
+    bits = float(q.bit_width.detach().reshape(-1)[0])
+    if bits != int(bits) or bits < 1:
+        raise QuantizerError(f"{what} has the bit width {bits:g}: only whole numbers are supported")
+    return int(bits)
+
+
+def _binary_quant(proxy):
+    """The binary quantizer (``x >= 0 ? scale : -scale``) inside a proxy, if any."""
+    for m in proxy.modules():
+        if isinstance(m, (BinaryQuant, ClampedBinaryQuant)):
+            return m
+    return None
 
 
 def param_grid(proxy, q, what: str) -> Grid:
@@ -259,7 +286,7 @@ def param_grid(proxy, q, what: str) -> Grid:
         raise QuantizerError(f"{what} has group-wise scales, which are not supported")
     _zero_point(q, what)
     narrow = bool(getattr(proxy, "is_narrow_range", False))
-    return Grid(int(q.bit_width.item()), bool(q.signed), narrow,
+    return Grid(_bits(q, what), bool(q.signed), narrow,
                 _scales(q.scale, what, per_channel_ok=True))  # fmt: skip
 
 

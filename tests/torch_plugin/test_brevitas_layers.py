@@ -13,6 +13,8 @@ from brevitas.quant import (
     Int16Bias,
     Int32Bias,
     RoundTo8bit,
+    SignedBinaryActPerTensorConst,
+    SignedBinaryWeightPerTensorConst,
     TruncTo8bit,
     Uint8ActPerTensorFixedPoint,
 )
@@ -239,3 +241,23 @@ def test_input_quantizer_rounds_ties_to_even_and_saturates(tmp_path):
     assert got[np.argmax(x[:, 0] == np.float32(0.5 * lsb)), 0] == 0.0  # half to even
     assert got[np.argmax(x[:, 0] == np.float32(1.5 * lsb)), 0] == 2 * lsb
     assert got[:, 0].max() == t.max and got[:, 0].min() == t.min
+
+
+@pytest.mark.parametrize("io_type", IO_TYPES)
+def test_binary_weights_and_activations_are_exact(io_type, tmp_path):
+    """A binarized layer: sign(x) * scale activations (sign(0) = +1) are the binary quantizer
+    function; +-scale weights a 2-bit type (multiplier-free)."""
+    binary = {"weight_quant": SignedBinaryWeightPerTensorConst, "weight_scaling_const": 0.25,
+              "bias": False}  # fmt: skip
+    model = settle(nn.Sequential(
+        quant_input(bits=6),
+        quant_linear(6, 8, **binary),
+        qnn.QuantIdentity(act_quant=SignedBinaryActPerTensorConst, return_quant_tensor=True),
+        quant_linear(8, 3, **binary, return_quant_tensor=False),
+    ), (6,))  # fmt: skip
+    fw = export(model, (6,), tmp_path, io_type)
+    assert fw.graph["l_2"].op.kind == "quantizer" and fw.graph["l_2"].op.function == "binary"
+    assert fw.graph["l_3"].types["kernel"].width == 2
+    x = inputs(fw, n=2048)
+    x[:64] = 0.0  # sums of exactly 0: sign(0) = +1
+    check_exact(fw, model, x)

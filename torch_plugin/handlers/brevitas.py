@@ -6,9 +6,10 @@ while the shapes were propagated (``meta["fe_args"]``): input quantizer, ``quant
 the bias quantizer with the actual quantized input and weight, output quantizer. Their
 ``QuantTensor`` outputs give the values and grids (``torch_plugin.quantizers``):
 
-* an activation quantizer with a power-of-two scale is an ``Activation`` (``linear``,
-  ``relu``, ``relu6``; ``sigmoid``/``tanh`` are approximated) whose given result type is the
-  quantizer's: the conversion rounds and saturates like Brevitas. A float scale becomes
+* a binary activation quantizer is the ``binary`` quantizer function (exact); one with a
+  power-of-two scale is an ``Activation`` (``linear``, ``relu``, ``relu6``;
+  ``sigmoid``/``tanh`` are approximated) whose given result type is the quantizer's: the
+  conversion rounds and saturates like Brevitas. A float scale becomes
   ``<name>_prescale`` (times 1/scale), the activation into the integer codes, and
   ``<name>_scale`` (times scale): not exact, with a warning bounding the error.
 * QuantLinear/QuantConv1d/QuantConv2d: the quantized weights (power-of-two scales: their
@@ -37,6 +38,7 @@ from torch import nn
 from fpga_export.layers.activation import Activation
 from fpga_export.layers.merge import Merge
 from fpga_export.layers.norm import BatchNormalization
+from fpga_export.layers.quantizer import Quantizer, exact_type
 from fpga_export.types import FixedType
 
 from ..convert import TORCH_FUNCTIONS, TORCH_MODULES, NodeCall, Value, channels_last, numpy
@@ -129,6 +131,13 @@ def quant_act(call: NodeCall, x: Value, proxy, received, what: str, suffix: str 
         grid = act_grid(proxy, out, what)
     except QuantizerError as e:
         raise _refuse(call, e) from None
+    if grid.binary:
+        if function != "linear":
+            raise call.refuse(f"{what}: a binary quantizer after {function} is not supported")
+        levels = [-grid.scale[0], grid.scale[0]]
+        node = call.add(Quantizer("binary"), [x], weights={"param": levels}, suffix=suffix,
+                        given={"result": exact_type(levels)})  # fmt: skip
+        return call.value(node, shape=x.shape, layout=x.layout), out
     if grid.po2:
         node = call.add(
             Activation(function, **kwargs), [x], suffix=suffix, given={"result": grid.type()}
@@ -197,7 +206,10 @@ def _weights(call: NodeCall, m, qw):
     codes = numpy(qw.int(float_datatype=True))
     f = values.shape[0]
     scale = np.broadcast_to(np.asarray(grid.scale, np.float64), (f,)).copy()
-    return codes, FixedType(grid.bits, grid.bits, grid.signed), scale
+    t = FixedType(grid.bits, grid.bits, grid.signed)
+    if not np.array_equal(t.quantize(codes), codes):
+        t = exact_type(codes)  # binary weights: codes +-1 in a 1-bit quantizer
+    return codes, t, scale
 
 
 UNQUANTIZED_BIAS = (
