@@ -229,3 +229,26 @@ def test_a_subclass_redefining_forward_is_refused(tmp_path):
         "QuantLinear but MyLinear redefines forward(), so its computation may differ"
     )):  # fmt: skip
         model.export_fpga(tmp_path, input_shape=(4,))
+
+
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_sigmoid_and_tanh_are_approximated_and_said_so(io_type, tmp_path):
+    """The function is a lookup table; its quantizer's type is the result (fixed point)."""
+    q = {"act_quant": Int8ActPerTensorFixedPoint, "bit_width": 6, "return_quant_tensor": True}
+    model = settle(nn.Sequential(quant_input(bits=6), qnn.QuantTanh(**q),
+                                 qnn.QuantSigmoid(**{**q, "act_quant": Uint8ActPerTensorFixedPoint})),
+                   (5,))  # fmt: skip
+    with pytest.warns(ExactnessWarning) as record:
+        fw = export(model, (5,), tmp_path, io_type)
+    assert _messages(record) == [
+        "node 'l_1' ('1' (QuantTanh)) is not exact: activation tanh is approximated (lookup "
+        "tables or a rounded constant)",
+        "node 'l_2' ('2' (QuantSigmoid)) is not exact: activation sigmoid is approximated "
+        "(lookup tables or a rounded constant)",
+    ]
+    assert str(fw.graph["l_2"].result).startswith("ap_ufixed<6,")
+    x = inputs(fw, n=2048)
+    got, want = fw.predict(x), brevitas_out(model, x)
+    np.testing.assert_array_equal(got, fw.reference(x))
+    step = float(model[2].act_quant.scale())
+    assert np.abs(got - want).max() <= 2 * step  # a table entry off by at most one code or so
