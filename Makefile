@@ -17,6 +17,7 @@ demo: $(STAMP)
 	$(PY) examples/demo.py
 	$(PY) examples/keras_qat_callback.py
 	$(PY) examples/qkeras_digits.py
+	$(PY) examples/torch_brevitas_train.py
 
 # QKeras needs legacy Keras chosen before TensorFlow loads: its tests run in a second process
 test: $(STAMP)

@@ -110,10 +110,11 @@ class HandlerRegistry:
 
 def quantized_inputs(graph) -> None:
     """Give a graph input the type of the quantizer that reads it, when that quantizer is its
-    only reader and is a plain conversion (``Activation`` linear, or relu into an unsigned
-    saturating type): the framework quantizes its float input there, and csim converting the
-    input straight into that type rounds and saturates it the same way (then the quantizer
-    node converts a value to its own type: a no-op)."""
+    only reader and is a plain conversion (``Activation`` linear, or relu into a saturating
+    type): the framework quantizes its float input there, and csim converting the input
+    straight into that type rounds and saturates it the same way (then the quantizer node
+    converts a value to its own type: a no-op; a relu then zeroes exactly the values that
+    were negative, which no rounding or saturation makes positive)."""
     from .layers.activation import Activation
     from .types import FixedType, Overflow
 
@@ -130,7 +131,6 @@ def quantized_inputs(graph) -> None:
         if q.op.function == "linear" or (
             q.op.function == "relu"
             and q.op.max_value is None
-            and not t.signed
             and t.overflow in (Overflow.SAT, Overflow.SAT_SYM)
         ):
             node.given["result"] = t

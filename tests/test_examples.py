@@ -64,3 +64,16 @@ def test_qkeras_digits_example(tmp_path):
     assert "exactness (csim == framework bit for bit): 7 of 7 nodes" in proc.stdout
     assert "csim_max_abs_diff: 0.0000" in proc.stdout
     assert (tmp_path / "project" / "project.json").is_file()
+
+
+def test_torch_brevitas_example(tmp_path):
+    """Brevitas QAT with CSimValidator: csim == Brevitas bit for bit every epoch and at the
+    end."""
+    proc = run_example("torch_brevitas_train.py", tmp_path, env={"FPGA_EXPORT_EPOCHS": "2"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.count("csim_max_abs_diff 0.0000") == 2  # one line per epoch
+    assert proc.stdout.count("csim_agreement 1.0000") == 2
+    assert "exactness (csim == framework bit for bit): 10 of 10 nodes" in proc.stdout
+    assert "csim == Brevitas (bit for bit):  100.00% of 540 samples" in proc.stdout
+    assert "epochs run:                      2" in proc.stdout
+    assert (tmp_path / "project" / "project.json").is_file()

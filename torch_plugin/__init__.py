@@ -9,6 +9,10 @@ Importing it adds ``export_fpga`` to ``torch.nn.Module``::
 The firmware is channels-last; the export converts internally (``channels_last_io=True``
 keeps a channels-last interface). ``CSimModule`` wraps the compiled csim as an
 ``nn.Module``; ``CSimValidator`` reports firmware accuracy once per epoch of a training loop.
+
+Brevitas models export the same way: the Brevitas handlers (``handlers/brevitas.py``, reading
+the live quantizers with ``quantizers.py``) are loaded at the first export once Brevitas is
+imported; importing ``torch_plugin`` never imports Brevitas.
 """
 
 from . import handlers  # noqa: F401  (registers the handlers)

@@ -185,11 +185,17 @@ class NodeCall:
         weights: dict | None = None,
         suffix: str = "",
         layer_type: str | None = None,
+        given: dict | None = None,
+        hints: dict | None = None,
     ) -> str:
-        """Add an IR node reading ``inputs``; returns its name (``name``/``name_suffix``)."""
+        """Add an IR node reading ``inputs``; returns its name (``name``/``name_suffix``).
+        ``given``: the types the framework itself uses (its quantizers, ``Node.given``);
+        ``hints``: role -> why that role's type cannot hold the values (``Node.hints``)."""
         base = f"{self.name}_{suffix}" if suffix else self.name
         names = [v.node if isinstance(v, Value) else v for v in inputs]
-        return self.converter.add_node(op, names, base, weights, layer_type or self.layer_type)
+        return self.converter.add_node(
+            op, names, base, weights, layer_type or self.layer_type, given=given, hints=hints
+        )
 
     def value(self, node: str, shape=None, layout: Layout | None = None) -> Value:
         """The Value of IR ``node`` (default shape: this fx node's output shape)."""
@@ -273,13 +279,17 @@ class Converter:
         self._recorded: set[str] = set()
 
     # -- nodes and values ----------------------------------------------------------------
-    def add_node(self, op: Op, inputs: list[str], base: str, weights, layer_type: str) -> str:
+    def add_node(
+        self, op: Op, inputs: list[str], base: str, weights, layer_type: str, given=None, hints=None
+    ) -> str:
         name = self.graph.unique_name(identifier(base))
         node = Node(
             name,
             op,
             list(inputs),
             weights={k: np.asarray(v, dtype=np.float64) for k, v in (weights or {}).items()},
+            given=dict(given or {}),
+            hints=dict(hints or {}),
             source=self.source,
         )
         node.shape = tuple(

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import sys
 
 import torch
 
 from fpga_export.codegen.cpp import identifier
 from fpga_export.config import ExportConfig
+from fpga_export.frontend import exact_weightless, quantized_inputs
 from fpga_export.ir import Graph
 
 from .convert import SHAPE_BATCH, TORCH_MODULES, Converter, InputSpec
@@ -64,6 +66,19 @@ def input_specs(input_shape=None, example_input=None) -> list[InputSpec]:
     return specs
 
 
+def load_optional_handlers() -> None:
+    """Handlers for optional quantization libraries, loaded once the library is in the process
+    (a model using its layers cannot exist before): Brevitas."""
+    if "brevitas" in sys.modules and "torch_plugin.handlers.brevitas" not in sys.modules:
+        try:
+            from .handlers import brevitas  # noqa: F401
+        except Exception as e:  # a broken install must not look like an unsupported layer
+            raise ImportError(
+                f"the model may use Brevitas layers, but fpga-export's Brevitas support failed "
+                f"to load: {type(e).__name__}: {e}"
+            ) from e
+
+
 def _uses_ids(node) -> bool:
     """True when an Embedding reads the placeholder (zeros must be integer ids)."""
     for user in node.users:
@@ -85,6 +100,7 @@ def to_graph(
     graph is untyped (``fpga_export.passes.run_pipeline`` types it). ``inputs`` gives the
     per-sample shapes (:func:`input_specs`).
     """
+    load_optional_handlers()
     gm = trace(model, TORCH_MODULES, concrete_args)
     placeholders = tensor_placeholders(gm, model, concrete_args)
     if len(placeholders) != len(inputs):
@@ -108,6 +124,8 @@ def to_graph(
         ) from exc.__cause__
     converter = Converter(identifier(type(model).__name__), channels_last_io)
     graph = converter.run(gm, placeholders, inputs)
+    quantized_inputs(graph)  # a quantized model's input takes its input quantizer's type
+    exact_weightless(graph)
     if config is not None:
         if config.name is not None:
             graph.name = identifier(config.name)

@@ -22,9 +22,31 @@ import traceback
 
 import torch
 import torch.fx as fx
-from torch.fx.passes.shape_prop import ShapeProp
+from torch.fx.passes.shape_prop import _extract_tensor_metadata
 
-__all__ = ["Tracer", "UntraceableModelError", "inference_mode", "propagate_shapes", "trace"]
+__all__ = [
+    "WRAPPED_TENSORS",
+    "Tracer",
+    "UntraceableModelError",
+    "inference_mode",
+    "propagate_shapes",
+    "trace",
+    "unwrap",
+]
+
+WRAPPED_TENSORS: dict[type, object] = {}
+"""Class of an object that stands for a tensor (Brevitas' ``QuantTensor``: a value with its
+quantization metadata) -> ``fn(obj) -> torch.Tensor`` (its value). Filled by the frontends of
+such libraries; a traced value of such a class counts as that tensor."""
+
+
+def unwrap(obj):
+    """``obj``'s tensor if it is a wrapped tensor (:data:`WRAPPED_TENSORS`), else ``obj``."""
+    for cls in type(obj).__mro__:
+        if cls in WRAPPED_TENSORS:
+            return WRAPPED_TENSORS[cls](obj)
+    return obj
+
 
 _OURS = (os.path.dirname(torch.__file__), os.path.dirname(__file__))  # not the user's code
 
@@ -126,7 +148,12 @@ def tensor_placeholders(gm: fx.GraphModule, model, concrete_args) -> list[fx.Nod
 
 def propagate_shapes(gm: fx.GraphModule, model, concrete_args, inputs: list[torch.Tensor]):
     """Run ``gm`` on ``inputs`` (eval mode, no gradient), recording every node's
-    ``meta["tensor_meta"]``; the model's training flag is restored afterwards."""
+    ``meta["tensor_meta"]``; the model's training flag is restored afterwards.
+
+    Also recorded: ``meta["fe_value"]``, a node's output when it is a wrapped tensor (a
+    Brevitas ``QuantTensor``, whose metadata handlers read), and ``meta["fe_args"]``, the
+    ``(args, kwargs)`` a leaf module was called with (so a handler can evaluate the module's
+    parts, e.g. quantizers that depend on the input, as its ``forward`` does)."""
     names = list(inspect.signature(model.forward).parameters)
     fixed = concrete_args or {}
     placeholders = [n for n in gm.graph.nodes if n.op == "placeholder"]
@@ -137,7 +164,7 @@ def propagate_shapes(gm: fx.GraphModule, model, concrete_args, inputs: list[torc
     prop = _ShapeProp(gm)
     try:
         with inference_mode(model, gm):
-            prop.propagate(*args)
+            prop.run(*args)
     except Exception as exc:
         node, cause = prop.current, exc.__cause__ or exc
         where = f"{node.target!r}" if node.op == "call_module" else f"node {node.name!r}"
@@ -148,12 +175,38 @@ class ShapeError(RuntimeError):
     """Running the model to find the shapes failed (the message names the node)."""
 
 
-class _ShapeProp(ShapeProp):
+class _ShapeProp(fx.Interpreter):
     current = None
 
     def run_node(self, n):
         self.current = n
-        return super().run_node(n)
+        try:
+            result = super().run_node(n)
+        except Exception as exc:  # keep the cause's message clean of fx's node dump
+            raise RuntimeError(f"running node {n.name!r} failed") from exc
+        found = False
+
+        def meta(obj):
+            nonlocal found
+            obj = unwrap(obj)
+            if isinstance(obj, torch.Tensor):
+                found = True
+                return _extract_tensor_metadata(obj)
+            if isinstance(obj, (tuple, list)) and not hasattr(obj, "_fields"):
+                return type(obj)(meta(o) for o in obj)
+            return obj
+
+        tensor_meta = meta(result)
+        if found:
+            n.meta["tensor_meta"] = tensor_meta
+        if unwrap(result) is not result:
+            n.meta["fe_value"] = result
+        n.meta["type"] = type(result)
+        return result
+
+    def call_module(self, target, args, kwargs):
+        self.current.meta["fe_args"] = (args, kwargs)
+        return super().call_module(target, args, kwargs)
 
 
 @contextlib.contextmanager

@@ -22,8 +22,8 @@ and returns:
   (``fpga_export.metrics.count_overflow``; about 40x the csim run, ``overflow=False`` skips
   it, an int counts on that many samples).
 
-The float model runs in inference mode (``eval()``, no gradient); every module's training
-flag is restored afterwards.
+The model itself (for a Brevitas model: its quantized output) runs in inference mode
+(``eval()``, no gradient); every module's training flag is restored afterwards.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import torch
 from fpga_export.metrics import compare, firmware_overflow
 
 from .export import export_fpga
-from .trace import inference_mode
+from .trace import inference_mode, unwrap
 
 __all__ = ["CSimValidator"]
 
@@ -170,7 +170,7 @@ class CSimValidator:
         parts = []
         with inference_mode(self.model):
             for lo in range(0, len(x), chunk):
-                out = self.model(torch.as_tensor(x[lo : lo + chunk]).to(dtype))
+                out = unwrap(self.model(torch.as_tensor(x[lo : lo + chunk]).to(dtype)))
                 parts.append(out.detach().cpu().to(torch.float64).numpy())
         return np.concatenate(parts)
 

@@ -23,7 +23,7 @@ from fpga_export.layers.conv import Conv1D, Conv2D
 from fpga_export.layers.depthwise import DepthwiseConv1D, DepthwiseConv2D
 from fpga_export.layers.pool import GlobalPooling1D, GlobalPooling2D, Pooling1D, Pooling2D
 
-from ..convert import TORCH_FUNCTIONS, TORCH_MODULES, NodeCall, channels_last, numpy
+from ..convert import TORCH_FUNCTIONS, TORCH_MODULES, NodeCall, Value, channels_last, numpy
 
 
 def _ints(value, rank: int) -> tuple[int, ...]:
@@ -49,8 +49,15 @@ def _explicit(padding: tuple[int, ...]):
 @channels_last
 def conv(call: NodeCall):
     m = call.module
+    bias = numpy(m.bias) if m.bias is not None else np.zeros(int(m.out_channels))
+    return conv_node(call, call.input(), numpy(m.weight), bias)
+
+
+def conv_node(call: NodeCall, x: Value, w: np.ndarray, bias: np.ndarray, **node_kw) -> Value:
+    """The convolution of ``call.module`` (its geometry) with the torch weight ``w``
+    ``(F, C/G, *K)`` and ``bias``; ``node_kw``: ``given``/``hints`` of the node."""
+    m = call.module
     rank = 1 if isinstance(m, nn.Conv1d) else 2
-    x = call.input()
     _spatial_rank(call, x, rank, type(m).__name__)
     if m.padding_mode != "zeros":
         raise call.refuse(f"padding_mode={m.padding_mode!r} is not supported (only 'zeros')")
@@ -58,9 +65,7 @@ def conv(call: NodeCall):
     k, s, d = (_ints(v, rank) for v in (m.kernel_size, m.stride, m.dilation))
     padding = m.padding if isinstance(m.padding, str) else _explicit(_ints(m.padding, rank))
     c, f, g = int(m.in_channels), int(m.out_channels), int(m.groups)
-    w = numpy(m.weight)  # (F, C/G, *K)
     spatial = tuple(range(2, 2 + rank))
-    bias = numpy(m.bias) if m.bias is not None else np.zeros(f)
     if g == 1:
         cls = Conv1D if rank == 1 else Conv2D
         op = cls(filters=f, kernel_size=k, strides=s, padding=padding, dilation=d)
@@ -75,11 +80,13 @@ def conv(call: NodeCall):
         op = cls(filters=f, kernel_size=k, strides=s, padding=padding, dilation=d, groups=g)
         blocks = w.reshape(g, f // g, c // g, *k)  # (G, F/G, C/G, *K)
         kernel = blocks.transpose(0, *(a + 1 for a in spatial), 2, 1)  # (G, *K, C/G, F/G)
-    node = call.add(op, [x], weights={"kernel": kernel, "bias": bias})
+    node = call.add(op, [x], weights={"kernel": kernel, "bias": bias}, **node_kw)
     return call.channels_last_value(node)
 
 
-def _pool(call: NodeCall, op_name: str, rank: int, kernel, stride, padding, count_pad=False):
+def _pool(
+    call: NodeCall, op_name: str, rank: int, kernel, stride, padding, count_pad=False, **node_kw
+):
     x = call.input()
     _spatial_rank(call, x, rank, f"{op_name} pooling")
     x = call.channels_last(x)
@@ -89,7 +96,7 @@ def _pool(call: NodeCall, op_name: str, rank: int, kernel, stride, padding, coun
     cls = Pooling1D if rank == 1 else Pooling2D
     count_pad = bool(count_pad) and op_name == "average" and any(pad)  # else: no difference
     op = cls(op_name, pool_size=k, strides=s, padding=_explicit(pad), count_pad=count_pad)
-    return call.channels_last_value(call.add(op, [x]))
+    return call.channels_last_value(call.add(op, [x], **node_kw))
 
 
 def _check_pool_options(call: NodeCall, ceil_mode, dilation=1, return_indices=False, divisor=None):
@@ -155,7 +162,7 @@ TORCH_FUNCTIONS.register(F.avg_pool1d)(_avg_pool_function(1))
 TORCH_FUNCTIONS.register(F.avg_pool2d)(_avg_pool_function(2))
 
 
-def _adaptive(call: NodeCall, op_name: str, rank: int):
+def _adaptive(call: NodeCall, op_name: str, rank: int, **node_kw):
     """Output size 1 (per axis): global pooling, torch shape (C, 1[, 1]) on an IR (C,);
     an output size dividing the input size: a window pool with kernel = stride = in/out."""
     x = call.input()
@@ -164,7 +171,7 @@ def _adaptive(call: NodeCall, op_name: str, rank: int):
     spatial, out = x.shape[1:], call.out_shape[1:]
     if all(o == 1 for o in out):
         cls = GlobalPooling1D if rank == 1 else GlobalPooling2D
-        return call.value(call.add(cls(op_name), [x]))  # (C,): the torch (C, 1, 1) order
+        return call.value(call.add(cls(op_name), [x], **node_kw))  # (C,): torch (C, 1, 1)
     if any(n % o for n, o in zip(spatial, out, strict=True)):
         raise call.refuse(
             f"adaptive pooling from {spatial} to {out} is not supported: only output sizes "
@@ -173,7 +180,7 @@ def _adaptive(call: NodeCall, op_name: str, rank: int):
     k = tuple(n // o for n, o in zip(spatial, out, strict=True))
     cls = Pooling1D if rank == 1 else Pooling2D
     op = cls(op_name, pool_size=k, strides=k, padding="valid")
-    return call.channels_last_value(call.add(op, [x]))
+    return call.channels_last_value(call.add(op, [x], **node_kw))
 
 
 def _adaptive_handler(op_name: str, rank: int, module: bool):

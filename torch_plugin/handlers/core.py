@@ -15,26 +15,39 @@ from fpga_export.layers.dense import Dense
 from fpga_export.layers.embedding import Embedding
 from fpga_export.layers.norm import BatchNormalization, LayerNormalization
 
-from ..convert import TORCH_FUNCTIONS, TORCH_METHODS, TORCH_MODULES, NodeCall, channels_last, numpy
+from ..convert import (
+    TORCH_FUNCTIONS,
+    TORCH_METHODS,
+    TORCH_MODULES,
+    NodeCall,
+    Value,
+    channels_last,
+    numpy,
+)
 
 
 @TORCH_MODULES.register(nn.Linear)
 def linear(call: NodeCall):
-    """Dense on a 1-D input. The IR input may hold the torch vector in another order (a
-    flattened channels-last feature map): the kernel rows are permuted to match."""
-    x = call.input()
+    m = call.module
+    bias = numpy(m.bias) if m.bias is not None else np.zeros(m.out_features)
+    return dense(call, call.input(), numpy(m.weight), bias)
+
+
+def dense(call: NodeCall, x: Value, weight, bias, **node_kw) -> Value:
+    """Dense on a 1-D input with the torch ``weight`` (out, in). The IR input may hold the
+    torch vector in another order (a flattened channels-last feature map): the kernel rows
+    are permuted to match. ``node_kw``: ``given``/``hints`` of the node."""
     if len(x.shape) != 1:
         raise call.refuse(
-            f"Linear on an input of shape {x.shape} per sample is not supported: only 1-D "
-            "inputs (flatten first)"
+            f"{call.layer_type} on an input of shape {x.shape} per sample is not supported: "
+            "only 1-D inputs (flatten first)"
         )
     x = call.flat(x)
-    m = call.module
-    kernel = numpy(m.weight).T  # (in, out), Keras layout
+    kernel = np.asarray(weight).T  # (in, out), Keras layout
     if x.layout is not None:
         kernel = kernel[x.layout.index()]  # IR input i is torch input index[i]
-    bias = numpy(m.bias) if m.bias is not None else np.zeros(m.out_features)
-    node = call.add(Dense(units=int(m.out_features)), [x], weights={"kernel": kernel, "bias": bias})
+    op = Dense(units=int(kernel.shape[1]))
+    node = call.add(op, [x], weights={"kernel": kernel, "bias": bias}, **node_kw)
     return call.value(node)
 
 
