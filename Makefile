@@ -19,11 +19,12 @@ demo: $(STAMP)
 	$(PY) examples/qkeras_digits.py
 	$(PY) examples/torch_brevitas_train.py
 
-# QKeras needs legacy Keras chosen before TensorFlow loads: its tests run in a second process
+# One pytest worker per core (most of a cold run is g++ building csim libraries).
+# QKeras needs legacy Keras chosen before TensorFlow loads: its tests run in their own processes.
 test: $(STAMP)
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q
-	TF_USE_LEGACY_KERAS=1 $(PY) -m pytest -q tests/qkeras
+	$(PY) -m pytest -q -n auto
+	TF_USE_LEGACY_KERAS=1 $(PY) -m pytest -q -n auto tests/qkeras
 
 lint: $(STAMP)
 	$(PY) -m ruff check .
