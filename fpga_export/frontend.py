@@ -11,10 +11,18 @@ QKeras' ``QDense`` needs its own handler).
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["HandlerRegistry", "UnsupportedLayerError", "exact_weightless", "quantized_inputs"]
+__all__ = [
+    "HandlerRegistry",
+    "UnsupportedLayerError",
+    "exact_weightless",
+    "load_optional_handlers",
+    "quantized_inputs",
+]
 
 
 def _class_names(classes: Iterable[type]) -> list[str]:
@@ -152,3 +160,18 @@ def exact_weightless(graph) -> None:
         if isinstance(node.op, Activation) and node.op.function not in ("linear", "relu"):
             continue
         node.given = {r: "auto" for r in node.op.roles if r in ("result", "accum")}
+
+
+def load_optional_handlers(library: str, handlers: str, label: str, hint: str = "") -> None:
+    """Import the handler module ``handlers`` of an optional layer library once ``library``
+    is in the process (a model using its layers cannot exist before). A broken library or
+    install gives an ImportError saying so, not an "unsupported layer" later."""
+    if library not in sys.modules or handlers in sys.modules:
+        return
+    try:
+        importlib.import_module(handlers)
+    except Exception as e:
+        raise ImportError(
+            f"the model may use {label} layers, but fpga-export's {label} support failed to "
+            f"load: {type(e).__name__}: {e}{hint}"
+        ) from e

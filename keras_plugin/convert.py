@@ -9,14 +9,18 @@ live layer objects as float64.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from fpga_export.codegen.cpp import identifier
-from fpga_export.frontend import HandlerRegistry, exact_weightless, quantized_inputs
+from fpga_export.frontend import (
+    HandlerRegistry,
+    exact_weightless,
+    load_optional_handlers,
+    quantized_inputs,
+)
 from fpga_export.ir import Graph, Node
 from fpga_export.ir.op import Op
 
@@ -231,17 +235,9 @@ def _convert(model) -> _Converter:
 
 
 def _load_optional_handlers() -> None:
-    """Handlers for optional layer libraries, loaded once the library is in the process (a
-    model using its layers cannot exist before): QKeras."""
-    if "qkeras" in sys.modules and "keras_plugin.handlers.qkeras" not in sys.modules:
-        try:
-            from .handlers import qkeras  # noqa: F401
-        except Exception as e:  # a broken install must not look like an unsupported layer
-            raise ImportError(
-                f"the model may use QKeras layers, but fpga-export's QKeras support failed to "
-                f"load: {type(e).__name__}: {e}. QKeras needs legacy Keras: set "
-                "TF_USE_LEGACY_KERAS=1 before TensorFlow is imported"
-            ) from e
+    """QKeras' handlers, once QKeras is in the process."""
+    hint = ". QKeras needs legacy Keras: set TF_USE_LEGACY_KERAS=1 before TensorFlow is imported"
+    load_optional_handlers("qkeras", "keras_plugin.handlers.qkeras", "QKeras", hint)
 
 
 def convert(model) -> tuple[Graph, dict[str, str]]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import sys
 
 import torch
 
 from fpga_export.codegen.cpp import identifier
 from fpga_export.config import ExportConfig
 from fpga_export.frontend import exact_weightless, quantized_inputs
+from fpga_export.frontend import load_optional_handlers as load_optional
 from fpga_export.ir import Graph
 
 from .convert import SHAPE_BATCH, TORCH_MODULES, Converter, InputSpec
@@ -67,16 +67,8 @@ def input_specs(input_shape=None, example_input=None) -> list[InputSpec]:
 
 
 def load_optional_handlers() -> None:
-    """Handlers for optional quantization libraries, loaded once the library is in the process
-    (a model using its layers cannot exist before): Brevitas."""
-    if "brevitas" in sys.modules and "torch_plugin.handlers.brevitas" not in sys.modules:
-        try:
-            from .handlers import brevitas  # noqa: F401
-        except Exception as e:  # a broken install must not look like an unsupported layer
-            raise ImportError(
-                f"the model may use Brevitas layers, but fpga-export's Brevitas support failed "
-                f"to load: {type(e).__name__}: {e}"
-            ) from e
+    """Brevitas' handlers, once Brevitas is in the process."""
+    load_optional("brevitas", "torch_plugin.handlers.brevitas", "Brevitas")
 
 
 def _uses_ids(node) -> bool:

@@ -20,16 +20,16 @@ struct quantizer_config {
 };
 
 struct binary_fn {
-    template <class res_T, class data_T, class param_T>
-    static res_T value(const data_T &x, const param_T p[2]) {
+    template <class res_T, typename CONFIG_T, class data_T, class param_T>
+    static res_T value(const data_T &x, const param_T p[]) {
 #pragma HLS INLINE
         return x >= 0 ? (res_T)p[1] : (res_T)p[0];
     }
 };
 
 struct ternary_fn {
-    template <class res_T, class data_T, class param_T>
-    static res_T value(const data_T &x, const param_T p[2]) {
+    template <class res_T, typename CONFIG_T, class data_T, class param_T>
+    static res_T value(const data_T &x, const param_T p[]) {
 #pragma HLS INLINE
         if (x >= p[0]) return (res_T)p[1];
         if (x <= -p[0]) return (res_T)(-p[1]);
@@ -38,8 +38,8 @@ struct ternary_fn {
 };
 
 struct leaky_clip_fn {
-    template <class res_T, class data_T, class param_T>
-    static res_T value(const data_T &x, const param_T p[2]) {
+    template <class res_T, typename CONFIG_T, class data_T, class param_T>
+    static res_T value(const data_T &x, const param_T p[]) {
 #pragma HLS INLINE
         if (x >= 0) return (res_T)x;
         if (x <= p[1]) return (res_T)(p[1] * p[0]);
@@ -49,17 +49,17 @@ struct leaky_clip_fn {
 
 template <class FN, class data_T, class res_T, typename CONFIG_T>
 void quantize_array(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
-                    const typename CONFIG_T::param_t param[2]) {
+                    const typename CONFIG_T::param_t param[]) {
 #pragma HLS PIPELINE
     for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
 #pragma HLS UNROLL
-        res[i] = FN::template value<res_T>(data[i], param);
+        res[i] = FN::template value<res_T, CONFIG_T>(data[i], param);
     }
 }
 
 template <class FN, class data_T, class res_T, typename CONFIG_T>
 void quantize_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
-                     const typename CONFIG_T::param_t param[2]) {
+                     const typename CONFIG_T::param_t param[]) {
     static_assert(data_T::size == res_T::size, "quantizer: input and output packets differ");
     for (unsigned p = 0; p < CONFIG_T::n_in / data_T::size; p++) {
 #pragma HLS PIPELINE
@@ -67,7 +67,7 @@ void quantize_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
         res_T out;
         for (unsigned c = 0; c < data_T::size; c++) {
 #pragma HLS UNROLL
-            out[c] = FN::template value<typename res_T::value_type>(in[c], param);
+            out[c] = FN::template value<typename res_T::value_type, CONFIG_T>(in[c], param);
         }
         res.write(out);
     }
@@ -78,19 +78,18 @@ void quantize_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
 #define NNET_QUANTIZER(NAME)                                                                 \
     template <class data_T, class res_T, typename CONFIG_T>                                  \
     void NAME(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],                  \
-              const typename CONFIG_T::param_t param[2]) {                                   \
+              const typename CONFIG_T::param_t param[]) {                                    \
         quantize_array<NAME##_fn, data_T, res_T, CONFIG_T>(data, res, param);                \
     }                                                                                        \
     template <class data_T, class res_T, typename CONFIG_T>                                  \
     void NAME##_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,                   \
-                       const typename CONFIG_T::param_t param[2]) {                          \
+                       const typename CONFIG_T::param_t param[]) {                           \
         quantize_stream<NAME##_fn, data_T, res_T, CONFIG_T>(data, res, param);               \
     }
 
 NNET_QUANTIZER(binary)
 NNET_QUANTIZER(ternary)
 NNET_QUANTIZER(leaky_clip)
-#undef NNET_QUANTIZER
 
 struct po2_config {
     static const unsigned n_in = 10;          // values per sample (flat)
@@ -99,47 +98,26 @@ struct po2_config {
     typedef ap_fixed<18, 8> param_t;          // thresholds, then the levels 2^min .. 2^max
 };
 
-template <class res_T, typename CONFIG_T, class data_T>
-inline res_T po2_value(const data_T &x, const typename CONFIG_T::param_t param[]) {
+struct po2_fn {
+    template <class res_T, typename CONFIG_T, class data_T, class param_T>
+    static res_T value(const data_T &x, const param_T param[]) {
 #pragma HLS INLINE
-    const bool negative = x < 0;
-    const auto mag = negative ? (decltype(-x))(-x) : (decltype(-x))x;
-    unsigned j = 0;
-    for (unsigned i = 0; i < CONFIG_T::n_thresholds; i++) {
+        const bool negative = x < 0;
+        const auto mag = negative ? (decltype(-x))(-x) : (decltype(-x))x;
+        unsigned j = 0;
+        for (unsigned i = 0; i < CONFIG_T::n_thresholds; i++) {
 #pragma HLS UNROLL
-        j += mag >= param[i] ? 1 : 0;
-    }
-    if (CONFIG_T::relu && negative) j = 0;
-    const typename CONFIG_T::param_t level = param[CONFIG_T::n_thresholds + j];
-    if (negative && !CONFIG_T::relu) return (res_T)(-level);
-    return (res_T)level;
-}
-
-template <class data_T, class res_T, typename CONFIG_T>
-void po2(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
-         const typename CONFIG_T::param_t param[2 * CONFIG_T::n_thresholds + 1]) {
-#pragma HLS PIPELINE
-    for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
-#pragma HLS UNROLL
-        res[i] = po2_value<res_T, CONFIG_T>(data[i], param);
-    }
-}
-
-template <class data_T, class res_T, typename CONFIG_T>
-void po2_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
-                const typename CONFIG_T::param_t param[2 * CONFIG_T::n_thresholds + 1]) {
-    static_assert(data_T::size == res_T::size, "po2: input and output packets differ");
-    for (unsigned p = 0; p < CONFIG_T::n_in / data_T::size; p++) {
-#pragma HLS PIPELINE
-        const data_T in = data.read();
-        res_T out;
-        for (unsigned c = 0; c < data_T::size; c++) {
-#pragma HLS UNROLL
-            out[c] = po2_value<typename res_T::value_type, CONFIG_T>(in[c], param);
+            j += mag >= param[i] ? 1 : 0;
         }
-        res.write(out);
+        if (CONFIG_T::relu && negative) j = 0;
+        const param_T level = param[CONFIG_T::n_thresholds + j];
+        if (negative && !CONFIG_T::relu) return (res_T)(-level);
+        return (res_T)level;
     }
-}
+};
+
+NNET_QUANTIZER(po2)
+#undef NNET_QUANTIZER
 
 }  // namespace nnet
 
