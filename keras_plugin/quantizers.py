@@ -48,7 +48,8 @@ from qkeras import quantizers as qq
 
 from fpga_export.frontend import HandlerRegistry, UnsupportedLayerError
 from fpga_export.layers.activation import Activation
-from fpga_export.layers.quantizer import Po2Quantizer, Quantizer, exact_type
+from fpga_export.layers.dense import fit_integer_bits
+from fpga_export.layers.quantizer import Po2Quantizer, Quantizer, exact_type, is_power_of_two
 from fpga_export.types import FixedType
 
 __all__ = ["QUANTIZERS", "ActivationSpec", "QuantizerError", "activation_spec", "quantize_weight"]
@@ -309,8 +310,7 @@ def _po2_scale(q) -> bool:
     if scale is None:
         return True
     s = np.abs(np.asarray(scale.numpy() if hasattr(scale, "numpy") else scale, np.float64))
-    _, e = np.frexp(s[s > 0])
-    return bool(np.all(np.ldexp(0.5, e) == s[s > 0]))
+    return is_power_of_two(s[s > 0])
 
 
 def weight_type(q, values: np.ndarray) -> FixedType:
@@ -323,9 +323,7 @@ def weight_type(q, values: np.ndarray) -> FixedType:
     if t is not None:
         return t
     bits = _int(getattr(q, "bits", 8)) + APPROX_EXTRA_BITS  # not exact: reported later
-    peak = float(np.max(np.abs(values))) if values.size else 1.0
-    integer = (int(np.floor(np.log2(peak))) + 2) if peak > 0 else 1
-    return FixedType(bits, integer, True, "RND_CONV")
+    return fit_integer_bits(values, bits).with_(rounding="RND_CONV")
 
 
 def _nominal(q) -> FixedType | None:

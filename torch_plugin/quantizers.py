@@ -46,7 +46,8 @@ from brevitas.core.quant.delay import _DelayQuant
 from brevitas.proxy.runtime_quant import DynamicActQuantProxyFromInjector
 from brevitas.quant_tensor import IntQuantTensor, QuantTensor
 
-from fpga_export.layers.quantizer import exact_type
+from fpga_export.layers.dense import fit_integer_bits
+from fpga_export.layers.quantizer import exact_type, is_power_of_two
 from fpga_export.types import FixedType
 
 from .trace import WRAPPED_TENSORS
@@ -88,14 +89,6 @@ def quantizer_name(proxy) -> str:
     return getattr(injector, "__name__", type(proxy).__name__)
 
 
-def _po2(values: np.ndarray) -> bool:
-    v = np.abs(np.asarray(values, dtype=np.float64)).ravel()
-    if not v.size or np.any(v == 0) or not np.all(np.isfinite(v)):
-        return False
-    _, e = np.frexp(v)
-    return bool(np.all(np.ldexp(0.5, e) == v))
-
-
 def _log2(v: float) -> int:
     _, e = np.frexp(v)
     return int(e) - 1
@@ -117,7 +110,7 @@ class Grid:
     @property
     def po2(self) -> bool:
         """Every scale is a power of two: the grid is a fixed-point type."""
-        return _po2(np.array(self.scale))
+        return is_power_of_two(self.scale)
 
     @property
     def per_tensor(self) -> bool:
@@ -304,13 +297,10 @@ def param_type(grid: Grid, values: np.ndarray) -> FixedType | None:
 def po2_type(values) -> FixedType | None:
     """The smallest type holding powers of two (and zeros) exactly; None for other values."""
     v = np.abs(np.asarray(values, dtype=np.float64)).ravel()
-    return exact_type(v) if _po2(v[v != 0]) or not np.any(v) else None
+    return exact_type(v) if is_power_of_two(v[v != 0]) else None
 
 
 def approx_type(values, bits: int = APPROX_BITS) -> FixedType:
     """A ``bits``-bit signed type whose integer part just holds max |values| (rounding to
     nearest): the firmware's approximation of float-scaled values."""
-    v = np.abs(np.asarray(values, dtype=np.float64))
-    peak = float(v.max()) if v.size else 0.0
-    integer = _log2(peak) + 2 if peak > 0 else 1
-    return FixedType(bits, integer, True, "RND_CONV", "SAT")
+    return fit_integer_bits(values, bits).with_(rounding="RND_CONV", overflow="SAT")

@@ -93,6 +93,7 @@ from ..ir.rawmath import (
 )
 from ..ir.span import Span, const_span, input_span
 from ..types import FixedType
+from .dense import fit_integer_bits
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -459,9 +460,7 @@ class Activation(Op):
 
 def _fit_param(values: np.ndarray) -> FixedType:
     """``ap_fixed<18,I,AP_RND>`` with I just large enough for max |values| (signed)."""
-    peak = float(np.max(np.abs(values))) if np.size(values) else 0.0
-    i = math.floor(math.log2(peak)) + 2 if peak > 0 else 1
-    return FixedType(PARAM_WIDTH, i, True, rounding="RND")
+    return fit_integer_bits(values, PARAM_WIDTH).with_(rounding="RND")
 
 
 def _union(a: FixedType, b: FixedType) -> FixedType:

@@ -69,7 +69,8 @@ def matrix_error(node, graph, kernel: np.ndarray, bias: np.ndarray, kernel_role=
 
 
 def fit_integer_bits(values: np.ndarray, width: int, signed: bool = True) -> FixedType:
-    """A W-bit type whose integer part just holds max |values| (used for 'auto' weights)."""
+    """A W-bit type whose integer part just holds max |values| (default modes): 'auto'
+    weights, constants, and values that no type holds exactly (their approximation)."""
     peak = float(np.max(np.abs(values))) if np.size(values) else 0.0
     i = int(np.floor(np.log2(peak))) + 1 if peak > 0 else 1
     return FixedType(width, i + (1 if signed else 0), signed)

@@ -50,13 +50,6 @@ from .activation import TABLE_DEFAULT, _check_pow2, _model_default
 from .dense import auto_matrix_types, matrix_error, matrix_spans
 
 
-def _fit(values: np.ndarray, width: int) -> FixedType:
-    """A signed ``width``-bit type whose integer part just holds max |values|."""
-    peak = float(np.max(np.abs(values))) if np.size(values) else 0.0
-    i = int(np.floor(np.log2(peak))) + 2 if peak > 0 else 1
-    return FixedType(width, i, True)
-
-
 @dataclass
 class BatchNormalization(Op):
     kind = "batchnorm"

@@ -46,6 +46,16 @@ from ..types import FixedType
 FUNCTIONS = {"binary": 2, "ternary": 2, "leaky_clip": 2}  # function -> number of params
 
 
+def is_power_of_two(values) -> bool:
+    """Every value is +-2^k (for any integer k); none is vacuously true, a zero or a
+    non-finite value is not."""
+    v = np.abs(np.asarray(values, dtype=np.float64)).ravel()
+    if not np.all(np.isfinite(v)) or np.any(v == 0):
+        return False
+    _, e = np.frexp(v)
+    return bool(np.all(np.ldexp(0.5, e) == v))
+
+
 def exact_type(values, max_width: int = 64) -> FixedType | None:
     """Smallest type holding every value exactly (values must be finite floats), or None if
     that needs more than ``max_width`` bits (e.g. float32 values of very different scales)."""

@@ -29,7 +29,7 @@ from fpga_export.layers.dense import Dense
 from fpga_export.layers.depthwise import SEPARABLE_ROLES
 from fpga_export.layers.norm import BatchNormalization
 from fpga_export.layers.pool import GlobalPooling2D, Pooling2D
-from fpga_export.layers.quantizer import exact_type
+from fpga_export.layers.quantizer import exact_type, is_power_of_two
 from fpga_export.types import FixedType
 
 from ..convert import KERAS_LAYERS, LayerCall
@@ -180,8 +180,7 @@ def _sign_and_scale(kernel: np.ndarray, channel_axes: int):
     scale[scale == 0] = 1.0
     if not np.all((mags == 0) | (mags == scale)):
         return None
-    _, e = np.frexp(scale)
-    if not np.all(np.ldexp(0.5, e) == scale) or np.all(scale == 1.0):
+    if not is_power_of_two(scale) or np.all(scale == 1.0):
         return None
     return (k / scale).reshape(kernel.shape), scale
 

@@ -38,7 +38,7 @@ from torch import nn
 from fpga_export.layers.activation import Activation
 from fpga_export.layers.merge import Merge
 from fpga_export.layers.norm import BatchNormalization
-from fpga_export.layers.quantizer import Quantizer, exact_type
+from fpga_export.layers.quantizer import Quantizer, exact_type, is_power_of_two
 from fpga_export.types import FixedType
 
 from ..convert import TORCH_FUNCTIONS, TORCH_MODULES, NodeCall, Value, channels_last, numpy
@@ -291,8 +291,7 @@ def _trunc_type(call: NodeCall, m, out) -> FixedType:
     if not isinstance(out, QuantTensor):
         raise call.refuse("the input is not a QuantTensor, so Brevitas averages in float")
     scale = float(out.scale.detach().reshape(-1)[0])
-    _, e = np.frexp(scale)
-    if np.ldexp(0.5, e) != scale:
+    if not is_power_of_two([scale]):
         raise call.refuse(
             f"{what} outputs the scale {scale:.6g}, not a power of two: the window area is not "
             "a power of two, so the average is not a fixed-point value; use a window of 2, 4, "
@@ -305,7 +304,8 @@ def _trunc_type(call: NodeCall, m, out) -> FixedType:
         raise _refuse(call, e) from None
     bits, signed = int(out.bit_width.item()), bool(out.signed)
     narrow = bool(tq.narrow_range) and signed
-    return FixedType(bits, bits + int(e) - 1, signed, mode, "SAT_SYM" if narrow else "SAT")
+    e = int(np.frexp(scale)[1]) - 1  # scale = 2^e
+    return FixedType(bits, bits + e, signed, mode, "SAT_SYM" if narrow else "SAT")
 
 
 @TORCH_MODULES.register(qnn.TruncAvgPool2d)
