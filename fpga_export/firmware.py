@@ -20,7 +20,7 @@ from .backends.vitis import GENERATOR, write_json
 from .codegen.cpp import identifier
 from .csim import CSimLibrary, build_library
 from .ir import Graph, Interpreter
-from .passes import ExactnessWarning, keep_types, run_pipeline
+from .passes import ExactnessWarning, run_pipeline
 
 _CSIM_TEMPLATES = Path(__file__).parent / "csim" / "templates"
 _BRIDGE = jinja2.Environment(
@@ -228,29 +228,27 @@ class Firmware:
     def refresh_from(self, model) -> bool:
         """Pull the current weights of the live model into the firmware.
 
-        Returns True if only weights changed (pushed, no rebuild). Types derived from the
-        weights ("auto", quantizer types) are kept while they still hold the new weights and
-        sums as well as freshly derived ones would (no precision is lost by keeping them).
-        If the architecture changed, or the types must change, the project is rewritten and
-        recompiled (with a warning) and False is returned.
+        Types derived from the weights ("auto", quantizer weight types) are derived again
+        with the current ones as a floor (``Node.floor``): they only grow, so while the
+        compiled types still hold the new weights and sums nothing changes and the weights
+        are pushed without recompiling (returns True). If the architecture or a type changed
+        (wider weights, a framework quantizer's new type), the project is rewritten and
+        recompiled with a warning naming the changes, and False is returned.
         """
         if self._frontend is None:
             raise RuntimeError("this Firmware was not exported from a live model")
+        graph = self._frontend(model, self.config)
+        for node in graph:
+            if node.name in self.graph:
+                node.floor = dict(self.graph[node.name].types)
         with warnings.catch_warnings():  # the export warned already; not once per refresh
             warnings.simplefilter("ignore", ExactnessWarning)
-            fresh = run_pipeline(self._frontend(model, self.config), self.config)
-            same = _signature(fresh) == _signature(self.graph)
-            if not same and _signature(fresh, types=False) == _signature(self.graph, types=False):
-                kept = keep_types(self.graph, fresh)
-                if kept is not None:
-                    fresh, same = kept, True
-        if same:
+            fresh = run_pipeline(graph, self.config)
+        if _signature(fresh) == _signature(self.graph):
             self.set_weights({n.name: n.weights for n in fresh if n.weights})
             for old, new in zip(self.graph, fresh, strict=True):
                 old.exact, old.notes = new.exact, new.notes
             return True
-        if _signature(fresh, types=False) == _signature(self.graph, types=False):
-            fresh = self._widened(model)  # types only grow: the next epochs keep them
         warnings.warn(
             "model architecture or types changed since export: rewriting and recompiling csim"
             + _changes(self.graph, fresh),
@@ -261,16 +259,6 @@ class Firmware:
         if self._lib is not None:
             self.compile()
         return False
-
-    def _widened(self, model) -> Graph:
-        """The model's graph with its weight-derived types at least as wide as now."""
-        graph = self._frontend(model, self.config)
-        for node in graph:
-            if node.name in self.graph:
-                node.floor = dict(self.graph[node.name].types)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ExactnessWarning)
-            return run_pipeline(graph, self.config)
 
     def as_keras_layer(self, **kwargs):
         """This firmware's csim as a non-trainable ``keras.layers.Layer``

@@ -156,8 +156,10 @@ def _on_grid(v: float, frac: int) -> int:
 
 
 def weight_span(raw: np.ndarray, x: Span, bias_raw: np.ndarray, bias_frac: int, k_frac: int):
-    """Exact bounds of ``bias[j] + sum_i raw[i, j] * x_i`` for every output j, each x_i any
-    value of ``x``: returns (span of all outputs, per-output (lo, hi) on the common grid).
+    """Exact bounds of ``bias[j] + sum_i raw[i, j] * x_i``, each x_i any value of ``x``:
+    returns (span of the final sums, span of every product and partial sum ``bias[j] +``
+    any prefix of the terms, which is what a saturating accumulator or a float framework
+    meets on the way).
 
     ``raw`` (n_in, n_out) holds the kernel's raw integers (frac ``k_frac``), ``bias_raw``
     (n_out,) the bias' (frac ``bias_frac``). Sums are Python integers: nothing overflows.
@@ -165,9 +167,11 @@ def weight_span(raw: np.ndarray, x: Span, bias_raw: np.ndarray, bias_frac: int, 
     f = max(x.frac + k_frac, bias_frac)
     s = 1 << (f - x.frac - k_frac)
     k = np.asarray(raw).astype(object)
-    lo_terms = np.minimum(k * x.lo, k * x.hi)
-    hi_terms = np.maximum(k * x.lo, k * x.hi)
+    a, c = k * (x.lo * s), k * (x.hi * s)
+    lo_terms, hi_terms = np.minimum(a, c), np.maximum(a, c)  # each spans 0 (x does)
     b = np.asarray(bias_raw).astype(object) * (1 << (f - bias_frac))
-    lo = b + lo_terms.sum(axis=0) * s
-    hi = b + hi_terms.sum(axis=0) * s
-    return Span(int(min(lo)), int(max(hi)), f), (lo, hi)
+    final = Span(int(min(b + lo_terms.sum(axis=0))), int(max(b + hi_terms.sum(axis=0))), f)
+    neg = min(b + np.minimum(lo_terms, 0).sum(axis=0))
+    pos = max(b + np.maximum(hi_terms, 0).sum(axis=0))
+    partial = Span(int(min(neg, lo_terms.min(), 0)), int(max(pos, hi_terms.max(), 0)), f)
+    return final, partial | final

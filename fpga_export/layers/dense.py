@@ -40,18 +40,7 @@ def matrix_spans(node, graph, kernel: np.ndarray, bias: np.ndarray, kernel_role=
     every product and partial sum too)."""
     x = Span.of_type(graph[node.inputs[0]].result)
     k, b = node.types[kernel_role], node.types["bias"]
-    final, (lo, hi) = weight_span(k.quantize_raw(kernel), x, b.quantize_raw(bias), b.frac, k.frac)
-    # every product and partial sum b + (any prefix of the terms): what a saturating
-    # accumulator must hold, and what float frameworks compute
-    f = final.frac
-    k_raw = np.asarray(k.quantize_raw(kernel)).astype(object)
-    step = 1 << (f - x.frac - k.frac)
-    a, c = k_raw * x.lo * step, k_raw * x.hi * step
-    t_lo, t_hi = np.minimum(a, c), np.maximum(a, c)
-    b_raw = np.asarray(b.quantize_raw(bias)).astype(object) * (1 << (f - b.frac))
-    neg = (b_raw + np.minimum(t_lo, 0).sum(axis=0)).min()
-    pos = (b_raw + np.maximum(t_hi, 0).sum(axis=0)).max()
-    partial = Span(int(min(neg, t_lo.min(), 0)), int(max(pos, t_hi.max(), 0)), f) | final
+    final, partial = weight_span(k.quantize_raw(kernel), x, b.quantize_raw(bias), b.frac, k.frac)
     accum = node.types.get("accum")
     wraps = accum is None or accum.overflow == Overflow.WRAP
     return {"result": final, "accum": final if wraps else partial, "float32": partial}

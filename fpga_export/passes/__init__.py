@@ -4,7 +4,7 @@ from .fold_identity import fold_identity
 from .fuse_batchnorm import fuse_batchnorm
 from .infer_shapes import infer_shapes
 from .infer_types import TypeContext, infer_types
-from .mark_exact import ExactnessWarning, keep_types, mark_exact
+from .mark_exact import ExactnessWarning, mark_exact
 
 
 def check_graph(graph, config=None):
@@ -37,7 +37,6 @@ __all__ = [
     "fuse_batchnorm",
     "infer_shapes",
     "infer_types",
-    "keep_types",
     "mark_exact",
     "run_pipeline",
 ]

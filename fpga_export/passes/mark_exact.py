@@ -22,7 +22,6 @@ partial sums) need more is not exact either (the framework itself rounds them).
 
 from __future__ import annotations
 
-import copy
 import warnings
 
 import numpy as np
@@ -59,34 +58,7 @@ def mark_exact(graph: Graph, config=None) -> Graph:
                 ExactnessWarning,
                 stacklevel=2,
             )
-        node.notes.extend(_caveats(node, graph))
     return graph
-
-
-def keep_types(old: Graph, fresh: Graph) -> Graph | None:
-    """``old`` (same structure) with ``fresh``'s weights, if its types lose nothing that
-    ``fresh``'s types keep: per node, the framework's own conversions (given types of roles
-    other than weights, e.g. an activation quantizer's) are unchanged and every reason not to
-    be exact with the old types is one the fresh types have too. Else None. Lets a training
-    loop push new weights into the compiled csim while the types derived from the weights
-    still hold them."""
-    trial = copy.deepcopy(old)
-    for node, new in zip(trial, fresh, strict=True):
-        if _conversions(node) != _conversions(new):
-            return None  # the framework now quantizes to other types (e.g. a learned scale)
-        node.weights = {w: np.array(v, copy=True) for w, v in new.weights.items()}
-        node.given, node.hints = dict(new.given), dict(new.hints)
-    for node, new in zip(trial, fresh, strict=True):
-        had = {role for _, role in _own_problems(new, fresh)}
-        if not {role for _, role in _own_problems(node, trial)} <= had:
-            return None
-    return mark_exact(trial) if any(n.given for n in trial) else trial
-
-
-def _conversions(node: Node) -> dict[str, str]:
-    """The framework's own conversions: its given types of roles other than weights."""
-    weights = set(node.op.weight_roles.values())
-    return {r: str(t) for r, t in node.given.items() if r not in weights}
 
 
 def _own_problems(node: Node, graph: Graph) -> list[tuple[str, str]]:
@@ -134,7 +106,3 @@ def _own_problems(node: Node, graph: Graph) -> list[tuple[str, str]]:
     elif not spans["result"].fits(result):
         problems.append((f"result {result} cannot hold {spans['result']}", "result"))
     return problems
-
-
-def _caveats(node: Node, graph: Graph) -> list[str]:
-    return []
