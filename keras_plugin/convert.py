@@ -55,7 +55,6 @@ class LayerCall:
     output_shape: tuple  # batch excluded
     flavor: Flavor
     converter: _Converter = field(repr=False)
-    hints: dict = field(default_factory=dict)  # role -> why its type is lossy (next node)
 
     @property
     def source(self) -> str:
@@ -71,11 +70,12 @@ class LayerCall:
         layer_type: str | None = None,
         shape: tuple | None = None,
         given: dict | None = None,
+        hints: dict | None = None,
     ) -> str:
         """Add a node for this call; returns its name (``name`` or ``name_suffix``, made
         unique).  ``layer_type`` is the class name for ``hls_config["LayerType"]``
         (default: the layer's class name); ``given`` the types the framework itself uses
-        (its quantizers: ``Node.given``)."""
+        (its quantizers: ``Node.given``), ``hints`` why such a type is lossy (``Node.hints``)."""
         base = f"{self.name}_{suffix}" if suffix else self.name
         return self.converter.add_node(
             Node(
@@ -85,16 +85,11 @@ class LayerCall:
                 shape=tuple(self.output_shape if shape is None else shape),
                 weights={k: np.asarray(v, dtype=np.float64) for k, v in (weights or {}).items()},
                 given=dict(given or {}),
-                hints=self._take_hints(given),
+                hints=dict(hints or {}),
                 source=self.source,
             ),
             layer_type or type(self.layer).__name__,
         )
-
-    def _take_hints(self, given) -> dict:
-        """Hints for the roles this node is given types for (consumed)."""
-        out = {r: self.hints.pop(r) for r in list(self.hints) if r in (given or {})}
-        return out
 
     def part_of(self, node: str, owner: str) -> None:
         """``node`` is part of the layer whose main node is ``owner``: the settings given for

@@ -19,6 +19,8 @@ family yet), QConv2DTranspose, QAdaptiveActivation, QOctaveConv2D.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import qkeras
 import tensorflow as tf
@@ -45,20 +47,32 @@ def _q(layer, spec_attr: str, internal_attr: str):
     return getattr(layer, internal_attr) if getattr(layer, spec_attr, None) else None
 
 
-def _weights(call: LayerCall, pairs) -> tuple[dict, dict]:
-    """{weight: (quantizer, weight, reshape)} -> (weights, given types); hints on lossy
-    types go to ``call.hints`` for the node added next."""
-    weights, given = {}, {}
+@dataclass
+class _Quantized:
+    """A weight node's quantized weights, their types and why a type is lossy (hints)."""
+
+    weights: dict
+    types: dict
+    hints: dict
+
+    def node(self) -> dict:
+        """``call.add`` keywords: the weights, the weight types plus exact accumulators."""
+        return {"weights": self.weights, "given": _given(self.types), "hints": self.hints}
+
+
+def _weights(call: LayerCall, pairs) -> _Quantized:
+    """{weight: (quantizer, weight, reshape)} -> the quantized weights of one node."""
+    out = _Quantized({}, {}, {})
     for name, (q, w, reshape) in pairs.items():
         try:
-            weights[name], t, hint = quantize_weight(q, w, reshape)
+            out.weights[name], t, hint = quantize_weight(q, w, reshape)
         except QuantizerError as e:
             raise call.refuse(f"{name}: {e}") from None
         if t is not None:
-            given[name] = t
+            out.types[name] = t
         if hint:
-            call.hints[name] = hint
-    return weights, given
+            out.hints[name] = hint
+    return out
 
 
 def _bias(layer, call: LayerCall, n: int):
@@ -117,9 +131,9 @@ def qdense(layer, call: LayerCall) -> str:
     if len(shape) != 1:
         raise call.refuse(f"QDense on an input of shape {shape} per sample: only 1-D inputs")
     q = _q(layer, "kernel_quantizer", "kernel_quantizer_internal")
-    weights, types = _weights(call, {"kernel": (q, layer.kernel, None),
-                                     "bias": _bias(layer, call, layer.units)})  # fmt: skip
-    node = _weight_node(call, Dense(units=int(layer.units)), q, weights, types)
+    qw = _weights(call, {"kernel": (q, layer.kernel, None),
+                         "bias": _bias(layer, call, layer.units)})  # fmt: skip
+    node = _weight_node(call, Dense(units=int(layer.units)), q, qw)
     return fused_quantizer(layer, call, node)
 
 
@@ -141,27 +155,27 @@ def _conv_op(layer, call: LayerCall):
 def qconv(layer, call: LayerCall) -> str:
     op = _conv_op(layer, call)
     q = _q(layer, "kernel_quantizer", "kernel_quantizer_internal")
-    weights, types = _weights(call, {"kernel": (q, layer.kernel, None),
-                                     "bias": _bias(layer, call, op.filters)})  # fmt: skip
-    node = _weight_node(call, op, q, weights, types)
+    qw = _weights(call, {"kernel": (q, layer.kernel, None),
+                         "bias": _bias(layer, call, op.filters)})  # fmt: skip
+    node = _weight_node(call, op, q, qw)
     return fused_quantizer(layer, call, node)
 
 
-def _weight_node(call: LayerCall, op, q, weights: dict, types: dict, depthwise=False) -> str:
+def _weight_node(call: LayerCall, op, q, qw: _Quantized, depthwise=False) -> str:
     """The layer's weight node. Binary/ternary kernels scaled per output channel by powers of
     two (QKeras' default alpha "auto_po2") become a multiplier-free node with the kernel's
     signs (a 2-bit type) and the bias divided by the scales, then a ``<layer>_scale`` node
     multiplying each channel by its scale (a shift): the same values exactly."""
     split = None
-    if isinstance(q, (qq.binary, qq.ternary)) and "kernel" in types:
-        split = _sign_and_scale(weights["kernel"], 2 if depthwise else 1)
+    if isinstance(q, (qq.binary, qq.ternary)) and "kernel" in qw.types:
+        split = _sign_and_scale(qw.weights["kernel"], 2 if depthwise else 1)
     if split is None:
-        return call.add(op, weights=weights, given=_given(types))
+        return call.add(op, **qw.node())
     signs, scale = split
-    bias = weights["bias"] / scale
-    weights = {"kernel": signs, "bias": bias}
-    types = {**types, "kernel": FixedType(2, 2), "bias": exact_type(bias) or types["bias"]}
-    node = call.add(op, weights=weights, given=_given(types))
+    bias = qw.weights["bias"] / scale
+    types = {"kernel": FixedType(2, 2), "bias": exact_type(bias) or qw.types["bias"]}
+    qw = _Quantized({"kernel": signs, "bias": bias}, {**qw.types, **types}, qw.hints)
+    node = call.add(op, **qw.node())
     given = {"scale": exact_type(scale), "bias": FixedType(1, 1, False)}
     return call.add(
         BatchNormalization(), weights={"scale": scale, "shift": np.zeros_like(scale)},
@@ -210,8 +224,7 @@ def _folded_layer(layer, call: LayerCall, op, kernel_spec: str) -> str:
     q_kernel = _q(layer, kernel_spec, kernel_spec + "_internal")
     q_bias = getattr(layer, "bias_quantizer_internal", None)
     pairs = {"kernel": (q_kernel, kernel, None), "bias": (q_bias, bias, None)}
-    weights, types = _weights(call, pairs)
-    node = call.add(op, weights=weights, given=_given(types))
+    node = call.add(op, **_weights(call, pairs).node())
     return fused_quantizer(layer, call, node)
 
 
@@ -235,8 +248,7 @@ def qdepthwise(layer, call: LayerCall) -> str:
         "kernel": (q, layer.depthwise_kernel, None),
         "bias": _bias(layer, call, c * op.depth_multiplier),
     }
-    weights, types = _weights(call, pairs)
-    node = _weight_node(call, op, q, weights, types, depthwise=True)
+    node = _weight_node(call, op, q, _weights(call, pairs), depthwise=True)
     return fused_quantizer(layer, call, node)
 
 
@@ -250,23 +262,23 @@ def qseparable(layer, call: LayerCall) -> str:
     q_pw = _q(layer, "pointwise_quantizer", "pointwise_quantizer_internal")
     (in_shape,) = call.input_shapes
     c = int(in_shape[-1]) * op.depth_multiplier
-    dw_w, dw_t = _weights(
+    dw_q = _weights(
         call,
         {"kernel": (q_dw, layer.depthwise_kernel, expand), "bias": (None, tf.zeros(c), None)},
     )
-    dw_t["bias"] = FixedType(1, 1, False)  # holds the depthwise step's zero bias
+    dw_q.types["bias"] = FixedType(1, 1, False)  # holds the depthwise step's zero bias
     dw_shape = (*call.output_shape[:-1], c)
-    dw = call.add(op, weights=dw_w, suffix="depthwise", shape=dw_shape, given=_given(dw_t))
+    dw = call.add(op, suffix="depthwise", shape=dw_shape, **dw_q.node())
     filters = int(layer.filters)
-    pw_w, pw_t = _weights(
+    pw_q = _weights(
         call,
         {"kernel": (q_pw, layer.pointwise_kernel, expand), "bias": _bias(layer, call, filters)},
     )
-    pw_w["kernel"] = pw_w["kernel"].reshape(*one, c, filters)
+    pw_q.weights["kernel"] = pw_q.weights["kernel"].reshape(*one, c, filters)
     pw = (Conv1D if op.rank == 1 else Conv2D)(
         filters=filters, kernel_size=one, strides=one, padding="valid", dilation=one
     )
-    out = call.add(pw, weights=pw_w, inputs=[dw], given=_given(pw_t))
+    out = call.add(pw, inputs=[dw], **pw_q.node())
     nodes = {"depthwise": dw, "pointwise": out}
     call.alias_roles(out, {a: (nodes[part], r) for a, (part, r) in SEPARABLE_ROLES.items()})
     return fused_quantizer(layer, call, out)
