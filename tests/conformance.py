@@ -6,7 +6,9 @@ on nothing but the standard library.  The vectors' format is documented in
 
 Finding the vectors: the environment variable ``FPGA_EXPORT_CONFORMANCE`` (a directory) wins;
 otherwise the first ancestor of the repository root that contains
-``shared/conformance/ap_fixed_cases.jsonl.gz``.  If neither exists, :func:`conformance_dir`
+``shared/conformance/ap_fixed_cases.jsonl.gz``, then (a clone made elsewhere, e.g. in a
+temporary folder) the first such ancestor of the local repository it was cloned from
+(``remote.origin.url``).  If none exists, :func:`conformance_dir`
 raises :class:`ConformanceNotFound` -- a conformance test must fail, never skip, when its
 ground truth is missing.
 """
@@ -19,6 +21,7 @@ import json
 import os
 import re
 import struct
+import subprocess
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -46,13 +49,27 @@ def conformance_dir() -> Path:
                 "holding the conformance vectors (shared/conformance)"
             )
         return path
-    for ancestor in (REPO_ROOT, *REPO_ROOT.parents):
-        if (ancestor / _MARKER).is_file():
-            return ancestor / _MARKER.parent
+    for root in (REPO_ROOT, _origin()):
+        for ancestor in (root, *root.parents) if root else ():
+            if (ancestor / _MARKER).is_file():
+                return ancestor / _MARKER.parent
     raise ConformanceNotFound(
         f"conformance vectors not found: no ancestor of {REPO_ROOT} contains {_MARKER}, "
         f"and {ENV_VAR} is not set; set {ENV_VAR} to the directory holding {AP_CASES}"
     )
+
+
+def _origin() -> Path | None:
+    """The local repository this checkout was cloned from, if it was cloned from a folder."""
+    try:
+        url = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "config", "--get", "remote.origin.url"],
+            capture_output=True, text=True, timeout=10,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return None
+    path = Path(url.removeprefix("file://")) if url else None
+    return path.resolve() if path is not None and path.is_dir() else None
 
 
 @functools.lru_cache(maxsize=4)
