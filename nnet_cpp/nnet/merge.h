@@ -44,31 +44,32 @@ struct dot_config {
     typedef float accum_t;
 };
 
-// One exact step of a merge (C++14: chosen by specialization on merge_op, no if constexpr).
+// One exact step of a merge (C++11: chosen by specialization on merge_op, no if constexpr;
+// result types spelled by trailing decltype, no deduced return types).
 // Maximum/minimum keep the winner in the exact sum type of the two compared values.
 template <unsigned OP>
 struct merge_step;
 template <>
 struct merge_step<merge_add> {
     template <class A, class B>
-    static auto apply(const A &a, const B &b) { return a + b; }
+    static auto apply(const A &a, const B &b) -> decltype(a + b) { return a + b; }
 };
 template <>
 struct merge_step<merge_average> : merge_step<merge_add> {};
 template <>
 struct merge_step<merge_subtract> {
     template <class A, class B>
-    static auto apply(const A &a, const B &b) { return a - b; }
+    static auto apply(const A &a, const B &b) -> decltype(a - b) { return a - b; }
 };
 template <>
 struct merge_step<merge_multiply> {
     template <class A, class B>
-    static auto apply(const A &a, const B &b) { return a * b; }
+    static auto apply(const A &a, const B &b) -> decltype(a * b) { return a * b; }
 };
 template <>
 struct merge_step<merge_maximum> {
     template <class A, class B>
-    static auto apply(const A &a, const B &b) {
+    static auto apply(const A &a, const B &b) -> decltype(a + b) {
         typedef decltype(a + b) both_T;  // holds a and b exactly
         return (a >= b) ? (both_T)a : (both_T)b;
     }
@@ -76,25 +77,34 @@ struct merge_step<merge_maximum> {
 template <>
 struct merge_step<merge_minimum> {
     template <class A, class B>
-    static auto apply(const A &a, const B &b) {
+    static auto apply(const A &a, const B &b) -> decltype(a + b) {
         typedef decltype(a + b) both_T;
         return (a <= b) ? (both_T)a : (both_T)b;
     }
 };
 
 // The exact (unconverted) value of the merge of a, b, ...: folded left to right at full
-// precision (subtract takes exactly two inputs; the Python op checks it).
-template <typename CONFIG_T, class A>
-A merge_exact(const A &a) {
+// precision (subtract takes exactly two inputs; the Python op checks it). ``type`` is the
+// exact type of the fold, computed one step at a time.
+template <unsigned OP, class A, class... R>
+struct merge_fold;
+template <unsigned OP, class A>
+struct merge_fold<OP, A> {
+    typedef A type;
+    static type apply(const A &a) {
 #pragma HLS INLINE
-    return a;
-}
-
-template <typename CONFIG_T, class A, class B, class... R>
-auto merge_exact(const A &a, const B &b, const R &...rest) {
+        return a;
+    }
+};
+template <unsigned OP, class A, class B, class... R>
+struct merge_fold<OP, A, B, R...> {
+    typedef decltype(merge_step<OP>::apply(std::declval<A>(), std::declval<B>())) step_T;
+    typedef typename merge_fold<OP, step_T, R...>::type type;
+    static type apply(const A &a, const B &b, const R &...rest) {
 #pragma HLS INLINE
-    return merge_exact<CONFIG_T>(merge_step<CONFIG_T::merge_op>::apply(a, b), rest...);
-}
+        return merge_fold<OP, step_T, R...>::apply(merge_step<OP>::apply(a, b), rest...);
+    }
+};
 
 // Conversion of the exact merge to the result type; average multiplies by recip_t(1/n) first.
 template <unsigned OP>
@@ -115,7 +125,7 @@ template <class res_T, typename CONFIG_T, class... X>
 res_T merge_one(const X &...x) {
 #pragma HLS INLINE
     return merge_finish<CONFIG_T::merge_op>::template apply<res_T, CONFIG_T>(
-        merge_exact<CONFIG_T>(x...), unsigned(sizeof...(X)));
+        merge_fold<CONFIG_T::merge_op, X...>::apply(x...), unsigned(sizeof...(X)));
 }
 
 // res[i] = merge of in_0[i], in_1[i], ... (two or more inputs).
@@ -129,15 +139,25 @@ void merge(res_T res[CONFIG_T::n_elem], const data_T *...in) {
     }
 }
 
-// True if every argument is (C++14: no fold expressions).
+// True if every argument is (C++11: no fold expressions).
 constexpr bool all_true() { return true; }
 template <class... B>
 constexpr bool all_true(bool first, B... rest) {
     return first && all_true(rest...);
 }
 
-template <class res_T, typename CONFIG_T, class Packets, std::size_t... K>
-res_T merge_packets(const Packets &packets, unsigned c, std::index_sequence<K...>) {
+// 0, 1, ..., N-1 as a type (C++11: std::index_sequence is C++14).
+template <unsigned... K>
+struct merge_indices {};
+template <unsigned N, unsigned... K>
+struct merge_make_indices : merge_make_indices<N - 1, N - 1, K...> {};
+template <unsigned... K>
+struct merge_make_indices<0, K...> {
+    typedef merge_indices<K...> type;
+};
+
+template <class res_T, typename CONFIG_T, class Packets, unsigned... K>
+res_T merge_packets(const Packets &packets, unsigned c, merge_indices<K...>) {
 #pragma HLS INLINE
     return merge_one<res_T, CONFIG_T>(std::get<K>(packets)[c]...);
 }
@@ -154,7 +174,7 @@ void merge_stream(hls::stream<res_T> &res, hls::stream<data_T> &...in) {
         for (unsigned c = 0; c < res_T::size; c++) {
 #pragma HLS UNROLL
             out[c] = merge_packets<typename res_T::value_type, CONFIG_T>(
-                packets, c, std::index_sequence_for<data_T...>{});
+                packets, c, typename merge_make_indices<sizeof...(data_T)>::type());
         }
         res.write(out);
     }
