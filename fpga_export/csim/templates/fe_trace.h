@@ -3,6 +3,8 @@
 #ifndef FE_TRACE_H_
 #define FE_TRACE_H_
 
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace fe {
@@ -16,11 +18,12 @@ void trace_array(int index, const T *values, long n) {
     for (long i = 0; i < n; i++) out[i] = values[i].to_double();
 }
 
-// Reads the stream's packets, records them and writes them back in order.
+// Reads the stream's packets, records them and writes them back in order. The packet type
+// is what read() returns: the vendor's hls::stream has no value_type typedef (ours has).
 template <class S>
 void trace_stream(int index, S &stream, long n_packets) {
     if (!trace_buffer) return;
-    typedef typename S::value_type packet_T;
+    typedef typename std::decay<decltype(std::declval<S &>().read())>::type packet_T;
     std::vector<packet_T> packets;
     for (long p = 0; p < n_packets; p++) packets.push_back(stream.read());
     double *out = trace_buffer + trace_offsets[index];
