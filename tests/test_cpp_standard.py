@@ -1,12 +1,15 @@
-"""The firmware is C++14: Vitis HLS compiles it with ``-std=c++14`` (build_prj.tcl).
+"""The firmware is C++11: Vivado HLS's front end accepts C++11, Vitis HLS compiles it with
+``-std=c++14`` (build_prj.tcl).
 
-Our csim headers (nnet_cpp/compat/) need C++17, so the csim tests cannot see a C++17 feature
-slipping into nnet_cpp/nnet/*.h or the generated code (it once did: an ``if constexpr``).
-Here one project per io type holding every op family (every activation function, every
-merge op ...) is written and its top function and testbench (both compiled with -std=c++14
-by build_prj.tcl) are checked with ``g++ -std=c++14 -pedantic-errors -fsyntax-only``
-against tests/cpp14/include/, a small C++14 stand-in for the vendor type headers. The
-compiles run in parallel, started by a module fixture.
+Our csim headers (nnet_cpp/compat/) need C++17, so the csim tests cannot see a newer feature
+slipping into nnet_cpp/nnet/*.h or the generated code (it once did: an ``if constexpr``;
+merge.h once had deduced return types and std::index_sequence). Here one project per io type
+holding every op family (tests/every_op.py) is written and its top function and testbench
+(both compiled by build_prj.tcl) are checked with ``g++ -std=c++11 -pedantic-errors
+-fsyntax-only`` and the same with ``-std=c++14``, against tests/cpp_standard/include/, a
+small C++11 stand-in for the vendor type headers. The csim bridge (with fe_trace.h) is
+checked against the same stand-in, whose hls::stream, like the vendor's, has no value_type.
+The compiles run in parallel, started by a module fixture.
 """
 
 from __future__ import annotations
@@ -15,193 +18,32 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import numpy as np
 import pytest
 
+from every_op import MERGE_OPS, NAME, QUANTIZER_FUNCTIONS, SUPPORTED, every_op_graph
 from fpga_export.config import ExportConfig
 from fpga_export.firmware import Firmware
-from fpga_export.ir import Graph, Node
-from fpga_export.layers.activation import SUPPORTED, Activation
-from fpga_export.layers.conv import Conv1D, Conv2D
-from fpga_export.layers.dense import Dense
-from fpga_export.layers.depthwise import DepthwiseConv1D, DepthwiseConv2D
-from fpga_export.layers.embedding import Embedding
-from fpga_export.layers.input import Input
-from fpga_export.layers.merge import MERGE_OPS, Concatenate, Dot, Merge
-from fpga_export.layers.norm import BatchNormalization, LayerNormalization
-from fpga_export.layers.pool import GlobalPooling1D, GlobalPooling2D, Pooling1D, Pooling2D
-from fpga_export.layers.quantizer import FUNCTIONS as QUANTIZER_FUNCTIONS
-from fpga_export.layers.quantizer import Po2Quantizer, Quantizer
-from fpga_export.layers.reshape import (
-    Cropping1D,
-    Cropping2D,
-    Flatten,
-    Permute,
-    Reshape,
-    UpSampling1D,
-    UpSampling2D,
-    ZeroPadding1D,
-    ZeroPadding2D,
-)
+from fpga_export.layers.activation import Activation
+from fpga_export.layers.merge import Merge
+from fpga_export.layers.quantizer import Quantizer
 
 CXX = shutil.which("g++")
-pytestmark = pytest.mark.skipif(CXX is None, reason="needs g++ (the C++14 check compiles C++)")
+pytestmark = pytest.mark.skipif(
+    CXX is None, reason="needs g++ (the C++ standard check compiles C++)"
+)
 
-STANDIN = Path(__file__).parent / "cpp14" / "include"
-FLAGS = ["-std=c++14", "-pedantic-errors", "-fsyntax-only", f"-I{STANDIN}"]
+STANDIN = Path(__file__).parent / "cpp_standard" / "include"
+STANDARDS = ("c++11", "c++14")
+CHECK = ["-pedantic-errors", "-fsyntax-only", f"-I{STANDIN}"]
+FLAGS = ["-std=c++11", *CHECK]
 IO_TYPES = ("io_parallel", "io_stream")
-NAME = "cpp14"
-
-NARROW = {"result": "ap_fixed<8,3,AP_RND,AP_SAT>"}
-SMALL_TABLES = {"table_size": 64}
-
-
-def _weights(op, c: int, rng) -> dict[str, np.ndarray]:
-    """Random weights for an op reading an input with c channels (last axis)."""
-    if isinstance(op, Dense):
-        return {"kernel": rng.normal(0, 0.5, (c, op.units)), "bias": rng.normal(0, 0.5, op.units)}
-    if isinstance(op, DepthwiseConv2D):
-        m = op.depth_multiplier
-        return {"kernel": rng.normal(0, 0.5, (*op.kernel_size, c, m)), "bias": np.zeros(c * m)}
-    if isinstance(op, Conv2D):
-        k = (*op.kernel_size, c, op.filters)
-        return {"kernel": rng.normal(0, 0.5, k), "bias": rng.normal(0, 0.5, op.filters)}
-    if isinstance(op, BatchNormalization):
-        return {"scale": rng.uniform(0.5, 2, c), "shift": rng.normal(0, 1, c)}
-    if isinstance(op, LayerNormalization):
-        return {"gamma": rng.uniform(0.5, 2, c), "beta": rng.normal(0, 1, c)}
-    if isinstance(op, Embedding):
-        return {"embeddings": rng.normal(0, 1, (op.vocab_size, op.output_dim))}
-    if isinstance(op, Quantizer):
-        return {"param": np.array([0.25, -1.5])}
-    return {}
-
-
-# One-input cases: (op, input shape, input precision, node settings). Each becomes its own
-# input -> op chain of the project.
-SINGLE = [
-    # dense: both strategies
-    (Dense(units=5), (6,), None, {}),
-    (Dense(units=4), (6,), None, {"strategy": "resource", "reuse_factor": 4}),
-    # conv: general window, pointwise fast path, 1-D, resource strategy
-    (Conv2D(filters=3, kernel_size=(3, 3), padding="same"), (5, 4, 2), None, {}),
-    (Conv2D(filters=2, kernel_size=(1, 1)), (3, 3, 4), None, {"precision": NARROW}),
-    (Conv1D(filters=2, kernel_size=(2,), strides=(2,)), (6, 3), None, {}),
-    (
-        Conv2D(filters=4, kernel_size=(2, 2), padding="same"), (3, 3, 2), None,
-        {"strategy": "resource", "reuse_factor": 8},
-    ),
-    # depthwise
-    (DepthwiseConv2D(kernel_size=(2, 3), depth_multiplier=2, strides=(2, 1)), (5, 6, 2), None, {}),
-    (DepthwiseConv1D(kernel_size=(3,), padding="same"), (7, 2), None, {"precision": NARROW}),
-    # pooling: max, average (accum, recip roles), 1-D, global
-    (Pooling2D("max", (2, 2), (2, 2)), (4, 4, 2), None, {}),
-    (Pooling2D("average", (3, 3), (2, 2), "same"), (5, 4, 2), None, {}),
-    (Pooling1D("max", (3,), (2,), "same"), (7, 2), None, {}),
-    (Pooling1D("average", (2,), (3,)), (8, 3), None, {}),
-    (GlobalPooling2D("max"), (3, 4, 2), None, {}),
-    (GlobalPooling1D("average"), (6, 3), None, {}),
-    # normalization (batchnorm reads an input, so it is not fused into a Dense)
-    (BatchNormalization(), (4, 3), None, {}),
-    (LayerNormalization(table_size=64), (4, 6), None, {}),
-    (LayerNormalization(table_size=64), (5,), "ap_ufixed<10,4>", {"precision": NARROW}),
-    # layout
-    (Flatten(), (3, 2, 2), None, {}),
-    (Reshape((6, 2)), (4, 3), None, {}),
-    (Reshape((12,)), (3, 4), None, {"precision": NARROW}),
-    (Permute((2, 1, 3)), (3, 4, 2), None, {}),
-    (Permute((2, 1)), (5, 3), None, {}),
-    (ZeroPadding2D(((1, 2), (0, 1))), (3, 4, 2), None, {}),
-    (ZeroPadding1D((2, 1)), (5, 3), None, {"precision": NARROW}),
-    (Cropping2D(((1, 0), (1, 2))), (4, 5, 2), None, {}),
-    (Cropping1D((1, 2)), (6, 2), None, {}),
-    (UpSampling2D((2, 3)), (2, 3, 2), None, {}),
-    (UpSampling1D((3,)), (4, 2), None, {"precision": NARROW}),
-    # embedding: integer and fixed-point ids
-    (Embedding(vocab_size=11, output_dim=5), (7,), "ap_uint<8>", {}),
-    (Embedding(vocab_size=6, output_dim=3), (4,), "ap_fixed<12,6>", {"precision": NARROW}),
-    # quantizer functions (QAT frameworks)
-    *[(Quantizer(f), (2, 3), None, {"precision": NARROW}) for f in QUANTIZER_FUNCTIONS],
-    (Po2Quantizer(min_exp=-3, max_exp=2), (2, 3), "ap_fixed<10,4>", {}),
-    (Po2Quantizer(min_exp=-2, max_exp=-2, relu=True), (3,), None, {}),  # no threshold
-    # activations on integer and unsigned inputs (their fixed_bits / unary minus paths)
-    (Activation("softsign", table_size=64), (4,), "ap_int<6>", {}),
-    (Activation("sigmoid", table_size=64), (4,), "ap_uint<5>", {}),
-    (Activation("elu", table_size=64), (4,), "ap_ufixed<8,3>", {}),
-]  # fmt: skip
-
-# Two-input cases: (op, shape 0, shape 1). Input 1 goes through a relu of another type.
-PAIRS = [
-    *[(Merge(op), (3, 4), (3, 4)) for op in MERGE_OPS],
-    (Concatenate(axis=-1), (3, 2, 2), (3, 2, 3)),  # io_stream: the packets of a pixel join
-    (Concatenate(axis=0), (2, 2, 3), (3, 2, 3)),  # io_stream: block after block
-    (Concatenate(axis=0), (4,), (3,)),
-    (Dot(), (6,), (6,)),
-]
-
-
-def add_chain(g: Graph, prefix: str, shape, in_precision, ops, rng, **node_kw) -> str:
-    """input -> ops[0] -> ops[1] ... as nodes ``<prefix>_in``, ``<prefix>_1`` ...; the last
-    node is a graph output. Weights are made for the input's channels (ops after the first
-    must not need any)."""
-    name = f"{prefix}_in"
-    prec = {"result": in_precision} if in_precision else {}
-    g.add(Node(name, Input(), shape=tuple(shape), precision=prec))
-    g.inputs.append(name)
-    for i, op in enumerate(ops):
-        w = _weights(op, shape[-1], rng) if i == 0 else {}
-        node = Node(f"{prefix}_{i + 1}", op, [name], weights=w, **node_kw)
-        name = g.add(node).name
-    g.outputs.append(name)
-    return name
-
-
-def every_op_graph() -> Graph:
-    """Independent chains covering every op family, every activation function and merge op,
-    variadic merges, fan-out of a node to several readers and to a graph output."""
-    rng = np.random.default_rng(0)
-    g = Graph(NAME)
-    for i, (op, shape, in_prec, kw) in enumerate(SINGLE):
-        add_chain(g, f"s{i}", shape, in_prec, [op], rng, **kw)
-    # every activation function in one chain on (2, 4) values (softmax: over the last axis)
-    acts = []
-    for f in SUPPORTED:
-        extra = {"max_value": 2.0} if f == "clipped_relu" else {}
-        acts.append(Activation(f, **extra, **({} if f in ("relu", "linear") else SMALL_TABLES)))
-    acts.append(Activation("relu", max_value=4.0))  # relu with a clip is clipped_relu
-    add_chain(g, "act", (2, 4), "ap_fixed<12,5>", acts, rng)
-    # two-input ops; every one reads the same two nodes (fan-out in io_stream)
-    g.add(Node("pair_a", Input(), shape=(3, 4)))
-    g.add(Node("pair_b", Input(), shape=(3, 4), precision={"result": "ap_ufixed<9,4>"}))
-    g.add(Node("pair_relu", Activation("relu"), ["pair_b"], precision=dict(NARROW)))
-    g.inputs += ["pair_a", "pair_b"]
-    for i, (op, s0, s1) in enumerate(PAIRS):
-        if (s0, s1) == ((3, 4), (3, 4)):
-            a, b = "pair_a", "pair_relu"
-        else:
-            a, b = f"p{i}_a", f"p{i}_b"
-            g.add(Node(a, Input(), shape=s0))
-            g.add(Node(b, Input(), shape=s1, precision={"result": "ap_fixed<10,4,AP_RND>"}))
-            g.inputs += [a, b]
-        g.add(Node(f"p{i}", op, [a, b]))
-        g.outputs.append(f"p{i}")
-    g.outputs.append("pair_relu")  # read by the merges and a graph output
-    # merges of three inputs of three types (signed, narrow signed, unsigned)
-    for op in MERGE_OPS:
-        if op != "subtract":
-            g.add(Node(f"m3_{op}", Merge(op), ["pair_a", "pair_relu", "pair_b"]))
-            g.outputs.append(f"m3_{op}")
-    # one node read twice by the same merge (io_stream: one stream copy per input slot)
-    g.add(Node("twice_in", Input(), shape=(2, 3)))
-    g.add(Node("twice", Merge("multiply"), ["twice_in", "twice_in"]))
-    g.inputs.append("twice_in")
-    g.outputs.append("twice")
-    return g
+CSIM_DEFINES = ["-DFPGA_EXPORT_RUNTIME_WEIGHTS", "-DFPGA_EXPORT_TRACE"]
 
 
 @pytest.fixture(scope="module")
 def compiles(tmp_path_factory):
-    """io type -> (g++ command, running process); all started at once."""
+    """(io type, what) -> (g++ command, running process); all started at once. ``what`` is
+    a standard (firmware and testbench) or "bridge" (the csim bridge, C++11)."""
     out = {}
     for io_type in IO_TYPES:
         project = tmp_path_factory.mktemp(io_type) / NAME
@@ -209,9 +51,15 @@ def compiles(tmp_path_factory):
         Firmware(every_op_graph(), cfg).write()
         # the sources and include path build_prj.tcl gives Vitis (add_files ... -I firmware)
         sources = [project / "firmware" / f"{NAME}.cpp", project / f"{NAME}_test.cpp"]
-        cmd = [CXX, *FLAGS, f"-I{project / 'firmware'}", *map(str, sources)]
-        proc = subprocess.Popen(cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        out[io_type] = (cmd, proc)
+        bridge = project / "csim" / f"{NAME}_bridge.cpp"
+        jobs = {std: [f"-std={std}", *CHECK, *map(str, sources)] for std in STANDARDS}
+        jobs["bridge"] = [*FLAGS, *CSIM_DEFINES, f"-I{project / 'csim'}", str(bridge)]
+        for what, args in jobs.items():
+            cmd = [CXX, *args, f"-I{project / 'firmware'}"]
+            proc = subprocess.Popen(
+                cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            )
+            out[io_type, what] = (cmd, proc)
     yield out
     for _, proc in out.values():
         if proc.poll() is None:
@@ -219,14 +67,25 @@ def compiles(tmp_path_factory):
             proc.wait()
 
 
-@pytest.mark.parametrize("io_type", IO_TYPES)
-def test_firmware_is_cpp14(compiles, io_type):
-    cmd, proc = compiles[io_type]
+def _result(compiles, key) -> tuple[str, int]:
+    cmd, proc = compiles[key]
     output = proc.communicate(timeout=300)[0].decode(errors="replace")
-    assert proc.returncode == 0 and not output, (
-        f"the {io_type} firmware is not C++14 (Vitis HLS compiles it with -std=c++14):\n"
-        f"{' '.join(cmd)}\n{output}"
-    )
+    return " ".join(cmd) + "\n" + output, proc.returncode if not output else -1
+
+
+@pytest.mark.parametrize("std", STANDARDS)
+@pytest.mark.parametrize("io_type", IO_TYPES)
+def test_firmware_is_standard_cpp(compiles, io_type, std):
+    log, code = _result(compiles, (io_type, std))
+    assert code == 0, f"the {io_type} firmware is not {std}:\n{log}"
+
+
+@pytest.mark.parametrize("io_type", IO_TYPES)
+def test_csim_bridge_with_vendor_style_stream(compiles, io_type):
+    """The csim bridge and fe_trace.h compile against an hls::stream without value_type
+    (the vendor's; FPGA_EXPORT_VENDOR_INCLUDE pointing at a Vitis install uses it)."""
+    log, code = _result(compiles, (io_type, "bridge"))
+    assert code == 0, f"the {io_type} csim bridge needs more than the vendor's stream API:\n{log}"
 
 
 def test_project_covers_every_op_and_function(tmp_path):
@@ -245,23 +104,28 @@ def test_project_covers_every_op_and_function(tmp_path):
 
 
 def test_check_rejects_cpp17():
-    """The flags really reject C++17 (a fold expression and if constexpr) in our headers."""
+    """The flags really reject C++14 (a deduced return type) and C++17 (a fold expression,
+    if constexpr) in our headers."""
     source = """
         #include "ap_fixed.h"
         template <class... T> bool all(T... t) { return (t && ...); }
         template <class T> int f(T) { if constexpr (T::width > 1) return 1; else return 0; }
-        int main() { return all(true) + f(ap_fixed<8, 3>(0)); }
+        template <class T> auto g(T t) { return t + 1; }
+        int main() { return all(true) + f(ap_fixed<8, 3>(0)) + g(1); }
     """
     proc = subprocess.run(
         [CXX, *FLAGS, "-x", "c++", "-"], input=source, capture_output=True, text=True
     )
     assert proc.returncode != 0
     assert "fold-expressions only available with" in proc.stderr
+    assert "uses 'auto' type specifier without trailing return type" in proc.stderr.replace(
+        "‘", "'"
+    ).replace("’", "'")
     assert "'if constexpr' only available with" in proc.stderr.replace("‘", "'").replace("’", "'")
 
 
 def test_standin_is_clean_cpp14():
-    """The stand-in itself: C++14, pedantic, no warnings."""
+    """The stand-in itself: C++11, pedantic, no warnings."""
     source = """
         #include "ap_fixed.h"
         #include "ap_int.h"
@@ -283,7 +147,7 @@ def test_standin_is_clean_cpp14():
                    s.read().to_int() + int(f.to_uint() + s.size() + g);
         }
     """
-    strict = ["-std=c++14", "-pedantic-errors", "-Wall", "-Wextra", "-Werror", f"-I{STANDIN}"]
+    strict = ["-std=c++11", "-pedantic-errors", "-Wall", "-Wextra", "-Werror", f"-I{STANDIN}"]
     proc = subprocess.run(
         [CXX, *strict, "-fsyntax-only", "-x", "c++", "-"],
         input=source,

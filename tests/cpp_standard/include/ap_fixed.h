@@ -1,4 +1,4 @@
-// C++14 stand-in for the vendor's ap_fixed.h, for SYNTAX CHECKS ONLY (see ap_int.h).
+// C++11 stand-in for the vendor's ap_fixed.h, for SYNTAX CHECKS ONLY (see ap_int.h).
 #ifndef CPP14_STANDIN_AP_FIXED_H_
 #define CPP14_STANDIN_AP_FIXED_H_
 

@@ -1,11 +1,12 @@
-// C++14 stand-in for the vendor's ap_int.h, for SYNTAX CHECKS ONLY (tests/test_cpp14.py).
+// C++11 stand-in for the vendor's ap_int.h, for SYNTAX CHECKS ONLY (tests/test_cpp_standard.py).
 //
-// The generated firmware and nnet_cpp/nnet/*.h must be C++14, because Vitis HLS compiles them
-// with -std=c++14. Our csim headers (nnet_cpp/compat/) need C++17, so this test compiles the
-// firmware with `g++ -std=c++14 -pedantic-errors -fsyntax-only` against these headers instead.
+// The generated firmware and nnet_cpp/nnet/*.h must be C++11, because Vivado HLS's front end
+// takes C++11 (Vitis HLS compiles them with -std=c++14). Our csim headers (nnet_cpp/compat/)
+// need C++17, so this test compiles the firmware with `g++ -std=c++11 -pedantic-errors
+// -fsyntax-only` (and -std=c++14) against these headers instead.
 // They declare the vendor API our code uses with plausible full-precision result types;
 // values are plain doubles and no quantization or overflow mode is applied: do not use
-// them to compute anything. This file itself compiles with -std=c++14 -pedantic.
+// them to compute anything. This file itself compiles with -std=c++11 -pedantic.
 //
 // ap_num<W, I, S> is the one number model behind ap_int<W> (= ap_num<W, W, true>),
 // ap_uint<W>, ap_fixed<W, I, ...> and ap_ufixed<W, I, ...> (ap_fixed.h): W bits, I of them

@@ -1,4 +1,4 @@
-// C++14 stand-in for the vendor's hls_stream.h, for SYNTAX CHECKS ONLY (see ap_int.h).
+// C++11 stand-in for the vendor's hls_stream.h, for SYNTAX CHECKS ONLY (see ap_int.h).
 #ifndef CPP14_STANDIN_HLS_STREAM_H_
 #define CPP14_STANDIN_HLS_STREAM_H_
 
@@ -7,7 +7,8 @@
 
 namespace hls {
 
-// A FIFO; like the vendor's, it cannot be copied (pass streams by reference).
+// A FIFO; like the vendor's, it cannot be copied (pass streams by reference) and has no
+// value_type typedef (use the type read() returns).
 template <class T>
 class stream {
   public:
