@@ -49,14 +49,24 @@ def conformance_dir() -> Path:
                 "holding the conformance vectors (shared/conformance)"
             )
         return path
-    for root in (REPO_ROOT, _origin()):
-        for ancestor in (root, *root.parents) if root else ():
-            if (ancestor / _MARKER).is_file():
-                return ancestor / _MARKER.parent
+    found = find_shared(_MARKER)
+    if found is not None:
+        return found.parent
     raise ConformanceNotFound(
         f"conformance vectors not found: no ancestor of {REPO_ROOT} contains {_MARKER}, "
         f"and {ENV_VAR} is not set; set {ENV_VAR} to the directory holding {AP_CASES}"
     )
+
+
+def find_shared(marker: Path | str) -> Path | None:
+    """``<ancestor>/<marker>`` (e.g. ``shared/vendor/...``) for the first ancestor of the
+    repository root that has it, then (a clone made elsewhere) the first such ancestor of the
+    local repository it was cloned from; None if there is none."""
+    for root in (REPO_ROOT, _origin()):
+        for ancestor in (root, *root.parents) if root else ():
+            if (ancestor / marker).exists():
+                return ancestor / marker
+    return None
 
 
 def _origin() -> Path | None:

@@ -52,10 +52,12 @@ def cache_dir() -> Path:
 
 def include_dirs(project: Path) -> list[Path]:
     """firmware/ and csim/ of the project, then vendor headers (FPGA_EXPORT_VENDOR_INCLUDE)
-    if the user points at them, else our compat headers."""
+    if the user points at them, then our compat headers: a vendor folder's ap_fixed.h and
+    ap_int.h win, and our hls_stream.h fills in where it has none (the Xilinx ap types
+    published on GitHub ship without one)."""
     vendor = os.environ.get("FPGA_EXPORT_VENDOR_INCLUDE")
-    types = Path(vendor) if vendor else project / "compat"
-    return [project / "firmware", project / "csim", types]
+    types = [Path(vendor).resolve()] if vendor else []
+    return [project / "firmware", project / "csim", *types, project / "compat"]
 
 
 def source_hash(project: Path, name: str, compiler: str, flags) -> str:
