@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import tempfile
-import time
 import warnings
 from pathlib import Path
 
@@ -17,6 +15,8 @@ import numpy as np
 from . import __version__
 from .backends import get_backend
 from .backends.vitis import GENERATOR, write_json
+from .backends.vitis_build import TOOLS as VENDOR_TOOLS  # noqa: F401
+from .backends.vitis_build import BuildError, VendorToolNotFoundError  # noqa: F401
 from .codegen.cpp import identifier
 from .csim import CSimLibrary, build_library
 from .ir import Graph, Interpreter
@@ -30,16 +30,15 @@ _BRIDGE = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 ).get_template("bridge.cpp.j2")
-_OUR_ENTRIES = {"firmware", "csim", "compat", "tb_data", "project.json", "build_prj.tcl"}
-VENDOR_TOOLS = ("vitis-run", "vitis_hls")
-
-
-class VendorToolNotFoundError(RuntimeError):
-    pass
-
-
-class BuildError(RuntimeError):
-    pass
+_OUR_ENTRIES = {
+    "firmware",
+    "csim",
+    "compat",
+    "tb_data",
+    "project.json",
+    "build_prj.tcl",
+    "build_opt.tcl",
+}
 
 
 class Firmware:
@@ -275,39 +274,50 @@ class Firmware:
         return CSimModule(self, **kwargs)
 
     # -- vendor build ----------------------------------------------------------------------
-    def build(self, csim=True, synth=True, cosim=False, export=False, *, log=None) -> Path:
-        """Run Vitis HLS on the project; returns the log path."""
-        tool = next((t for t in VENDOR_TOOLS if shutil.which(t)), None)
-        if tool is None:
-            raise VendorToolNotFoundError(
-                "Vitis HLS not found: neither 'vitis-run' nor 'vitis_hls' is on PATH. build() "
-                "runs the vendor tool (source Vitis' settings64.sh first). The C simulation "
-                "needs no vendor tool: firmware.compile(); firmware.predict(x)."
-            )
+    def build(
+        self,
+        csim=True,
+        synth=True,
+        cosim=False,
+        export=False,
+        vsynth=False,
+        *,
+        log=None,
+        verbose: bool = True,
+    ) -> Path:
+        """Run Vitis HLS (``vitis-run`` 2023.2+, else ``vitis_hls``) on the project.
+
+        Steps: C simulation, C synthesis, C/RTL co-simulation, IP export, Vivado synthesis of
+        the RTL (``vsynth``). Prints each step with the elapsed time (``verbose``); raises
+        BuildError naming the log and its first error when the tool fails. Returns the log
+        path; ``report()`` then reads the results.
+        """
+        from .backends.vitis_build import BuildOptions, find_tool, run_build
+
+        find_tool()  # a clear error before anything is written
         if not self._written:
             self.write()
-        args = [
-            f"csim={int(csim)}",
-            f"synth={int(synth)}",
-            f"cosim={int(cosim)}",
-            f"export={int(export)}",
-        ]
-        if tool == "vitis-run":
-            cmd = ["vitis-run", "--mode", "hls", "--tcl", "build_prj.tcl", "-tclargs", *args]
-        else:
-            cmd = ["vitis_hls", "-f", "build_prj.tcl", "-tclargs", *args]
-        log_path = Path(log) if log else self.output_dir / "vitis_hls.log"
-        start = time.perf_counter()
-        with open(log_path, "w") as f:
-            code = subprocess.run(
-                cmd, cwd=self.output_dir, stdout=f, stderr=subprocess.STDOUT
-            ).returncode
-        if code != 0:
-            raise BuildError(
-                f"{tool} failed with exit code {code} after "
-                f"{time.perf_counter() - start:.0f} s; log: {log_path}"
+        options = BuildOptions(csim, synth, cosim, export, vsynth)
+        return run_build(self.output_dir, options, log=log, verbose=verbose)
+
+    def report(self, top: str | None = None):
+        """The synthesis report of the project (``fpga_export.read_report``): latency, II and
+        resources of the top function and of each layer, post-synthesis utilization when
+        Vivado synthesis ran."""
+        from .backends.vitis_report import ReportNotFoundError, read_report
+
+        if not self._written or self.output_dir is None:
+            raise ReportNotFoundError(
+                "no synthesis report yet: the project was not written; run "
+                "firmware.build(synth=True) first"
             )
-        return log_path
+        try:
+            return read_report(self.output_dir, top=top or self.name)
+        except ReportNotFoundError as e:
+            raise ReportNotFoundError(
+                f"no synthesis report for {self.name!r} in {self.output_dir} yet: run "
+                f"firmware.build(synth=True) first ({e})"
+            ) from None
 
     # -- inspection ------------------------------------------------------------------------
     def summary(self) -> str:

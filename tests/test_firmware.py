@@ -1,16 +1,14 @@
 """Firmware: project writing, folder safety, errors a user can cause."""
 
 import json
-import os
 import re
-import stat
 
 import numpy as np
 import pytest
 
 from fpga_export.config import ExportConfig
 from fpga_export.csim import CompileError, CompilerNotFoundError
-from fpga_export.firmware import BuildError, Firmware, VendorToolNotFoundError
+from fpga_export.firmware import Firmware, VendorToolNotFoundError
 from graphs import mlp
 
 
@@ -154,33 +152,6 @@ def test_build_without_vendor_tool(tmp_path, monkeypatch):
     )
     with pytest.raises(VendorToolNotFoundError, match=re.escape(msg)):
         firmware(tmp_path).build()
-
-
-def fake_tool(tmp_path, code):
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir(exist_ok=True)
-    tool = bin_dir / "vitis_hls"
-    tool.write_text(f'#!/bin/sh\necho "fake vitis_hls $@"; pwd; exit {code}\n')
-    tool.chmod(tool.stat().st_mode | stat.S_IEXEC)
-    return bin_dir
-
-
-def test_build_runs_vendor_tool(tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", f"{fake_tool(tmp_path, 0)}{os.pathsep}{os.environ['PATH']}")
-    fw = firmware(tmp_path)
-    log = fw.build(csim=True, synth=False)
-    text = log.read_text()
-    assert "fake vitis_hls -f build_prj.tcl -tclargs csim=1 synth=0 cosim=0 export=0" in text
-    assert str(fw.output_dir) in text  # ran inside the project
-
-
-def test_build_failure_names_log(tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", f"{fake_tool(tmp_path, 3)}{os.pathsep}{os.environ['PATH']}")
-    fw = firmware(tmp_path)
-    with pytest.raises(
-        BuildError, match=r"vitis_hls failed with exit code 3 after \d+ s; log: .*vitis_hls\.log"
-    ):
-        fw.build()
 
 
 def test_summary_lists_types(tmp_path):
