@@ -3,6 +3,7 @@
 __version__ = "0.1.0"
 
 from . import layers  # noqa: E402,F401  (registers every op)
+from .backends.vitis_report import SynthReport, read_report  # noqa: E402
 from .config import ExportConfig  # noqa: E402
 from .export import export  # noqa: E402
 from .firmware import Firmware  # noqa: E402
@@ -18,6 +19,8 @@ __all__ = [
     "Node",
     "Overflow",
     "Rounding",
+    "SynthReport",
     "__version__",
     "export",
+    "read_report",
 ]
