@@ -196,12 +196,12 @@ class Firmware:
     # -- csim ----------------------------------------------------------------------------
     def compile(self, *, verbose: bool = False) -> Firmware:
         """Build the csim library (reused from the cache when identical) and load it."""
-        if not self._written or project.recorded(self.output_dir) != self._files.get(
-            self.output_dir.resolve()
-        ):
-            self.write()  # never written, or another export wrote the folder since
+        if not self._written:
+            self.write()
         out = self.output_dir
         with project.locked(out):  # no other export rewrites the sources while g++ reads them
+            if project.recorded(out) != self._files.get(out.resolve()):
+                self.write()  # another export wrote the folder since: ours again
             lib_path, _ = build_library(out, self.name, verbose=verbose)
         sizes = lambda names: [self.graph[n].size for n in names]  # noqa: E731
         self._lib = CSimLibrary(lib_path, sizes(self.graph.inputs), sizes(self.graph.outputs))

@@ -28,12 +28,14 @@ import hashlib
 import json
 import os
 import secrets
+import threading
 from pathlib import Path, PurePosixPath
 
 __all__ = [
     "MANIFEST",
     "ProjectFiles",
     "ProjectFolderError",
+    "is_project",
     "locked",
     "output_path",
     "recorded",
@@ -104,14 +106,25 @@ class ProjectFiles:
         self.text(rel, json.dumps(data, indent=1) + "\n")
 
 
+_held = threading.local()  # folders whose lock this thread holds (the lock is reentrant)
+
+
 @contextlib.contextmanager
 def locked(folder: Path):
-    """Exclusive lock of a project folder (``flock`` on the folder itself: no lock file)."""
+    """Exclusive lock of a project folder against other processes and threads (``flock`` on
+    the folder itself: no lock file); reentrant within a thread."""
+    key = str(Path(folder).resolve())
+    held = _held.__dict__.setdefault("folders", set())
+    if key in held:
+        yield
+        return
     fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
+        held.add(key)
         yield
     finally:
+        held.discard(key)
         os.close(fd)  # releases the lock
 
 
@@ -147,6 +160,14 @@ def _file_sha(path: Path) -> str | None:
         return sha256(path.read_bytes())
     except (FileNotFoundError, NotADirectoryError):
         return None
+
+
+def is_project(folder: Path) -> bool:
+    """True when the folder has a valid fpga-export manifest (complete or interrupted)."""
+    try:
+        return read_manifest(folder) is not None
+    except ProjectFolderError:
+        return False
 
 
 def recorded(folder: Path) -> dict[str, str] | None:
