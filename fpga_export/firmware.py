@@ -88,7 +88,7 @@ class Firmware:
         fw.config, fw.graph, fw.name = config, graph, name
         fw.backend = get_backend(config.backend)
         fw._frontend, fw._lib, fw._written, fw._files = None, None, False, {}
-        arch = state.dump(config.replace(output_dir=None), graph, name)[0]
+        arch = state.dump(config, graph, name)[0]
         digest = project.sha256(arch + __version__.encode())[:20]
         fw.output_dir = cache_dir().parent / "projects" / f"{name}-{digest}"
         return fw

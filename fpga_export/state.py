@@ -179,9 +179,7 @@ def _fields(cls, data, where: str, skip=()) -> dict:
     for name in names:
         value = _decode(data[name], f"{where}.{name}")
         if not _conforms(value, hints[name]):
-            raise StateError(
-                f"{where}.{name}: {str(value)[:80]!r} is not of the type {hints[name]}"
-            )
+            raise StateError(f"{where}.{name}: {repr(value)[:80]} is not of the type {hints[name]}")
         out[name] = value
     return out
 
@@ -214,8 +212,10 @@ def dump(config: ExportConfig, graph: Graph, name: str) -> tuple[bytes, bytes]:
         "format": FORMAT,
         "version": VERSION,
         "name": name,
-        "config": {
-            f.name: _encode(getattr(config, f.name), f"config.{f.name}")
+        "config": {  # output_dir is not kept: the state is the same wherever it is saved
+            f.name: _encode(
+                None if f.name == "output_dir" else getattr(config, f.name), f"config.{f.name}"
+            )
             for f in dataclasses.fields(config)
         },
         "graph": {
