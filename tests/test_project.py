@@ -40,11 +40,13 @@ def manifest(folder: Path) -> dict:
 
 
 # -- where an export may write -----------------------------------------------------------
-@pytest.mark.parametrize("where", ["", ".", "./", "..", "../..", "/", "~", "~/.."])
-def test_refuses_current_folder_its_parents_home_and_root(tmp_path, monkeypatch, where):
-    home, cwd = tmp_path / "home", tmp_path / "work" / "here"
+# Only folders inside tmp_path are ever handed to write() here (HOME is redirected there too):
+# code without the fix deletes what it is given. The filesystem root is only checked through
+# output_path, which never writes.
+@pytest.mark.parametrize("where", ["", ".", "./", "..", "../..", "~", "~/.."])
+def test_refuses_current_folder_its_parents_and_home(tmp_path, monkeypatch, where):
+    home, cwd = tmp_path / "home", tmp_path / "home" / "work" / "here"
     cwd.mkdir(parents=True)
-    home.mkdir()
     (cwd / "thesis.tex").write_text("precious")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.chdir(cwd)
@@ -61,6 +63,13 @@ def test_refuses_current_folder_its_parents_home_and_root(tmp_path, monkeypatch,
     with pytest.raises(ValueError, match=re.escape("output_dir '.' is the current folder (")):
         fw.write(".", overwrite=True)
     assert tree(cwd) == {"thesis.tex": b"precious"}
+
+
+def test_refuses_the_filesystem_root():
+    from fpga_export.project import output_path  # never write() here: see above
+
+    with pytest.raises(ValueError, match=re.escape("output_dir '/' is ")):
+        output_path("/")
 
 
 def test_current_folder_message(tmp_path, monkeypatch):
