@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -12,13 +11,13 @@ from pathlib import Path
 import jinja2
 import numpy as np
 
-from . import __version__
+from . import __version__, project, state
 from .backends import get_backend
-from .backends.vitis import GENERATOR, write_json
 from .backends.vitis_build import TOOLS as VENDOR_TOOLS  # noqa: F401
 from .backends.vitis_build import BuildError, VendorToolNotFoundError  # noqa: F401
 from .codegen.cpp import identifier
 from .csim import CSimLibrary, build_library
+from .csim.build import cache_dir
 from .ir import Graph, Interpreter
 from .passes import ExactnessWarning, run_pipeline
 
@@ -30,15 +29,6 @@ _BRIDGE = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 ).get_template("bridge.cpp.j2")
-_OUR_ENTRIES = {
-    "firmware",
-    "csim",
-    "compat",
-    "tb_data",
-    "project.json",
-    "build_prj.tcl",
-    "build_opt.tcl",
-}
 
 
 class Firmware:
@@ -64,11 +54,34 @@ class Firmware:
         self.graph = run_pipeline(graph, self.config)
         self.name = identifier(getattr(self.config, "name", None) or graph.name or "model")
         self.output_dir: Path | None = (
-            Path(self.config.output_dir) if self.config.output_dir is not None else None
+            project.output_path(self.config.output_dir)
+            if self.config.output_dir is not None
+            else None
         )
         self._frontend = frontend  # callable(model, config) -> Graph, for refresh_from
         self._lib: CSimLibrary | None = None
         self._written = False
+        self._files: dict[Path, dict[str, str]] = {}  # folder -> files this object wrote
+
+    @classmethod
+    def load(cls, folder) -> Firmware:
+        """The Firmware saved in a project folder (its ``csim/firmware_state.json`` and
+        ``csim/firmware_weights.npz``: data only, validated; see ``fpga_export.state``).
+
+        The C++ project is generated again from that data, by this package, into a folder
+        of its own under the fpga-export cache (``$FPGA_EXPORT_CACHE/projects``; shared
+        by every load of the same architecture), and ``output_dir`` is that folder: nothing
+        in ``folder`` other than the two data files is read, compiled or run.
+        """
+        config, graph, name = state.load(folder)
+        fw = cls.__new__(cls)
+        fw.config, fw.graph, fw.name = config, graph, name
+        fw.backend = get_backend(config.backend)
+        fw._frontend, fw._lib, fw._written, fw._files = None, None, False, {}
+        arch = state.dump(config, graph, name)[0]
+        digest = project.sha256(arch + __version__.encode())[:20]
+        fw.output_dir = cache_dir().parent / "projects" / f"{name}-{digest}"
+        return fw
 
     # -- reference ---------------------------------------------------------------------
     def reference(self, x):
@@ -79,16 +92,29 @@ class Firmware:
     def write(self, output_dir=None, *, overwrite: bool | None = None, tb_data=None) -> Path:
         """Write the HLS project; returns its folder.
 
-        A folder that exists and is not an fpga-export project is refused unless
-        ``overwrite=True``. ``tb_data`` are testbench inputs (default: 8 random samples).
+        Only files this package wrote (recorded in the folder's manifest,
+        ``fpga_export.project``) are ever replaced or removed: a re-export into a project
+        keeps every file you added. A folder that exists, is not empty and is not an
+        fpga-export project is refused unless ``overwrite=True``, which writes the project
+        beside its files; ``overwrite=True`` also replaces files the export wrote earlier
+        and you changed since. Files the export did not write are never replaced (the
+        export refuses and names them). The current folder, its parents and the home folder
+        are refused. Concurrent writers of one folder take turns. ``tb_data`` are testbench
+        inputs (default: 8 random samples).
         """
         if output_dir is not None:
-            self.output_dir = Path(output_dir)
+            self.output_dir = project.output_path(output_dir)
         if self.output_dir is None:
             self.output_dir = Path(tempfile.mkdtemp(prefix=f"fpga-export-{self.name}-"))
-        out = self.output_dir
         overwrite = self.config.overwrite if overwrite is None else overwrite
-        _prepare_folder(out, overwrite)
+        files = self._project_files(tb_data)
+        out = self.output_dir
+        self._files[out.resolve()] = project.write_project(out, files, overwrite=overwrite)
+        self._written = True
+        return out
+
+    def _project_files(self, tb_data=None) -> project.ProjectFiles:
+        """Every file of the project, in memory (written by ``project.write_project``)."""
         tb_in = self._inputs(tb_data) if tb_data is not None else self._random_inputs(8)
         tb_out = Interpreter(self.graph).run(tb_in)
         flat = lambda arrays: np.concatenate(  # noqa: E731
@@ -98,20 +124,38 @@ class Firmware:
             ],
             axis=1,
         )
+        files = project.ProjectFiles()
         ins, outs, ctx = self.backend.write(
-            self.graph, self.config, out, self.name, __version__, flat(tb_in), flat(tb_out)
+            self.graph, self.config, files, self.name, __version__, flat(tb_in), flat(tb_out)
         )
-        self._write_bridge(out, ins, outs, ctx)
-        write_json(
-            out / "project.json",
-            self.backend.describe(self.graph, self.config, self.name, __version__),
+        self._write_bridge(files, ins, outs, ctx)
+        files.json(
+            "project.json", self.backend.describe(self.graph, self.config, self.name, __version__)
         )
-        self._written = True
-        return out
+        self._add_state(files)
+        return files
 
-    def _write_bridge(self, out: Path, ins, outs, ctx) -> None:
-        (out / "csim").mkdir(exist_ok=True)
-        shutil.copyfile(_CSIM_TEMPLATES / "fe_trace.h", out / "csim" / "fe_trace.h")
+    def _add_state(self, files: project.ProjectFiles) -> None:
+        data, weights = state.dump(self.config, self.graph, self.name)
+        files.add(state.STATE_FILE, data)
+        files.add(state.WEIGHTS_FILE, weights)
+
+    def save_state(self, folder=None) -> Path:
+        """Write the current state (settings, typed graph, weights) into the project folder
+        (default: ``output_dir``; written first if needed), replacing only the state files
+        (``Firmware.load`` reads them); returns the folder."""
+        if folder is None:
+            if not self._written:
+                self.write()
+            folder = self.output_dir
+        files = project.ProjectFiles()
+        self._add_state(files)
+        written = project.write_project(Path(folder), files, overwrite=False, update=True)
+        self._files.get(Path(folder).resolve(), {}).update(written)
+        return Path(folder)
+
+    def _write_bridge(self, files: project.ProjectFiles, ins, outs, ctx) -> None:
+        files.copy("csim/fe_trace.h", _CSIM_TEMPLATES / "fe_trace.h")
         weights = [
             {
                 "var": ctx.weight_var(n, w),
@@ -137,14 +181,18 @@ class Firmware:
             trace_offsets=offsets or [0],
             trace_size=total,
         )
-        (out / "csim" / f"{self.name}_bridge.cpp").write_text(text)
+        files.text(f"csim/{self.name}_bridge.cpp", text)
 
     # -- csim ----------------------------------------------------------------------------
     def compile(self, *, verbose: bool = False) -> Firmware:
         """Build the csim library (reused from the cache when identical) and load it."""
         if not self._written:
             self.write()
-        lib_path, _ = build_library(self.output_dir, self.name, verbose=verbose)
+        out = self.output_dir
+        with project.locked(out):  # no other export rewrites the sources while g++ reads them
+            if project.recorded(out) != self._files.get(out.resolve()):
+                self.write()  # another export wrote the folder since: ours again
+            lib_path, _ = build_library(out, self.name, verbose=verbose)
         sizes = lambda names: [self.graph[n].size for n in names]  # noqa: E731
         self._lib = CSimLibrary(lib_path, sizes(self.graph.inputs), sizes(self.graph.outputs))
         self._push_weights()
@@ -443,28 +491,3 @@ def _signature(graph: Graph, types: bool = True) -> str:
             for n in graph
         ]
     )
-
-
-def _prepare_folder(out: Path, overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise FileExistsError(f"output path {out} exists and is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()):
-        if _is_our_project(out):
-            for entry in out.iterdir():
-                if entry.name in _OUR_ENTRIES or entry.name.endswith(("_test.cpp", ".log")):
-                    shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
-        elif overwrite:
-            shutil.rmtree(out)
-        else:
-            raise FileExistsError(
-                f"output folder {out} exists and is not an fpga-export project; "
-                "choose another folder or pass overwrite=True to replace its contents"
-            )
-    out.mkdir(parents=True, exist_ok=True)
-
-
-def _is_our_project(out: Path) -> bool:
-    try:
-        return json.loads((out / "project.json").read_text()).get("generator") == GENERATOR
-    except (OSError, ValueError, AttributeError):
-        return False

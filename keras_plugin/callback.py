@@ -23,7 +23,8 @@ Validation data: the ``validation_data`` argument ``(x, y)`` or ``(x, y, sample_
 (arrays), or, when it is None, the validation data of ``model.fit`` (``validation_data=``
 arrays or a finite ``tf.data.Dataset``, or ``validation_split``), read from ``fit``'s
 frame (Keras 3 on TensorFlow and tf_keras are tested; ``fit`` does not hand it to
-callbacks).  Either way it is read and its shape checked at train begin.
+callbacks).  Either way it is read and checked at train begin (shape; no NaN or infinity),
+as is the ``keep_best`` folder.
 
 With ``overflow=True`` (or an int: that many validation samples) ``csim_overflow`` is also
 logged: the number of values, over all nodes and samples, that saturated or wrapped, counted
@@ -44,6 +45,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from fpga_export import project
 from fpga_export.config import ExportConfig
 from fpga_export.metrics import compare, count_overflow
 
@@ -76,7 +78,8 @@ class CSimCallback(keras.callbacks.Callback):
             ``csim_agreement < agreement_threshold``; also how a csim failure is handled.
         agreement_threshold: see ``on_mismatch``.
         keep_best: folder: the firmware project of the best epoch by ``monitor`` is written
-            there (with that epoch's weights).
+            there (with that epoch's weights). It must be new, empty or an fpga-export
+            project (checked at train begin); ``overwrite`` never applies to it.
         monitor: log entry that decides the best epoch (``"csim_accuracy"``).
         mode: ``"max"``, ``"min"`` or ``"auto"`` (min for losses, diffs; max otherwise).
         threads: csim threads (default: all cores).
@@ -159,6 +162,7 @@ class CSimCallback(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._data = self._resolve_data()
         x = self._data[0]
+        self._check_keep_best()
         if len(self.model.outputs) != 1:
             raise ValueError(
                 f"CSimCallback supports single-output models; {self.model.name!r} has "
@@ -201,7 +205,29 @@ class CSimCallback(keras.callbacks.Callback):
             raise ValueError("CSimCallback supports single-input models; x must be one array")
         if len(x) != len(y):
             raise ValueError(f"{where}: x has {len(x)} samples but y has {len(y)}")
+        for label, a in (("x", x), ("y", y), ("sample_weight", sw[0] if sw else None)):
+            if a is not None and a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
+                raise ValueError(f"{where}: {label} contains NaN or infinity")
         return x, y, (sw[0] if sw else None)
+
+    def _check_keep_best(self):
+        """The keep_best folder must take a project without losing anything (checked before
+        the first epoch; ``overwrite`` is for ``output_dir`` only and never applies here)."""
+        if self.keep_best is None:
+            return
+        self.keep_best = project.output_path(self.keep_best)
+        if self.keep_best.exists() and not self.keep_best.is_dir():
+            raise ValueError(f"CSimCallback: keep_best {self.keep_best} is a file, not a folder")
+        if (
+            self.keep_best.is_dir()
+            and any(self.keep_best.iterdir())
+            and not project.is_project(self.keep_best)
+        ):
+            raise ValueError(
+                f"CSimCallback: keep_best folder {self.keep_best} exists, is not empty and is "
+                "not an fpga-export project; give a new or empty folder (keep_best never "
+                "writes into a folder of yours, whatever overwrite says)"
+            )
 
     def _check_shapes(self, x):
         want = tuple(self.firmware.graph[self.firmware.graph.inputs[0]].shape)
@@ -304,7 +330,14 @@ class CSimCallback(keras.callbacks.Callback):
         fw = self.firmware
         home = fw.output_dir
         try:
-            fw.write(self.keep_best)
+            fw.write(self.keep_best, overwrite=False)  # overwrite is for output_dir only
+        except OSError as exc:  # e.g. a file changed there meanwhile: keep training
+            warnings.warn(
+                f"CSimCallback: could not write the best project to {self.keep_best}: {exc}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return
         finally:
             fw.output_dir = home
         self._say(

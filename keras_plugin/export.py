@@ -29,7 +29,8 @@ def export_fpga(
     """Export this live model as FPGA firmware; returns a ``fpga_export.Firmware``.
 
     Args:
-        output_dir: project folder (default: a new temporary folder when written).
+        output_dir: project folder (``~`` expanded; default: a new temporary folder when
+            written). Never the current folder, one of its parents or the home folder.
         backend: ``"vitis"``.
         precision: model-wide type: ``"ap_fixed<16,6>"``, ``"auto"``, or a dict
             role -> type/``"auto"`` (``{"default": ..., "accum": "auto"}``).
@@ -40,7 +41,10 @@ def export_fpga(
             "reuse_factor": 4, "strategy": "resource", "accum": "auto"}}``.
         hls_config: an hls4ml-style config dict (``Model``/``LayerName``/``LayerType``).
         input_precision: type of the model inputs (default: the model-wide type).
-        overwrite: replace an existing folder that is not an fpga-export project.
+        overwrite: also write into a non-empty folder that is not an fpga-export project
+            (beside its files), and replace files an earlier export wrote that were changed
+            since. Files fpga-export did not write are never replaced or deleted
+            (``Firmware.write``).
         max_width: cap (bits) for types computed by ``"auto"``.
         name: project and top-function name (default: the model's name).
 

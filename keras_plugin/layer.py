@@ -10,40 +10,54 @@ The call runs ``firmware.predict`` through ``tf.numpy_function`` on the TensorFl
 so it works eagerly and inside ``tf.function``/``model.predict``; on other backends it runs
 eagerly only.  No gradient flows through it.
 
-Serialization: ``get_config()`` holds the project folder; the firmware state (typed graph,
-weights, export settings) is stored in ``<project>/csim/keras_layer.pkl`` (written when the
-layer is created and again by ``get_config``).  ``from_config`` reloads it and compiles csim
-(free when the library is in the build cache); a missing folder or state file raises a
-FileNotFoundError that says so.
+Serialization: ``get_config()`` holds the project folder. The firmware state (export
+settings, typed graph, weights) is data in that folder: ``csim/firmware_state.json`` and
+``csim/firmware_weights.npz`` (``fpga_export.state``; written with the project, and again with
+the current weights by ``get_config``).  ``from_config`` reads that data, validates it
+(``np.load(allow_pickle=False)``), generates the C++ project again with fpga-export's own
+generator into a folder of its own in the fpga-export cache and compiles it there (free when
+the library is in the build cache).  A missing folder or state raises a FileNotFoundError
+that says so.
+
+What loading a model that contains a CSimLayer trusts: the installed fpga-export (its
+generator and the headers it ships), the C++ compiler (``CXX``) and
+``FPGA_EXPORT_VENDOR_INCLUDE`` of the environment. It does not trust the project folder or
+the model file: nothing there is unpickled, and no C++ file found there is compiled or run;
+the state is validated (registered op kinds, typed fields, C++ identifiers as names,
+printable strings, consistent shapes and weights; ``fpga_export.state``), so a crafted state
+can only make loading fail, or compile a large model.
+
+Keras' ``safe_mode``: since loading reads data only and runs only code fpga-export generates,
+a CSimLayer loads with ``safe_mode=True`` (``keras.models.load_model``'s default) exactly as
+with ``safe_mode=False``; neither unpickles or runs anything from the file or the folder.
+A folder saved by an older fpga-export (a pickled ``csim/keras_layer.pkl``) is refused, never
+unpickled: export the model again.
 """
 
 from __future__ import annotations
 
-import pickle
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from fpga_export import state
+
 __all__ = ["CSimLayer", "STATE_FILE", "load_firmware", "save_firmware"]
 
-STATE_FILE = Path("csim") / "keras_layer.pkl"
-_STATE_KEYS = ("config", "graph", "name")
+STATE_FILE = Path(state.STATE_FILE)
+LEGACY_STATE_FILE = Path("csim") / "keras_layer.pkl"
 
 
-def save_firmware(firmware) -> Path:
-    """Write the firmware project (if needed) and the state a CSimLayer reloads from."""
-    if not firmware._written:
-        firmware.write()
-    path = Path(firmware.output_dir) / STATE_FILE
-    state = {k: getattr(firmware, k) for k in _STATE_KEYS}
-    path.write_bytes(pickle.dumps(state))
-    return path
+def save_firmware(firmware, project=None) -> Path:
+    """Write the firmware's current state into its project folder (or ``project``), writing
+    the project first if needed; returns the state file."""
+    folder = firmware.save_state(project)
+    return Path(folder) / STATE_FILE
 
 
 def load_firmware(project):
-    """The compiled Firmware of a project folder written by ``save_firmware``."""
-    from fpga_export.backends import get_backend
+    """The compiled Firmware saved in a project folder (see the module docstring)."""
     from fpga_export.firmware import Firmware
 
     project = Path(project)
@@ -54,19 +68,18 @@ def load_firmware(project):
         )
     path = project / STATE_FILE
     if not path.is_file():
+        if (project / LEGACY_STATE_FILE).exists():
+            raise ValueError(
+                f"CSimLayer: {project} holds a firmware state saved by an older fpga-export as "
+                f"a pickle ({LEGACY_STATE_FILE}), which is never loaded (unpickling can run "
+                "code); export the model again and create the layer with "
+                "firmware.as_keras_layer()"
+            )
         raise FileNotFoundError(
             f"CSimLayer: {path} not found: {project} is not a project saved by "
             "firmware.as_keras_layer() (or it was rewritten since)"
         )
-    state = pickle.loads(path.read_bytes())
-    fw = Firmware.__new__(Firmware)
-    fw.config, fw.graph, fw.name = (state[k] for k in _STATE_KEYS)
-    fw.backend = get_backend(fw.config.backend)
-    fw.output_dir = project
-    fw._frontend = None
-    fw._lib = None
-    fw._written = True
-    return fw.compile()
+    return Firmware.load(project).compile()
 
 
 @keras.saving.register_keras_serializable(package="fpga_export")
@@ -74,7 +87,8 @@ class CSimLayer(keras.layers.Layer):
     """Non-trainable layer whose call runs the firmware's csim (see the module docstring).
 
     Args:
-        project: the firmware project folder (as in ``get_config``).
+        project: the firmware project folder (as in ``get_config``); its state is loaded
+            when no ``firmware`` is given, and saved there by ``get_config``.
         firmware: the Firmware object (default: reloaded from ``project``).
         threads: csim threads (default: all cores).
     """
@@ -89,7 +103,7 @@ class CSimLayer(keras.layers.Layer):
         elif not firmware.compiled:
             firmware.compile()
         self.firmware = firmware
-        self.project = str(firmware.output_dir)
+        self.project = str(project if project is not None else firmware.output_dir)
         self.threads = threads
         g = firmware.graph
         if len(g.inputs) != 1 or len(g.outputs) != 1:
@@ -109,8 +123,9 @@ class CSimLayer(keras.layers.Layer):
     @classmethod
     def from_config(cls, config):
         config = dict(config)
-        firmware = load_firmware(config.pop("project"))  # FileNotFoundError as is
-        return cls(firmware=firmware, **config)
+        project = config.pop("project")
+        firmware = load_firmware(project)  # FileNotFoundError as is
+        return cls(project, firmware=firmware, **config)
 
     def _run(self, x):
         y = self.firmware.predict(np.asarray(x), threads=self.threads)
@@ -129,7 +144,7 @@ class CSimLayer(keras.layers.Layer):
         return (input_shape[0], *self.output_shape_)
 
     def get_config(self):
-        save_firmware(self.firmware)  # current weights
+        save_firmware(self.firmware, self.project)  # current weights
         config = super().get_config()
         config.update({"project": self.project, "threads": self.threads})
         return config

@@ -61,14 +61,17 @@ def test_refuses_foreign_folder(tmp_path):
     foreign.mkdir()
     (foreign / "thesis.tex").write_text("precious")
     msg = (
-        f"output folder {foreign} exists and is not an fpga-export project; choose another "
-        "folder or pass overwrite=True to replace its contents"
+        f"output folder {foreign} exists, is not empty and is not an fpga-export project "
+        "(no .fpga-export-manifest.json); choose another folder, or pass overwrite=True to "
+        "write the project beside its files (files fpga-export did not write are never "
+        "replaced or deleted)"
     )
     with pytest.raises(FileExistsError, match=re.escape(msg)):
         firmware(tmp_path).write()
+    assert sorted(p.name for p in foreign.iterdir()) == ["thesis.tex"]  # nothing written
+    firmware(tmp_path, overwrite=True).write()  # beside the user's file, never in its place
     assert (foreign / "thesis.tex").read_text() == "precious"
-    firmware(tmp_path, overwrite=True).write()
-    assert not (foreign / "thesis.tex").exists()
+    assert (foreign / "project.json").is_file()
 
 
 def test_rewrites_own_project(tmp_path):

@@ -150,7 +150,8 @@ def export_fpga(
     """Export this live module as FPGA firmware; returns a ``fpga_export.Firmware``.
 
     Args:
-        output_dir: project folder (default: a new temporary folder when written).
+        output_dir: project folder (``~`` expanded; default: a new temporary folder when
+            written). Never the current folder, one of its parents or the home folder.
         input_shape: per-sample input shape, batch excluded (``(3, 32, 32)``), or a list of
             shapes for several inputs. Or give
         example_input: a tensor the model accepts (batch included), or a list of them; its

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import shutil
 from dataclasses import dataclass
-from pathlib import Path
 
 import jinja2
 import numpy as np
@@ -46,9 +43,9 @@ class VitisBackend:
         return t.spell(self.vendor)
 
     # -- the project ---------------------------------------------------------------------
-    def write(
-        self, graph: Graph, config, out: Path, name: str, version: str, tb_in=None, tb_out=None
-    ):
+    def write(self, graph: Graph, config, files, name: str, version: str, tb_in=None, tb_out=None):
+        """Add the project's files to ``files`` (a ``project.ProjectFiles``: relative path ->
+        content; ``Firmware.write`` writes them into the folder and records them)."""
         ctx = EmitContext(graph, self, config.io_type)
         for out_name in graph.outputs:
             if out_name in graph.inputs:
@@ -56,31 +53,28 @@ class VitisBackend:
                     f"graph output {out_name!r} is also a graph input (the model passes an input "
                     "straight through); firmware outputs must be computed by a layer"
                 )
-        fw = out / "firmware"
-        (fw / "weights").mkdir(parents=True, exist_ok=True)
         emissions = {n.name: n.op.emit(n, ctx) for n in graph}
         ins, outs = self.ports(graph, ctx, graph.inputs), self.ports(graph, ctx, graph.outputs)
-        _write(fw / "defines.h", self.defines(graph, ctx))
-        _write(fw / "parameters.h", self.parameters(graph, ctx, emissions))
+        files.text("firmware/defines.h", self.defines(graph, ctx))
+        files.text("firmware/parameters.h", self.parameters(graph, ctx, emissions))
         for node in graph:
             for w, role in node.op.weight_roles.items():
-                _write(
-                    fw / "weights" / f"{ctx.weight_var(node, w)}.h", self.weight(node, w, role, ctx)
+                files.text(
+                    f"firmware/weights/{ctx.weight_var(node, w)}.h",
+                    self.weight(node, w, role, ctx),
                 )
-        _write(fw / f"{name}.h", self.top_header(name, ctx, ins, outs))
-        _write(fw / f"{name}.cpp", self.top_source(graph, name, ctx, ins, outs, emissions))
+        files.text(f"firmware/{name}.h", self.top_header(name, ctx, ins, outs))
+        files.text(f"firmware/{name}.cpp", self.top_source(graph, name, ctx, ins, outs, emissions))
         headers = {"nnet/common.h"} | {h for e in emissions.values() for h in e.includes}
         for h in sorted(headers):
-            (fw / h).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(nnet_cpp.ROOT / h, fw / h)
-        compat = out / "compat"  # our vendor-type headers, for g++ builds without the vendor
-        compat.mkdir(exist_ok=True)
-        for h in nnet_cpp.COMPAT_DIR.glob("*.h"):
-            shutil.copyfile(h, compat / h.name)
+            files.copy(f"firmware/{h}", nnet_cpp.ROOT / h)
+        # our vendor-type headers, for g++ builds without the vendor
+        for h in sorted(nnet_cpp.COMPAT_DIR.glob("*.h")):
+            files.copy(f"compat/{h.name}", h)
         stream = ctx.stream
         args = ", ".join(p.var for p in ins + outs)
-        _write(
-            out / f"{name}_test.cpp",
+        files.text(
+            f"{name}_test.cpp",
             TEMPLATES.get_template("testbench.cpp.j2").render(
                 name=name,
                 inputs=ins,
@@ -91,16 +85,15 @@ class VitisBackend:
                 total_out=sum(p.size for p in outs),
             ),
         )
-        _write(
-            out / "build_prj.tcl",
+        files.text(
+            "build_prj.tcl",
             TEMPLATES.get_template("build_prj.tcl.j2").render(
                 name=name, part=config.part, clock_period=config.clock_period, version=version
             ),
         )
         if tb_in is not None:
-            (out / "tb_data").mkdir(exist_ok=True)
-            _write_dat(out / "tb_data" / "tb_input_features.dat", tb_in)
-            _write_dat(out / "tb_data" / "tb_output_predictions.dat", tb_out)
+            files.text("tb_data/tb_input_features.dat", _dat(tb_in))
+            files.text("tb_data/tb_output_predictions.dat", _dat(tb_out))
         return ins, outs, ctx
 
     def ports(self, graph: Graph, ctx: EmitContext, names: list[str]) -> list[Port]:
@@ -312,14 +305,6 @@ def _jsonable(v):
     return v if isinstance(v, (int, float, str, bool, type(None))) else str(v)
 
 
-def _write(path: Path, text: str) -> None:
-    path.write_text(text)
-
-
-def _write_dat(path: Path, rows: np.ndarray) -> None:
+def _dat(rows: np.ndarray) -> str:
     rows = np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
-    path.write_text("".join(" ".join(repr(float(v)) for v in r) + "\n" for r in rows))
-
-
-def write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=1) + "\n")
+    return "".join(" ".join(repr(float(v)) for v in r) + "\n" for r in rows)

@@ -54,7 +54,7 @@ class DepthwiseConv2D(WindowOp):
     kernel_size: tuple = (3, 3)
     depth_multiplier: int = 1
     strides: tuple = (1, 1)
-    padding: str = "valid"
+    padding: str | tuple = "valid"  # or explicit (PyTorch): one entry per spatial axis
     dilation: tuple = (1, 1)
 
     def window(self, in_shape):

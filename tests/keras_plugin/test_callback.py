@@ -176,6 +176,46 @@ def test_every_and_keep_best(tmp_path):
     assert cb.firmware.output_dir != tmp_path / "best"
 
 
+def test_keep_best_never_writes_into_a_folder_of_the_users(tmp_path):
+    """overwrite=True is for output_dir; keep_best refuses a foreign folder before epoch 1."""
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "run1.csv").write_text("my results")
+    model = make_model()
+    cb = CSimCallback((X, Y), verbose=0, keep_best=results, overwrite=True)
+    with pytest.raises(ValueError) as err:
+        fit(model, [cb])
+    assert str(err.value) == (
+        f"CSimCallback: keep_best folder {results} exists, is not empty and is not an "
+        "fpga-export project; give a new or empty folder (keep_best never writes into a "
+        "folder of yours, whatever overwrite says)"
+    )
+    assert model.optimizer.iterations.numpy() == 0
+    assert [p.name for p in results.iterdir()] == ["run1.csv"]
+    assert (results / "run1.csv").read_text() == "my results"
+
+
+def test_keep_best_keeps_the_users_files_in_its_project(tmp_path):
+    model = make_model(lr=0.5)
+    best = tmp_path / "best"
+    cb = CSimCallback((X, Y), verbose=0, keep_best=best)
+    fit(model, [cb], epochs=1)
+    (best / "notes.txt").write_text("mine")
+    fit(model, [CSimCallback((X, Y), verbose=0, keep_best=best)], epochs=2)
+    assert (best / "notes.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("where", ["x", "y"])
+def test_nan_in_validation_data_fails_before_training(where):
+    x, y = X.copy(), Y.astype("float32")
+    (x if where == "x" else y)[3] = np.nan
+    model = make_model()
+    with pytest.raises(ValueError) as err:
+        fit(model, [CSimCallback((x, y), verbose=0)])
+    assert str(err.value) == f"validation_data: {where} contains NaN or infinity"
+    assert model.optimizer.iterations.numpy() == 0
+
+
 def sum_model():
     model = keras.Sequential(
         [keras.Input((4,)), keras.layers.Dense(1, use_bias=False, name="sum")], name="summer"
