@@ -17,7 +17,8 @@ import numpy as np
 from . import __version__
 from .backends import get_backend
 from .backends.vitis import GENERATOR, write_json
-from .codegen.cpp import identifier
+from .codegen.context import EmitContext
+from .codegen.names import top_name
 from .csim import CSimLibrary, build_library
 from .ir import Graph, Interpreter
 from .passes import ExactnessWarning, run_pipeline
@@ -63,7 +64,10 @@ class Firmware:
         self.config = config
         self.backend = get_backend(self.config.backend)
         self.graph = run_pipeline(graph, self.config)
-        self.name = identifier(getattr(self.config, "name", None) or graph.name or "model")
+        self.name = top_name(
+            getattr(self.config, "name", None) or graph.name or "model",
+            EmitContext.global_names(self.graph),
+        )
         self.output_dir: Path | None = (
             Path(self.config.output_dir) if self.config.output_dir is not None else None
         )
@@ -161,8 +165,6 @@ class Firmware:
         return self._lib
 
     def _push_weights(self, nodes=None) -> None:
-        from .codegen.context import EmitContext
-
         for node in nodes or self.graph:
             for w in node.op.weight_roles:
                 self._lib.set_weight(EmitContext.weight_var(node, w), node.weights[w])

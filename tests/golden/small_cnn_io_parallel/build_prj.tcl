@@ -14,7 +14,7 @@ add_files firmware/small_cnn.cpp -cflags "-std=c++14 -I firmware"
 add_files -tb small_cnn_test.cpp -cflags "-std=c++14 -I firmware"
 add_files -tb tb_data
 open_solution -reset "solution1" -flow_target vivado
-set_part {xcvu13p-flga2577-2-e}
+set_part xcvu13p-flga2577-2-e
 create_clock -period 5.0 -name default
 
 if {$opt(csim)} {
