@@ -157,9 +157,61 @@ def test_layer_entry_forms():
 
 def test_layer_names_may_be_framework_names():
     g = mlp((4, 3))
+    g["dense_1"].layer = "dense-1"  # the framework's name of the layer node dense_1 stands for
     c = ExportConfig(layers={"dense-1": {"reuse_factor": 3}})
     c.apply(g, {"input_1": "InputLayer", "dense_1": "Dense"})
     assert g["dense_1"].reuse_factor == 3
+
+
+def test_layer_names_are_matched_exactly_not_through_identifiers():
+    g = mlp((4, 3))
+    g["dense_1"].layer = "dense-1"
+    with pytest.raises(
+        ValueError,
+        match="^"
+        + re.escape(
+            "layers: no layer is named 'dense 1' (names are matched exactly); did you mean "
+            "'dense_1' (layer 'dense-1')?"
+        )
+        + "$",
+    ):
+        ExportConfig(layers={"dense 1": {}}).apply(g, {"input_1": "InputLayer", "dense_1": "Dense"})
+
+
+def test_a_name_of_one_node_and_the_layer_of_another_is_ambiguous():
+    """Layers "a b" and "a_b": node a_b is made from "a b", node a_b_2 from "a_b"."""
+    g = mlp((4, 3, 2))
+    g["dense_1"].layer, g["dense_2"].layer = "a b", "a_b"
+    g.replace("dense_1", Node("a_b", g["dense_1"].op, ["input_1"], layer="a b"))
+    g.replace("dense_2", Node("a_b_2", g["dense_2"].op, ["a_b"], layer="a_b"))
+    types = {"input_1": "InputLayer", "a_b": "Dense", "a_b_2": "Dense"}
+    ExportConfig(layers={"a b": {"reuse_factor": 2}, "a_b_2": {"reuse_factor": 3}}).apply(g, types)
+    assert (g["a_b"].reuse_factor, g["a_b_2"].reuse_factor) == (2, 3)
+    with pytest.raises(
+        ValueError,
+        match="^"
+        + re.escape(
+            "hls_config['LayerName']: 'a_b' is ambiguous: it names node 'a_b' (from layer "
+            "'a b') by its node name and node 'a_b_2' (from layer 'a_b') by its layer name; "
+            "name each by a name that matches it only (its layer name or its node name)"
+        )
+        + "$",
+    ):
+        ExportConfig(hls_config={"LayerName": {"a_b": {}}}).apply(g, types)
+
+
+def test_a_layer_given_by_node_name_and_framework_name_is_given_twice():
+    g = mlp((4, 3))
+    g["dense_1"].layer = "dense-1"
+    with pytest.raises(
+        ValueError,
+        match="^"
+        + re.escape(
+            "layers: 'dense_1' and 'dense-1' both name layer 'dense_1'; give its settings once"
+        )
+        + "$",
+    ):
+        ExportConfig(layers={"dense_1": {}, "dense-1": {}}).apply(g, {"dense_1": "Dense"})
 
 
 def test_hls4ml_generated_config_is_accepted():
@@ -207,10 +259,10 @@ def all_roles():
 @pytest.mark.parametrize(
     "kw, message",
     [
-        ({"backend": "quartus"}, "unknown backend 'quartus'; available backends: vitis"),
+        ({"backend": "quartus"}, "unknown backend 'quartus'; available backends: vitis (any case)"),
         (
             {"io_type": "io_serial"},
-            "unknown io_type 'io_serial'; expected one of io_parallel, io_stream",
+            "unknown io_type 'io_serial'; expected one of io_parallel, io_stream (any case)",
         ),
         (
             {"strategy": "fast"},
@@ -234,7 +286,7 @@ def all_roles():
             {"input_precision": "auto"},
             "input_precision: 'auto' is not possible for inputs; give a type",
         ),
-        ({"clock_period": 0}, "clock_period must be a positive number of ns, got 0"),
+        ({"clock_period": 0}, "clock_period must be a positive, finite number of ns, got 0"),
         ({"max_width": 200}, "max_width must be between 1 and 128 bits, got 200"),
         ({"overwrite": "yes"}, "overwrite must be True or False, got 'yes'"),
         ({"name": ""}, "name must be a non-empty string, got ''"),
@@ -332,7 +384,7 @@ def test_unknown_layer_names_list_the_models_layers():
         hls_config={"LayerType": {"Conv2D": {"ReuseFactor": 2}}},
     )
     raises(
-        "layers: layer 'dense_1' is given twice",
+        "layers: no layer is named 'dense-1' (names are matched exactly); did you mean 'dense_1'?",
         layers={"dense_1": {}, "dense-1": {}},
     )
 
