@@ -137,9 +137,14 @@ def _parse_strategy(value, where: str) -> str:
     )
 
 
+MAX_REUSE = 2**31 - 1  # the C++ config field and the PIPELINE II pragma are 32-bit
+
+
 def _parse_reuse(value, where: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_REUSE:
         return value
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_REUSE:
+        raise ValueError(f"{where}: reuse factor must be at most 2**31 - 1, got {value!r}")
     raise ValueError(f"{where}: reuse factor must be an int >= 1, got {value!r}")
 
 
@@ -223,7 +228,10 @@ def _with_attributes(node, attributes: dict):
                 f"layer {node.name!r} ({node.op.kind}) has no setting {key!r}; "
                 "table_size / table_range apply to activations computed with lookup tables"
             )
-    return dataclasses.replace(node.op, **attributes)
+    try:
+        return dataclasses.replace(node.op, **attributes)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"layer {node.name!r}: {exc}") from None
 
 
 # ---------------------------------------------------------------------- the config

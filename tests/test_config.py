@@ -155,6 +155,11 @@ def test_layer_entry_forms():
     assert g["sigmoid"].strategy == "resource"
 
 
+def test_io_type_and_backend_in_any_case():
+    c = ExportConfig(io_type=" IO_Stream", backend="Vitis")
+    assert (c.io_type, c.backend) == ("io_stream", "vitis")
+
+
 def test_layer_names_may_be_framework_names():
     g = mlp((4, 3))
     g["dense_1"].layer = "dense-1"  # the framework's name of the layer node dense_1 stands for
@@ -288,6 +293,38 @@ def all_roles():
         ),
         ({"clock_period": 0}, "clock_period must be a positive, finite number of ns, got 0"),
         ({"max_width": 200}, "max_width must be between 1 and 128 bits, got 200"),
+        ({"backend": ["vitis"]}, "unknown backend ['vitis']; available backends: vitis (any case)"),
+        (
+            {"io_type": {"a": 1}},
+            "unknown io_type {'a': 1}; expected one of io_parallel, io_stream (any case)",
+        ),
+        (
+            {"clock_period": float("inf")},
+            "clock_period must be a positive, finite number of ns, got inf",
+        ),
+        (
+            {"clock_period": float("nan")},
+            "clock_period must be a positive, finite number of ns, got nan",
+        ),
+        ({"clock_period": "5"}, "clock_period must be a positive, finite number of ns, got '5'"),
+        (
+            {"part": "xcvu9p}\nexec touch pwned"},
+            "part must be an FPGA part name such as 'xcvu13p-flga2577-2-e': letters, digits, '-', "
+            "'_' and '.', starting with a letter or digit; got 'xcvu9p}\\nexec touch pwned'",
+        ),
+        (
+            {"output_dir": 3},
+            "output_dir must be a folder path (str or os.PathLike) or None, got int",
+        ),
+        (
+            {"reuse_factor": 2**40},
+            f"reuse_factor: reuse factor must be at most 2**31 - 1, got {2**40}",
+        ),
+        ({"layers": {1: {}}}, "layers: layer names are strings, got 1"),
+        (
+            {"hls_config": {"LayerType": {None: {}}}},
+            "hls_config['LayerType']: layer names are strings, got None",
+        ),
         ({"overwrite": "yes"}, "overwrite must be True or False, got 'yes'"),
         ({"name": ""}, "name must be a non-empty string, got ''"),
         ({"layers": [1]}, "layers: expected a dict, got list"),
@@ -432,7 +469,10 @@ def test_table_settings_per_layer(tmp_path):
     assert g2["layer"].op.table_size == 128
     with pytest.raises(
         ValueError,
-        match=re.escape("Activation table_size must be an integer power of two >= 2, got 100"),
+        match=re.escape(
+            "layer 'layer': Activation table_size must be an integer power of two from 2 to "
+            "2**20, got 100"
+        ),
     ):
         ExportConfig(layers={"layer": {"table_size": 100}}).apply(
             single(Activation(function="tanh"), (4,)), {}

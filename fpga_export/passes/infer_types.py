@@ -85,10 +85,13 @@ def infer_types(graph: Graph, config=None) -> Graph:
                 types.setdefault(r, defaults[r])
         if auto:
             # ops without auto rules use their exact spans; roles left out get the default
-            if hasattr(op, "auto_types"):
-                found = op.auto_types(node, graph, ctx, types)
-            else:
-                found = span_types(node, graph, ctx, {**defaults, **types})
+            try:
+                if hasattr(op, "auto_types"):
+                    found = op.auto_types(node, graph, ctx, types)
+                else:
+                    found = span_types(node, graph, ctx, {**defaults, **types})
+            except ValueError as exc:  # e.g. an exact type beyond FixedType's bounds
+                raise ValueError(f"{node.name}: 'auto' types: {exc}") from None
             types.update({r: _widen(found.get(r, defaults[r]), node.floor.get(r)) for r in auto})
             for r in set(auto) & set(op.weight_roles.values()):
                 types[r] = ctx.cap(types[r])  # weights fitted to their values: a W-bit guess
