@@ -24,10 +24,16 @@ firmware can always be traced (``Firmware.trace``).
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
+import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
-from .codegen.cpp import identifier
+import numpy as np
+
+from .codegen.names import identifier
 from .ir.graph import Graph
 from .passes.infer_types import AUTO, TypeContext
 from .types import FixedType
@@ -49,6 +55,7 @@ _HLS_TOP_KEYS = ("Model", "LayerName", "LayerType")
 _HLS_MODEL_KEYS = ("Precision", "ReuseFactor", "Strategy", "TraceOutput")
 _HLS_LAYER_KEYS = ("Precision", "ReuseFactor", "Strategy", "Trace", *TUNABLE)
 _HLS_TO_OURS = {"Precision": "precision", "ReuseFactor": "reuse_factor", "Strategy": "strategy"}
+_PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # AMD part names: xcvu13p-flga2577-2-e
 _ALL = "*"  # precision key: every type role of the layer
 
 Precision = FixedType | str  # a FixedType or AUTO
@@ -115,6 +122,13 @@ def _parse_precision(value, where: str, known: list[str]) -> dict[str, Precision
     return {_ALL: _parse_type(value, where)}
 
 
+def _choice(value, choices, where: str, listed: str = "expected one of") -> str:
+    """``value`` as one of ``choices`` (any case, surrounding spaces ignored)."""
+    if isinstance(value, str) and value.strip().lower() in choices:
+        return value.strip().lower()
+    raise ValueError(f"unknown {where} {value!r}; {listed} {_fmt(choices)} (any case)")
+
+
 def _parse_strategy(value, where: str) -> str:
     if isinstance(value, str) and value.strip().lower() in STRATEGIES:
         return value.strip().lower()
@@ -123,9 +137,14 @@ def _parse_strategy(value, where: str) -> str:
     )
 
 
+MAX_REUSE = 2**31 - 1  # the C++ config field and the PIPELINE II pragma are 32-bit
+
+
 def _parse_reuse(value, where: str) -> int:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_REUSE:
         return value
+    if isinstance(value, int) and not isinstance(value, bool) and value > MAX_REUSE:
+        raise ValueError(f"{where}: reuse factor must be at most 2**31 - 1, got {value!r}")
     raise ValueError(f"{where}: reuse factor must be an int >= 1, got {value!r}")
 
 
@@ -209,7 +228,10 @@ def _with_attributes(node, attributes: dict):
                 f"layer {node.name!r} ({node.op.kind}) has no setting {key!r}; "
                 "table_size / table_range apply to activations computed with lookup tables"
             )
-    return dataclasses.replace(node.op, **attributes)
+    try:
+        return dataclasses.replace(node.op, **attributes)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"layer {node.name!r}: {exc}") from None
 
 
 # ---------------------------------------------------------------------- the config
@@ -243,24 +265,28 @@ class ExportConfig:
         from .backends import BACKENDS
 
         known = _known_roles()
-        backend = self.backend.lower() if isinstance(self.backend, str) else self.backend
-        if backend not in BACKENDS:
-            raise ValueError(
-                f"unknown backend {self.backend!r}; available backends: {_fmt(BACKENDS)}"
-            )
+        backend = _choice(self.backend, BACKENDS, "backend", "available backends:")
         object.__setattr__(self, "backend", backend)
-        if self.io_type not in IO_TYPES:
-            raise ValueError(f"unknown io_type {self.io_type!r}; expected one of {_fmt(IO_TYPES)}")
-        if not isinstance(self.part, str) or not self.part:
-            raise ValueError(f"part must be a non-empty string, got {self.part!r}")
+        object.__setattr__(self, "io_type", _choice(self.io_type, IO_TYPES, "io_type"))
+        if self.output_dir is not None and not isinstance(self.output_dir, str | os.PathLike):
+            raise ValueError(
+                f"output_dir must be a folder path (str or os.PathLike) or None, got "
+                f"{type(self.output_dir).__name__}"
+            )
+        if not isinstance(self.part, str) or not _PART.fullmatch(self.part):
+            raise ValueError(
+                f"part must be an FPGA part name such as 'xcvu13p-flga2577-2-e': letters, "
+                f"digits, '-', '_' and '.', starting with a letter or digit; got {self.part!r}"
+            )
         if (
-            not isinstance(self.clock_period, int | float)
-            or isinstance(self.clock_period, bool)
-            or not self.clock_period > 0
+            not isinstance(self.clock_period, numbers.Real)
+            or isinstance(self.clock_period, bool | np.bool_)
+            or not 0 < self.clock_period < math.inf
         ):
             raise ValueError(
-                f"clock_period must be a positive number of ns, got {self.clock_period!r}"
+                f"clock_period must be a positive, finite number of ns, got {self.clock_period!r}"
             )
+        object.__setattr__(self, "clock_period", float(self.clock_period))
         if not isinstance(self.max_width, int) or isinstance(self.max_width, bool):
             raise ValueError(f"max_width must be an int, got {self.max_width!r}")
         if not 1 <= self.max_width <= 128:
@@ -304,6 +330,14 @@ class ExportConfig:
                 raise ValueError("input_precision: 'auto' is not possible for inputs; give a type")
 
         # per-layer settings
+        for where, names in (
+            ("layers", self.layers or {}),
+            ("hls_config['LayerName']", hls.get("LayerName") or {}),
+            ("hls_config['LayerType']", hls.get("LayerType") or {}),
+        ):
+            for key in _check_dict(names, where):
+                if not isinstance(key, str):
+                    raise ValueError(f"{where}: layer names are strings, got {key!r}")
         by_name = {
             name: _parse_hls_layer(entry, f"hls_config['LayerName'][{name!r}]", known)
             for name, entry in _check_dict(
@@ -378,8 +412,9 @@ class ExportConfig:
 
         ``layer_types`` maps node names to the framework class name they came from (for
         ``hls_config["LayerType"]``; a Dense layer's fused activation node is "Activation").
-        Names in ``layers=`` / ``LayerName`` may be node names or the framework layer names
-        they were made from (``codegen.cpp.identifier``).
+        Names in ``layers=`` / ``LayerName`` are node names or the framework layer names
+        (``Node.layer``) they were made from, matched exactly; a name that is the node name of
+        one layer and the framework name of another is an error.
 
         Frontends that make several nodes of one framework layer describe them:
         ``parts[node] = owner`` makes ``node`` take the settings given for ``owner`` (e.g.
@@ -389,8 +424,8 @@ class ExportConfig:
         """
         p = self._parsed
         nodes = [n.name for n in graph]
-        by_name = self._resolve_names(p["by_name"], nodes, "hls_config['LayerName']")
-        layers = self._resolve_names(p["layers"], nodes, "layers")
+        by_name = self._resolve_names(p["by_name"], graph, "hls_config['LayerName']")
+        layers = self._resolve_names(p["layers"], graph, "layers")
         parts = parts or {}
         by_name.update({n: by_name[o] for n, o in parts.items() if o in by_name})
         layers.update({n: layers[o] for n, o in parts.items() if o in layers})
@@ -427,16 +462,27 @@ class ExportConfig:
         return graph
 
     @staticmethod
-    def _resolve_names(entries: dict[str, _Settings], nodes: list[str], where: str):
-        out, unknown = {}, []
-        for name, settings in entries.items():
-            node = name if name in nodes else identifier(name) if isinstance(name, str) else None
-            if node not in nodes:
-                unknown.append(name)
-            elif node in out:
-                raise ValueError(f"{where}: layer {node!r} is given twice")
-            else:
-                out[node] = settings
+    def _resolve_names(entries: dict[str, _Settings], graph: Graph, where: str):
+        """{node name: settings}. A key naming a node applies to it; else a key naming a
+        framework layer applies to its node(s); any other key is an error (also one that
+        only matches after turning it into a C++ identifier: "a b" is not "a_b")."""
+        nodes = [n.name for n in graph]
+        layers: dict[str, list[str]] = {}
+        for n in graph:
+            if n.layer:
+                layers.setdefault(n.layer, []).append(n.name)
+        out, keys, unknown = {}, {}, []
+        for key, settings in entries.items():
+            targets = _targets(key, graph, layers, where)
+            if not targets:
+                unknown.append(key)
+            for node in targets:
+                if node in out:
+                    raise ValueError(
+                        f"{where}: {keys[node]!r} and {key!r} both name layer {node!r}; "
+                        "give its settings once"
+                    )
+                out[node], keys[node] = settings, key
         if unknown:
             s = "s" if len(unknown) > 1 else ""
             raise ValueError(
@@ -469,6 +515,35 @@ class ExportConfig:
                     f"role {role!r}; its type roles: {have}"
                 )
         return out
+
+
+def _targets(key, graph: Graph, layers: dict[str, list[str]], where: str) -> list[str]:
+    """The nodes a user key names (see ``ExportConfig._resolve_names``); [] if none."""
+    by_layer = layers.get(key, [])
+    if key in graph:
+        node = graph[key]
+        if not by_layer or node.layer == key:
+            return [key]
+        named = [f"node {key!r} (from layer {node.layer or node.source!r}) by its node name"]
+        named += [f"node {n!r} (from layer {key!r}) by its layer name" for n in by_layer]
+        raise ValueError(
+            f"{where}: {key!r} is ambiguous: it names {' and '.join(named)}; name each by a "
+            "name that matches it only (its layer name or its node name)"
+        )
+    if by_layer:
+        return by_layer
+    if isinstance(key, str):
+        near = identifier(key)
+        cands = [n for n in graph if n.name == near or (n.layer and identifier(n.layer) == near)]
+        if cands:
+            said = _fmt(
+                f"{n.name!r} (layer {n.layer!r})" if n.layer else repr(n.name) for n in cands
+            )
+            raise ValueError(
+                f"{where}: no layer is named {key!r} (names are matched exactly); "
+                f"did you mean {said}?"
+            )
+    return []
 
 
 def _aliased(graph: Graph, role_aliases: dict, places: list[dict[str, _Settings]]) -> dict:

@@ -15,7 +15,8 @@ from . import __version__, project, state
 from .backends import get_backend
 from .backends.vitis_build import TOOLS as VENDOR_TOOLS  # noqa: F401
 from .backends.vitis_build import BuildError, VendorToolNotFoundError  # noqa: F401
-from .codegen.cpp import identifier
+from .codegen.context import EmitContext
+from .codegen.names import top_name
 from .csim import CSimLibrary, build_library
 from .csim.build import cache_dir
 from .ir import Graph, Interpreter
@@ -52,7 +53,10 @@ class Firmware:
         self.config = config
         self.backend = get_backend(self.config.backend)
         self.graph = run_pipeline(graph, self.config)
-        self.name = identifier(getattr(self.config, "name", None) or graph.name or "model")
+        self.name = top_name(
+            getattr(self.config, "name", None) or graph.name or "model",
+            EmitContext.global_names(self.graph),
+        )
         self.output_dir: Path | None = (
             project.output_path(self.config.output_dir)
             if self.config.output_dir is not None
@@ -208,8 +212,6 @@ class Firmware:
         return self._lib
 
     def _push_weights(self, nodes=None) -> None:
-        from .codegen.context import EmitContext
-
         for node in nodes or self.graph:
             for w in node.op.weight_roles:
                 self._lib.set_weight(EmitContext.weight_var(node, w), node.weights[w])

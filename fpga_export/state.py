@@ -9,7 +9,7 @@ or, if its values are of a kind this module does not know, saving fails loudly.
 
 Loading trusts nothing in the files: op kinds must be registered, every field must be present
 and of its annotated type, ops and the config are rebuilt through their own validation,
-names must be the C++ identifiers the exporter makes, strings must be printable (and op
+names must be the C++ identifiers the exporter makes, strings hold no NUL (and op
 strings plain words), the weights are read with ``allow_pickle=False`` and must have the
 shapes the ops give them, and the graph must pass ``Graph.check``.  A failure raises
 :class:`StateError` naming what is wrong.
@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .codegen.cpp import identifier
+from .codegen.names import identifier
 from .config import ExportConfig
 from .ir.graph import Graph, Node
 from .ir.layout import Layout
@@ -148,9 +148,12 @@ def _conforms(value, hint) -> bool:
 
 
 def _check_strings(value, where: str, word: bool = False) -> None:
-    """Printable strings only (no newline, no control character); ``word``: [A-Za-z0-9_]."""
+    """``word``: [A-Za-z0-9_] only (op fields, type roles). Other strings (framework layer
+    names, notes) may hold any character but NUL and lone surrogates: they reach generated
+    files only through ``codegen.names``, which escapes everything else."""
     if isinstance(value, str):
-        if not value.isprintable() or (word and not _WORD.match(value)):
+        bad = "\0" in value or any(0xD800 <= ord(c) <= 0xDFFF for c in value)
+        if bad or (word and not _WORD.match(value)):
             raise StateError(f"{where}: string {value[:80]!r} is not allowed in a saved state")
     elif isinstance(value, (list, tuple)):
         for i, v in enumerate(value):

@@ -38,9 +38,14 @@ import numpy as np
 from .fixed import exact, vector
 from .fixed.modes import Overflow, Rounding
 
-__all__ = ["MAX_WIDTH", "FixedType", "Overflow", "Rounding"]
+__all__ = ["MAX_FRAC", "MAX_INTEGER", "MAX_WIDTH", "FixedType", "Overflow", "Rounding"]
 
 MAX_WIDTH = 128  # widest supported type (products of two 64-bit types)
+# Integer bits I are bounded so that the LSB and every value of a type are normal doubles:
+# the vendor ap_fixed headers convert from/to double wrongly beyond (checked against
+# shared/vendor), our compat headers and numpy then convert exactly, and lsb/min/max are finite.
+MAX_INTEGER = 1023  # I <= 1023: |value| < 2**1023
+MAX_FRAC = 1022  # W - I <= 1022: LSB >= 2**-1022
 _FAST_WIDTH = 62  # widest target of the vectorized paths
 _FAST_RAW = 1 << 60  # int64 inputs below this magnitude take the vectorized paths
 
@@ -55,7 +60,12 @@ _INT_RE = re.compile(r"^[+-]?\d+$")
 
 @dataclass(frozen=True, repr=False)
 class FixedType:
-    """An exact fixed-point type; see the module docstring for the semantics."""
+    """An exact fixed-point type; see the module docstring for the semantics.
+
+    Bounds: 1 <= W <= 128 (``MAX_WIDTH``); I <= 1023 and W - I <= 1022 (``MAX_INTEGER``,
+    ``MAX_FRAC``): the LSB and every value are then normal doubles, which the vendor headers,
+    our csim headers and numpy all convert exactly. Anything else is a ValueError.
+    """
 
     width: int
     integer: int
@@ -80,6 +90,12 @@ class FixedType:
             raise ValueError(f"width W must be >= 1, got {self.width}")
         if self.width > MAX_WIDTH:
             raise ValueError(f"width W={self.width} exceeds the supported maximum of {MAX_WIDTH}")
+        if self.integer > MAX_INTEGER or self.frac > MAX_FRAC:
+            raise ValueError(
+                f"integer bits I={self.integer} are out of range for width W={self.width}: "
+                f"I <= {MAX_INTEGER} and W - I <= {MAX_FRAC} (so I >= "
+                f"{self.width - MAX_FRAC}); the LSB and every value must be normal doubles"
+            )
         if self.is_int:
             if self.integer != self.width:
                 raise ValueError(
@@ -184,7 +200,10 @@ class FixedType:
                 f"{what} needs a width of {width} bits, more than the supported "
                 f"maximum of {MAX_WIDTH}"
             )
-        return FixedType(width, integer, signed, is_int=is_int)
+        try:
+            return FixedType(width, integer, signed, is_int=is_int)
+        except ValueError as exc:
+            raise ValueError(f"{what}: {exc}") from None
 
     def __add__(self, other: FixedType) -> FixedType:
         """Result type of ``a + b``: exact, default modes (README point 1)."""

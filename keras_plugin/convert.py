@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from fpga_export.codegen.cpp import identifier
+from fpga_export.codegen.names import identifier
 from fpga_export.frontend import (
     HandlerRegistry,
     exact_weightless,
@@ -87,6 +87,7 @@ class LayerCall:
                 given=dict(given or {}),
                 hints=dict(hints or {}),
                 source=self.source,
+                layer="" if suffix else self.layer.name,
             ),
             layer_type or type(self.layer).__name__,
         )

@@ -155,11 +155,68 @@ def test_layer_entry_forms():
     assert g["sigmoid"].strategy == "resource"
 
 
+def test_io_type_and_backend_in_any_case():
+    c = ExportConfig(io_type=" IO_Stream", backend="Vitis")
+    assert (c.io_type, c.backend) == ("io_stream", "vitis")
+
+
 def test_layer_names_may_be_framework_names():
     g = mlp((4, 3))
+    g["dense_1"].layer = "dense-1"  # the framework's name of the layer node dense_1 stands for
     c = ExportConfig(layers={"dense-1": {"reuse_factor": 3}})
     c.apply(g, {"input_1": "InputLayer", "dense_1": "Dense"})
     assert g["dense_1"].reuse_factor == 3
+
+
+def test_layer_names_are_matched_exactly_not_through_identifiers():
+    g = mlp((4, 3))
+    g["dense_1"].layer = "dense-1"
+    with pytest.raises(
+        ValueError,
+        match="^"
+        + re.escape(
+            "layers: no layer is named 'dense 1' (names are matched exactly); did you mean "
+            "'dense_1' (layer 'dense-1')?"
+        )
+        + "$",
+    ):
+        ExportConfig(layers={"dense 1": {}}).apply(g, {"input_1": "InputLayer", "dense_1": "Dense"})
+
+
+def test_a_name_of_one_node_and_the_layer_of_another_is_ambiguous():
+    """Layers "a b" and "a_b": node a_b is made from "a b", node a_b_2 from "a_b"."""
+    g = mlp((4, 3, 2))
+    g["dense_1"].layer, g["dense_2"].layer = "a b", "a_b"
+    g.replace("dense_1", Node("a_b", g["dense_1"].op, ["input_1"], layer="a b"))
+    g.replace("dense_2", Node("a_b_2", g["dense_2"].op, ["a_b"], layer="a_b"))
+    types = {"input_1": "InputLayer", "a_b": "Dense", "a_b_2": "Dense"}
+    ExportConfig(layers={"a b": {"reuse_factor": 2}, "a_b_2": {"reuse_factor": 3}}).apply(g, types)
+    assert (g["a_b"].reuse_factor, g["a_b_2"].reuse_factor) == (2, 3)
+    with pytest.raises(
+        ValueError,
+        match="^"
+        + re.escape(
+            "hls_config['LayerName']: 'a_b' is ambiguous: it names node 'a_b' (from layer "
+            "'a b') by its node name and node 'a_b_2' (from layer 'a_b') by its layer name; "
+            "name each by a name that matches it only (its layer name or its node name)"
+        )
+        + "$",
+    ):
+        ExportConfig(hls_config={"LayerName": {"a_b": {}}}).apply(g, types)
+
+
+def test_a_layer_given_by_node_name_and_framework_name_is_given_twice():
+    g = mlp((4, 3))
+    g["dense_1"].layer = "dense-1"
+    with pytest.raises(
+        ValueError,
+        match="^"
+        + re.escape(
+            "layers: 'dense_1' and 'dense-1' both name layer 'dense_1'; give its settings once"
+        )
+        + "$",
+    ):
+        ExportConfig(layers={"dense_1": {}, "dense-1": {}}).apply(g, {"dense_1": "Dense"})
 
 
 def test_hls4ml_generated_config_is_accepted():
@@ -207,10 +264,10 @@ def all_roles():
 @pytest.mark.parametrize(
     "kw, message",
     [
-        ({"backend": "quartus"}, "unknown backend 'quartus'; available backends: vitis"),
+        ({"backend": "quartus"}, "unknown backend 'quartus'; available backends: vitis (any case)"),
         (
             {"io_type": "io_serial"},
-            "unknown io_type 'io_serial'; expected one of io_parallel, io_stream",
+            "unknown io_type 'io_serial'; expected one of io_parallel, io_stream (any case)",
         ),
         (
             {"strategy": "fast"},
@@ -234,8 +291,40 @@ def all_roles():
             {"input_precision": "auto"},
             "input_precision: 'auto' is not possible for inputs; give a type",
         ),
-        ({"clock_period": 0}, "clock_period must be a positive number of ns, got 0"),
+        ({"clock_period": 0}, "clock_period must be a positive, finite number of ns, got 0"),
         ({"max_width": 200}, "max_width must be between 1 and 128 bits, got 200"),
+        ({"backend": ["vitis"]}, "unknown backend ['vitis']; available backends: vitis (any case)"),
+        (
+            {"io_type": {"a": 1}},
+            "unknown io_type {'a': 1}; expected one of io_parallel, io_stream (any case)",
+        ),
+        (
+            {"clock_period": float("inf")},
+            "clock_period must be a positive, finite number of ns, got inf",
+        ),
+        (
+            {"clock_period": float("nan")},
+            "clock_period must be a positive, finite number of ns, got nan",
+        ),
+        ({"clock_period": "5"}, "clock_period must be a positive, finite number of ns, got '5'"),
+        (
+            {"part": "xcvu9p}\nexec touch pwned"},
+            "part must be an FPGA part name such as 'xcvu13p-flga2577-2-e': letters, digits, '-', "
+            "'_' and '.', starting with a letter or digit; got 'xcvu9p}\\nexec touch pwned'",
+        ),
+        (
+            {"output_dir": 3},
+            "output_dir must be a folder path (str or os.PathLike) or None, got int",
+        ),
+        (
+            {"reuse_factor": 2**40},
+            f"reuse_factor: reuse factor must be at most 2**31 - 1, got {2**40}",
+        ),
+        ({"layers": {1: {}}}, "layers: layer names are strings, got 1"),
+        (
+            {"hls_config": {"LayerType": {None: {}}}},
+            "hls_config['LayerType']: layer names are strings, got None",
+        ),
         ({"overwrite": "yes"}, "overwrite must be True or False, got 'yes'"),
         ({"name": ""}, "name must be a non-empty string, got ''"),
         ({"layers": [1]}, "layers: expected a dict, got list"),
@@ -332,7 +421,7 @@ def test_unknown_layer_names_list_the_models_layers():
         hls_config={"LayerType": {"Conv2D": {"ReuseFactor": 2}}},
     )
     raises(
-        "layers: layer 'dense_1' is given twice",
+        "layers: no layer is named 'dense-1' (names are matched exactly); did you mean 'dense_1'?",
         layers={"dense_1": {}, "dense-1": {}},
     )
 
@@ -380,7 +469,10 @@ def test_table_settings_per_layer(tmp_path):
     assert g2["layer"].op.table_size == 128
     with pytest.raises(
         ValueError,
-        match=re.escape("Activation table_size must be an integer power of two >= 2, got 100"),
+        match=re.escape(
+            "layer 'layer': Activation table_size must be an integer power of two from 2 to "
+            "2**20, got 100"
+        ),
     ):
         ExportConfig(layers={"layer": {"table_size": 100}}).apply(
             single(Activation(function="tanh"), (4,)), {}

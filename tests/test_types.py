@@ -420,12 +420,44 @@ def test_negative_and_large_integer_bits():
     assert q_raw("ap_fixed<4,10,AP_RND>", [100.0, 96.0, -96.0]) == [2, 2, -1]
     assert q_raw("ap_fixed<8,-2>", [0.1, 0.2, -0.125, -0.13]) == [102, -52, -128, 122]
     # scaling down flushes tiny doubles to zero in float64; the sign must survive
-    assert q_raw("ap_fixed<8,1100>", [-5e-324, 5e-324, -1e300]) == [-1, 0, -1]
-    assert q_raw("ap_fixed<8,1100,AP_RND>", [-5e-324, 5e-324]) == [0, 0]
-    # scaling up beyond the double range
-    assert q_raw("ap_fixed<8,-1070>", [5e-324, -5e-324, 3e-323]) == [16, -16, 96]
-    assert q_raw("ap_fixed<8,-1100>", [5e-324, -5e-324]) == [0, 0]  # 2^34 wraps to 0
-    assert q_raw("ap_fixed<8,-1100,AP_TRN,AP_SAT>", [5e-324, -5e-324]) == [127, -128]
+    assert q_raw("ap_fixed<8,1023>", [-5e-324, 5e-324, -1e300]) == [-1, 0, -1]
+    assert q_raw("ap_fixed<8,1023,AP_RND>", [-5e-324, 5e-324]) == [0, 0]
+    # scaling up beyond the double range (LSB 2**-1022)
+    assert q_raw("ap_fixed<8,-1014>", [5e-324, -5e-324, 1e300, -3e300, 2.5e-308]) == [
+        0,
+        -1,
+        0,  # 1e300 * 2**1022 has no bits below 2**8: wraps to 0
+        0,
+        1,
+    ]
+    assert q_raw("ap_fixed<8,-1014,AP_TRN,AP_SAT>", [1e300, -1e300, 2.5e-308]) == [127, -128, 1]
+
+
+@pytest.mark.parametrize(
+    "text, bound",
+    [
+        ("ap_fixed<16,1100>", "I=1100 are out of range for width W=16: I <= 1023 and W - I <= "
+         "1022 (so I >= -1006)"),
+        ("ap_fixed<2,1000000>", "I=1000000 are out of range for width W=2"),
+        ("ap_ufixed<8,1024>", "I=1024 are out of range for width W=8"),
+        ("ap_fixed<8,-1015>", "I=-1015 are out of range for width W=8: I <= 1023 and W - I <= "
+         "1022 (so I >= -1014)"),
+    ],
+)  # fmt: skip
+def test_integer_bits_are_bounded_to_what_every_header_converts_exactly(text, bound):
+    """Beyond, the vendor headers convert wrongly (subnormal LSB) or lsb is infinite."""
+    with pytest.raises(
+        ValueError, match=re.escape(f"invalid fixed-point type {text!r}: integer bits {bound}")
+    ):
+        P(text)
+    for ok in (
+        "ap_fixed<16,1023>",
+        "ap_ufixed<128,1023>",
+        "ap_fixed<16,-1006>",
+        "ap_fixed<128,-894>",
+    ):
+        t = P(ok)
+        assert all(math.isfinite(v) and v != 0 for v in (t.lsb, t.min if t.signed else 1, t.max))
 
 
 def test_quantize_values_and_shapes():
@@ -508,10 +540,9 @@ def test_from_raw_correctly_rounded():
     t = P("ap_ufixed<128,0>")
     raw = np.array([2**128 - 1, 1, 3 << 70], dtype=object)
     assert list(t.from_raw(raw)) == [1.0, 2.0**-128, 3 * 2.0**-58]
-    # subnormal and huge results
-    assert list(P("ap_fixed<8,-1070>").from_raw([3, -1])) == [3 * 2.0**-1078, -(2.0**-1078)]
-    assert list(P("ap_fixed<8,-1070>").from_raw([1 << 2])) == [2.0**-1076]
-    assert list(P("ap_fixed<8,1100>").from_raw([1, -1])) == [math.inf, -math.inf]
+    # the extreme types (integer bits are bounded: values stay normal and finite)
+    assert list(P("ap_fixed<8,-1014>").from_raw([3, -1])) == [3 * 2.0**-1022, -(2.0**-1022)]
+    assert list(P("ap_fixed<8,1023>").from_raw([127, -128])) == [127 * 2.0**1015, -(2.0**1022)]
     with pytest.raises(TypeError, match="raw values must be integers, got an array of dtype"):
         t.from_raw([0.5])
 

@@ -27,7 +27,7 @@ import torch
 import torch.fx as fx
 from torch.fx.node import map_arg
 
-from fpga_export.codegen.cpp import identifier
+from fpga_export.codegen.names import identifier
 from fpga_export.frontend import HandlerRegistry
 from fpga_export.ir import Graph, Layout, Node
 from fpga_export.ir.op import Op
@@ -194,8 +194,15 @@ class NodeCall:
         base = f"{self.name}_{suffix}" if suffix else self.name
         names = [v.node if isinstance(v, Value) else v for v in inputs]
         return self.converter.add_node(
-            op, names, base, weights, layer_type or self.layer_type, given=given, hints=hints
-        )
+            op, names, base, weights, layer_type or self.layer_type, given=given, hints=hints,
+            layer="" if suffix else self.layer,
+        )  # fmt: skip
+
+    @property
+    def layer(self) -> str:
+        """The framework name of this call: the module path, else the fx node name."""
+        node = self.fx_node
+        return str(node.target) if node.op == "call_module" else node.name
 
     def value(self, node: str, shape=None, layout: Layout | None = None) -> Value:
         """The Value of IR ``node`` (default shape: this fx node's output shape)."""
@@ -280,7 +287,15 @@ class Converter:
 
     # -- nodes and values ----------------------------------------------------------------
     def add_node(
-        self, op: Op, inputs: list[str], base: str, weights, layer_type: str, given=None, hints=None
+        self,
+        op: Op,
+        inputs: list[str],
+        base: str,
+        weights,
+        layer_type: str,
+        given=None,
+        hints=None,
+        layer: str = "",
     ) -> str:
         name = self.graph.unique_name(identifier(base))
         node = Node(
@@ -291,6 +306,7 @@ class Converter:
             given=dict(given or {}),
             hints=dict(hints or {}),
             source=self.source,
+            layer=layer,
         )
         node.shape = tuple(
             int(d) for d in op.output_shape(node, [self.graph[i].shape for i in inputs])
@@ -342,7 +358,13 @@ class Converter:
         perm = channels_last_perm(len(shape)) if wants else tuple(range(len(shape)))
         name = self.graph.unique_name(identifier(node.name))
         self.graph.add(
-            Node(name, Input(), shape=tuple(shape[p] for p in perm), source=f"input {node.name}")
+            Node(
+                name,
+                Input(),
+                shape=tuple(shape[p] for p in perm),
+                source=f"input {node.name}",
+                layer=node.name,
+            )
         )
         self.layer_types[name] = "Input"
         return self.make_value(name, shape, Layout.make(shape, shape, perm))

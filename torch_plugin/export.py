@@ -6,7 +6,7 @@ import functools
 
 import torch
 
-from fpga_export.codegen.cpp import identifier
+from fpga_export.codegen.names import identifier
 from fpga_export.config import ExportConfig
 from fpga_export.frontend import exact_weightless, quantized_inputs
 from fpga_export.frontend import load_optional_handlers as load_optional

@@ -9,7 +9,7 @@ import numpy as np
 
 import nnet_cpp
 
-from ..codegen import cpp
+from ..codegen import cpp, names
 from ..codegen.context import EmitContext
 from ..ir.graph import Graph, Node
 from ..types import FixedType
@@ -22,6 +22,7 @@ TEMPLATES = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+TEMPLATES.filters["tcl"] = names.tcl_word  # every value printed into tcl
 
 
 @dataclass
@@ -118,7 +119,7 @@ class VitisBackend:
             "",
         ]
         for node in graph:
-            lines.append(f"// {node.name}: {node.source or node.op.kind}")
+            lines.append(f"// {node.name}: {_origin(node)}")
             for role, t in node.types.items():
                 lines.append(f"typedef {self.spell(t)} {ctx.type_name(node, role)};")
             if ctx.stream:
@@ -148,7 +149,7 @@ class VitisBackend:
         for node in graph:
             if emissions[node.name].config:
                 lines += [
-                    f"// {node.name}: {node.source or node.op.kind}",
+                    f"// {node.name}: {_origin(node)}",
                     emissions[node.name].config,
                     "",
                 ]
@@ -207,7 +208,7 @@ class VitisBackend:
         for index, node in enumerate(graph):
             e = emissions[node.name]
             body.append("")
-            body.append(f"    // {node.name}: {node.source or node.op.kind}")
+            body.append(f"    // {node.name}: {_origin(node)}")
             if ctx.out_var(node) not in (ctx.var(n) for n in (*graph.inputs, *out_names)):
                 body += self.declare(node, ctx.out_var(node), ctx)
             body += e.pragmas
@@ -291,6 +292,11 @@ class VitisBackend:
                 for n in graph
             ],
         }
+
+
+def _origin(node: Node) -> str:
+    """Where the node came from, for a C++ comment (the source names a user's layer)."""
+    return names.comment(node.source or node.op.kind)
 
 
 def _packets(node: Node) -> int:

@@ -39,6 +39,16 @@ class EmitContext:
     def config_name(node: Node) -> str:
         return f"{node.name}_config"
 
+    @classmethod
+    def global_names(cls, graph: Graph) -> set[str]:
+        """Names the generated code declares at file scope (types, configs, weights)."""
+        out = set()
+        for n in graph:
+            out |= {cls.config_name(n), f"{n.name}_packet_t", cls.type_name(n)}
+            out |= {cls.type_name(n, role) for role in n.types}
+            out |= {cls.weight_var(n, w) for w in n.op.weight_roles}
+        return out
+
     # io_stream fan-out: a stream can be read once, so a node read by several consumers
     # writes into `<node>_fanout` and the backend copies it into one stream per consumer.
     def edges(self, node: Node) -> list[tuple[Node, int]]:

@@ -2,30 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
-
-CPP_KEYWORDS = frozenset(
-    """alignas alignof and and_eq asm auto bitand bitor bool break case catch char char16_t
-    char32_t class compl const constexpr const_cast continue decltype default delete do double
-    dynamic_cast else enum explicit export extern false float for friend goto if inline int long
-    mutable namespace new noexcept not not_eq nullptr operator or or_eq private protected public
-    register reinterpret_cast return short signed sizeof static static_assert static_cast struct
-    switch template this thread_local throw true try typedef typeid typename union unsigned using
-    virtual void volatile wchar_t while xor xor_eq main nnet hls std""".split()
-)
-
-
-def identifier(text: str) -> str:
-    """A readable, valid C++ identifier for a layer name (``dense/1:0`` -> ``dense_1_0``)."""
-    name = re.sub(r"[^0-9A-Za-z_]", "_", text).strip("_") or "layer"
-    name = re.sub(r"_+", "_", name)
-    if name[0].isdigit():
-        name = "l_" + name
-    if name in CPP_KEYWORDS or name.startswith("__"):
-        name = "l_" + name.lstrip("_")
-    return name
 
 
 def literal(value) -> str:

@@ -78,8 +78,9 @@ def accumulate(acc: Tensor, terms: np.ndarray, axis: int) -> Tensor:
 
 def _wrap(raw: np.ndarray, t: FixedType) -> np.ndarray:
     """Keep the low W bits of int64 raw values (two's complement if signed)."""
-    w = t.width
+    w = t.width  # <= 63: every constant below is an int64 (2**63 is not: subtract half twice)
     u = raw.astype(np.int64) & np.int64((1 << w) - 1)
     if t.signed:
-        u = np.where(u >= (1 << (w - 1)), u - (1 << w), u)
+        half = np.int64(1 << (w - 1))
+        u = np.where(u >= half, u - half - half, u)
     return u

@@ -30,6 +30,11 @@ class Node:
     reuse_factor: int = 1
     strategy: str = "latency"
     source: str = ""  # "dense_1 (Dense)": where the node came from
+    # the framework name of the layer the node stands for (Keras layer name, PyTorch module
+    # path or fx node name): user settings find the node by it. Set on the node named after
+    # the layer; its helper nodes (a fused activation, quantizers, the parts of a 3-input
+    # Concatenate) leave it empty: they are named by node name, ``parts`` or role aliases.
+    layer: str = ""
 
     @property
     def result(self) -> FixedType:
@@ -86,8 +91,11 @@ class Graph:
         return [n for n in self._nodes.values() if name in n.inputs]
 
     def unique_name(self, base: str) -> str:
+        """``base``, or ``base_2`` ... : unique ignoring case (names become file names, and
+        ``Dense_kernel.h`` is ``dense_kernel.h`` on a case-insensitive file system)."""
+        taken = {n.lower() for n in self._nodes}
         name, i = base, 1
-        while name in self._nodes:
+        while name.lower() in taken:
             i += 1
             name = f"{base}_{i}"
         return name

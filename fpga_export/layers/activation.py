@@ -122,14 +122,22 @@ _SPECS: dict[str, tuple[str, tuple[str, ...]]] = {
 SUPPORTED = tuple(_SPECS)
 
 
+MAX_TABLE_SIZE = 2**20  # entries of one lookup table (a ROM): far beyond any FPGA's memory
+
+
 def _check_pow2(what: str, value, integer: bool) -> int:
-    """log2 of ``value``, which must be a power of two (an int >= 2 if ``integer``)."""
+    """log2 of ``value``, which must be a power of two (an int in [2, MAX_TABLE_SIZE] if
+    ``integer``)."""
     kinds = (int, np.integer) if integer else (int, float, np.integer, np.floating)
-    if isinstance(value, kinds) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, kinds) and not isinstance(value, bool) and 0 < value < math.inf:
         m, e = math.frexp(float(value))
-        if m == 0.5 and (not integer or value >= 2):
+        if m == 0.5 and (not integer or 2 <= value <= MAX_TABLE_SIZE):
             return e - 1
-    need = "an integer power of two >= 2" if integer else "a power of two (0.5, 1, 2, 4 ...)"
+    need = (
+        f"an integer power of two from 2 to 2**{MAX_TABLE_SIZE.bit_length() - 1}"
+        if integer
+        else "a power of two (0.5, 1, 2, 4 ...)"
+    )
     raise ValueError(f"{what} must be {need}, got {value!r}")
 
 

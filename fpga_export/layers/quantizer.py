@@ -58,7 +58,8 @@ def is_power_of_two(values) -> bool:
 
 def exact_type(values, max_width: int = 64) -> FixedType | None:
     """Smallest type holding every value exactly (values must be finite floats), or None if
-    that needs more than ``max_width`` bits (e.g. float32 values of very different scales)."""
+    that needs more than ``max_width`` bits (e.g. float32 values of very different scales) or
+    is beyond FixedType's bounds (values below 2**-1022 or from 2**1023)."""
     v = np.asarray(values, dtype=np.float64).ravel()
     v = v[v != 0]
     if not v.size:
@@ -71,7 +72,10 @@ def exact_type(values, max_width: int = 64) -> FixedType | None:
     span = Span(min(min(raw), 0), max(max(raw), 0), frac)
     if max(span.hi.bit_length(), (-span.lo).bit_length()) >= max_width:
         return None
-    return span.type()
+    try:
+        return span.type()
+    except ValueError:  # beyond FixedType's integer-bit bounds (values near 2**-1022 ...)
+        return None
 
 
 @dataclass

@@ -25,6 +25,7 @@ def fold_identity(graph: Graph, config=None) -> Graph:
                 reuse_factor=node.reuse_factor,
                 strategy=node.strategy,
                 source=node.source,
+                layer=node.layer,
             )
             graph.replace(node.name, cast)
         else:

@@ -85,10 +85,29 @@ def infer_types(graph: Graph, config=None) -> Graph:
                 types.setdefault(r, defaults[r])
         if auto:
             # ops without auto rules use their exact spans; roles left out get the default
-            if hasattr(op, "auto_types"):
-                found = op.auto_types(node, graph, ctx, types)
-            else:
-                found = span_types(node, graph, ctx, {**defaults, **types})
+            try:
+                if hasattr(op, "auto_types"):
+                    found = op.auto_types(node, graph, ctx, types)
+                else:
+                    found = span_types(node, graph, ctx, {**defaults, **types})
+            except ValueError as exc:  # e.g. an exact type beyond FixedType's bounds
+                raise ValueError(f"{node.name}: 'auto' types: {exc}") from None
             types.update({r: _widen(found.get(r, defaults[r]), node.floor.get(r)) for r in auto})
+            for r in set(auto) & set(op.weight_roles.values()):
+                types[r] = ctx.cap(types[r])  # weights fitted to their values: a W-bit guess
+        _check_given_widths(node, types, ctx)
         node.types = {r: types[r] for r in op.roles}
     return graph
+
+
+def _check_given_widths(node: Node, types: dict, ctx: TypeContext) -> None:
+    """A type the framework's own quantizer gives (exact) wider than ``max_width`` is refused:
+    capping it would drop bits the framework keeps and quietly break csim == framework."""
+    for r, t in types.items():
+        if r in node.precision or node.given.get(r) in (None, AUTO) or t.width <= ctx.max_width:
+            continue
+        raise ValueError(
+            f"{node.name}: the {r} type {t} of its quantizer ({node.source or node.op.kind}) is "
+            f"{t.width} bits wide, more than max_width={ctx.max_width}; raise max_width, or set "
+            f"the layer's {r!r} precision to accept a narrower (inexact) type"
+        )

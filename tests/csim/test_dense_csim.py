@@ -180,3 +180,14 @@ def test_tiny_kernel_types_multiplier_free(tmp_path, kernel, strategy):
         fc = build(tmp_path / op.kind, gc).compile()
         xc = rng.normal(0, 4, (50, 5, 5, 2))
         np.testing.assert_array_equal(fc.predict(xc), fc.reference(xc))
+
+
+def test_63_bit_wrapping_accumulator(tmp_path):
+    """A signed 63-bit WRAP accum (the widest the int64 path takes) wraps like the C++;
+    the reference once raised OverflowError computing 2**63 in int64."""
+    g = mlp((12, 8), seed=3)
+    set_precision(g, "ap_fixed<24,10>", "ap_fixed<63,2>", "ap_fixed<18,4>")
+    fw = build(tmp_path, g).compile()
+    x = np.random.default_rng(1).normal(0, 4, (200, 12))
+    np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
+    assert np.abs(fw.reference(x)).max() < 2  # the sums wrapped into [-2, 2)

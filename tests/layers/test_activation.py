@@ -84,9 +84,19 @@ def test_unknown_function_lists_supported():
 @pytest.mark.parametrize(
     "kw, msg",
     [
-        ({"table_size": 1000}, "table_size must be an integer power of two >= 2, got 1000"),
-        ({"table_size": 1}, "table_size must be an integer power of two >= 2, got 1"),
-        ({"table_size": 8.0}, "table_size must be an integer power of two >= 2, got 8.0"),
+        (
+            {"table_size": 1000},
+            "table_size must be an integer power of two from 2 to 2**20, got 1000",
+        ),
+        ({"table_size": 1}, "table_size must be an integer power of two from 2 to 2**20, got 1"),
+        (
+            {"table_size": 8.0},
+            "table_size must be an integer power of two from 2 to 2**20, got 8.0",
+        ),
+        (
+            {"table_size": 2**70},
+            f"table_size must be an integer power of two from 2 to 2**20, got {2**70}",
+        ),
         ({"table_range": 6.0}, "table_range must be a power of two (0.5, 1, 2, 4 ...), got 6.0"),
         ({"table_range": -8.0}, "table_range must be a power of two (0.5, 1, 2, 4 ...), got -8.0"),
     ],

@@ -35,7 +35,7 @@ step "project setup" {
     add_files -tb $root/small_cnn_test.cpp -cflags $cflags
     add_files -tb $root/tb_data
     open_solution -reset "solution1" -flow_target vivado
-    set_part {xcvu13p-flga2577-2-e}
+    set_part xcvu13p-flga2577-2-e
     create_clock -period 5.0 -name default
 }
 if {$opt(csim)} {
