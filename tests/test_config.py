@@ -242,7 +242,7 @@ def all_roles():
         (
             {"layers": {"dense_1": {"reuse": 2}}},
             "layers['dense_1']: unknown key 'reuse'; accepted keys: precision, reuse_factor, "
-            f"strategy, table_size, table_range, or a type role: {ROLES}",
+            f"strategy, table_size, table_range, parallelization_factor, or a type role: {ROLES}",
         ),
         (
             {"layers": {"dense_1": {"precision": "ap_fixed<16,6,AP_SAT>"}}},
@@ -295,7 +295,7 @@ def all_roles():
         (
             {"hls_config": {"LayerName": {"dense_1": {"precision": "ap_fixed<8,3>"}}}},
             "hls_config['LayerName']['dense_1']: unknown key 'precision'; accepted keys: "
-            "Precision, ReuseFactor, Strategy, Trace, table_size, table_range",
+            "Precision, ReuseFactor, Strategy, Trace, table_size, table_range, ParallelizationFactor",
         ),
         (
             {"hls_config": {"LayerName": {"dense_1": {"Precision": {"weight": "x"}}}}},
