@@ -71,7 +71,7 @@ void depthwise_pixel(const data_T patch[depthwise_sizes<CONFIG_T>::n_in],
     const unsigned M = CONFIG_T::depth_multiplier;
     const unsigned C = CONFIG_T::n_chan;
     typename CONFIG_T::accum_t acc[depthwise_sizes<CONFIG_T>::n_out];
-#pragma HLS ARRAY_PARTITION variable=acc complete
+#pragma HLS ARRAY_PARTITION variable=acc type=complete
     for (unsigned o = 0; o < C * M; o++) {
 #pragma HLS UNROLL
         acc[o] = (typename CONFIG_T::accum_t)bias[o];
