@@ -250,20 +250,20 @@ class VitisBackend:
     def parallel_top_pragmas(self, graph: Graph, ports: list[str], ctx: EmitContext) -> list[str]:
         """io_parallel: whole arrays in and out, the pipeline style chosen per model."""
         lines = [
-            "    // UG1399 \"pragma HLS array_partition\" complete: every value is a register",
+            '    // UG1399 "pragma HLS array_partition" complete: every value is a register',
             *[f"#pragma HLS ARRAY_PARTITION variable={v} type=complete" for v in ports],
-            "    // UG1399 \"pragma HLS interface\": a valid signal per port",
+            '    // UG1399 "pragma HLS interface": a valid signal per port',
             *[f"#pragma HLS INTERFACE mode=ap_vld port={v}" for v in ports],
         ]
         if ctx.dataflow:
             return lines + [
-                "    // UG1399 \"pragma HLS dataflow\": every layer is a process with its own II;",
+                '    // UG1399 "pragma HLS dataflow": every layer is a process with its own II;',
                 "    // pipelining the top would unroll the layers' pixel and reuse loops",
                 "#pragma HLS DATAFLOW",
             ]
         ii = max([n.reuse_factor for n in graph] + [1])
         return lines + [
-            "    // UG1399 \"Function Pipelining\": every loop below is unrolled; a new input",
+            '    // UG1399 "Function Pipelining": every loop below is unrolled; a new input',
             "    // every II cycles, II = the largest reuse factor",
             f"#pragma HLS PIPELINE II={ii}",
         ]

@@ -131,10 +131,6 @@ class Project:
         run = subprocess.run([str(exe)], check=True, capture_output=True, text=True)
         return [int(v) for v in run.stdout.split()]
 
-    def value(self, expr: str, body: str, config: str) -> int:
-        """A pragma argument of a function body for one config (locals resolved)."""
-        return self.evaluate([resolve(expr, body, config)])[0]
-
     def calls(self) -> dict[str, tuple[str, str]]:
         """node output variable -> (nnet function, config) of every call in the top."""
         out = {}
@@ -178,7 +174,9 @@ def resolve(expr: str, body: str, config: str) -> str:
     consts = dict(re.findall(r"const (?:unsigned|bool|int) (\w+) =\s*([^;]+);", body))
     types = {alias: t for t, alias in re.findall(r"typedef ([\w:<>, ]+?) (\w+);", body)}
     for _ in range(8):
-        expr = re.sub(r"\b(\w+)\b(?!\s*<)", lambda m: f"({consts[m[1]]})" if m[1] in consts else m[1], expr)
+        expr = re.sub(
+            r"\b(\w+)\b(?!\s*<)", lambda m: f"({consts[m[1]]})" if m[1] in consts else m[1], expr
+        )
         expr = re.sub(r"\b(\w+)::", lambda m: f"{types.get(m[1], m[1])}::", expr)
     return expr.replace("CONFIG_T", config if "<" in config else f"::{config}")
 
@@ -255,6 +253,7 @@ def test_top_pipeline_style(root, model, style):
 @pytest.mark.parametrize("model", list(MODELS))
 def test_every_layer_pipelines_at_its_reuse_factor(root, model):
     p = project(model, root)
+    intervals, want = [], []  # the interval of each layer's pipelines, as C++ expressions
     for node in weight_nodes(p):
         fn, cfg = product_function(node)
         body = p.function(fn)
@@ -262,29 +261,39 @@ def test_every_layer_pipelines_at_its_reuse_factor(root, model):
             reuse = loop(body, "Reuse")
             (pipe,) = own_pragmas(reuse[reuse.index("{") :], "PIPELINE")
             assert pipe["II"] == "1"
-            bound = re.search(r"r < ([^;]+);", reuse)[1]
-            assert p.value(bound, body, cfg) == node.reuse_factor, node.name
+            intervals.append(resolve(re.search(r"r < ([^;]+);", reuse)[1], body, cfg))
         else:  # a pipelined function: a new input every RF cycles
             (pipe,) = own_pragmas(body, "PIPELINE")
-            assert p.value(pipe["II"], body, cfg) == node.reuse_factor, node.name
+            intervals.append(resolve(pipe["II"], body, cfg))
+        want.append(node.reuse_factor)
         if node.op.kind != "dense" and node.strategy == "latency":  # the pixel loop too
-            fn = pixel_loop_function(node)
-            body = p.function(fn)
+            body = p.function(pixel_loop_function(node))
             (pipe,) = pragmas(loop(body, "Columns"), "PIPELINE")
-            assert p.value(pipe["II"], body, f"{node.name}_config") == node.reuse_factor
+            intervals.append(resolve(pipe["II"], body, f"{node.name}_config"))
+            want.append(node.reuse_factor)
+    assert p.evaluate(intervals) == want
 
 
 @pytest.mark.parametrize("model", list(MODELS))
 def test_allocation_limits_are_the_multiplier_counts(root, model):
     """ceil(nonzero weights / RF) for constant kernels, n / RF for the resource ROM."""
     p = project(model, root)
+    limits = []
     for node in weight_nodes(p):
         fn, cfg = product_function(node)
         body = p.function(fn)
         allocs = own_pragmas(body, "ALLOCATION")
         assert [(a.get("operation"), a["instances"]) for a in allocs] == [("", "mul")], node.name
-        assert p.value(allocs[0]["limit"], body, cfg) == expected_multipliers(node), node.name
+        limits.append(resolve(allocs[0]["limit"], body, cfg))
         assert expected_multipliers(node) < node.weights["kernel"].size  # a real cap
+    assert p.evaluate(limits) == [expected_multipliers(n) for n in weight_nodes(p)]
+
+
+def reshaped_word(kind: str, w: int, factor: int, n: int) -> int:
+    """The word of element w of an n-element array after ARRAY_RESHAPE (UG1399): cyclic
+    deals elements round-robin over `factor` arrays (word w // factor); block splits the
+    array into `factor` consecutive blocks of ceil(n / factor) (word w % ceil(n / factor))."""
+    return w // factor if kind == "cyclic" else w % -(-n // factor)
 
 
 @pytest.mark.parametrize("model", ["jet_resource_rf4", "small_cnn_resource_rf2"])
@@ -300,11 +309,10 @@ def test_resource_kernel_layout_matches_the_reuse_loop(root, model):
             [resolve(e, body, cfg) for e in ("n_weights", "CONFIG_T::reuse_factor")]
             + [resolve(shape["factor"], body, cfg), resolve("block", body, cfg)]
         )
-        depth = -(-n // factor)  # words of the reshaped array
-        word = {"cyclic": lambda w: w // factor, "block": lambda w: w % depth}[shape["type"]]
         for r in range(rf):
             flat = [eval(index, {"r": r, "k": k, "block": block}) for k in range(block)]
-            assert {word(w) for w in flat} == {r}, f"{node.name}: step {r} reads several words"
+            words = {reshaped_word(shape["type"], w, factor, n) for w in flat}
+            assert words == {r}, f"{node.name}: step {r} reads words {sorted(words)}"
 
 
 @pytest.mark.parametrize("model", ["small_cnn", "small_cnn_resource_rf2", "residual_cnn"])
@@ -313,6 +321,7 @@ def test_conv_pixel_loop_is_not_unrolled(root, model):
     p = project(model, root)
     convs = [n for n in weight_nodes(p) if n.op.kind != "dense"]
     assert convs
+    steps = []
     for node in convs:
         body = p.function(pixel_loop_function(node))
         rows, columns = loop(body, "Rows"), loop(body, "Columns")
@@ -320,11 +329,10 @@ def test_conv_pixel_loop_is_not_unrolled(root, model):
         assert not pragmas(outer, "UNROLL") and not pragmas(columns, "UNROLL"), node.name
         inner = columns[: columns.index("conv_2d_step" if "conv" in body else "_step")]
         assert not pragmas(inner, "UNROLL")
-        cfg = f"{node.name}_config"
         bounds = [re.search(r"< ([^;]+);", x)[1] for x in (rows, columns)]
-        steps = p.evaluate([resolve(f"({bounds[0]}) * ({bounds[1]})", body, cfg)])[0]
-        pixels = int(np.prod(node.shape[:-1]))
-        assert steps == pixels // node.op.parallelization_factor, node.name
+        steps.append(resolve(f"({bounds[0]}) * ({bounds[1]})", body, f"{node.name}_config"))
+    pixels = [int(np.prod(n.shape[:-1])) // n.op.parallelization_factor for n in convs]
+    assert p.evaluate(steps) == pixels
 
 
 def test_residual_dataflow_arrays_have_one_reader(root):

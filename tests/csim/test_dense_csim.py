@@ -180,3 +180,17 @@ def test_tiny_kernel_types_multiplier_free(tmp_path, kernel, strategy):
         fc = build(tmp_path / op.kind, gc).compile()
         xc = rng.normal(0, 4, (50, 5, 5, 2))
         np.testing.assert_array_equal(fc.predict(xc), fc.reference(xc))
+
+
+def test_multiplier_limits_live_with_the_weights(tmp_path):
+    """The ALLOCATION cap counts nonzero weights; it is written into the kernel's weight
+    header, so firmwares differing only in (zero) weights still share one csim library."""
+    g1, g2 = mlp((4, 3), seed=1), mlp((4, 3), seed=2)
+    g2["dense_1"].weights["kernel"][:2] = 0.0  # 6 of 12 weights pruned
+    fw1 = Firmware(g1, ExportConfig(output_dir=tmp_path / "a")).compile()
+    fw2 = Firmware(g2, ExportConfig(output_dir=tmp_path / "b")).compile()
+    assert fw1._lib.path == fw2._lib.path
+    header = (fw2.output_dir / "firmware/weights/dense_1_kernel.h").read_text()
+    assert "static const unsigned dense_1_kernel_multiplier_limit = 6;" in header
+    params = (fw2.output_dir / "firmware/parameters.h").read_text()
+    assert "static const unsigned multiplier_limit = dense_1_kernel_multiplier_limit;" in params
