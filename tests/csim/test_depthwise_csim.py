@@ -180,5 +180,7 @@ def test_parallelization_factor_keeps_the_arithmetic(tmp_path, pf):
     g = dw_graph(op, (3, 4, 3), seed=pf, types=PRECISIONS[1])
     g["layer"].reuse_factor = 3
     fw = firmware(tmp_path, g, "io_parallel")
+    params = (fw.output_dir / "firmware/parameters.h").read_text()
+    assert f"parallelization_factor = {pf};" in params
     x = np.random.default_rng(pf).normal(0, 3, (64, 3, 4, 3))
     np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
