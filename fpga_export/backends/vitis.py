@@ -49,8 +49,8 @@ class VitisBackend:
     def write(
         self, graph: Graph, config, out: Path, name: str, version: str, tb_in=None, tb_out=None
     ):
-        ctx = EmitContext(graph, self, config.io_type)
-        ctx.dataflow = not ctx.stream and self.pipeline_style(graph) == "dataflow"
+        dataflow = config.io_type == "io_parallel" and self.pipeline_style(graph) == "dataflow"
+        ctx = EmitContext(graph, self, config.io_type, dataflow=dataflow)
         for out_name in graph.outputs:
             if out_name in graph.inputs:
                 raise ValueError(

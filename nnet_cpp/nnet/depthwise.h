@@ -11,7 +11,7 @@
 //
 // Hardware (io_parallel; UG1399 = the Vitis HLS user guide): the pixel loop of nnet/conv.h
 // (pixel_steps: parallelization_factor output pixels per step) pipelined at II =
-// reuse_factor, each pixel a depthwise_pixel_latency with multiplier_limit multipliers.
+// reuse_factor, each pixel a depthwise_pixel_pipelined with multiplier_limit multipliers.
 #ifndef NNET_DEPTHWISE_H_
 #define NNET_DEPTHWISE_H_
 
@@ -40,7 +40,7 @@ struct depthwise_config {
     static const unsigned strategy = latency;
     static const unsigned reuse_factor = 1;
     static const unsigned parallelization_factor = 1;  // io_parallel: output pixels per step
-    // multipliers of one output pixel (ALLOCATION limit of depthwise_pixel_latency);
+    // multipliers of one output pixel (ALLOCATION limit of depthwise_pixel_pipelined);
     // 0: not given, ceil(filt_height*filt_width*n_chan*depth_multiplier / reuse_factor)
     static const unsigned multiplier_limit = 0;
     // types
@@ -94,11 +94,11 @@ void depthwise_pixel(const data_T patch[depthwise_sizes<CONFIG_T>::n_in],
 // io_parallel: one output pixel as its own pipelined function, so that its mul operations
 // (the ALLOCATION scope) are exactly the products, without the window's index arithmetic.
 template <class data_T, class res_T, typename CONFIG_T>
-void depthwise_pixel_latency(const data_T patch[depthwise_sizes<CONFIG_T>::n_in],
-                             res_T out[depthwise_sizes<CONFIG_T>::n_out],
-                             const typename CONFIG_T::kernel_t
-                                 kernel[depthwise_sizes<CONFIG_T>::n_in * CONFIG_T::depth_multiplier],
-                             const typename CONFIG_T::bias_t bias[depthwise_sizes<CONFIG_T>::n_out]) {
+void depthwise_pixel_pipelined(
+    const data_T patch[depthwise_sizes<CONFIG_T>::n_in], res_T out[depthwise_sizes<CONFIG_T>::n_out],
+    const typename CONFIG_T::kernel_t
+        kernel[depthwise_sizes<CONFIG_T>::n_in * CONFIG_T::depth_multiplier],
+    const typename CONFIG_T::bias_t bias[depthwise_sizes<CONFIG_T>::n_out]) {
     // UG1399 "pragma HLS inline": inlining dissolves a function's pragmas; keep these.
 #pragma HLS INLINE off
     // UG1399 "function pipelining": the loops below are unrolled; a pixel every reuse_factor
@@ -140,7 +140,7 @@ Lanes:
             bool valid[depthwise_sizes<CONFIG_T>::taps];
             gather_window<data_T, CONFIG_T, CONFIG_T::in_height>(data, oh, ow, patch, valid);
             res_T out[O];
-            depthwise_pixel_latency<data_T, res_T, CONFIG_T>(patch, out, kernel, bias);
+            depthwise_pixel_pipelined<data_T, res_T, CONFIG_T>(patch, out, kernel, bias);
             for (unsigned o = 0; o < O; o++) {
                 res[(oh * CONFIG_T::out_width + ow) * O + o] = out[o];
             }
@@ -170,7 +170,7 @@ Rows:
     Columns:
         for (unsigned j = 0; j < S::col_steps; j++) {
             // UG1399 "pragma HLS pipeline": a step every reuse_factor cycles; its pixels
-            // (Lanes) are unrolled below it, each a depthwise_pixel_latency at the same II.
+            // (Lanes) are unrolled below it, each a depthwise_pixel_pipelined at the same II.
 #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
             depthwise_2d_step<data_T, res_T, CONFIG_T>(data, i * S::rows, j * S::cols, res,
                                                        kernel, bias);

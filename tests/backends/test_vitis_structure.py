@@ -203,7 +203,7 @@ def product_function(node) -> tuple[str, str]:
     """(function holding a layer's products and their ALLOCATION, its CONFIG_T)."""
     cfg = f"{node.name}_config"
     if node.op.kind == "depthwise_conv2d":
-        return "depthwise_pixel_latency", cfg
+        return "depthwise_pixel_pipelined", cfg
     if node.op.kind == "conv2d":
         cfg = f"conv_dense_config< ::{cfg}>"
     return f"dense_{node.strategy}", cfg
