@@ -49,11 +49,27 @@ __all__ = [
 STRATEGIES = ("latency", "resource")
 IO_TYPES = ("io_parallel", "io_stream")
 ROLE_ALIASES = {"weight": "kernel"}  # hls4ml role name -> ours
-LAYER_KEYS = ("precision", "reuse_factor", "strategy", "table_size", "table_range")
-TUNABLE = ("table_size", "table_range")  # op attributes a user may set per layer
+LAYER_KEYS = (
+    "precision",
+    "reuse_factor",
+    "strategy",
+    "table_size",
+    "table_range",
+    "parallelization_factor",
+)
+_TABLES = "table_size / table_range apply to activations computed with lookup tables"
+# op attributes a user may set per layer -> which layers have them (for the error message)
+TUNABLE = {
+    "table_size": _TABLES,
+    "table_range": _TABLES,
+    "parallelization_factor": "parallelization_factor applies to convolutions (io_parallel "
+    "output pixels per step)",
+}
+_HLS_TUNABLE = {"ParallelizationFactor": "parallelization_factor"}  # hls4ml name -> ours
+_HLS_LAYER_TUNABLE = ("table_size", "table_range", *_HLS_TUNABLE)
 _HLS_TOP_KEYS = ("Model", "LayerName", "LayerType")
 _HLS_MODEL_KEYS = ("Precision", "ReuseFactor", "Strategy", "TraceOutput")
-_HLS_LAYER_KEYS = ("Precision", "ReuseFactor", "Strategy", "Trace", *TUNABLE)
+_HLS_LAYER_KEYS = ("Precision", "ReuseFactor", "Strategy", "Trace", *_HLS_LAYER_TUNABLE)
 _HLS_TO_OURS = {"Precision": "precision", "ReuseFactor": "reuse_factor", "Strategy": "strategy"}
 _PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # AMD part names: xcvu13p-flga2577-2-e
 _ALL = "*"  # precision key: every type role of the layer
@@ -215,7 +231,7 @@ def _parse_hls_layer(entry, where: str, known: list[str]) -> _Settings:
         if "ReuseFactor" in entry
         else None,
         _parse_strategy(entry["Strategy"], f"{where}['Strategy']") if "Strategy" in entry else None,
-        {k: entry[k] for k in TUNABLE if k in entry},
+        {_HLS_TUNABLE.get(k, k): v for k, v in entry.items() if k in _HLS_LAYER_TUNABLE},
     )
 
 
@@ -225,8 +241,7 @@ def _with_attributes(node, attributes: dict):
     for key in attributes:
         if key not in fields:
             raise ValueError(
-                f"layer {node.name!r} ({node.op.kind}) has no setting {key!r}; "
-                "table_size / table_range apply to activations computed with lookup tables"
+                f"layer {node.name!r} ({node.op.kind}) has no setting {key!r}; {TUNABLE[key]}"
             )
     try:
         return dataclasses.replace(node.op, **attributes)

@@ -331,7 +331,7 @@ def all_roles():
         (
             {"layers": {"dense_1": {"reuse": 2}}},
             "layers['dense_1']: unknown key 'reuse'; accepted keys: precision, reuse_factor, "
-            f"strategy, table_size, table_range, or a type role: {ROLES}",
+            f"strategy, table_size, table_range, parallelization_factor, or a type role: {ROLES}",
         ),
         (
             {"layers": {"dense_1": {"precision": "ap_fixed<16,6,AP_SAT>"}}},
@@ -384,7 +384,7 @@ def all_roles():
         (
             {"hls_config": {"LayerName": {"dense_1": {"precision": "ap_fixed<8,3>"}}}},
             "hls_config['LayerName']['dense_1']: unknown key 'precision'; accepted keys: "
-            "Precision, ReuseFactor, Strategy, Trace, table_size, table_range",
+            "Precision, ReuseFactor, Strategy, Trace, table_size, table_range, ParallelizationFactor",
         ),
         (
             {"hls_config": {"LayerName": {"dense_1": {"Precision": {"weight": "x"}}}}},
@@ -484,3 +484,30 @@ def test_table_settings_per_layer(tmp_path):
     )
     with pytest.raises(ValueError, match=re.escape(msg)):
         ExportConfig(layers={"layer": {"table_size": 64}}).apply(g3, {})
+
+
+def test_parallelization_factor_per_layer():
+    """Ours (``layers``) and hls4ml's ``ParallelizationFactor`` (LayerName / LayerType)."""
+    import numpy as np
+
+    from fpga_export.layers.conv import Conv2D
+    from fpga_export.layers.dense import Dense
+    from graphs import single
+
+    w = {"kernel": np.ones((3, 3, 1, 2)), "bias": np.zeros(2)}
+    g = single(Conv2D(filters=2), (6, 6, 1), dict(w))
+    ExportConfig(layers={"layer": {"parallelization_factor": 4}}).apply(g, {})
+    assert g["layer"].op.parallelization_factor == 4
+    hls = {"LayerType": {"Conv2D": {"ParallelizationFactor": 2}}}
+    g = single(Conv2D(filters=2), (6, 6, 1), dict(w))
+    ExportConfig(hls_config=hls).apply(g, {"layer": "Conv2D"})
+    assert g["layer"].op.parallelization_factor == 2
+    g3 = single(Dense(units=2), (4,), {"kernel": np.ones((4, 2)), "bias": np.zeros(2)})
+    msg = (
+        "layer 'layer' (dense) has no setting 'parallelization_factor'; "
+        "parallelization_factor applies to convolutions (io_parallel output pixels per step)"
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        ExportConfig(hls_config={"LayerName": {"layer": {"ParallelizationFactor": 2}}}).apply(
+            g3, {}
+        )

@@ -47,7 +47,8 @@ class VitisBackend:
     def write(self, graph: Graph, config, files, name: str, version: str, tb_in=None, tb_out=None):
         """Add the project's files to ``files`` (a ``project.ProjectFiles``: relative path ->
         content; ``Firmware.write`` writes them into the folder and records them)."""
-        ctx = EmitContext(graph, self, config.io_type)
+        dataflow = config.io_type == "io_parallel" and self.pipeline_style(graph) == "dataflow"
+        ctx = EmitContext(graph, self, config.io_type, dataflow=dataflow)
         for out_name in graph.outputs:
             if out_name in graph.inputs:
                 raise ValueError(
@@ -105,6 +106,15 @@ class VitisBackend:
             offset += node.size
         return ports
 
+    @staticmethod
+    def pipeline_style(graph: Graph) -> str:
+        """The io_parallel top: "pipeline" (a latency MLP: the top pipelined, everything below
+        it unrolled) or "dataflow" (every layer a process) when a layer keeps a loop, which
+        function pipelining would unroll (UG1399 "Function Pipelining": "all the loops in the
+        function body and in the hierarchy below are automatically unrolled"): a conv's pixel
+        loop, the resource strategy's reuse loop."""
+        return "dataflow" if any(n.op.keeps_loops(n) for n in graph) else "pipeline"
+
     # -- files ---------------------------------------------------------------------------
     def defines(self, graph: Graph, ctx: EmitContext) -> str:
         lines = [
@@ -161,6 +171,12 @@ class VitisBackend:
         values = node.types[role].quantize(node.weights[w])
         n = int(np.size(values))
         guard = f"WEIGHTS_{var.upper()}_H_"
+        constants = [
+            f"static const unsigned {name} = {value};"
+            for name, value in node.op.weight_constants(node, w, ctx).items()
+        ]
+        if constants:  # derived from the values: outside the csim hash, like them
+            constants.insert(0, "// derived from the values (pragma limits)")
         return "\n".join(
             [
                 f"// {node.name} {w}: shape {tuple(np.shape(node.weights[w]))}, type "
@@ -173,6 +189,7 @@ class VitisBackend:
                 f"static const {tname} {var}[{n}] = {{",
                 f"    {cpp.array_values(values)}}};",
                 "#endif",
+                *constants,
                 "#endif",
                 "",
             ]
@@ -200,10 +217,7 @@ class VitisBackend:
             body.append(f"#pragma HLS INTERFACE axis port={','.join(ports)}")
             body.append("#pragma HLS DATAFLOW")
         else:
-            body += [f"#pragma HLS ARRAY_PARTITION variable={v} complete" for v in ports]
-            body.append(f"#pragma HLS INTERFACE ap_vld port={','.join(ports)}")
-            ii = max([n.reuse_factor for n in graph] + [1])
-            body.append(f"#pragma HLS PIPELINE II={ii}" if ii > 1 else "#pragma HLS PIPELINE")
+            body += self.parallel_top_pragmas(graph, ports, ctx)
         out_names = set(graph.outputs)
         for index, node in enumerate(graph):
             e = emissions[node.name]
@@ -227,6 +241,27 @@ class VitisBackend:
         lines.append("}")
         return "\n".join(lines) + "\n"
 
+    def parallel_top_pragmas(self, graph: Graph, ports: list[str], ctx: EmitContext) -> list[str]:
+        """io_parallel: whole arrays in and out, the pipeline style chosen per model."""
+        lines = [
+            '    // UG1399 "pragma HLS array_partition" complete: every value is a register',
+            *[f"#pragma HLS ARRAY_PARTITION variable={v} type=complete" for v in ports],
+            '    // UG1399 "pragma HLS interface": a valid signal per port',
+            *[f"#pragma HLS INTERFACE mode=ap_vld port={v}" for v in ports],
+        ]
+        if ctx.dataflow:
+            return lines + [
+                '    // UG1399 "pragma HLS dataflow": every layer is a process with its own II;',
+                "    // pipelining the top would unroll the layers' pixel and reuse loops",
+                "#pragma HLS DATAFLOW",
+            ]
+        ii = max([n.reuse_factor for n in graph] + [1])
+        return lines + [
+            '    // UG1399 "Function Pipelining": every loop below is unrolled; a new input',
+            "    // every II cycles, II = the largest reuse factor",
+            f"#pragma HLS PIPELINE II={ii}",
+        ]
+
     def declare(self, node: Node, var: str, ctx: EmitContext) -> list[str]:
         if ctx.stream:
             return [
@@ -235,16 +270,18 @@ class VitisBackend:
             ]
         return [
             f"{ctx.type_name(node)} {var}[{node.size}];",
-            f"#pragma HLS ARRAY_PARTITION variable={var} complete",
+            f"#pragma HLS ARRAY_PARTITION variable={var} type=complete",
         ]
 
     def trace(self, index: int, node: Node, ctx: EmitContext) -> str:
         if ctx.stream:
             return f"FE_TRACE_STREAM({index}, {ctx.out_var(node)}, {_packets(node)});"
-        return f"FE_TRACE({index}, {ctx.var(node)}, {node.size});"
+        return f"FE_TRACE({index}, {ctx.out_var(node)}, {node.size});"
 
     def fan_out(self, node: Node, ctx: EmitContext) -> list[str]:
         """Copy every packet of a stream read by several consumers into one stream each."""
+        if not ctx.stream:
+            return self.fan_out_parallel(node, ctx)
         copies = [ctx.in_var(u, i) for u, i in ctx.edges(node)]
         lines = []
         for c in copies:
@@ -258,6 +295,25 @@ class VitisBackend:
             *[f"    {c}.write(packet);" for c in copies],
             "}",
         ]
+        return lines
+
+    def fan_out_parallel(self, node: Node, ctx: EmitContext) -> list[str]:
+        """io_parallel DATAFLOW: one array per reader, through a chain of nnet::fan_out_2."""
+        copies = [ctx.in_var(u, i) for u, i in ctx.edges(node)]
+        if node.name in ctx.graph.outputs and node.name not in ctx.graph.inputs:
+            copies.append(ctx.var(node))  # the top-level output port
+        lines = []
+        for c in copies:
+            if c != ctx.var(node):
+                lines += self.declare(node, c, ctx)
+        params = f"{ctx.type_name(node)}, {node.size}"
+        src = ctx.out_var(node)
+        for k, c in enumerate(copies[:-2]):
+            rest = f"{node.name}_fanout_{k + 1}"
+            lines += self.declare(node, rest, ctx)
+            lines.append(f"nnet::fan_out_2<{params}>({src}, {c}, {rest});")
+            src = rest
+        lines.append(f"nnet::fan_out_2<{params}>({src}, {copies[-2]}, {copies[-1]});")
         return lines
 
     # -- project description ----------------------------------------------------------------

@@ -14,6 +14,7 @@ class EmitContext:
     graph: Graph
     backend: object  # backends.vitis.VitisBackend: spells types
     io_type: str = "io_parallel"
+    dataflow: bool = False  # io_parallel: the top is a DATAFLOW region (io_stream always is)
 
     @property
     def stream(self) -> bool:
@@ -49,8 +50,9 @@ class EmitContext:
             out |= {cls.weight_var(n, w) for w in n.op.weight_roles}
         return out
 
-    # io_stream fan-out: a stream can be read once, so a node read by several consumers
-    # writes into `<node>_fanout` and the backend copies it into one stream per consumer.
+    # Fan-out: a stream can be read once and a DATAFLOW channel has one reader, so a node read
+    # by several consumers writes into `<node>_fanout` and the backend copies it into one
+    # variable per consumer.
     def edges(self, node: Node) -> list[tuple[Node, int]]:
         """(consumer, input slot) for every read of node's output inside the graph."""
         return [
@@ -64,7 +66,7 @@ class EmitContext:
         return len(self.edges(node)) + (node.name in self.graph.outputs)
 
     def fans_out(self, node: Node) -> bool:
-        return self.stream and self.consumers(node) > 1
+        return (self.stream or self.dataflow) and self.consumers(node) > 1
 
     def out_var(self, node: Node) -> str:
         """The variable the node's own code writes."""

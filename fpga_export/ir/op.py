@@ -95,6 +95,16 @@ class Op:
         """Fields of the node's C++ config struct (checked against the header's defaults)."""
         return {}
 
+    def weight_constants(self, node: Node, weight: str, ctx: EmitContext) -> dict[str, int]:
+        """Constants derived from a weight's values (e.g. a multiplier count), written into
+        that weight's header: like the values, they never change the csim library."""
+        return {}
+
+    def keeps_loops(self, node: Node) -> bool:
+        """True when the node's io_parallel C++ keeps a loop (a pixel loop, a reuse loop)
+        that a pipelined caller would unroll: the top is then a DATAFLOW region."""
+        return False
+
     def attributes(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 

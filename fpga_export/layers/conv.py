@@ -32,6 +32,12 @@ slice (its patch ``p_g[(kh * KW + kw) * C/G + c]``, its kernel block, its bias s
 group's output channel ``j`` is output channel ``g * F/G + j``. ``reuse_factor`` must divide
 ``KH*KW*(C/G)*(F/G)`` (the multiplications of one group per pixel).
 
+Hardware (io_parallel, ``nnet::conv_2d``): a pixel loop computes ``parallelization_factor``
+output pixels per step (hls4ml's ParallelizationFactor; default 1), pipelined at II =
+``reuse_factor`` (latency strategy). The factor must divide the output width, or be a multiple
+of it that divides the output pixels (:func:`pixel_factors`); with every pixel in one step and
+the latency strategy nothing loops and the layer unrolls completely.
+
 Depthwise ops (and the depthwise half of SeparableConv) live in :mod:`.depthwise`, reusing
 this file's geometry and :func:`patches`.
 """
@@ -45,7 +51,15 @@ import numpy as np
 
 from ..ir import arith
 from ..ir.op import Emission, Op, Tensor
-from .dense import STRATEGIES, auto_matrix_types, check_reuse, matrix_error, matrix_spans
+from .dense import (
+    STRATEGIES,
+    auto_matrix_types,
+    check_reuse,
+    matrix_error,
+    matrix_spans,
+    multiplier_limit,
+    multiplier_limit_name,
+)
 
 PADDINGS = ("valid", "same")
 
@@ -142,6 +156,31 @@ class WindowOp(Op):
 WHAT = ("size", "strides", "dilation")
 
 
+def pixel_factors(out_height: int, out_width: int) -> list[int]:
+    """Valid parallelization factors (output pixels per step of the io_parallel pixel loop):
+    divisors of the output width, and multiples of it that divide the output pixels (whole
+    rows per step)."""
+    cols = [d for d in range(1, out_width) if out_width % d == 0]
+    return cols + [out_width * r for r in range(1, out_height + 1) if out_height % r == 0]
+
+
+def check_parallelization(node, op, g: dict) -> None:
+    pf = op.parallelization_factor
+    valid = pixel_factors(g["out_height"], g["out_width"])
+    if isinstance(pf, bool) or not isinstance(pf, (int, np.integer)) or pf not in valid:
+        raise ValueError(
+            f"{node.name}: parallelization_factor {pf!r} does not fit the "
+            f"{g['out_height']}x{g['out_width']} output pixels (it must divide the output width "
+            f"or be a multiple of it that divides the pixels); valid factors: "
+            f"{', '.join(map(str, valid))}"
+        )
+
+
+def loops_over_pixels(op, node) -> bool:
+    """True unless one step of the io_parallel pixel loop covers every output pixel."""
+    return op.parallelization_factor < int(np.prod(node.shape[:-1]))
+
+
 def patches(raw: np.ndarray, g: dict, fill=0) -> tuple[np.ndarray, np.ndarray]:
     """(batch, H, W, C) raw -> patches (batch, OH, OW, KH*KW, C) in (kh, kw) order and the
     validity mask (OH, OW, KH*KW) (False: a padding position, filled with ``fill``)."""
@@ -180,6 +219,7 @@ class Conv2D(WindowOp):
     padding: str | tuple = "valid"  # "valid", "same" or explicit sizes (module docstring)
     dilation: tuple = (1, 1)
     groups: int = 1
+    parallelization_factor: int = 1  # io_parallel: output pixels per step
 
     def window(self, in_shape):
         return self.kernel_size, self.strides, self.dilation
@@ -216,6 +256,7 @@ class Conv2D(WindowOp):
             got = np.shape(node.weights.get(w))
             if tuple(got) != tuple(want):
                 raise ValueError(f"{node.name}: {w} has shape {tuple(got)}, expected {want}")
+        check_parallelization(node, self, g)
         if n == 1:
             check_reuse(node, self.n_taps(g) * self.filters, "kernel taps * filters")
         else:
@@ -271,7 +312,20 @@ class Conv2D(WindowOp):
             **groups,
             "strategy": STRATEGIES.index(node.strategy),
             "reuse_factor": node.reuse_factor,
+            "parallelization_factor": self.parallelization_factor,
+            "multiplier_limit": multiplier_limit_name(node, ctx),
         }
+
+    def weight_constants(self, node, weight, ctx):
+        """The multipliers of one pixel's Dense of one group (the busiest group)."""
+        if weight != "kernel":
+            return {}
+        blocks = node.weights["kernel"].reshape(self.groups, -1)  # group-major
+        rom = node.strategy == "resource"
+        return {multiplier_limit_name(node, ctx): multiplier_limit(node, blocks, rom)}
+
+    def keeps_loops(self, node):
+        return node.strategy == "resource" or loops_over_pixels(self, node)
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(

@@ -33,6 +33,27 @@ def check_reuse(node, n_work: int, what: str) -> None:
         )
 
 
+def multiplier_limit(node, blocks: np.ndarray, rom: bool) -> int:
+    """Multipliers of one instance of a layer's multiply block (the C++ ALLOCATION limit;
+    ``blocks``: the kernel values of each instance, one row each, e.g. per group).
+
+    ``rom`` (the resource strategy's dense): every multiplier reads a ROM word per step, so
+    ``n / reuse_factor``. Otherwise the kernel is a constant of the pipelined instance, whose
+    zero weights need no multiplier: ``ceil(nonzero / reuse_factor)`` of the busiest row.
+    Kernels of 1-2 bits take multiplier-free products (nnet/dense.h); the limit never binds.
+    """
+    rf = node.reuse_factor
+    if rom:
+        return int(blocks.shape[1]) // rf
+    nonzero = np.count_nonzero(node.types["kernel"].quantize(blocks), axis=1)
+    return -(-int(nonzero.max(initial=0)) // rf)
+
+
+def multiplier_limit_name(node, ctx) -> str:
+    """The constant in the kernel's weight header that a config's multiplier_limit names."""
+    return f"{ctx.weight_var(node, 'kernel')}_multiplier_limit"
+
+
 def matrix_spans(node, graph, kernel: np.ndarray, bias: np.ndarray, kernel_role="kernel"):
     """Exact spans of ``y_j = bias_j + sum_i x_i * kernel[i, j]`` (kernel (taps, outputs))
     with the weights in their types and x any value of the input's type: ``result`` (final
@@ -136,7 +157,18 @@ class Dense(Op):
             "n_out": self.units,
             "strategy": STRATEGIES.index(node.strategy),
             "reuse_factor": node.reuse_factor,
+            "multiplier_limit": multiplier_limit_name(node, ctx),
         }
+
+    def weight_constants(self, node, weight, ctx):
+        if weight != "kernel":
+            return {}
+        blocks = node.weights["kernel"].reshape(1, -1)
+        rom = node.strategy == "resource"
+        return {multiplier_limit_name(node, ctx): multiplier_limit(node, blocks, rom)}
+
+    def keeps_loops(self, node):
+        return node.strategy == "resource"  # the reuse loop
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(

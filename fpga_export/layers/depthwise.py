@@ -15,6 +15,10 @@ then columns), ``y = result(acc)``. Padding positions hold 0, so their terms are
 ``accum(0) = 0`` and leave the accumulator unchanged (streaming == parallel).
 ``reuse_factor`` must divide ``KH*KW*C*M`` (multiplications per pixel).
 
+Hardware (io_parallel): the pixel loop of :mod:`.conv` (``parallelization_factor`` output
+pixels per step, pipelined at II = ``reuse_factor``) for either strategy: each pixel is a
+pipelined function with ``ceil(nonzero weights / reuse_factor)`` multipliers.
+
 SeparableConv1D/2D are exported as two nodes (see ``keras_plugin/handlers/conv.py``):
 this depthwise op without bias, named ``<layer>_depthwise``, then a 1x1 :class:`.conv.Conv2D`
 (pointwise) with the layer's bias, named ``<layer>``; each has its own precision roles.
@@ -31,8 +35,16 @@ import numpy as np
 
 from ..ir import arith
 from ..ir.op import Emission, Tensor
-from .conv import WindowOp, _pair, patches
-from .dense import STRATEGIES, auto_matrix_types, check_reuse, matrix_error, matrix_spans
+from .conv import WindowOp, _pair, check_parallelization, loops_over_pixels, patches
+from .dense import (
+    STRATEGIES,
+    auto_matrix_types,
+    check_reuse,
+    matrix_error,
+    matrix_spans,
+    multiplier_limit,
+    multiplier_limit_name,
+)
 
 # role names of a separable layer -> (part, role of that part's node); part is "depthwise"
 # (the <layer>_depthwise node) or "pointwise" (the node named after the layer)
@@ -56,6 +68,7 @@ class DepthwiseConv2D(WindowOp):
     strides: tuple = (1, 1)
     padding: str | tuple = "valid"  # or explicit (PyTorch): one entry per spatial axis
     dilation: tuple = (1, 1)
+    parallelization_factor: int = 1  # io_parallel: output pixels per step
 
     def window(self, in_shape):
         return self.kernel_size, self.strides, self.dilation
@@ -80,6 +93,7 @@ class DepthwiseConv2D(WindowOp):
             got = np.shape(node.weights.get(w))
             if tuple(got) != tuple(want):
                 raise ValueError(f"{node.name}: {w} has shape {tuple(got)}, expected {want}")
+        check_parallelization(node, self, g)
         taps = g["filt_height"] * g["filt_width"]
         check_reuse(node, taps * c * m, "kernel taps * channels * depth_multiplier")
 
@@ -125,7 +139,19 @@ class DepthwiseConv2D(WindowOp):
             "depth_multiplier": self._multiplier(node),
             "strategy": STRATEGIES.index(node.strategy),
             "reuse_factor": node.reuse_factor,
+            "parallelization_factor": self.parallelization_factor,
+            "multiplier_limit": multiplier_limit_name(node, ctx),
         }
+
+    def weight_constants(self, node, weight, ctx):
+        """The multipliers of one output pixel (constant kernel, either strategy)."""
+        if weight != "kernel":
+            return {}
+        blocks = node.weights["kernel"].reshape(1, -1)
+        return {multiplier_limit_name(node, ctx): multiplier_limit(node, blocks, rom=False)}
+
+    def keeps_loops(self, node):
+        return loops_over_pixels(self, node)
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(

@@ -49,6 +49,21 @@ void stream_to_array(hls::stream<packet_T> &in, T out[N]) {
     }
 }
 
+// io_parallel fan-out in a DATAFLOW region, where every array has one reader (UG1399
+// "Dataflow optimization limitations": single-producer-consumer): a value read by k consumers
+// passes through a chain of k - 1 of these copies.
+template <class T, unsigned N>
+void fan_out_2(const T in[N], T out0[N], T out1[N]) {
+    // UG1399 "pragma HLS inline": a process of the region, not inlined into it.
+#pragma HLS INLINE off
+#pragma HLS PIPELINE
+    for (unsigned i = 0; i < N; i++) {
+#pragma HLS UNROLL
+        out0[i] = in[i];
+        out1[i] = in[i];
+    }
+}
+
 }  // namespace nnet
 
 // Tracing hooks: empty for synthesis, filled in by the csim bridge (fpga_export/csim).

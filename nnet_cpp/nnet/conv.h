@@ -15,6 +15,11 @@
 // a SeparableConv) skips the window gather and the line buffer; each output pixel is the
 // Dense of its input pixel, so the arithmetic is the same as the general path.
 //
+// Hardware (io_parallel; UG1399 = the Vitis HLS user guide): a pixel loop computes
+// parallelization_factor output pixels per step (see pixel_steps); latency: pipelined at
+// II = reuse_factor, each pixel a pipelined dense_latency; resource: each pixel a
+// dense_resource whose reuse loop keeps its own pipeline.
+//
 // The window helpers here are shared with nnet/pool.h and nnet/depthwise.h.
 #ifndef NNET_CONV_H_
 #define NNET_CONV_H_
@@ -44,10 +49,14 @@ struct conv_config {
     // implementation (of the per-pixel Dense)
     static const unsigned strategy = latency;
     static const unsigned reuse_factor = 1;
+    static const unsigned parallelization_factor = 1;  // io_parallel: output pixels per step
+    // multipliers of one pixel's Dense of one group (ALLOCATION limit, nnet/dense.h);
+    // 0: not given, ceil(n_in*n_out/reuse_factor) of that Dense
+    static const unsigned multiplier_limit = 0;
     // types
-    typedef float accum_t;
-    typedef float kernel_t;
-    typedef float bias_t;
+    typedef ap_fixed<16, 6> accum_t;
+    typedef ap_fixed<16, 6> kernel_t;
+    typedef ap_fixed<16, 6> bias_t;
 };
 
 // The per-pixel Dense of a conv config (of one group).
@@ -58,6 +67,7 @@ struct conv_dense_config : dense_config {
     static const unsigned n_out = CONFIG_T::n_filt / CONFIG_T::n_groups;
     static const unsigned strategy = CONFIG_T::strategy;
     static const unsigned reuse_factor = CONFIG_T::reuse_factor;
+    static const unsigned multiplier_limit = CONFIG_T::multiplier_limit;
     typedef typename CONFIG_T::accum_t accum_t;
     typedef typename CONFIG_T::kernel_t kernel_t;
     typedef typename CONFIG_T::bias_t bias_t;
@@ -89,11 +99,12 @@ void gather_window(const T src[ROWS * CONFIG_T::in_width * CONFIG_T::n_chan], un
             const bool ok = r >= 0 && r < int(CONFIG_T::in_height) && q >= 0 &&
                             q < int(CONFIG_T::in_width);
             const unsigned k = kh * CONFIG_T::filt_width + kw;
+            // the whole image holds row r at r: no remainder logic for a variable r
+            const unsigned row = ROWS == CONFIG_T::in_height ? unsigned(r) : unsigned(r) % ROWS;
             valid[k] = ok;
             for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
                 patch[k * CONFIG_T::n_chan + c] =
-                    ok ? src[((unsigned(r) % ROWS) * CONFIG_T::in_width + unsigned(q)) *
-                                 CONFIG_T::n_chan + c]
+                    ok ? src[(row * CONFIG_T::in_width + unsigned(q)) * CONFIG_T::n_chan + c]
                        : T(0);
             }
         }
@@ -130,10 +141,31 @@ int last_window_row(unsigned oh) {
            int(CONFIG_T::pad_top);
 }
 
+// Output pixel (oh, ow) is input pixel (oh, ow): a 1x1 window, stride 1, no padding.
 template <class CONFIG_T>
 struct is_pointwise {
     static const bool value = CONFIG_T::filt_height == 1 && CONFIG_T::filt_width == 1 &&
-                              CONFIG_T::stride_height == 1 && CONFIG_T::stride_width == 1;
+                              CONFIG_T::stride_height == 1 && CONFIG_T::stride_width == 1 &&
+                              CONFIG_T::pad_top == 0 && CONFIG_T::pad_left == 0 &&
+                              CONFIG_T::out_height == CONFIG_T::in_height &&
+                              CONFIG_T::out_width == CONFIG_T::in_width;
+};
+
+// The io_parallel pixel loop: a step computes parallelization_factor output pixels, either
+// `cols` adjacent columns of one row (the factor divides out_width) or `rows` whole rows (a
+// multiple of out_width dividing the pixel count). Steps are counted in two loops, so no
+// pixel index needs a division.
+template <class CONFIG_T>
+struct pixel_steps {
+    static const unsigned pf = CONFIG_T::parallelization_factor;
+    static const unsigned cols = pf < CONFIG_T::out_width ? pf : CONFIG_T::out_width;
+    static const unsigned rows = pf < CONFIG_T::out_width ? 1 : pf / CONFIG_T::out_width;
+    static const bool valid =
+        pf >= 1 && (pf < CONFIG_T::out_width ? CONFIG_T::out_width % pf == 0
+                                             : pf % CONFIG_T::out_width == 0 &&
+                                                   CONFIG_T::out_height % rows == 0);
+    static const unsigned row_steps = CONFIG_T::out_height / rows;
+    static const unsigned col_steps = CONFIG_T::out_width / cols;
 };
 
 // Values in the window of one output pixel (all channels).
@@ -172,33 +204,99 @@ Groups:
     }
 }
 
-// io_parallel: the whole image in, the whole output image out (both channels-last).
+// io_parallel, one step of the pixel loop: the pixels (oh0 + dh, ow0 + dw) of pixel_steps.
 template <class data_T, class res_T, typename CONFIG_T>
-void conv_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
-             res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt],
-             const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
-             const typename CONFIG_T::bias_t bias[CONFIG_T::n_filt]) {
+void conv_2d_step(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+                  unsigned oh0, unsigned ow0,
+                  res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt],
+                  const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
+                  const typename CONFIG_T::bias_t bias[CONFIG_T::n_filt]) {
+#pragma HLS INLINE
+    typedef pixel_steps<CONFIG_T> S;
     const unsigned N = patch_size<CONFIG_T>::value;
-    if (is_pointwise<CONFIG_T>::value) {
-        for (unsigned i = 0; i < CONFIG_T::out_height * CONFIG_T::out_width; i++) {
+Lanes:
+    for (unsigned dh = 0; dh < S::rows; dh++) {
 #pragma HLS UNROLL
-            conv_pixel<data_T, res_T, CONFIG_T>(&data[i * N], &res[i * CONFIG_T::n_filt],
-                                                kernel, bias);
-        }
-        return;
-    }
-    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
-        for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
+        for (unsigned dw = 0; dw < S::cols; dw++) {
 #pragma HLS UNROLL
+            const unsigned oh = oh0 + dh, ow = ow0 + dw;
             data_T patch[N];
-            bool valid[CONFIG_T::filt_height * CONFIG_T::filt_width];
-            gather_window<data_T, CONFIG_T, CONFIG_T::in_height>(data, oh, ow, patch, valid);
+            if (is_pointwise<CONFIG_T>::value) {
+                for (unsigned c = 0; c < N; c++) {
+                    patch[c] = data[(oh * CONFIG_T::in_width + ow) * N + c];
+                }
+            } else {
+                bool valid[CONFIG_T::filt_height * CONFIG_T::filt_width];
+                gather_window<data_T, CONFIG_T, CONFIG_T::in_height>(data, oh, ow, patch, valid);
+            }
             res_T out[CONFIG_T::n_filt];
             conv_pixel<data_T, res_T, CONFIG_T>(patch, out, kernel, bias);
             for (unsigned f = 0; f < CONFIG_T::n_filt; f++) {
                 res[(oh * CONFIG_T::out_width + ow) * CONFIG_T::n_filt + f] = out[f];
             }
         }
+    }
+}
+
+// io_parallel, latency strategy: parallelization_factor pixels every reuse_factor cycles.
+template <class data_T, class res_T, typename CONFIG_T>
+void conv_2d_latency(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+                     res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt],
+                     const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
+                     const typename CONFIG_T::bias_t bias[CONFIG_T::n_filt]) {
+    // UG1399 "pragma HLS inline": inlining dissolves a function's pragmas; keep these.
+#pragma HLS INLINE off
+    typedef pixel_steps<CONFIG_T> S;
+    static_assert(S::valid, "conv_2d: parallelization_factor must divide out_width, or be a "
+                            "multiple of out_width that divides the output pixels");
+    // UG1399 "pragma HLS loop_flatten": Rows/Columns is a perfect nest with constant bounds,
+    // flattened into one pipeline of row_steps * col_steps steps.
+Rows:
+    for (unsigned i = 0; i < S::row_steps; i++) {
+    Columns:
+        for (unsigned j = 0; j < S::col_steps; j++) {
+            // UG1399 "pragma HLS pipeline": a step every reuse_factor cycles; its pixels
+            // (Lanes) are unrolled below it, each a dense_latency pipelined at the same II.
+#pragma HLS PIPELINE II=CONFIG_T::reuse_factor
+            conv_2d_step<data_T, res_T, CONFIG_T>(data, i * S::rows, j * S::cols, res, kernel,
+                                                  bias);
+        }
+    }
+}
+
+// io_parallel, resource strategy: the pixel loop is not pipelined (that would unroll the
+// reuse loop of every pixel's dense_resource, UG1399 "function pipelining"); a step takes
+// about reuse_factor cycles.
+template <class data_T, class res_T, typename CONFIG_T>
+void conv_2d_resource(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+                      res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt],
+                      const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
+                      const typename CONFIG_T::bias_t bias[CONFIG_T::n_filt]) {
+#pragma HLS INLINE off
+    typedef pixel_steps<CONFIG_T> S;
+    static_assert(S::valid, "conv_2d: parallelization_factor must divide out_width, or be a "
+                            "multiple of out_width that divides the output pixels");
+Rows:
+    for (unsigned i = 0; i < S::row_steps; i++) {
+    Columns:
+        for (unsigned j = 0; j < S::col_steps; j++) {
+            conv_2d_step<data_T, res_T, CONFIG_T>(data, i * S::rows, j * S::cols, res, kernel,
+                                                  bias);
+        }
+    }
+}
+
+// io_parallel: the whole image in, the whole output image out (both channels-last).
+template <class data_T, class res_T, typename CONFIG_T>
+void conv_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
+             res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_filt],
+             const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
+             const typename CONFIG_T::bias_t bias[CONFIG_T::n_filt]) {
+#pragma HLS INLINE
+    if (CONFIG_T::strategy == resource) {
+        conv_2d_resource<data_T, res_T, CONFIG_T>(data, res, kernel, bias);
+    } else {
+        conv_2d_latency<data_T, res_T, CONFIG_T>(data, res, kernel, bias);
     }
 }
 

@@ -7,6 +7,12 @@
 //
 // Kernel types of at most 2 bits (binary and ternary weights) take a multiplier-free
 // product: the weight's bits select shifted and negated copies of the input (same value).
+//
+// Hardware (io_parallel; pragmas follow the Vitis HLS user guide UG1399, quoted by section):
+// latency: one pipelined call every reuse_factor cycles, multipliers capped by ALLOCATION at
+// multiplier_limit (ceil(nonzero weights / reuse_factor): a constant zero weight needs no
+// multiplier); resource: n_in*n_out/reuse_factor multipliers, each reading one ROM word per
+// cycle for reuse_factor cycles.
 #ifndef NNET_DENSE_H_
 #define NNET_DENSE_H_
 
@@ -21,10 +27,23 @@ struct dense_config {
     // implementation
     static const unsigned strategy = latency;
     static const unsigned reuse_factor = 1;
+    // multipliers of one call (ALLOCATION limit); 0: not given, ceil(n_in*n_out/reuse_factor).
+    // fpga-export writes ceil(nonzero weights / reuse_factor) (latency) or
+    // n_in*n_out/reuse_factor (resource).
+    static const unsigned multiplier_limit = 0;
     // types
-    typedef float accum_t;
-    typedef float kernel_t;
-    typedef float bias_t;
+    typedef ap_fixed<16, 6> accum_t;
+    typedef ap_fixed<16, 6> kernel_t;
+    typedef ap_fixed<16, 6> bias_t;
+};
+
+// The ALLOCATION limit of a dense config: its multiplier_limit, else one multiplier per
+// reuse_factor weights.
+template <class CONFIG_T>
+struct dense_multipliers {
+    static const unsigned all =
+        (CONFIG_T::n_in * CONFIG_T::n_out + CONFIG_T::reuse_factor - 1) / CONFIG_T::reuse_factor;
+    static const unsigned value = CONFIG_T::multiplier_limit ? CONFIG_T::multiplier_limit : all;
 };
 
 // Width, integer bits and signedness of a fixed-point kernel type (W = 0: not fixed-point).
@@ -94,13 +113,28 @@ inline accum_T weighted(const data_T &x, const kernel_T &w) {
     return product<accum_T, data_T, kernel_T>::of(x, w);
 }
 
-// Latency: every multiplier exists once per weight; pipelined with II = reuse_factor.
+// Latency: the whole product in one pipelined call; a new input every reuse_factor cycles.
 template <class data_T, class res_T, typename CONFIG_T>
 void dense_latency(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
                    const typename CONFIG_T::kernel_t kernel[CONFIG_T::n_in * CONFIG_T::n_out],
                    const typename CONFIG_T::bias_t bias[CONFIG_T::n_out]) {
+    // UG1399 "pragma HLS inline": inlining dissolves a function's pragmas; keep these.
+#pragma HLS INLINE off
+    // UG1399 "function pipelining": every loop below is unrolled; II = reuse_factor lets each
+    // multiplier serve reuse_factor products per call.
+#pragma HLS PIPELINE II=CONFIG_T::reuse_factor
+    // UG1399 "pragma HLS function_instantiate": one RTL instance per call, optimized for its
+    // constant kernel and bias (zero weights need no multiplier).
+#pragma HLS FUNCTION_INSTANTIATE variable=kernel
+#pragma HLS FUNCTION_INSTANTIATE variable=bias
+    // UG1399 "pragma HLS array_partition" complete: every weight is read in each call.
+#pragma HLS ARRAY_PARTITION variable=kernel type=complete
+#pragma HLS ARRAY_PARTITION variable=bias type=complete
+    // UG1399 "pragma HLS allocation": at most multiplier_limit mul operations in this function.
+    const unsigned multiplier_limit = dense_multipliers<CONFIG_T>::value;
+#pragma HLS ALLOCATION operation instances=mul limit=multiplier_limit
     typename CONFIG_T::accum_t acc[CONFIG_T::n_out];
-#pragma HLS ARRAY_PARTITION variable=acc complete
+#pragma HLS ARRAY_PARTITION variable=acc type=complete
 Init:
     for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
 #pragma HLS UNROLL
@@ -121,33 +155,50 @@ Result:
     }
 }
 
-// Resource: n_in*n_out/reuse_factor multipliers, each used reuse_factor times. Step r
-// handles the flat kernel indices [r*block, (r+1)*block), so every output still adds
-// its products in increasing i.
+// Resource: block = n_in*n_out/reuse_factor multipliers, each used reuse_factor times. Step r
+// handles the flat kernel indices [r*block, (r+1)*block), so every output still adds its
+// products in increasing i; the kernel is stored so that these are exactly ROM word r.
 template <class data_T, class res_T, typename CONFIG_T>
 void dense_resource(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
                     const typename CONFIG_T::kernel_t kernel[CONFIG_T::n_in * CONFIG_T::n_out],
                     const typename CONFIG_T::bias_t bias[CONFIG_T::n_out]) {
+    // UG1399 "pragma HLS inline": inlining dissolves a function's pragmas; keep these.
+#pragma HLS INLINE off
     const unsigned n_weights = CONFIG_T::n_in * CONFIG_T::n_out;
     const unsigned block = n_weights / CONFIG_T::reuse_factor;
     static_assert(n_weights % CONFIG_T::reuse_factor == 0,
                   "dense: reuse_factor must divide n_in * n_out");
+    // UG1399 "pragma HLS array_reshape" cyclic: element w goes to word w / factor, so with
+    // factor = block step r reads exactly word r (one ROM access per cycle at II=1).
+#pragma HLS ARRAY_RESHAPE variable=kernel type=cyclic factor=block
+#pragma HLS ARRAY_PARTITION variable=bias type=complete
+    // UG1399 "pragma HLS allocation": block multipliers, shared by the reuse_factor steps.
+    const unsigned multiplier_limit = dense_multipliers<CONFIG_T>::value;
+#pragma HLS ALLOCATION operation instances=mul limit=multiplier_limit
     typename CONFIG_T::accum_t acc[CONFIG_T::n_out];
-#pragma HLS ARRAY_PARTITION variable=acc complete
-#pragma HLS ARRAY_RESHAPE variable=kernel block factor=block
+#pragma HLS ARRAY_PARTITION variable=acc type=complete
     for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
 #pragma HLS UNROLL
         acc[j] = (typename CONFIG_T::accum_t)bias[j];
     }
+    // A step of whole kernel rows (reuse_factor divides n_in) reads inputs [row, row + rows)
+    // and updates every output at a fixed position k % n_out: no index arithmetic.
+    const bool whole_rows = block % CONFIG_T::n_out == 0;
+    const unsigned rows = block / CONFIG_T::n_out;
+    unsigned row = 0;
 Reuse:
     for (unsigned r = 0; r < CONFIG_T::reuse_factor; r++) {
-#pragma HLS PIPELINE II=1 rewind
+        // UG1399 "pragma HLS pipeline": one step per cycle, so a call takes reuse_factor cycles
+        // (no rewind: code before the loop prevents it, UG1448 "Loop Rewind").
+#pragma HLS PIPELINE II=1
         for (unsigned k = 0; k < block; k++) {
 #pragma HLS UNROLL
             const unsigned w = r * block + k;
-            const unsigned i = w / CONFIG_T::n_out, j = w % CONFIG_T::n_out;
+            const unsigned i = whole_rows ? row + k / CONFIG_T::n_out : w / CONFIG_T::n_out;
+            const unsigned j = whole_rows ? k % CONFIG_T::n_out : w % CONFIG_T::n_out;
             acc[j] += weighted<typename CONFIG_T::accum_t>(data[i], kernel[w]);
         }
+        row += rows;
     }
     for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
 #pragma HLS UNROLL

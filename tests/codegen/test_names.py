@@ -96,7 +96,7 @@ def test_awkward_sources_leave_the_firmware_clean_cpp14(tmp_path):
         node.source = text
     fw = Firmware(g, ExportConfig(output_dir=tmp_path / "prj"))
     project = fw.write()
-    standin = Path(__file__).parents[1] / "cpp14" / "include"
+    standin = Path(__file__).parents[1] / "cpp_standard" / "include"
     sources = [project / "firmware" / f"{fw.name}.cpp", project / f"{fw.name}_test.cpp"]
     flags = ["-std=c++14", "-pedantic-errors", "-Werror=comment", "-Werror=trigraphs"]
     flags += ["-fsyntax-only", f"-I{standin}"]

@@ -129,3 +129,42 @@ def test_testbench_compiles_and_passes_with_compiled_in_weights(tmp_path):
         run = subprocess.run(["./tb"], cwd=out, capture_output=True, text=True)
         assert run.returncode == 0, run.stdout
         assert "10 samples, 0 output values differ" in run.stdout
+
+
+# (op, input shape, parallelization factor): a run of columns, whole rows, the whole image
+PARALLEL = [
+    (Conv2D(filters=3, kernel_size=(3, 3), padding="same"), (4, 6, 2), 3),
+    (Conv2D(filters=2, kernel_size=(2, 2), strides=(2, 1)), (9, 4, 2), 6),
+    (Conv2D(filters=2, kernel_size=(3, 3), padding="same"), (3, 3, 1), 9),
+    (Conv1D(filters=2, kernel_size=(3,), padding="same"), (8, 2), 4),
+    (Conv2D(filters=4, kernel_size=(1, 1)), (4, 4, 3), 8),  # pointwise
+    (Conv2D(filters=4, kernel_size=(2, 2), padding=(1, 1), groups=2), (3, 3, 2), 4),
+]
+
+
+@pytest.mark.parametrize("strategy", ["latency", "resource"])
+@pytest.mark.parametrize("case", range(len(PARALLEL)))
+def test_parallelization_factor_keeps_the_arithmetic(tmp_path, case, strategy):
+    """io_parallel computes parallelization_factor pixels per step: same numbers."""
+    op, shape, pf = PARALLEL[case]
+    op.parallelization_factor = pf
+    g = conv_graph(op, shape, seed=case, types=PRECISIONS[case % 2])
+    g["layer"].strategy, g["layer"].reuse_factor = strategy, 2
+    fw = firmware(tmp_path, g, "io_parallel")
+    assert (
+        f"parallelization_factor = {pf};" in (fw.output_dir / "firmware/parameters.h").read_text()
+    )
+    x = np.random.default_rng(case).normal(0, 3, (64, *shape))
+    np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
+
+
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_padded_1x1_conv_is_not_the_pointwise_fast_path(tmp_path, io_type):
+    """A 1x1 window with explicit padding makes a larger output than its input (it once read
+    past the input in io_parallel and waited on an empty stream in io_stream)."""
+    op = Conv2D(filters=3, kernel_size=(1, 1), padding=((1, 1), (1, 1)))
+    fw = firmware(tmp_path, conv_graph(op, (4, 4, 2), seed=3), io_type)
+    x = np.random.default_rng(4).normal(0, 2, (32, 4, 4, 2))
+    got, want = fw.predict(x), fw.reference(x)
+    assert got.shape == (32, 6, 6, 3)
+    np.testing.assert_array_equal(got, want)

@@ -191,3 +191,17 @@ def test_63_bit_wrapping_accumulator(tmp_path):
     x = np.random.default_rng(1).normal(0, 4, (200, 12))
     np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
     assert np.abs(fw.reference(x)).max() < 2  # the sums wrapped into [-2, 2)
+
+
+def test_multiplier_limits_live_with_the_weights(tmp_path):
+    """The ALLOCATION cap counts nonzero weights; it is written into the kernel's weight
+    header, so firmwares differing only in (zero) weights still share one csim library."""
+    g1, g2 = mlp((4, 3), seed=1), mlp((4, 3), seed=2)
+    g2["dense_1"].weights["kernel"][:2] = 0.0  # 6 of 12 weights pruned
+    fw1 = Firmware(g1, ExportConfig(output_dir=tmp_path / "a")).compile()
+    fw2 = Firmware(g2, ExportConfig(output_dir=tmp_path / "b")).compile()
+    assert fw1._lib.path == fw2._lib.path
+    header = (fw2.output_dir / "firmware/weights/dense_1_kernel.h").read_text()
+    assert "static const unsigned dense_1_kernel_multiplier_limit = 6;" in header
+    params = (fw2.output_dir / "firmware/parameters.h").read_text()
+    assert "static const unsigned multiplier_limit = dense_1_kernel_multiplier_limit;" in params

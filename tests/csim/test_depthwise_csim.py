@@ -170,3 +170,17 @@ def test_testbench_compiles_and_passes_with_compiled_in_weights(tmp_path):
         run = subprocess.run(["./tb"], cwd=out, capture_output=True, text=True)
         assert run.returncode == 0, run.stdout
         assert "10 samples, 0 output values differ" in run.stdout
+
+
+@pytest.mark.parametrize("pf", [2, 4, 12])
+def test_parallelization_factor_keeps_the_arithmetic(tmp_path, pf):
+    """io_parallel computes parallelization_factor pixels per step: same numbers."""
+    op = DepthwiseConv2D(kernel_size=(3, 3), depth_multiplier=2, padding="same")
+    op.parallelization_factor = pf
+    g = dw_graph(op, (3, 4, 3), seed=pf, types=PRECISIONS[1])
+    g["layer"].reuse_factor = 3
+    fw = firmware(tmp_path, g, "io_parallel")
+    params = (fw.output_dir / "firmware/parameters.h").read_text()
+    assert f"parallelization_factor = {pf};" in params
+    x = np.random.default_rng(pf).normal(0, 3, (64, 3, 4, 3))
+    np.testing.assert_array_equal(fw.predict(x), fw.reference(x))

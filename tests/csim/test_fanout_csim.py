@@ -45,3 +45,21 @@ def test_fan_out_and_several_outputs(tmp_path, io_type):
         assert "trunk_fanout.read();" in top and "trunk_to_cls.write(packet);" in top
         assert "trunk_out.write(packet);" in top  # the output port gets its copy too
         assert "x_to_side.write(packet);" in top
+
+
+def test_fan_out_in_an_io_parallel_dataflow_top(tmp_path):
+    """A resource-strategy layer makes the io_parallel top a DATAFLOW region, where an array
+    has one reader: fan-out copies feed the consumers and the output port."""
+    g = two_heads()
+    g["side"].strategy, g["side"].reuse_factor = "resource", 3
+    fw = Firmware(g, ExportConfig(output_dir=tmp_path / "p", io_type="io_parallel")).compile()
+    top = (fw.output_dir / "firmware" / "heads.cpp").read_text()
+    assert "#pragma HLS DATAFLOW" in top
+    assert "nnet::fan_out_2<x_result_t, 6>(x_out, x_to_trunk, x_to_side);" in top
+    # trunk: read by relu and cls and written to its port: a chain of two copies
+    assert "nnet::fan_out_2<trunk_result_t, 5>(trunk_fanout, trunk_to_relu, trunk_fanout_1);" in top
+    assert "nnet::fan_out_2<trunk_result_t, 5>(trunk_fanout_1, trunk_to_cls, trunk_out);" in top
+    x = np.random.default_rng(1).normal(0, 2, (200, 6))
+    for got, want in zip(fw.predict(x), fw.reference(x), strict=True):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(fw.trace(x[:20])["trunk"], fw.reference(x[:20])[2])

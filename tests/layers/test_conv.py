@@ -9,7 +9,7 @@ import pytest
 
 from fpga_export import passes
 from fpga_export.ir import Interpreter
-from fpga_export.layers.conv import Conv1D, Conv2D, axis_geometry
+from fpga_export.layers.conv import Conv1D, Conv2D, axis_geometry, pixel_factors
 from fpga_export.types import FixedType
 from graphs import keras_window, single
 
@@ -227,3 +227,21 @@ def test_grouped_auto_types_never_lose_bits():
     bq = node.types["bias"].quantize(w["bias"])
     want = float_grouped_conv2d(x, kq, bq, (1, 1), [(1, 1), (0, 0)], (1, 1), 2)
     np.testing.assert_array_equal(Interpreter(g).run(x), want)
+
+
+def test_parallelization_factor():
+    """Pixels per step of the io_parallel pixel loop: columns of a row or whole rows."""
+    assert pixel_factors(4, 6) == [1, 2, 3, 6, 12, 24]
+    assert pixel_factors(1, 8) == [1, 2, 4, 8]  # Conv1D: any divisor of the width
+    op = Conv2D(filters=2, kernel_size=(3, 3), parallelization_factor=4)
+    check_error(
+        op, (6, 8, 2), weights(op, 2),
+        "layer: parallelization_factor 4 does not fit the 4x6 output pixels (it must divide "
+        "the output width or be a multiple of it that divides the pixels); valid factors: "
+        "1, 2, 3, 6, 12, 24",
+    )  # fmt: skip
+    g = single(Conv2D(filters=2, parallelization_factor=16), (6, 6, 2), weights(op, 2))
+    passes.infer_shapes(g)  # every one of the 4x4 pixels in one step: nothing loops
+    assert not g["layer"].op.keeps_loops(g["layer"])
+    g["layer"].strategy = "resource"  # ... except the reuse loop
+    assert g["layer"].op.keeps_loops(g["layer"])

@@ -138,3 +138,13 @@ def test_errors():
     op1 = DepthwiseConv1D(kernel_size=(3,))
     check_error(op1, (4, 4, 2), {}, "layer: DepthwiseConv1D takes a (width, channels) input "
                 "per sample, got (4, 4, 2)")  # fmt: skip
+
+
+def test_parallelization_factor_error():
+    op = DepthwiseConv2D(kernel_size=(3, 3), parallelization_factor=3)
+    check_error(
+        op, (4, 4, 2), weights(op, 2),
+        "layer: parallelization_factor 3 does not fit the 2x2 output pixels (it must divide "
+        "the output width or be a multiple of it that divides the pixels); valid factors: "
+        "1, 2, 4",
+    )  # fmt: skip

@@ -36,6 +36,8 @@ struct conv_1_config : nnet::conv_config {
     static const unsigned n_filt = 2;
     static const unsigned strategy = 0;
     static const unsigned reuse_factor = 1;
+    static const unsigned parallelization_factor = 1;
+    static const unsigned multiplier_limit = conv_1_kernel_multiplier_limit;
 };
 
 // relu_1: activation
@@ -74,6 +76,7 @@ struct dense_config : nnet::dense_config {
     static const unsigned n_out = 3;
     static const unsigned strategy = 0;
     static const unsigned reuse_factor = 1;
+    static const unsigned multiplier_limit = dense_kernel_multiplier_limit;
 };
 
 // softmax: activation

@@ -9,4 +9,6 @@ static const conv_1_kernel_t conv_1_kernel[18] = {
     -0.3525390625, -0.6328125, -0.3125, 0.0205078125, -1.1630859375, -0.1103515625, -0.623046875, -0.3662109375,
     -0.2724609375, -0.158203125};
 #endif
+// derived from the values (pragma limits)
+static const unsigned conv_1_kernel_multiplier_limit = 18;
 #endif

@@ -1,0 +1,28 @@
+"""Dense: the hardware choices computed from the weights (the csim tests check the numbers)."""
+
+import numpy as np
+
+from fpga_export.ir import Node
+from fpga_export.layers.dense import Dense, multiplier_limit
+from fpga_export.types import FixedType
+
+
+def node(strategy="latency", rf=1, kernel_type="ap_fixed<8,3>"):
+    n = Node("d", Dense(units=3), ["x"], reuse_factor=rf, strategy=strategy)
+    n.types = {"kernel": FixedType.parse(kernel_type)}
+    return n
+
+
+def test_multiplier_limit_counts_the_nonzero_quantized_weights():
+    k = np.array([[0.5, 0.0, 0.01], [1.0, -2.0, 0.0], [0.0, 0.25, 3.0], [0.0, 0.0, 0.0]])
+    # 0.01 quantizes to 0 in ap_fixed<8,3> (5 fraction bits): 5 nonzero of 12
+    assert multiplier_limit(node(rf=1), k.reshape(1, -1), rom=False) == 5
+    assert multiplier_limit(node(rf=2), k.reshape(1, -1), rom=False) == 3  # ceil(5 / 2)
+    assert multiplier_limit(node(rf=4), k.reshape(1, -1), rom=False) == 2
+    # per instance (e.g. conv groups): the busiest block
+    assert multiplier_limit(node(rf=1), k.reshape(2, -1), rom=False) == 3
+
+
+def test_rom_kernels_need_a_multiplier_per_weight_and_step():
+    k = np.zeros((4, 3))  # zeros are read from the ROM like any value
+    assert multiplier_limit(node("resource", 4), k.reshape(1, -1), rom=True) == 3
