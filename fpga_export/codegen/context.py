@@ -39,8 +39,18 @@ class EmitContext:
     def config_name(node: Node) -> str:
         return f"{node.name}_config"
 
+    # io_stream packets -----------------------------------------------------------------
+    def packet(self, node: Node) -> int:
+        """Values per stream packet of the node's output (io_stream)."""
+        return node.op.stream_packet(node, self)
+
+    def packets(self, node: Node) -> int:
+        """Stream packets of the node's output per sample (io_stream)."""
+        return node.size // self.packet(node)
+
     # io_stream fan-out: a stream can be read once, so a node read by several consumers
-    # writes into `<node>_fanout` and the backend copies it into one stream per consumer.
+    # writes into `<node>_fanout` and a clone process (nnet::clone_stream) copies it into
+    # one stream per consumer.
     def edges(self, node: Node) -> list[tuple[Node, int]]:
         """(consumer, input slot) for every read of node's output inside the graph."""
         return [

@@ -138,6 +138,9 @@ class Dense(Op):
             "reuse_factor": node.reuse_factor,
         }
 
+    def reads_any_packet(self, node) -> bool:
+        return True  # dense_stream gathers n_in / packet-size packets per vector
+
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(
             node,

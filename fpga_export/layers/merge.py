@@ -236,6 +236,19 @@ class Concatenate(Op):
         n_outer, n0, n1 = self.blocks(node, ctx)
         return {"n_outer": n_outer, "n_inner_0": n0, "n_inner_1": n1}
 
+    def stream_need(self, node, ctx):
+        """Last axis: one packet of each input per output packet. Other axes: per row, input
+        0's packets, then input 1's (``concatenate_stream``)."""
+        if self._axis(node, node.shape) == len(node.shape) - 1:
+            return super().stream_need(node, ctx)
+        n_outer, n0, n1 = self.blocks(node, ctx)
+        p0, p1 = n0 // ctx.packet(node), n1 // ctx.packet(node)
+        k = np.arange(n_outer * (p0 + p1))
+        row, j = k // (p0 + p1), k % (p0 + p1)
+        need0 = row * p0 + np.minimum(j + 1, p0)
+        need1 = row * p1 + np.maximum(j + 1 - p0, 0)
+        return [need0, need1]
+
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(node, "nnet::concat_config", self.config_fields(node, ctx), {})
         if not ctx.stream:
