@@ -89,13 +89,16 @@ class EmitContext:
     def input_node(self, node: Node, i: int = 0) -> Node:
         return self.graph[node.inputs[i]]
 
-    def config(self, node: Node, base: str, fields: dict, roles: dict[str, str]) -> str:
+    def config(
+        self, node: Node, base: str, fields: dict, roles: dict[str, str], members=()
+    ) -> str:
         """Config struct deriving from the header's default struct ``base``.
 
-        ``roles`` maps the struct's typedef alias (``accum_t``) to the node type role.
+        ``roles`` maps the struct's typedef alias (``accum_t``) to the node type role;
+        ``members`` are extra member definitions (C++ text, e.g. a constant table).
         """
         types = {alias: self.type_name(node, role) for alias, role in roles.items()}
-        return cpp.struct(self.config_name(node), base, fields, types)
+        return cpp.struct(self.config_name(node), base, fields, types, members)
 
     def call(self, fn: str, node: Node, weights=()) -> str:
         """``nnet::fn<in_t, out_t, node_config>(in, out, weights...);`` for a one-input op."""

@@ -40,6 +40,7 @@ from math import prod
 
 import numpy as np
 
+from ..codegen import cpp
 from ..ir import arith
 from ..ir.op import Emission, Op, Tensor
 from ..ir.span import Span, copy_spans, exact_reciprocal, input_span
@@ -171,7 +172,14 @@ class Merge(Op):
             node, [ctx.input_node(node, i).result for i in range(len(node.inputs))]
         )
         roles = {"recip_t": "recip"} if self.op == "average" else {}
-        config = ctx.config(node, "nnet::merge_config", self.config_fields(node, ctx), roles)
+        table, members = "", ()
+        if roles:  # 1/n from a constant, not a division
+            recip = ctx.type_name(node, "recip")
+            table, member = cpp.reciprocal_table(f"{node.name}_recips", recip, len(node.inputs))
+            members = (member,)
+        fields = self.config_fields(node, ctx)
+        config = ctx.config(node, "nnet::merge_config", fields, roles, members)
+        config = f"{table}\n{config}" if table else config
         fn = "merge_stream" if ctx.stream else "merge"
         ins = ", ".join(ctx.in_var(node, i) for i in range(len(node.inputs)))
         params = f"{ctx.config_name(node)}, {ctx.data_type(node)}"

@@ -5,7 +5,9 @@
 // the window's valid (non-padding) positions in (kh, kw) order:
 //   max:     res = res_T(max x)
 //   average: acc = accum_t(0); acc += accum_t(x) for each valid position; n = their count;
-//            res = res_T(acc * recip_t(1.0 / n))   (exact product, one conversion)
+//            res = res_T(acc * recip_t(1.0 / n))   (exact product, one conversion); the
+//            reciprocal comes from CONFIG_T::recip(n), a constant table of exactly these
+//            values written by fpga-export (no division in the pipeline)
 //            with count_pad (PyTorch count_include_pad) n = filt_height * filt_width: padding
 //            positions count as zeros
 #ifndef NNET_POOL_H_
@@ -39,6 +41,9 @@ struct pool_config {
     // types (average only)
     typedef float accum_t;
     typedef float recip_t;
+    // average: recip_t(1.0 / n) for n = 1 .. filt_height * filt_width (generated configs
+    // define it as a lookup in a constant table)
+    static recip_t recip(unsigned n) { return recip_t(1) / recip_t(n); }
 };
 
 // One output pixel from its window (see gather_window in nnet/conv.h).
@@ -70,7 +75,7 @@ void pool_pixel(const data_T patch[CONFIG_T::filt_height * CONFIG_T::filt_width 
                 }
             }
             if (CONFIG_T::count_pad) n = K;
-            const typename CONFIG_T::recip_t r = 1.0 / double(n);
+            const typename CONFIG_T::recip_t r = CONFIG_T::recip(n);
             out[c] = (res_T)(acc * r);
         }
     }

@@ -7,9 +7,13 @@
 
 namespace hls {
 
-// A FIFO; like the vendor's, it cannot be copied (pass streams by reference).
+// A FIFO; like the vendor's, it cannot be copied (pass streams by reference), and
+// hls::stream<T, DEPTH> (depth in the type) derives from hls::stream<T> = hls::stream<T, 0>.
+template <class T, int DEPTH = 0>
+class stream;
+
 template <class T>
-class stream {
+class stream<T, 0> {
   public:
     stream() {}
     explicit stream(const char *name) : name_(name) {}
@@ -29,6 +33,13 @@ class stream {
   private:
     std::deque<T> fifo_;
     std::string name_;
+};
+
+template <class T, int DEPTH>
+class stream : public stream<T, 0> {
+  public:
+    stream() {}
+    explicit stream(const char *name) : stream<T, 0>(name) {}
 };
 
 }  // namespace hls
