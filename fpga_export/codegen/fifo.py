@@ -23,10 +23,12 @@ j-th packet). The design waits for input just before the packet M's output k nee
 at time ``T[M][k] - 1``: by then the branch feeding M's input i has produced every packet
 whose time is not later, and M has written its outputs up to that time, having read
 ``need_i`` of them from input i. What is produced and not yet read waits in the FIFO: the depth
-of input i is the largest difference, and at least 2. Ops without a schedule (``None``) make the
-FIFO hold the whole tensor, which is always enough. ``Firmware.check_dataflow`` verifies the
-result by simulation and records each FIFO's peak occupancy, which
-``Firmware.minimize_fifo_depths`` writes back as the depths.
+of input i is the largest difference, and at least 2. (A clone writes each packet to its
+outputs in graph order, so every branch feeding M gets the packet it waits for before the clone
+blocks on M's own full FIFO.)
+Ops without a schedule (``None``) make the FIFO hold the whole tensor, which is always enough.
+``Firmware.check_dataflow`` verifies the result by simulation and records each FIFO's peak
+occupancy, which ``Firmware.minimize_fifo_depths`` writes back as the depths.
 """
 
 from __future__ import annotations
