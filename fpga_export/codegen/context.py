@@ -89,9 +89,7 @@ class EmitContext:
     def input_node(self, node: Node, i: int = 0) -> Node:
         return self.graph[node.inputs[i]]
 
-    def config(
-        self, node: Node, base: str, fields: dict, roles: dict[str, str], members=()
-    ) -> str:
+    def config(self, node: Node, base: str, fields: dict, roles: dict[str, str], members=()) -> str:
         """Config struct deriving from the header's default struct ``base``.
 
         ``roles`` maps the struct's typedef alias (``accum_t``) to the node type role;
