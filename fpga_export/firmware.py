@@ -236,6 +236,46 @@ class Firmware:
             pos += n.size
         return out
 
+    # -- io_stream dataflow simulation (csim/dataflow.py) --------------------------------
+    def check_dataflow(self, x, *, verbose: bool = False):
+        """Run the io_stream top's processes concurrently over FIFOs of their generated
+        depths (a separate csim library built with FPGA_EXPORT_DATAFLOW_SIM) on the samples
+        ``x``. Returns a ``DataflowReport`` (each FIFO's depth and peak occupancy); raises
+        ``DataflowDeadlockError`` naming the blocked processes and FIFOs on a deadlock.
+        The outputs are not checked here: ``predict`` is the bit-exact csim."""
+        from .codegen.context import EmitContext
+        from .csim import dataflow
+
+        if self.config.io_type != "io_stream":
+            raise ValueError(
+                f"check_dataflow simulates io_stream designs; {self.name!r} is "
+                f"{self.config.io_type} (export with io_type='io_stream')"
+            )
+        xs = self._inputs(x)
+        if not self._written:
+            self.write()
+        sizes = lambda names: [self.graph[n].size for n in names]  # noqa: E731
+        lib = dataflow.build(
+            self.output_dir, self.name, sizes(self.graph.inputs), sizes(self.graph.outputs),
+            verbose=verbose,
+        )  # fmt: skip
+        for node in self.graph:
+            for w in node.op.weight_roles:
+                lib.set_weight(EmitContext.weight_var(node, w), node.weights[w])
+        return dataflow.simulate(lib, xs)
+
+    def minimize_fifo_depths(self, x, *, verbose: bool = False) -> dict[str, int]:
+        """Set every io_stream FIFO to the depth the dataflow simulation of ``x`` needs (its
+        peak occupancy, at least 2), rewrite the project and return the depths; what hls4ml
+        needs a C/RTL cosimulation for. The computed depths are the starting point, so they
+        must not deadlock; ``graph.fifo_depths`` keeps the result."""
+        report = self.check_dataflow(x, verbose=verbose)
+        self.graph.fifo_depths = report.minimal_depths()
+        self.write()
+        if self._lib is not None:
+            self.compile()
+        return dict(self.graph.fifo_depths)
+
     @property
     def input_shapes(self) -> list[tuple[int, ...]]:
         """Per-sample shapes ``predict`` takes, one per input (framework layout)."""

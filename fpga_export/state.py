@@ -3,7 +3,7 @@
 Every export writes ``csim/firmware_state.json`` and ``csim/firmware_weights.npz`` into its
 project (recorded in the manifest like every other file).  They hold the export settings
 (``ExportConfig``), the typed graph (every ``Node`` field, the op's kind and dataclass
-fields, inputs, outputs, layouts) and the float weights.  Fields are stored generically:
+fields, inputs, outputs, layouts, FIFO depths) and the float weights.  Fields are stored generically:
 a field added to ``Node``, an op or ``ExportConfig`` is saved and loaded without changes here,
 or, if its values are of a kind this module does not know, saving fails loudly.
 
@@ -42,7 +42,7 @@ STATE_FILE = "csim/firmware_state.json"
 WEIGHTS_FILE = "csim/firmware_weights.npz"
 FORMAT = "fpga-export-firmware-state"
 VERSION = 1
-_GRAPH_ATTRIBUTES = {"name", "_nodes", "inputs", "outputs", "layouts"}
+_GRAPH_ATTRIBUTES = {"name", "_nodes", "inputs", "outputs", "layouts", "fifo_depths"}
 _WORD = re.compile(r"^[A-Za-z0-9_]*$")
 
 
@@ -226,6 +226,7 @@ def dump(config: ExportConfig, graph: Graph, name: str) -> tuple[bytes, bytes]:
             "inputs": list(graph.inputs),
             "outputs": list(graph.outputs),
             "layouts": {k: _encode(v, f"layout {k!r}") for k, v in graph.layouts.items()},
+            "fifo_depths": {k: int(v) for k, v in graph.fifo_depths.items()},
             "nodes": nodes,
         },
     }
@@ -314,6 +315,13 @@ def _load_graph(data, weights: dict, path: Path) -> Graph:
         if not isinstance(layout, Layout):
             raise StateError(f"{where}: layout {k!r} is not a layout")
         graph.layouts[k] = layout
+    depths = data.get("fifo_depths", {})
+    if not isinstance(depths, dict) or not all(
+        isinstance(k, str) and identifier(k) == k and _is_int(v) and v >= 1
+        for k, v in depths.items()
+    ):
+        raise StateError(f"{where}: fifo_depths must map stream names to depths >= 1")
+    graph.fifo_depths = dict(depths)
     problems = graph.lint()
     if problems:
         raise StateError(f"{where} is invalid: {'; '.join(problems)}")

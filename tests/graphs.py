@@ -48,3 +48,55 @@ def keras_window(sizes, kernel, strides, padding, dilation):
             pads.append(0)
         out.append(o)
     return out, pads
+
+
+def residual_cnn(h=6, w=6, c=2, *, seed=0, name="residual_cnn") -> Graph:
+    """x -> conv 3x3 'same' -> relu -> conv 3x3 'same' -> add(., x) -> flatten -> dense: the
+    skip connection is a reconvergent branch (io_stream: its FIFO must hold the convs' lag)."""
+    from fpga_export.layers.activation import Activation
+    from fpga_export.layers.conv import Conv2D
+    from fpga_export.layers.merge import Merge
+    from fpga_export.layers.reshape import Flatten
+
+    rng = np.random.default_rng(seed)
+    g = Graph(name)
+    g.add(Node("x", Input(), shape=(h, w, c)))
+    for conv, src in (("conv_a", "x"), ("conv_b", "relu_a")):
+        weights = {"kernel": rng.normal(0, 0.5, (3, 3, c, c)), "bias": rng.normal(0, 0.1, c)}
+        g.add(Node(conv, Conv2D(filters=c, padding="same"), [src], weights=weights))
+        if conv == "conv_a":
+            g.add(Node("relu_a", Activation(function="relu"), ["conv_a"]))
+    g.add(Node("add", Merge(op="add"), ["conv_b", "x"]))
+    g.add(Node("flatten", Flatten(), ["add"]))
+    weights = {"kernel": rng.normal(0, 0.3, (h * w * c, 3)), "bias": np.zeros(3)}
+    g.add(Node("dense", Dense(units=3), ["flatten"], weights=weights))
+    g.inputs, g.outputs = ["x"], ["dense"]
+    return g
+
+
+def branch_graph(branch_op, shape=(4, 5, 3), merge=None, *, name="branch") -> Graph:
+    """x -> b (branch_op) -> m (merge, default add) <- x: one reconvergent branch."""
+    from fpga_export.layers.merge import Merge
+
+    g = Graph(name)
+    g.add(Node("x", Input(), shape=tuple(shape)))
+    g.add(Node("b", branch_op, ["x"]))
+    g.add(Node("m", merge or Merge(op="add"), ["b", "x"]))
+    g.inputs, g.outputs = ["x"], ["m"]
+    return g
+
+
+def late_skip_graph(shape=(4, 4, 3)) -> Graph:
+    """x -> r (relu, also a graph output) -> b (permute) -> m (add) <- r: r's clone writes
+    r_to_b, r_to_m and then the output port."""
+    from fpga_export.layers.activation import Activation
+    from fpga_export.layers.merge import Merge
+    from fpga_export.layers.reshape import Permute
+
+    g = Graph("late")
+    g.add(Node("x", Input(), shape=tuple(shape)))
+    g.add(Node("r", Activation(function="relu"), ["x"]))
+    g.add(Node("b", Permute(dims=(2, 1, 3)), ["r"]))
+    g.add(Node("m", Merge(op="add"), ["b", "r"]))
+    g.inputs, g.outputs = ["x"], ["m", "r"]
+    return g

@@ -52,8 +52,10 @@ def test_stream_project_uses_dataflow_and_fifos(tmp_path):
     out = firmware(tmp_path, io_type="io_stream").write()
     top = (out / "firmware/mlp.cpp").read_text()
     assert "#pragma HLS DATAFLOW" in top
-    assert 'hls::stream<dense_1_packet_t> dense_1_out("dense_1_out");' in top
-    assert "#pragma HLS INTERFACE axis port=input_1_out,dense_2_out" in top
+    assert 'hls::stream<dense_1_packet_t, 2> dense_1_out("dense_1_out");' in top
+    assert "#pragma HLS STREAM variable=dense_1_out depth=2" in top
+    assert "#pragma HLS INTERFACE mode=axis port=input_1_out" in top
+    assert "#pragma HLS INTERFACE mode=axis port=dense_2_out" in top
 
 
 def test_refuses_foreign_folder(tmp_path):

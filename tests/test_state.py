@@ -51,6 +51,7 @@ def test_round_trip_keeps_every_field(tmp_path, make):
     config2, graph, name = load(out)
     assert name == fw.name and config2 == fw.config.replace(output_dir=None)
     assert graph.name == fw.graph.name
+    assert graph.fifo_depths == fw.graph.fifo_depths
     assert (graph.inputs, graph.outputs, graph.layouts) == (
         fw.graph.inputs,
         fw.graph.outputs,

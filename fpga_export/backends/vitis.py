@@ -11,6 +11,7 @@ import nnet_cpp
 
 from ..codegen import cpp, names
 from ..codegen.context import EmitContext
+from ..codegen.fifo import DEFAULT_DEPTH, stream_depths
 from ..ir.graph import Graph, Node
 from ..types import FixedType
 
@@ -133,7 +134,7 @@ class VitisBackend:
             for role, t in node.types.items():
                 lines.append(f"typedef {self.spell(t)} {ctx.type_name(node, role)};")
             if ctx.stream:
-                pack = node.shape[-1] if node.shape else 1
+                pack = ctx.packet(node)
                 lines.append(
                     f"typedef nnet::array<{ctx.type_name(node)}, {pack}> {ctx.packet_name(node)};"
                 )
@@ -211,13 +212,10 @@ class VitisBackend:
         )
 
     def top_source(self, graph, name, ctx: EmitContext, ins, outs, emissions) -> str:
-        ports = [p.var for p in ins + outs]
-        body = []
         if ctx.stream:
-            body.append(f"#pragma HLS INTERFACE axis port={','.join(ports)}")
-            body.append("#pragma HLS DATAFLOW")
-        else:
-            body += self.parallel_top_pragmas(graph, ports, ctx)
+            return self.dataflow_top(graph, name, ctx, ins, outs, emissions)
+        ports = [p.var for p in ins + outs]
+        body = self.parallel_top_pragmas(graph, ports, ctx)
         out_names = set(graph.outputs)
         for index, node in enumerate(graph):
             e = emissions[node.name]
@@ -230,7 +228,7 @@ class VitisBackend:
                 body.append(e.call)
             body.append(self.trace(index, node, ctx))
             if ctx.fans_out(node):
-                body += self.fan_out(node, ctx)
+                body += self.fan_out_parallel(node, ctx)
         lines = [
             '#include "' + name + '.h"',
             '#include "parameters.h"',
@@ -263,11 +261,6 @@ class VitisBackend:
         ]
 
     def declare(self, node: Node, var: str, ctx: EmitContext) -> list[str]:
-        if ctx.stream:
-            return [
-                f'hls::stream<{ctx.packet_name(node)}> {var}("{var}");',
-                f"#pragma HLS STREAM variable={var} depth=1",
-            ]
         return [
             f"{ctx.type_name(node)} {var}[{node.size}];",
             f"#pragma HLS ARRAY_PARTITION variable={var} type=complete",
@@ -275,27 +268,97 @@ class VitisBackend:
 
     def trace(self, index: int, node: Node, ctx: EmitContext) -> str:
         if ctx.stream:
-            return f"FE_TRACE_STREAM({index}, {ctx.out_var(node)}, {_packets(node)});"
+            return f"FE_TRACE_STREAM({index}, {ctx.out_var(node)}, {ctx.packets(node)});"
         return f"FE_TRACE({index}, {ctx.out_var(node)}, {node.size});"
 
-    def fan_out(self, node: Node, ctx: EmitContext) -> list[str]:
-        """Copy every packet of a stream read by several consumers into one stream each."""
-        if not ctx.stream:
-            return self.fan_out_parallel(node, ctx)
+    # -- io_stream: the top is one DATAFLOW region -----------------------------------------
+    def dataflow_top(self, graph, name, ctx: EmitContext, ins, outs, emissions) -> str:
+        """The io_stream top in UG1399's canonical dataflow form ("Canonical Forms": a
+        sequence of function calls passing data forward through local channels): its body
+        holds only stream declarations with their STREAM pragmas and process calls, each
+        marked FE_PROCESS (the call itself for synthesis; a thread in the csim dataflow
+        simulation). FE_TRACE_STREAM lines are csim hooks, empty for synthesis."""
+        ports = [p.var for p in ins + outs]
+        depths = self.fifo_depths(graph, ctx)
+        body = [
+            '    // UG1399 "pragma HLS interface": an AXI4-Stream port per argument',
+            *[f"#pragma HLS INTERFACE mode=axis port={v}" for v in ports],
+            "#pragma HLS DATAFLOW",
+        ]
+        port_vars = set(ports)
+        for index, node in enumerate(graph):
+            e = emissions[node.name]
+            body.append("")
+            body.append(f"    // {node.name}: {_origin(node)}")
+            if ctx.out_var(node) not in port_vars:
+                body += self.declare_stream(node, ctx.out_var(node), ctx, depths)
+            if e.call:
+                body.append(self.process(node.name, e.call))
+            body.append(self.trace(index, node, ctx))
+            if ctx.fans_out(node):
+                body += self.fan_out(node, ctx, depths)
+        lines = ['#include "' + name + '.h"', '#include "parameters.h"', ""]
+        lines.append(self.signature(name, ctx, ins, outs) + " {")
+        lines += [b if b.startswith(("#", "    //")) or not b else "    " + b for b in body]
+        lines.append("}")
+        return "\n".join(lines) + "\n"
+
+    def fifo_depths(self, graph: Graph, ctx: EmitContext) -> dict[str, int]:
+        """Computed depths (codegen.fifo), replaced by the graph's ``fifo_depths`` (set by
+        ``Firmware.minimize_fifo_depths`` or by hand) where it names a stream."""
+        depths = stream_depths(ctx)
+        for var, depth in getattr(graph, "fifo_depths", {}).items():
+            if var not in depths:
+                known = ", ".join(sorted(depths)) or "none"
+                raise ValueError(f"fifo_depths names {var!r}, not an internal stream ({known})")
+            if int(depth) < 1:
+                raise ValueError(f"fifo_depths[{var!r}] = {depth}: a FIFO depth must be >= 1")
+            depths[var] = int(depth)
+        return depths
+
+    @staticmethod
+    def declare_stream(node: Node, var: str, ctx: EmitContext, depths: dict[str, int]):
+        """A FIFO of node's packets. The depth is in the type (UG1399 "HLS Stream Library":
+        ``hls::stream<Type, Depth>``), which the csim dataflow simulation reads, and in the
+        STREAM pragma, which sets the depth synthesis builds."""
+        depth = depths.get(var, DEFAULT_DEPTH)
+        return [
+            f'hls::stream<{ctx.packet_name(node)}, {depth}> {var}("{var}");',
+            f"#pragma HLS STREAM variable={var} depth={depth}",
+        ]
+
+    @staticmethod
+    def process(name: str, call: str) -> str:
+        """One process of the dataflow region: ``FE_PROCESS(name, call);``."""
+        call = call.strip()
+        if "\n" in call or not call.endswith(";") or call.count(";") != 1:
+            raise ValueError(f"{name}: an io_stream process must be one call, got {call!r}")
+        return f"FE_PROCESS({name}, {call[:-1]});"
+
+    def fan_out(self, node: Node, ctx: EmitContext, depths: dict[str, int]) -> list[str]:
+        """Copies the packets of a stream read by several consumers into one stream each, by
+        a clone process (nnet::clone_stream, up to 4 outputs; more are chained)."""
         copies = [ctx.in_var(u, i) for u, i in ctx.edges(node)]
         lines = []
         for c in copies:
-            lines += self.declare(node, c, ctx)
+            lines += self.declare_stream(node, c, ctx, depths)
         if node.name in ctx.graph.outputs and node.name not in ctx.graph.inputs:
             copies.append(ctx.var(node))  # the top-level output port
-        lines += [
-            f"for (unsigned p = 0; p < {_packets(node)}; p++) {{",
-            "#pragma HLS PIPELINE",
-            f"    {ctx.packet_name(node)} packet = {ctx.out_var(node)}.read();",
-            *[f"    {c}.write(packet);" for c in copies],
-            "}",
-        ]
+        src, step = ctx.out_var(node), 0
+        while len(copies) > 4:
+            step += 1
+            rest = f"{node.name}_fanout_{step}"
+            lines += self.declare_stream(node, rest, ctx, depths)
+            outs = [*copies[:3], rest]
+            lines.append(self.clone(f"{node.name}_clone_{step}", node, src, outs, ctx))
+            src, copies = rest, copies[3:]
+        lines.append(self.clone(f"{node.name}_clone", node, src, copies, ctx))
         return lines
+
+    @staticmethod
+    def clone(name: str, node: Node, src: str, outs: list[str], ctx: EmitContext) -> str:
+        params = f"{ctx.packet_name(node)}, {ctx.packets(node)}"
+        return f"FE_PROCESS({name}, nnet::clone_stream<{params}>({src}, {', '.join(outs)}));"
 
     def fan_out_parallel(self, node: Node, ctx: EmitContext) -> list[str]:
         """io_parallel DATAFLOW: one array per reader, through a chain of nnet::fan_out_2."""
@@ -353,10 +416,6 @@ class VitisBackend:
 def _origin(node: Node) -> str:
     """Where the node came from, for a C++ comment (the source names a user's layer)."""
     return names.comment(node.source or node.op.kind)
-
-
-def _packets(node: Node) -> int:
-    return node.size // (node.shape[-1] if node.shape else 1)
 
 
 def _jsonable(v):

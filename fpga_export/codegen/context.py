@@ -50,9 +50,18 @@ class EmitContext:
             out |= {cls.weight_var(n, w) for w in n.op.weight_roles}
         return out
 
+    # io_stream packets -----------------------------------------------------------------
+    def packet(self, node: Node) -> int:
+        """Values per stream packet of the node's output (io_stream)."""
+        return node.op.stream_packet(node, self)
+
+    def packets(self, node: Node) -> int:
+        """Stream packets of the node's output per sample (io_stream)."""
+        return node.size // self.packet(node)
+
     # Fan-out: a stream can be read once and a DATAFLOW channel has one reader, so a node read
-    # by several consumers writes into `<node>_fanout` and the backend copies it into one
-    # variable per consumer.
+    # by several consumers writes into `<node>_fanout` and a copy process (io_stream:
+    # nnet::clone_stream; io_parallel: nnet::fan_out_2) copies it into one per consumer.
     def edges(self, node: Node) -> list[tuple[Node, int]]:
         """(consumer, input slot) for every read of node's output inside the graph."""
         return [
@@ -91,13 +100,14 @@ class EmitContext:
     def input_node(self, node: Node, i: int = 0) -> Node:
         return self.graph[node.inputs[i]]
 
-    def config(self, node: Node, base: str, fields: dict, roles: dict[str, str]) -> str:
+    def config(self, node: Node, base: str, fields: dict, roles: dict[str, str], members=()) -> str:
         """Config struct deriving from the header's default struct ``base``.
 
-        ``roles`` maps the struct's typedef alias (``accum_t``) to the node type role.
+        ``roles`` maps the struct's typedef alias (``accum_t``) to the node type role;
+        ``members`` are extra member definitions (C++ text, e.g. a constant table).
         """
         types = {alias: self.type_name(node, role) for alias, role in roles.items()}
-        return cpp.struct(self.config_name(node), base, fields, types)
+        return cpp.struct(self.config_name(node), base, fields, types, members)
 
     def call(self, fn: str, node: Node, weights=()) -> str:
         """``nnet::fn<in_t, out_t, node_config>(in, out, weights...);`` for a one-input op."""

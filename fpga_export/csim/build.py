@@ -75,10 +75,14 @@ def source_hash(project: Path, name: str, compiler: str, flags) -> str:
     return h.hexdigest()[:20]
 
 
-def build_library(project: Path, name: str, *, verbose: bool = False) -> tuple[Path, bool]:
-    """Returns (library path, built): built is False when the cache already had it."""
+def build_library(
+    project: Path, name: str, *, verbose: bool = False, extra_flags: tuple[str, ...] = ()
+) -> tuple[Path, bool]:
+    """Returns (library path, built): built is False when the cache already had it.
+    ``extra_flags`` (e.g. ``-DFPGA_EXPORT_DATAFLOW_SIM``) make a different library (hash)."""
     compiler = find_compiler()
-    digest = source_hash(project, name, compiler, FLAGS)
+    flags = (*FLAGS, *extra_flags)
+    digest = source_hash(project, name, compiler, flags)
     lib = cache_dir() / f"lib{name}-{digest}.so"
     if lib.exists():
         return lib, False
@@ -86,7 +90,7 @@ def build_library(project: Path, name: str, *, verbose: bool = False) -> tuple[P
     source = project / "csim" / f"{name}_bridge.cpp"
     fd, tmp = tempfile.mkstemp(suffix=".so", dir=lib.parent)
     os.close(fd)
-    cmd = [compiler, *FLAGS, *[f"-I{d}" for d in include_dirs(project)], str(source), "-o", tmp]
+    cmd = [compiler, *flags, *[f"-I{d}" for d in include_dirs(project)], str(source), "-o", tmp]
     start = time.perf_counter()
     if verbose:
         print(f"fpga-export: compiling csim library for {name!r} ...", flush=True)

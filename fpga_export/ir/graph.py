@@ -66,6 +66,7 @@ class Graph:
         self.inputs: list[str] = []
         self.outputs: list[str] = []
         self.layouts: dict[str, Layout] = {}
+        self.fifo_depths: dict[str, int] = {}  # io_stream FIFO depth overrides, by stream name
 
     # -- access -----------------------------------------------------------------------
     def __iter__(self):

@@ -105,6 +105,29 @@ class Op:
         that a pipelined caller would unroll: the top is then a DATAFLOW region."""
         return False
 
+    # -- io_stream ----------------------------------------------------------------------
+    def stream_packet(self, node: Node, ctx: EmitContext) -> int:
+        """Values per stream packet of the node's output: one pixel (the last axis)."""
+        return node.shape[-1] if node.shape else 1
+
+    def reads_any_packet(self, node: Node) -> bool:
+        """True if the stream code takes input packets of any width dividing the input."""
+        return False
+
+    def stream_need(self, node: Node, ctx: EmitContext) -> list[np.ndarray] | None:
+        """Per input i, ``need[i][k]``: packets of input i the stream code has read when it
+        writes its output packet k (counts, non-decreasing). Used to size the FIFOs of
+        reconvergent branches (``codegen.fifo``). None: unknown (the FIFO then holds the whole
+        tensor). Default: one output packet per input packet (element-wise ops), or one
+        output packet after all of the input."""
+        out = ctx.packets(node)
+        ins = [ctx.packets(ctx.input_node(node, i)) for i in range(len(node.inputs))]
+        if all(n == out for n in ins):
+            return [np.arange(1, out + 1) for _ in ins]
+        if out == 1:
+            return [np.array([n]) for n in ins]
+        return None
+
     def attributes(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 

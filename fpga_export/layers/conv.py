@@ -152,6 +152,18 @@ class WindowOp(Op):
     def out_spatial(self, g) -> tuple[int, ...]:
         return (g["out_width"],) if self.rank == 1 else (g["out_height"], g["out_width"])
 
+    def stream_need(self, node, ctx):
+        """io_stream (nnet/conv.h window_stream): the window of output pixel (oh, ow) ends at
+        padded position (oh * sh + rows - 1, ow * sw + cols - 1), when it is written; by then
+        the image pixels up to that position (raster order) are read."""
+        g = self.geometry(node, ctx.input_node(node).shape)
+        rows = (g["filt_height"] - 1) * g["dilation_height"] + 1
+        cols = (g["filt_width"] - 1) * g["dilation_width"] + 1
+        oh, ow = np.meshgrid(np.arange(g["out_height"]), np.arange(g["out_width"]), indexing="ij")
+        last_row = oh * g["stride_height"] + rows - 1 - g["pad_top"]
+        last_col = ow * g["stride_width"] + cols - 1 - g["pad_left"]
+        return raster_need(g, last_row, last_col)
+
 
 WHAT = ("size", "strides", "dilation")
 
@@ -179,6 +191,16 @@ def check_parallelization(node, op, g: dict) -> None:
 def loops_over_pixels(op, node) -> bool:
     """True unless one step of the io_parallel pixel loop covers every output pixel."""
     return op.parallelization_factor < int(np.prod(node.shape[:-1]))
+
+
+def raster_need(g: dict, rows: np.ndarray, cols: np.ndarray) -> list[np.ndarray]:
+    """Input pixels read (raster order over in_height x in_width) once the stream reached
+    position (row, col); positions may lie outside the image (padding): before it nothing,
+    right of a row the whole row, below it everything."""
+    h, w = g["in_height"], g["in_width"]
+    inside = np.clip(cols + 1, 0, w)
+    n = np.where(rows < 0, 0, np.where(rows >= h, h * w, rows * w + inside))
+    return [n.ravel()]
 
 
 def patches(raw: np.ndarray, g: dict, fill=0) -> tuple[np.ndarray, np.ndarray]:

@@ -170,6 +170,9 @@ class Dense(Op):
     def keeps_loops(self, node):
         return node.strategy == "resource"  # the reuse loop
 
+    def reads_any_packet(self, node) -> bool:
+        return True  # dense_stream gathers n_in / packet-size packets per vector
+
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(
             node,

@@ -40,6 +40,7 @@ from math import prod
 
 import numpy as np
 
+from ..codegen import cpp
 from ..ir import arith
 from ..ir.op import Emission, Op, Tensor
 from ..ir.span import Span, copy_spans, exact_reciprocal, input_span
@@ -171,7 +172,14 @@ class Merge(Op):
             node, [ctx.input_node(node, i).result for i in range(len(node.inputs))]
         )
         roles = {"recip_t": "recip"} if self.op == "average" else {}
-        config = ctx.config(node, "nnet::merge_config", self.config_fields(node, ctx), roles)
+        table, members = "", ()
+        if roles:  # 1/n from a constant, not a division
+            recip = ctx.type_name(node, "recip")
+            table, member = cpp.reciprocal_table(f"{node.name}_recips", recip, len(node.inputs))
+            members = (member,)
+        fields = self.config_fields(node, ctx)
+        config = ctx.config(node, "nnet::merge_config", fields, roles, members)
+        config = f"{table}\n{config}" if table else config
         fn = "merge_stream" if ctx.stream else "merge"
         ins = ", ".join(ctx.in_var(node, i) for i in range(len(node.inputs)))
         params = f"{ctx.config_name(node)}, {ctx.data_type(node)}"
@@ -235,6 +243,19 @@ class Concatenate(Op):
     def config_fields(self, node, ctx):
         n_outer, n0, n1 = self.blocks(node, ctx)
         return {"n_outer": n_outer, "n_inner_0": n0, "n_inner_1": n1}
+
+    def stream_need(self, node, ctx):
+        """Last axis: one packet of each input per output packet. Other axes: per row, input
+        0's packets, then input 1's (``concatenate_stream``)."""
+        if self._axis(node, node.shape) == len(node.shape) - 1:
+            return super().stream_need(node, ctx)
+        n_outer, n0, n1 = self.blocks(node, ctx)
+        p0, p1 = n0 // ctx.packet(node), n1 // ctx.packet(node)
+        k = np.arange(n_outer * (p0 + p1))
+        row, j = k // (p0 + p1), k % (p0 + p1)
+        need0 = row * p0 + np.minimum(j + 1, p0)
+        need1 = row * p1 + np.maximum(j + 1 - p0, 0)
+        return [need0, need1]
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(node, "nnet::concat_config", self.config_fields(node, ctx), {})

@@ -11,7 +11,9 @@ order (Keras pads max pooling with -inf and leaves padding out of averages):
 * average: ``acc = accum(0)``; ``acc += accum(x)`` for each valid position in order;
   ``y = result(acc * recip(1 / n))`` with n the number of valid positions: the reciprocal is
   the double ``1.0 / n`` converted to the ``recip`` type (default ``ap_ufixed<18,1,AP_RND>``:
-  17 fraction bits), the product is exact, and ``result`` rounds it once.
+  17 fraction bits), the product is exact, and ``result`` rounds it once. The C++ reads the
+  reciprocal from a constant table indexed by n (``recip(n)`` in the config: a ROM holding
+  exactly these converted values), so no division is synthesized.
   With ``count_pad=True`` (PyTorch's ``count_include_pad``, for explicit padding) ``n`` is
   the window size ``KH*KW`` instead: padding positions count as zeros in the average.
 
@@ -28,6 +30,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..codegen import cpp
 from ..ir import arith
 from ..ir.op import Emission, Tensor
 from ..ir.span import Span, copy_spans, exact_reciprocal, input_span
@@ -122,7 +125,18 @@ class _Pool(WindowOp):
 
     def emit(self, node, ctx) -> Emission:
         roles = {"accum_t": "accum", "recip_t": "recip"} if self.op == "average" else {}
-        config = ctx.config(node, "nnet::pool_config", self.config_fields(node, ctx), roles)
+        table, members = "", ()
+        if self.op == "average":  # 1/n from a ROM, not a division in the pipeline
+            g = self.geometry(node, ctx.input_node(node).shape)
+            table, member = cpp.reciprocal_table(
+                f"{node.name}_recips",
+                ctx.type_name(node, "recip"),
+                g["filt_height"] * g["filt_width"],
+            )
+            members = (member,)
+        fields = self.config_fields(node, ctx)
+        config = ctx.config(node, "nnet::pool_config", fields, roles, members)
+        config = f"{table}\n{config}" if table else config
         fn = "pool_2d_stream" if ctx.stream else "pool_2d"
         call = ctx.call(fn, node)
         return Emission(

@@ -1,6 +1,7 @@
 """Layout ops (pure data movement): ``Identity`` (Dropout, GaussianNoise, ... at inference
 time), ``Flatten``, ``ZeroPadding1D/2D``, ``Cropping1D/2D``, ``UpSampling1D/2D`` (nearest),
-``Reshape`` and ``Permute``. C++: nnet_cpp/nnet/reshape.h (Flatten emits its own loop).
+``Reshape`` and ``Permute``. C++: nnet_cpp/nnet/reshape.h (io_parallel Flatten emits its own
+loop).
 
 All work on the channels-last per-sample array (Keras semantics, batch excluded). Every
 output value is one input value (or a padding zero) converted to ``result``, which defaults
@@ -22,6 +23,7 @@ import numpy as np
 from ..ir import arith
 from ..ir.op import Emission, Op, Tensor
 from ..ir.span import copy_spans
+from .conv import raster_need
 
 
 @dataclass
@@ -49,11 +51,14 @@ class Flatten(Op):
     """Channels-last flatten ``(..., C) -> (N,)``: the flat value order does not change.
 
     io_parallel: a copy of the array (``y[i] = result(x[i])``; the result type defaults to
-    the input's, so it is a plain copy). io_stream: the ``N / C`` pixel packets are repacked
-    into one packet of ``N`` values. No header: the emitted loop is the whole op.
+    the input's, so it is a plain copy). io_stream: a repacking process
+    (``nnet::reshape_stream``, nnet/reshape.h). When every consumer takes packets of any
+    width (a Dense), the packets keep the input's width (one pixel), so the Dense consumes
+    the upstream packets instead of one packet of N values (a 1,024-bit bus in a small CNN).
     """
 
     kind = "flatten"
+    family = "reshape"
 
     def output_shape(self, node, input_shapes):
         (shape,) = input_shapes
@@ -70,24 +75,31 @@ class Flatten(Op):
         y = arith.convert(x, node.result)
         return Tensor(y.raw.reshape(y.raw.shape[0], -1), y.type)
 
+    def stream_packet(self, node, ctx):
+        users = ctx.graph.users(node.name)
+        if users and all(u.op.reads_any_packet(u) for u in users):
+            return ctx.packet(ctx.input_node(node))
+        return node.size
+
+    def stream_need(self, node, ctx):
+        return repack_need(node, ctx)
+
     def emit(self, node, ctx) -> Emission:
-        src = ctx.input_node(node)
-        x, y, n = ctx.in_var(node), ctx.out_var(node), node.size
         if not ctx.stream:
+            x, y, n = ctx.in_var(node), ctx.out_var(node), node.size
             call = f"for (unsigned i = 0; i < {n}; i++) {y}[i] = ({ctx.type_name(node)}){x}[i];"
             return Emission(call=call)
-        c = src.shape[-1] if src.shape else 1
-        lines = [
-            "{",
-            f"    {ctx.packet_name(node)} packet;",
-            f"    for (unsigned p = 0; p < {n // c}; p++) {{",
-            f"        const {ctx.packet_name(src)} in = {x}.read();",
-            f"        for (unsigned c = 0; c < {c}; c++) packet[p * {c} + c] = in[c];",
-            "    }",
-            f"    {y}.write(packet);",
-            "}",
-        ]
-        return Emission(call="\n    ".join(lines))
+        config = ctx.config(node, "nnet::reshape_config", {"n_elem": node.size}, {})
+        call = ctx.call("reshape_stream", node)
+        return Emission(config=config, call=call, includes=("nnet/reshape.h",))
+
+
+def repack_need(node, ctx) -> list[np.ndarray]:
+    """``reshape_stream``: output packet k (B values) is written once the input packets (A
+    values each) holding its last value are read."""
+    a, b = ctx.packet(ctx.input_node(node)), ctx.packet(node)
+    k = np.arange(1, ctx.packets(node) + 1)
+    return [-(-(k * b) // a)]
 
 
 # ------------------------------------------------------------------------------------------
@@ -162,6 +174,15 @@ class _Spatial(Op):
     def config_fields(self, node, ctx):
         return self.geometry(node, ctx.input_node(node).shape)
 
+    def stream_need(self, node, ctx):
+        g = self.geometry(node, ctx.input_node(node).shape)
+        oh, ow = np.meshgrid(np.arange(g["out_height"]), np.arange(g["out_width"]), indexing="ij")
+        return raster_need(g, *self.last_read(g, oh, ow))
+
+    def last_read(self, g, oh, ow):
+        """(row, col) of the last input pixel read when output pixel (oh, ow) is written."""
+        raise NotImplementedError
+
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(node, f"nnet::{self.fn}_config", self.config_fields(node, ctx), {})
         call = ctx.call(f"{self.fn}_2d_stream" if ctx.stream else f"{self.fn}_2d", node)
@@ -184,6 +205,9 @@ class ZeroPadding2D(_Spatial):
             in_height=h, in_width=w, n_chan=c, pad_top=t, pad_bottom=b, pad_left=left,
             pad_right=right, out_height=h + t + b, out_width=w + left + right,
         )  # fmt: skip
+
+    def last_read(self, g, oh, ow):
+        return oh - g["pad_top"], ow - g["pad_left"]  # padding pixels read nothing
 
     def move(self, raw, g):
         pads = ((0, 0), (g["pad_top"], g["pad_bottom"]), (g["pad_left"], g["pad_right"]), (0, 0))
@@ -221,6 +245,9 @@ class Cropping2D(_Spatial):
             in_height=h, in_width=w, n_chan=c, crop_top=t, crop_bottom=b, crop_left=left,
             crop_right=right, out_height=oh, out_width=ow,
         )  # fmt: skip
+
+    def last_read(self, g, oh, ow):
+        return oh + g["crop_top"], ow + g["crop_left"]
 
     def move(self, raw, g):
         t, left = g["crop_top"], g["crop_left"]
@@ -260,6 +287,9 @@ class UpSampling2D(_Spatial):
             in_height=h, in_width=w, n_chan=c, height_factor=int(fh), width_factor=int(fw),
             out_height=h * int(fh), out_width=w * int(fw),
         )  # fmt: skip
+
+    def last_read(self, g, oh, ow):
+        return oh // g["height_factor"], np.full_like(ow, g["in_width"] - 1)  # whole input row
 
     def move(self, raw, g):
         return np.repeat(np.repeat(raw, g["height_factor"], axis=1), g["width_factor"], axis=2)
@@ -320,6 +350,9 @@ class Reshape(Op):
 
     def config_fields(self, node, ctx):
         return {"n_elem": node.size}
+
+    def stream_need(self, node, ctx):
+        return repack_need(node, ctx)
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(node, "nnet::reshape_config", self.config_fields(node, ctx), {})
@@ -382,6 +415,10 @@ class Permute(Op):
         fields = {f"out_dim{j}": shape3[a] for j, a in enumerate(axes3)}
         fields.update({f"stride{j}": strides[a] for j, a in enumerate(axes3)})
         return fields
+
+    def stream_need(self, node, ctx):
+        whole = ctx.packets(ctx.input_node(node))  # buffers the whole tensor first
+        return [np.full(ctx.packets(node), whole)]
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(node, "nnet::permute_config", self.config_fields(node, ctx), {})

@@ -311,7 +311,7 @@ Max:
         if (x[c] > m) m = x[c];
     }
     typename CONFIG_T::exp_table_t e[CONFIG_T::n_chan];
-#pragma HLS ARRAY_PARTITION variable=e complete
+#pragma HLS ARRAY_PARTITION variable=e type=complete
     typename CONFIG_T::accum_t sum = 0;
 Exp:
     for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {

@@ -36,6 +36,46 @@ void array_to_stream(const T in[N], hls::stream<packet_T> &out) {
     }
 }
 
+// Fan-out of a stream read by several processes (UG1399 "dataflow": each hls::stream must be
+// written by one process and read by one, so a tensor read twice is copied by a process of
+// its own, not by a loop in the dataflow region). One packet in, the same packet to every
+// output, one packet per clock.
+template <class packet_T, unsigned N_PACKETS, class S0, class S1>
+void clone_stream(hls::stream<packet_T> &in, S0 &out0, S1 &out1) {
+Clone:
+    for (unsigned p = 0; p < N_PACKETS; p++) {
+#pragma HLS PIPELINE II=1
+        const packet_T packet = in.read();
+        out0.write(packet);
+        out1.write(packet);
+    }
+}
+
+template <class packet_T, unsigned N_PACKETS, class S0, class S1, class S2>
+void clone_stream(hls::stream<packet_T> &in, S0 &out0, S1 &out1, S2 &out2) {
+Clone:
+    for (unsigned p = 0; p < N_PACKETS; p++) {
+#pragma HLS PIPELINE II=1
+        const packet_T packet = in.read();
+        out0.write(packet);
+        out1.write(packet);
+        out2.write(packet);
+    }
+}
+
+template <class packet_T, unsigned N_PACKETS, class S0, class S1, class S2, class S3>
+void clone_stream(hls::stream<packet_T> &in, S0 &out0, S1 &out1, S2 &out2, S3 &out3) {
+Clone:
+    for (unsigned p = 0; p < N_PACKETS; p++) {
+#pragma HLS PIPELINE II=1
+        const packet_T packet = in.read();
+        out0.write(packet);
+        out1.write(packet);
+        out2.write(packet);
+        out3.write(packet);
+    }
+}
+
 template <class packet_T, class T, unsigned N>
 void stream_to_array(hls::stream<packet_T> &in, T out[N]) {
     const unsigned P = packet_T::size;
@@ -66,12 +106,23 @@ void fan_out_2(const T in[N], T out0[N], T out1[N]) {
 
 }  // namespace nnet
 
-// Tracing hooks: empty for synthesis, filled in by the csim bridge (fpga_export/csim).
-#ifdef FPGA_EXPORT_TRACE
+// Tracing hooks: empty for synthesis, filled in by the csim bridge (fpga_export/csim). The
+// dataflow simulation runs the processes concurrently, so it traces nothing.
+#if defined(FPGA_EXPORT_TRACE) && !defined(FPGA_EXPORT_DATAFLOW_SIM)
 #include "fe_trace.h"
 #else
 #define FE_TRACE(index, var, n)
 #define FE_TRACE_STREAM(index, var, n)
+#endif
+
+// A process of the io_stream top's DATAFLOW region: for synthesis (and plain csim) the call
+// itself. The csim dataflow simulation (FPGA_EXPORT_DATAFLOW_SIM, compat/fe_dataflow.h, never
+// synthesized) runs it on a thread of its own over FIFOs bounded by their declared depths.
+#ifdef FPGA_EXPORT_DATAFLOW_SIM
+#define FE_PROCESS(name, ...) \
+    ::fe::dataflow::process fe_process_##name(#name, [&]() { __VA_ARGS__; })
+#else
+#define FE_PROCESS(name, ...) __VA_ARGS__
 #endif
 
 #endif

@@ -80,8 +80,8 @@ struct window_rows {
 };
 
 // Gathers the window of output pixel (oh, ow) from `src`, which holds input rows r at
-// src[((r % ROWS) * in_width + col) * n_chan + c] (ROWS = in_height: the whole image;
-// ROWS = window_rows: a line buffer). patch[(kh * filt_width + kw) * n_chan + c], zero where
+// src[((r % ROWS) * in_width + col) * n_chan + c] (io_parallel: ROWS = in_height, the whole
+// image). patch[(kh * filt_width + kw) * n_chan + c], zero where
 // valid[kh * filt_width + kw] is false (a padding position).
 template <class T, class CONFIG_T, unsigned ROWS>
 void gather_window(const T src[ROWS * CONFIG_T::in_width * CONFIG_T::n_chan], unsigned oh,
@@ -109,36 +109,6 @@ void gather_window(const T src[ROWS * CONFIG_T::in_width * CONFIG_T::n_chan], un
             }
         }
     }
-}
-
-// Line buffer of a streaming window op: reads input rows (in_width packets each, raster
-// order) up to what output row oh needs; row r goes to lines[r % window_rows].
-template <class data_T, class CONFIG_T>
-void fill_lines(hls::stream<data_T> &data,
-                typename data_T::value_type
-                    lines[window_rows<CONFIG_T>::value * CONFIG_T::in_width * CONFIG_T::n_chan],
-                unsigned &rows_read, int last_row) {
-    const unsigned ROWS = window_rows<CONFIG_T>::value;
-    if (last_row > int(CONFIG_T::in_height) - 1) last_row = int(CONFIG_T::in_height) - 1;
-    while (int(rows_read) <= last_row) {
-        for (unsigned q = 0; q < CONFIG_T::in_width; q++) {
-#pragma HLS PIPELINE
-            const data_T packet = data.read();
-            for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
-#pragma HLS UNROLL
-                lines[((rows_read % ROWS) * CONFIG_T::in_width + q) * CONFIG_T::n_chan + c] =
-                    packet[c];
-            }
-        }
-        rows_read++;
-    }
-}
-
-// Last input row output row oh reads (before clamping to the image).
-template <class CONFIG_T>
-int last_window_row(unsigned oh) {
-    return int(oh * CONFIG_T::stride_height + (CONFIG_T::filt_height - 1) * CONFIG_T::dilation_height) -
-           int(CONFIG_T::pad_top);
 }
 
 // Output pixel (oh, ow) is input pixel (oh, ow): a 1x1 window, stride 1, no padding.
@@ -173,6 +143,127 @@ template <class CONFIG_T>
 struct patch_size {
     static const unsigned value = CONFIG_T::filt_height * CONFIG_T::filt_width * CONFIG_T::n_chan;
 };
+
+// ---------------------------------------------------------------- streaming windows
+// A streaming window op (conv_2d_stream, depthwise_2d_stream, pool_2d_stream) scans the padded
+// image in raster order, one position per pipelined iteration: at an image position it reads
+// one pixel packet, at a padding position it takes zeros. The position goes through line
+// buffers (the last rows - 1 padded rows, one memory per row and channel: ARRAY_PARTITION of
+// dims 1 and 3, so each is read and written once per iteration at the current column) into a
+// window of shift registers (rows x cols x n_chan, fully partitioned). When the window holds
+// output pixel (oh, ow), i.e. at position (oh * stride_height + rows - 1, ow * stride_width +
+// cols - 1), the op computes it from the window's taps. Trip counts are constants (no
+// data-dependent loop), so the op accepts one pixel per II (UG1399 "pipeline"; padding
+// positions take an iteration without a read).
+template <class CONFIG_T>
+struct window_stream_sizes {
+    static const unsigned rows = window_rows<CONFIG_T>::value;
+    static const unsigned cols = (CONFIG_T::filt_width - 1) * CONFIG_T::dilation_width + 1;
+    static const unsigned lines = rows > 1 ? rows - 1 : 1;  // no zero-size arrays
+    // padded positions scanned: every image pixel and what the last window reaches
+    static const unsigned reach_h = (CONFIG_T::out_height - 1) * CONFIG_T::stride_height + rows;
+    static const unsigned reach_w = (CONFIG_T::out_width - 1) * CONFIG_T::stride_width + cols;
+    static const unsigned image_h = CONFIG_T::pad_top + CONFIG_T::in_height;
+    static const unsigned image_w = CONFIG_T::pad_left + CONFIG_T::in_width;
+    static const unsigned height = reach_h > image_h ? reach_h : image_h;
+    static const unsigned width = reach_w > image_w ? reach_w : image_w;
+};
+
+// Counts positions along one axis of the scan: the first window is complete after `first`
+// positions, then one output every `stride` positions, `n` outputs in all.
+struct window_counter {
+    unsigned index, wait;
+    void start(unsigned first) {
+        index = 0;
+        wait = first;
+    }
+    bool ready(unsigned n) const { return wait == 0 && index < n; }
+    void step(unsigned stride) {
+        if (wait == 0) {
+            wait = stride - 1;
+            index++;
+        } else {
+            wait--;
+        }
+    }
+};
+
+// One scan step at padded position (ph, pw): the new pixel (read from `data` inside the image,
+// zeros in the padding) enters the bottom row; column pw of the line buffers moves up a row;
+// the window shifts left and takes the new column on the right.
+template <class data_T, class CONFIG_T>
+void window_shift(
+    hls::stream<data_T> &data, unsigned ph, unsigned pw,
+    typename data_T::value_type lines[window_stream_sizes<CONFIG_T>::lines]
+                                     [window_stream_sizes<CONFIG_T>::width][CONFIG_T::n_chan],
+    typename data_T::value_type window[window_stream_sizes<CONFIG_T>::rows]
+                                      [window_stream_sizes<CONFIG_T>::cols][CONFIG_T::n_chan]) {
+#pragma HLS INLINE
+    typedef typename data_T::value_type in_t;
+    typedef window_stream_sizes<CONFIG_T> S;
+    const unsigned C = CONFIG_T::n_chan;
+    const bool inside = ph >= CONFIG_T::pad_top && ph < S::image_h && pw >= CONFIG_T::pad_left &&
+                        pw < S::image_w;
+    data_T packet;
+    if (inside) packet = data.read();
+    in_t column[S::rows][C];
+#pragma HLS ARRAY_PARTITION variable=column type=complete dim=0
+    for (unsigned c = 0; c < C; c++) {
+        column[S::rows - 1][c] = inside ? packet[c] : in_t(0);
+    }
+    for (unsigned r = 0; r + 1 < S::rows; r++) {
+        for (unsigned c = 0; c < C; c++) {
+            column[r][c] = lines[r][pw][c];
+        }
+    }
+    for (unsigned r = 0; r + 1 < S::rows; r++) {
+        for (unsigned c = 0; c < C; c++) {
+            lines[r][pw][c] = column[r + 1][c];
+        }
+    }
+    for (unsigned r = 0; r < S::rows; r++) {
+        for (unsigned k = 0; k + 1 < S::cols; k++) {
+            for (unsigned c = 0; c < C; c++) {
+                window[r][k][c] = window[r][k + 1][c];
+            }
+        }
+        for (unsigned c = 0; c < C; c++) {
+            window[r][S::cols - 1][c] = column[r][c];
+        }
+    }
+}
+
+// The taps of the window: patch[(kh * filt_width + kw) * n_chan + c] (zeros at padding).
+template <class in_t, class CONFIG_T>
+void window_patch(const in_t window[window_stream_sizes<CONFIG_T>::rows]
+                                   [window_stream_sizes<CONFIG_T>::cols][CONFIG_T::n_chan],
+                  in_t patch[CONFIG_T::filt_height * CONFIG_T::filt_width * CONFIG_T::n_chan]) {
+#pragma HLS INLINE
+    for (unsigned kh = 0; kh < CONFIG_T::filt_height; kh++) {
+        for (unsigned kw = 0; kw < CONFIG_T::filt_width; kw++) {
+            for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+                patch[(kh * CONFIG_T::filt_width + kw) * CONFIG_T::n_chan + c] =
+                    window[kh * CONFIG_T::dilation_height][kw * CONFIG_T::dilation_width][c];
+            }
+        }
+    }
+}
+
+// valid[kh * filt_width + kw]: the tap of output pixel (oh, ow) lies inside the image.
+template <class CONFIG_T>
+void window_valid(unsigned oh, unsigned ow, bool valid[CONFIG_T::filt_height * CONFIG_T::filt_width]) {
+#pragma HLS INLINE
+    for (unsigned kh = 0; kh < CONFIG_T::filt_height; kh++) {
+        for (unsigned kw = 0; kw < CONFIG_T::filt_width; kw++) {
+            const int r = int(oh * CONFIG_T::stride_height + kh * CONFIG_T::dilation_height) -
+                          int(CONFIG_T::pad_top);
+            const int q = int(ow * CONFIG_T::stride_width + kw * CONFIG_T::dilation_width) -
+                          int(CONFIG_T::pad_left);
+            valid[kh * CONFIG_T::filt_width + kw] =
+                r >= 0 && r < int(CONFIG_T::in_height) && q >= 0 && q < int(CONFIG_T::in_width);
+        }
+    }
+}
 
 template <class data_T, class res_T, typename CONFIG_T>
 void conv_pixel(const data_T patch[patch_size<CONFIG_T>::value],
@@ -301,7 +392,8 @@ void conv_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG
 }
 
 // io_stream: one packet of n_chan values per input pixel and of n_filt values per output
-// pixel, both in raster order; a line buffer keeps the last window_rows input rows.
+// pixel, both in raster order; the window is a shift register fed by line buffers (see
+// "streaming windows" above), one input position per II = reuse_factor.
 template <class data_T, class res_T, typename CONFIG_T>
 void conv_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
                     const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
@@ -310,7 +402,6 @@ void conv_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
     typedef typename res_T::value_type out_t;
     static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_filt,
                   "conv_2d_stream: packets must hold one pixel");
-    const unsigned ROWS = window_rows<CONFIG_T>::value;
     const unsigned N = patch_size<CONFIG_T>::value;
     if (is_pointwise<CONFIG_T>::value) {
         for (unsigned i = 0; i < CONFIG_T::out_height * CONFIG_T::out_width; i++) {
@@ -332,26 +423,38 @@ void conv_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
         }
         return;
     }
-    in_t lines[ROWS * CONFIG_T::in_width * CONFIG_T::n_chan];
-    unsigned rows_read = 0;
-    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
-        fill_lines<data_T, CONFIG_T>(data, lines, rows_read, last_window_row<CONFIG_T>(oh));
-        for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
+    typedef window_stream_sizes<CONFIG_T> S;
+    in_t lines[S::lines][S::width][CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=lines type=complete dim=1
+#pragma HLS ARRAY_PARTITION variable=lines type=complete dim=3
+    in_t window[S::rows][S::cols][CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=window type=complete dim=0
+    window_counter row;
+    row.start(S::rows - 1);
+Rows:
+    for (unsigned ph = 0; ph < S::height; ph++) {
+        window_counter col;
+        col.start(S::cols - 1);
+    Cols:
+        for (unsigned pw = 0; pw < S::width; pw++) {
 #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-            in_t patch[N];
-            bool valid[CONFIG_T::filt_height * CONFIG_T::filt_width];
-            gather_window<in_t, CONFIG_T, ROWS>(lines, oh, ow, patch, valid);
-            out_t out[CONFIG_T::n_filt];
-            conv_pixel<in_t, out_t, CONFIG_T>(patch, out, kernel, bias);
-            res_T packet;
-            for (unsigned f = 0; f < CONFIG_T::n_filt; f++) {
-#pragma HLS UNROLL
-                packet[f] = out[f];
+            window_shift<data_T, CONFIG_T>(data, ph, pw, lines, window);
+            if (row.ready(CONFIG_T::out_height) && col.ready(CONFIG_T::out_width)) {
+                in_t patch[N];
+#pragma HLS ARRAY_PARTITION variable=patch type=complete
+                window_patch<in_t, CONFIG_T>(window, patch);
+                out_t out[CONFIG_T::n_filt];
+                conv_pixel<in_t, out_t, CONFIG_T>(patch, out, kernel, bias);
+                res_T packet;
+                for (unsigned f = 0; f < CONFIG_T::n_filt; f++) {
+                    packet[f] = out[f];
+                }
+                res.write(packet);
             }
-            res.write(packet);
+            col.step(CONFIG_T::stride_width);
         }
+        row.step(CONFIG_T::stride_height);
     }
-    fill_lines<data_T, CONFIG_T>(data, lines, rows_read, int(CONFIG_T::in_height) - 1);
 }
 
 }  // namespace nnet

@@ -218,24 +218,44 @@ void dense(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
     }
 }
 
-// io_stream: one packet holds the whole input vector, one packet the whole output.
+// Packets of the input vector a dense_stream reads, and the II of its vector loop: one packet
+// per clock at most (a FIFO gives one read per clock), and reuse_factor clocks per multiplier
+// (DESIGN.md: each layer pipelines at II = its reuse factor).
+template <class data_T, typename CONFIG_T>
+struct dense_stream_sizes {
+    static const unsigned packets = CONFIG_T::n_in / data_T::size;
+    static const unsigned ii = packets > CONFIG_T::reuse_factor ? packets : CONFIG_T::reuse_factor;
+};
+
+// io_stream: the input vector arrives as n_in / data_T::size packets (one pixel each after a
+// Flatten, or the whole vector), the output is one packet of n_out values. The function is
+// pipelined (UG1399 "pipeline": a pipelined function accepts a new call every II clocks; the
+// loops inside are unrolled, the gather into `packets` FIFO reads) at
+// II = max(reuse_factor, packets).
 template <class data_T, class res_T, typename CONFIG_T>
 void dense_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
                   const typename CONFIG_T::kernel_t kernel[CONFIG_T::n_in * CONFIG_T::n_out],
                   const typename CONFIG_T::bias_t bias[CONFIG_T::n_out]) {
-    typename data_T::value_type in[CONFIG_T::n_in];
-    typename res_T::value_type out[CONFIG_T::n_out];
-#pragma HLS ARRAY_PARTITION variable=in complete
-#pragma HLS ARRAY_PARTITION variable=out complete
-    data_T in_packet = data.read();
-    for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
-#pragma HLS UNROLL
-        in[i] = in_packet[i];
+#pragma HLS PIPELINE II=dense_stream_sizes<data_T, CONFIG_T>::ii
+    typedef typename data_T::value_type in_t;
+    typedef typename res_T::value_type out_t;
+    const unsigned P = data_T::size;
+    static_assert(CONFIG_T::n_in % P == 0, "dense_stream: packets must divide the input vector");
+    static_assert(res_T::size == CONFIG_T::n_out, "dense_stream: one output packet per vector");
+    in_t in[CONFIG_T::n_in];
+    out_t out[CONFIG_T::n_out];
+#pragma HLS ARRAY_PARTITION variable=in type=complete
+#pragma HLS ARRAY_PARTITION variable=out type=complete
+Gather:
+    for (unsigned p = 0; p < dense_stream_sizes<data_T, CONFIG_T>::packets; p++) {
+        const data_T packet = data.read();
+        for (unsigned c = 0; c < P; c++) {
+            in[p * P + c] = packet[c];
+        }
     }
-    dense<typename data_T::value_type, typename res_T::value_type, CONFIG_T>(in, out, kernel, bias);
+    dense<in_t, out_t, CONFIG_T>(in, out, kernel, bias);
     res_T out_packet;
     for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
-#pragma HLS UNROLL
         out_packet[j] = out[j];
     }
     res.write(out_packet);

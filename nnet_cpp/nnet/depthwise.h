@@ -179,7 +179,8 @@ Rows:
 }
 
 // io_stream: one packet of n_chan values per input pixel and of n_chan * depth_multiplier
-// values per output pixel, raster order; a line buffer keeps the last window_rows rows.
+// values per output pixel, raster order; a shift-register window fed by line buffers
+// (nnet/conv.h "streaming windows"), one input position per II = reuse_factor.
 template <class data_T, class res_T, typename CONFIG_T>
 void depthwise_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
                          const typename CONFIG_T::kernel_t
@@ -190,29 +191,40 @@ void depthwise_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
     static_assert(data_T::size == CONFIG_T::n_chan &&
                       res_T::size == depthwise_sizes<CONFIG_T>::n_out,
                   "depthwise_2d_stream: packets must hold one pixel");
-    const unsigned ROWS = window_rows<CONFIG_T>::value;
     const unsigned N = depthwise_sizes<CONFIG_T>::n_in;
     const unsigned O = depthwise_sizes<CONFIG_T>::n_out;
-    in_t lines[ROWS * CONFIG_T::in_width * CONFIG_T::n_chan];
-    unsigned rows_read = 0;
-    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
-        fill_lines<data_T, CONFIG_T>(data, lines, rows_read, last_window_row<CONFIG_T>(oh));
-        for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
+    typedef window_stream_sizes<CONFIG_T> S;
+    in_t lines[S::lines][S::width][CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=lines type=complete dim=1
+#pragma HLS ARRAY_PARTITION variable=lines type=complete dim=3
+    in_t window[S::rows][S::cols][CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=window type=complete dim=0
+    window_counter row;
+    row.start(S::rows - 1);
+Rows:
+    for (unsigned ph = 0; ph < S::height; ph++) {
+        window_counter col;
+        col.start(S::cols - 1);
+    Cols:
+        for (unsigned pw = 0; pw < S::width; pw++) {
 #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
-            in_t patch[N];
-            bool valid[depthwise_sizes<CONFIG_T>::taps];
-            gather_window<in_t, CONFIG_T, ROWS>(lines, oh, ow, patch, valid);
-            out_t out[O];
-            depthwise_pixel<in_t, out_t, CONFIG_T>(patch, out, kernel, bias);
-            res_T packet;
-            for (unsigned o = 0; o < O; o++) {
-#pragma HLS UNROLL
-                packet[o] = out[o];
+            window_shift<data_T, CONFIG_T>(data, ph, pw, lines, window);
+            if (row.ready(CONFIG_T::out_height) && col.ready(CONFIG_T::out_width)) {
+                in_t patch[N];
+#pragma HLS ARRAY_PARTITION variable=patch type=complete
+                window_patch<in_t, CONFIG_T>(window, patch);
+                out_t out[O];
+                depthwise_pixel<in_t, out_t, CONFIG_T>(patch, out, kernel, bias);
+                res_T packet;
+                for (unsigned o = 0; o < O; o++) {
+                    packet[o] = out[o];
+                }
+                res.write(packet);
             }
-            res.write(packet);
+            col.step(CONFIG_T::stride_width);
         }
+        row.step(CONFIG_T::stride_height);
     }
-    fill_lines<data_T, CONFIG_T>(data, lines, rows_read, int(CONFIG_T::in_height) - 1);
 }
 
 }  // namespace nnet

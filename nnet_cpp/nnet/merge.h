@@ -30,6 +30,8 @@ struct merge_config {
     static const unsigned n_elem = 10;  // values per input (and output)
     static const unsigned merge_op = merge_add;
     typedef float recip_t;  // type of 1/n (average only)
+    // average: recip_t(1.0 / n) for n inputs (generated configs: a constant table)
+    static recip_t recip(unsigned n) { return recip_t(1) / recip_t(n); }
 };
 
 struct concat_config {
@@ -116,7 +118,7 @@ template <>
 struct merge_finish<merge_average> {
     template <class res_T, typename CONFIG_T, class E>
     static res_T apply(const E &exact, unsigned n) {
-        const typename CONFIG_T::recip_t r = 1.0 / double(n);
+        const typename CONFIG_T::recip_t r = CONFIG_T::recip(n);
         return (res_T)(exact * r);
     }
 };

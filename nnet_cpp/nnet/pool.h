@@ -5,7 +5,9 @@
 // the window's valid (non-padding) positions in (kh, kw) order:
 //   max:     res = res_T(max x)
 //   average: acc = accum_t(0); acc += accum_t(x) for each valid position; n = their count;
-//            res = res_T(acc * recip_t(1.0 / n))   (exact product, one conversion)
+//            res = res_T(acc * recip_t(1.0 / n))   (exact product, one conversion); the
+//            reciprocal comes from CONFIG_T::recip(n), a constant table of exactly these
+//            values written by fpga-export (no division in the pipeline)
 //            with count_pad (PyTorch count_include_pad) n = filt_height * filt_width: padding
 //            positions count as zeros
 #ifndef NNET_POOL_H_
@@ -39,6 +41,9 @@ struct pool_config {
     // types (average only)
     typedef float accum_t;
     typedef float recip_t;
+    // average: recip_t(1.0 / n) for n = 1 .. filt_height * filt_width (generated configs
+    // define it as a lookup in a constant table)
+    static recip_t recip(unsigned n) { return recip_t(1) / recip_t(n); }
 };
 
 // One output pixel from its window (see gather_window in nnet/conv.h).
@@ -70,7 +75,7 @@ void pool_pixel(const data_T patch[CONFIG_T::filt_height * CONFIG_T::filt_width 
                 }
             }
             if (CONFIG_T::count_pad) n = K;
-            const typename CONFIG_T::recip_t r = 1.0 / double(n);
+            const typename CONFIG_T::recip_t r = CONFIG_T::recip(n);
             out[c] = (res_T)(acc * r);
         }
     }
@@ -96,35 +101,49 @@ void pool_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG
     }
 }
 
-// io_stream: one packet per pixel in raster order, in and out; line buffer as in conv_2d_stream.
+// io_stream: one packet per pixel in raster order, in and out; the shift-register window of
+// nnet/conv.h ("streaming windows"), one input position per clock.
 template <class data_T, class res_T, typename CONFIG_T>
 void pool_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res) {
     typedef typename data_T::value_type in_t;
     typedef typename res_T::value_type out_t;
     static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_chan,
                   "pool_2d_stream: packets must hold one pixel");
-    const unsigned ROWS = window_rows<CONFIG_T>::value;
     const unsigned K = CONFIG_T::filt_height * CONFIG_T::filt_width;
-    in_t lines[ROWS * CONFIG_T::in_width * CONFIG_T::n_chan];
-    unsigned rows_read = 0;
-    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
-        fill_lines<data_T, CONFIG_T>(data, lines, rows_read, last_window_row<CONFIG_T>(oh));
-        for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
-#pragma HLS PIPELINE
-            in_t patch[K * CONFIG_T::n_chan];
-            bool valid[K];
-            gather_window<in_t, CONFIG_T, ROWS>(lines, oh, ow, patch, valid);
-            out_t out[CONFIG_T::n_chan];
-            pool_pixel<in_t, out_t, CONFIG_T>(patch, valid, out);
-            res_T packet;
-            for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
-#pragma HLS UNROLL
-                packet[c] = out[c];
+    typedef window_stream_sizes<CONFIG_T> S;
+    in_t lines[S::lines][S::width][CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=lines type=complete dim=1
+#pragma HLS ARRAY_PARTITION variable=lines type=complete dim=3
+    in_t window[S::rows][S::cols][CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=window type=complete dim=0
+    window_counter row;
+    row.start(S::rows - 1);
+Rows:
+    for (unsigned ph = 0; ph < S::height; ph++) {
+        window_counter col;
+        col.start(S::cols - 1);
+    Cols:
+        for (unsigned pw = 0; pw < S::width; pw++) {
+#pragma HLS PIPELINE II=1
+            window_shift<data_T, CONFIG_T>(data, ph, pw, lines, window);
+            if (row.ready(CONFIG_T::out_height) && col.ready(CONFIG_T::out_width)) {
+                in_t patch[K * CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=patch type=complete
+                bool valid[K];
+                window_patch<in_t, CONFIG_T>(window, patch);
+                window_valid<CONFIG_T>(row.index, col.index, valid);
+                out_t out[CONFIG_T::n_chan];
+                pool_pixel<in_t, out_t, CONFIG_T>(patch, valid, out);
+                res_T packet;
+                for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+                    packet[c] = out[c];
+                }
+                res.write(packet);
             }
-            res.write(packet);
+            col.step(CONFIG_T::stride_width);
         }
+        row.step(CONFIG_T::stride_height);
     }
-    fill_lines<data_T, CONFIG_T>(data, lines, rows_read, int(CONFIG_T::in_height) - 1);
 }
 
 }  // namespace nnet

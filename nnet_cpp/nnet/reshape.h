@@ -217,8 +217,22 @@ void reshape_stream(hls::stream<data_T> &data, hls::stream<res_T> &res) {
     const unsigned A = data_T::size, B = res_T::size;
     static_assert(CONFIG_T::n_elem % A == 0 && CONFIG_T::n_elem % B == 0,
                   "reshape_stream: packet sizes must divide the tensor");
+    if (A == B) {  // same packets (e.g. a Flatten feeding a Dense): one packet per clock
+    Packets:
+        for (unsigned p = 0; p < CONFIG_T::n_elem / A; p++) {
+#pragma HLS PIPELINE II=1
+            const data_T in = data.read();
+            res_T out;
+            for (unsigned c = 0; c < B; c++) {
+                out[c] = (out_t)in[c];
+            }
+            res.write(out);
+        }
+        return;
+    }
     data_T in;
     res_T out;
+Values:
     for (unsigned i = 0; i < CONFIG_T::n_elem; i++) {
 #pragma HLS PIPELINE
         if (i % A == 0) in = data.read();

@@ -378,7 +378,7 @@ PRAGMA_FORMS = {
     "ARRAY_RESHAPE": re.compile(
         r"ARRAY_RESHAPE variable=\w+ type=(complete|(cyclic|block) factor=\w+)( dim=\d+)?$"
     ),
-    "INTERFACE": re.compile(r"INTERFACE mode=ap_vld port=\w+$"),
+    "INTERFACE": re.compile(r"INTERFACE mode=(ap_vld|axis) port=\w+$"),
 }
 
 

@@ -42,9 +42,12 @@ def test_fan_out_and_several_outputs(tmp_path, io_type):
     np.testing.assert_array_equal(trace["trunk"], want[2][:20])
     if io_type == "io_stream":
         top = (fw.output_dir / "firmware" / "heads.cpp").read_text()
-        assert "trunk_fanout.read();" in top and "trunk_to_cls.write(packet);" in top
-        assert "trunk_out.write(packet);" in top  # the output port gets its copy too
-        assert "x_to_side.write(packet);" in top
+        # a clone process per fanned-out stream; the output port gets its copy too
+        assert (
+            "FE_PROCESS(trunk_clone, nnet::clone_stream<trunk_packet_t, 1>"
+            "(trunk_fanout, trunk_to_relu, trunk_to_cls, trunk_out));" in top
+        )
+        assert "nnet::clone_stream<x_packet_t, 1>(x_out, x_to_trunk, x_to_side));" in top
 
 
 def test_fan_out_in_an_io_parallel_dataflow_top(tmp_path):

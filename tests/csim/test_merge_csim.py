@@ -72,7 +72,9 @@ def test_same_input_twice(tmp_path, io_type):
         np.testing.assert_array_equal(a, b)
     if io_type == "io_stream":
         top = (fw.output_dir / "firmware" / "selfmerge.cpp").read_text()
-        assert "x_to_twice_0.write(packet);" in top and "x_to_twice_1.write(packet);" in top
+        assert "nnet::clone_stream<x_packet_t, 2>(x_out, x_to_twice_0, x_to_twice_1));" in top
+        # concatenate on axis 0 reads all of input 0 before input 1: input 1's FIFO holds it
+        assert "hls::stream<twice_packet_t, 2> twice_to_cat_1(" in top
 
 
 @pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])

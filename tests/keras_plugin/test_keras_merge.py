@@ -117,8 +117,11 @@ def test_csim_equals_interpreter_and_is_close_to_keras(make, io_type, tmp_path):
     if make is residual and io_type == "io_stream":
         # r1 fans out to c2 and the skip
         assert (
-            "nnet::merge_stream<skip_config, skip_packet_t>(skip_out, r1_to_skip, c2_out);" in top
+            "FE_PROCESS(skip, nnet::merge_stream<skip_config, skip_packet_t>(skip_out, "
+            "r1_to_skip, c2_out));" in top
         )
+        assert "#pragma HLS STREAM variable=r1_to_skip depth=2\n" not in top  # lags a conv
+        fw.check_dataflow(xs[:2] if not isinstance(xs, list) else [x[:2] for x in xs])
         assert "nnet::concatenate_stream_last<" in top
     if make is zoo and io_type == "io_stream":
         assert "nnet::concatenate_stream<" in top and "nnet::dot_stream<" in top

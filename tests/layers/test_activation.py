@@ -575,8 +575,8 @@ def test_emission_text(tmp_path):
     assert check_configs(params) == 1
     top = (out / "firmware" / "act.cpp").read_text()
     assert (
-        "nnet::selu_stream<x_packet_t, act_packet_t, act_config>(x_out, act_out, act_param, "
-        "act_table);" in top
+        "FE_PROCESS(act, nnet::selu_stream<x_packet_t, act_packet_t, act_config>(x_out, "
+        "act_out, act_param, act_table));" in top
     )
 
 

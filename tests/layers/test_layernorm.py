@@ -157,6 +157,6 @@ def test_emission_text(tmp_path):
     assert check_configs(params_h) == 1
     top = (out / "firmware" / "ln.cpp").read_text()
     assert (
-        "nnet::layernorm_stream<x_packet_t, ln_packet_t, ln_config>(x_out, ln_out, ln_table, "
-        "ln_gamma, ln_beta);" in top
+        "FE_PROCESS(ln, nnet::layernorm_stream<x_packet_t, ln_packet_t, ln_config>(x_out, "
+        "ln_out, ln_table, ln_gamma, ln_beta));" in top
     )

@@ -147,8 +147,8 @@ def test_emission_text(tmp_path):
     assert check_configs(params) == 1
     top = (out / "firmware" / "bn.cpp").read_text()
     assert (
-        "nnet::batchnorm_stream<x_packet_t, bn_packet_t, bn_config>(x_out, bn_out, bn_scale, "
-        "bn_shift);" in top
+        "FE_PROCESS(bn, nnet::batchnorm_stream<x_packet_t, bn_packet_t, bn_config>(x_out, "
+        "bn_out, bn_scale, bn_shift));" in top
     )
 
 

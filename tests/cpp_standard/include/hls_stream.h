@@ -7,10 +7,14 @@
 
 namespace hls {
 
-// A FIFO; like the vendor's, it cannot be copied (pass streams by reference) and has no
-// value_type typedef (use the type read() returns).
+// A FIFO; like the vendor's, it cannot be copied (pass streams by reference), has no
+// value_type typedef (use the type read() returns), and hls::stream<T, DEPTH> (depth in the
+// type) derives from hls::stream<T> = hls::stream<T, 0>.
+template <class T, int DEPTH = 0>
+class stream;
+
 template <class T>
-class stream {
+class stream<T, 0> {
   public:
     stream() {}
     explicit stream(const char *name) : name_(name) {}
@@ -30,6 +34,13 @@ class stream {
   private:
     std::deque<T> fifo_;
     std::string name_;
+};
+
+template <class T, int DEPTH>
+class stream : public stream<T, 0> {
+  public:
+    stream() {}
+    explicit stream(const char *name) : stream<T, 0>(name) {}
 };
 
 }  // namespace hls

@@ -28,7 +28,7 @@ typedef nnet::array<pool_1_result_t, 2> pool_1_packet_t;
 
 // flatten: flatten
 typedef ap_fixed<16,6> flatten_result_t;
-typedef nnet::array<flatten_result_t, 8> flatten_packet_t;
+typedef nnet::array<flatten_result_t, 2> flatten_packet_t;
 
 // dense: dense
 typedef ap_fixed<16,6> dense_result_t;
