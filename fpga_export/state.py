@@ -3,9 +3,10 @@
 Every export writes ``csim/firmware_state.json`` and ``csim/firmware_weights.npz`` into its
 project (recorded in the manifest like every other file).  They hold the export settings
 (``ExportConfig``), the typed graph (every ``Node`` field, the op's kind and dataclass
-fields, inputs, outputs, layouts, FIFO depths) and the float weights.  Fields are stored generically:
-a field added to ``Node``, an op or ``ExportConfig`` is saved and loaded without changes here,
-or, if its values are of a kind this module does not know, saving fails loudly.
+fields, inputs, outputs, layouts, FIFO depths) and the float weights.  Fields are stored
+generically: a field added to ``Node``, an op or ``ExportConfig`` is saved and loaded
+without changes here, or, if its values are of a kind this module does not know, saving
+fails loudly.
 
 Loading trusts nothing in the files: op kinds must be registered, every field must be present
 and of its annotated type, ops and the config are rebuilt through their own validation,
