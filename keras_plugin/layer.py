@@ -23,9 +23,11 @@ What loading a model that contains a CSimLayer trusts: the installed fpga-export
 generator and the headers it ships), the C++ compiler (``CXX``) and
 ``FPGA_EXPORT_VENDOR_INCLUDE`` of the environment. It does not trust the project folder or
 the model file: nothing there is unpickled, and no C++ file found there is compiled or run;
-the state is validated (registered op kinds, typed fields, C++ identifiers as names,
-printable strings, consistent shapes and weights; ``fpga_export.state``), so a crafted state
-can only make loading fail, or compile a large model.
+the state is validated (registered op kinds, typed fields, C++ identifiers as names, op
+strings as plain words, consistent shapes and weights; ``fpga_export.state``; framework layer
+names reach the generated files only escaped by ``fpga_export.codegen.names``), so a crafted
+state can only make loading fail, compile a large model, or change the outputs as any weights
+file can.
 
 Keras' ``safe_mode``: since loading reads data only and runs only code fpga-export generates,
 a CSimLayer loads with ``safe_mode=True`` (``keras.models.load_model``'s default) exactly as
