@@ -1,0 +1,59 @@
+"""csim.runtime: Ctrl-C stops a long predict or trace within a fraction of a second."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# argv: project folder, "predict" or "trace". Sizes a batch to take ~10 s here and now (a
+# loaded machine included), says "ready", runs it and reports how it ended and when.
+CHILD = """
+import sys, time
+import numpy as np
+from fpga_export.config import ExportConfig
+from fpga_export.firmware import Firmware
+from graphs import mlp
+fw = Firmware(mlp((32, 512, 512, 8)), ExportConfig(output_dir=sys.argv[1])).compile()
+run = fw.predict if sys.argv[2] == "predict" else fw.trace
+rng = np.random.default_rng(0)
+start = time.perf_counter()
+run(rng.normal(size=(200, 32)))
+n = int(10 * 200 / (time.perf_counter() - start))
+x = rng.normal(size=(n, 32))
+print("ready", n, flush=True)
+start = time.perf_counter()
+try:
+    run(x)
+    print("finished", time.perf_counter() - start)
+except KeyboardInterrupt:
+    print("interrupted", time.perf_counter() - start)
+"""
+
+
+@pytest.mark.parametrize("what", ["predict", "trace"])
+def test_ctrl_c_stops_a_long_batch(tmp_path, what):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]))
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(tmp_path / "prj"), what],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready = child.stdout.readline()
+        assert ready.startswith("ready"), child.stderr.read()
+        time.sleep(0.5)
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+    finally:
+        child.kill()
+    how, seconds = out.split()
+    assert how == "interrupted", err
+    assert float(seconds) < 2.5  # the batch takes ~10 s
