@@ -1,13 +1,21 @@
-"""csim.runtime: Ctrl-C stops a long predict or trace within a fraction of a second."""
+"""csim.runtime: Ctrl-C stops a long predict or trace within a fraction of a second; errors of
+concurrent calls stay apart."""
 
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+
+from fpga_export.config import ExportConfig
+from fpga_export.csim import CSimRuntimeError
+from fpga_export.firmware import Firmware
+from graphs import mlp
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,3 +65,23 @@ def test_ctrl_c_stops_a_long_batch(tmp_path, what):
     how, seconds = out.split()
     assert how == "interrupted", err
     assert float(seconds) < 2.5  # the batch takes ~10 s
+
+
+def test_concurrent_errors_keep_their_own_message(tmp_path):
+    lib = Firmware(mlp((8, 6, 3)), ExportConfig(output_dir=tmp_path / "prj")).compile()._lib
+    wrong = {}
+
+    def fail(name):
+        for _ in range(3000):
+            try:
+                lib.set_weight(name, np.zeros(3))
+            except CSimRuntimeError as exc:
+                if str(exc) != f"csim weight update of {name!r} failed: no weight named {name}":
+                    wrong[name] = str(exc)
+
+    threads = [threading.Thread(target=fail, args=(f"w{i}" * (i + 1),)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wrong == {}
