@@ -2,14 +2,16 @@
 
 Predictions hold it shared (they run side by side); weight pushes, (re)compiles and project
 rewrites hold it exclusively, so a prediction sees one complete set of weights and one
-library. A waiting writer stops new readers from entering (writers are not starved). The
-writer may re-enter and may read; a reader may read again; a reader asking to write is a
-programming error (it would wait for itself) and raises.
+library. Threads are admitted in arrival order (readers queued one after another enter
+together), so a stream of predictions cannot starve a weight push and a loop of weight
+pushes cannot starve a prediction. The writer may re-enter and may read; a reader may read
+again; a reader asking to write is a programming error (it would wait for itself) and raises.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from contextlib import contextmanager
 
 
@@ -19,26 +21,42 @@ class ReadWriteLock:
         self._readers = 0  # threads holding it shared
         self._writer: int | None = None  # thread id holding it exclusively
         self._writes = 0  # its re-entries
-        self._waiting_writers = 0
+        self._queue: deque[tuple[str, object]] = deque()  # waiting threads, in arrival order
         self._mine = threading.local()  # this thread's shared holds
 
     def _reads(self) -> int:
         return getattr(self._mine, "reads", 0)
 
+    def _admit(self, kind: str) -> None:
+        """Wait until this thread is first in line and may enter (``kind`` "r" or "w")."""
+        ticket = (kind, object())
+        with self._cond:
+            self._queue.append(ticket)
+            try:
+                while not (
+                    self._queue[0] is ticket
+                    and self._writer is None
+                    and (kind == "r" or not self._readers)
+                ):
+                    self._cond.wait()
+            finally:
+                self._queue.remove(ticket)
+                self._cond.notify_all()  # the next in line (readers enter one after another)
+            if kind == "r":
+                self._readers += 1
+            else:
+                self._writer = threading.get_ident()
+
     @contextmanager
     def shared(self):
-        me = threading.get_ident()
-        if self._writer == me or self._reads():
+        if self._writer == threading.get_ident() or self._reads():
             self._mine.reads = self._reads() + 1  # nested: already admitted
             try:
                 yield
             finally:
                 self._mine.reads -= 1
             return
-        with self._cond:
-            while self._writer is not None or self._waiting_writers:
-                self._cond.wait()
-            self._readers += 1
+        self._admit("r")
         self._mine.reads = 1
         try:
             yield
@@ -51,19 +69,10 @@ class ReadWriteLock:
 
     @contextmanager
     def exclusive(self):
-        me = threading.get_ident()
-        if self._writer != me:
+        if self._writer != threading.get_ident():
             if self._reads():
                 raise RuntimeError("a thread holding the lock shared cannot take it exclusively")
-            with self._cond:
-                self._waiting_writers += 1
-                try:
-                    while self._writer is not None or self._readers:
-                        self._cond.wait()
-                finally:
-                    self._waiting_writers -= 1
-                    self._cond.notify_all()  # readers held back by a writer that gave up
-                self._writer = me
+            self._admit("w")
         self._writes += 1
         try:
             yield

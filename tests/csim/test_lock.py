@@ -55,3 +55,27 @@ def test_reentry():
     t.start()
     t.join(5)
     assert done == [1]  # everything was released
+
+
+def test_a_loop_of_writers_does_not_starve_a_reader():
+    lock, stop, reads = ReadWriteLock(), threading.Event(), []
+
+    def write_forever():
+        while not stop.is_set():
+            with lock.exclusive():
+                time.sleep(0.001)  # a weight push (the GIL is free meanwhile)
+
+    def read_twenty():
+        for _ in range(20):
+            with lock.shared():
+                reads.append(1)
+
+    writer, reader = threading.Thread(target=write_forever), threading.Thread(target=read_twenty)
+    writer.start()
+    reader.start()
+    reader.join(5)
+    starved = reader.is_alive()
+    stop.set()
+    writer.join(5)
+    reader.join(5)
+    assert not starved and len(reads) == 20
