@@ -85,3 +85,20 @@ def test_concurrent_errors_keep_their_own_message(tmp_path):
     for t in threads:
         t.join()
     assert wrong == {}
+
+
+def test_a_library_that_does_not_match_its_checksum_is_not_loaded(tmp_path, monkeypatch):
+    from fpga_export.csim import CSimLibrary
+
+    monkeypatch.setenv("FPGA_EXPORT_CACHE", str(tmp_path / "cache"))
+    path = Firmware(mlp((8, 6, 3)), ExportConfig(output_dir=tmp_path / "prj")).compile()._lib.path
+    size = path.stat().st_size
+    with open(path, "r+b") as f:
+        f.truncate(size - 100)  # dlopen of it would end in SIGBUS
+    with pytest.raises(CSimRuntimeError) as err:
+        CSimLibrary(path, [8], [3])
+    assert str(err.value) == (
+        f"csim library {path} is corrupt (size {size - 100} bytes, its checksum says {size}); "
+        "delete it and compile again"
+    )
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".tmp")] == []
