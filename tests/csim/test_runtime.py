@@ -27,13 +27,13 @@ import numpy as np
 from fpga_export.config import ExportConfig
 from fpga_export.firmware import Firmware
 from graphs import mlp
-fw = Firmware(mlp((32, 512, 512, 8)), ExportConfig(output_dir=sys.argv[1])).compile()
+fw = Firmware(mlp((16, 1024, 1024, 4)), ExportConfig(output_dir=sys.argv[1])).compile()
 run = fw.predict if sys.argv[2] == "predict" else fw.trace
 rng = np.random.default_rng(0)
 start = time.perf_counter()
-run(rng.normal(size=(200, 32)))
-n = int(10 * 200 / (time.perf_counter() - start))
-x = rng.normal(size=(n, 32))
+run(rng.normal(size=(20, 16)))
+n = int(10 * 20 / (time.perf_counter() - start))  # wide layers: a small trace (~50 MB)
+x = rng.normal(size=(n, 16))
 print("ready", n, flush=True)
 start = time.perf_counter()
 try:
