@@ -32,7 +32,7 @@ run = fw.predict if sys.argv[2] == "predict" else fw.trace
 rng = np.random.default_rng(0)
 start = time.perf_counter()
 run(rng.normal(size=(20, 16)))
-n = int(10 * 20 / (time.perf_counter() - start))  # wide layers: a small trace (~50 MB)
+n = int(10 * 20 / (time.perf_counter() - start))  # wide layers: few traced values per MAC
 x = rng.normal(size=(n, 16))
 print("ready", n, flush=True)
 start = time.perf_counter()
