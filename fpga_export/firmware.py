@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from .codegen.context import EmitContext
 from .codegen.names import top_name
 from .csim import CSimLibrary, build_library
 from .csim.build import cache_dir
+from .csim.lock import ReadWriteLock
 from .ir import Graph, Interpreter
 from .passes import ExactnessWarning, run_pipeline
 
@@ -30,6 +33,18 @@ _BRIDGE = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 ).get_template("bridge.cpp.j2")
+_LOCK_CREATION = threading.Lock()
+
+
+def _exclusive(method):
+    """The method changes weights, library or project: no prediction runs meanwhile."""
+
+    @functools.wraps(method)
+    def locked(self, *args, **kwargs):
+        with self._lock.exclusive():
+            return method(self, *args, **kwargs)
+
+    return locked
 
 
 class Firmware:
@@ -43,6 +58,11 @@ class Firmware:
     output or traced node (``graph.layouts``, e.g. PyTorch's channels-first tensors of a
     channels-last firmware), ``predict``/``reference``/``trace`` take and return arrays in
     that layout (``input_shapes``/``output_shapes``) and convert at the boundary.
+
+    A Firmware is safe to use from several threads: predictions (``predict``, ``trace``,
+    ``reference``) run side by side, weight pushes, compiles and rewrites (``set_weights``,
+    ``refresh_from``, ``compile``, ``write``, ``save_state``) wait for them and hold them off
+    (``fpga_export.csim.lock``), so every call sees one complete set of weights.
     """
 
     def __init__(self, graph: Graph, config=None, *, frontend=None):
@@ -66,6 +86,15 @@ class Firmware:
         self._lib: CSimLibrary | None = None
         self._written = False
         self._files: dict[Path, dict[str, str]] = {}  # folder -> files this object wrote
+        self._rw = ReadWriteLock()
+
+    @property
+    def _lock(self) -> ReadWriteLock:
+        lock = self.__dict__.get("_rw")  # also for objects made without __init__
+        if lock is None:
+            with _LOCK_CREATION:
+                lock = self.__dict__.setdefault("_rw", ReadWriteLock())
+        return lock
 
     @classmethod
     def load(cls, folder) -> Firmware:
@@ -90,9 +119,11 @@ class Firmware:
     # -- reference ---------------------------------------------------------------------
     def reference(self, x):
         """Bit-accurate numpy result (what csim returns, by construction and by test)."""
-        return self._shape_outputs(Interpreter(self.graph).run(self._inputs(x)))
+        with self._lock.shared():
+            return self._shape_outputs(Interpreter(self.graph).run(self._inputs(x)))
 
     # -- project -----------------------------------------------------------------------
+    @_exclusive
     def write(self, output_dir=None, *, overwrite: bool | None = None, tb_data=None) -> Path:
         """Write the HLS project; returns its folder.
 
@@ -144,6 +175,7 @@ class Firmware:
         files.add(state.STATE_FILE, data)
         files.add(state.WEIGHTS_FILE, weights)
 
+    @_exclusive
     def save_state(self, folder=None) -> Path:
         """Write the current state (settings, typed graph, weights) into the project folder
         (default: ``output_dir``; written first if needed), replacing only the state files
@@ -188,6 +220,7 @@ class Firmware:
         files.text(f"csim/{self.name}_bridge.cpp", text)
 
     # -- csim ----------------------------------------------------------------------------
+    @_exclusive
     def compile(self, *, verbose: bool = False) -> Firmware:
         """Build the csim library (reused from the cache when identical) and load it."""
         if not self._written:
@@ -198,36 +231,44 @@ class Firmware:
                 self.write()  # another export wrote the folder since: ours again
             lib_path, _ = build_library(out, self.name, verbose=verbose)
         sizes = lambda names: [self.graph[n].size for n in names]  # noqa: E731
-        self._lib = CSimLibrary(lib_path, sizes(self.graph.inputs), sizes(self.graph.outputs))
-        self._push_weights()
+        lib = CSimLibrary(lib_path, sizes(self.graph.inputs), sizes(self.graph.outputs))
+        self._push_weights(lib, self.graph)
+        self._lib = lib
         return self
 
     @property
     def compiled(self) -> bool:
         return self._lib is not None
 
-    def _need_lib(self) -> CSimLibrary:
-        if self._lib is None:
-            self.compile()
-        return self._lib
-
-    def _push_weights(self, nodes=None) -> None:
-        for node in nodes or self.graph:
+    def _push_weights(self, lib: CSimLibrary, nodes) -> None:
+        for node in nodes:
             for w in node.op.weight_roles:
-                self._lib.set_weight(EmitContext.weight_var(node, w), node.weights[w])
+                lib.set_weight(EmitContext.weight_var(node, w), node.weights[w])
+
+    def _run_csim(self, x, run):
+        """``run(library, inputs)`` with the lock held shared; inputs are checked before
+        anything is compiled (compiled here when needed)."""
+        while True:
+            with self._lock.shared():
+                xs = self._inputs(x)
+                if self._lib is not None:
+                    return run(self._lib, xs)
+            with self._lock.exclusive():
+                if self._lib is None:
+                    self.compile()
 
     def predict(self, x, *, threads: int | None = None):
-        """Run csim on a batch: one array (or a list, one per input); float32/float64."""
-        xs = self._inputs(x)
-        lib = self._need_lib()
-        ys = lib.predict(xs, threads or os.cpu_count() or 1)
-        return self._shape_outputs(ys)
+        """Run csim on a batch: one array (or a list, one per input); float32/float64.
+        Ctrl-C stops it within a fraction of a second (KeyboardInterrupt)."""
+        threads = threads or _cores()
+        return self._run_csim(x, lambda lib, xs: self._shape_outputs(lib.predict(xs, threads)))
 
     def trace(self, x) -> dict[str, np.ndarray]:
         """Every node's csim output, by node name (single-threaded), each in its framework
         layout when the graph records one (else the firmware's channels-last array)."""
-        xs = self._inputs(x)
-        flat = self._need_lib().trace(xs)
+        return self._run_csim(x, lambda lib, xs: self._split_trace(lib.trace(xs)))
+
+    def _split_trace(self, flat: np.ndarray) -> dict[str, np.ndarray]:
         out, pos = {}, 0
         for n in self.graph:
             values = flat[:, pos : pos + n.size].reshape((len(flat), *n.shape))
@@ -293,10 +334,12 @@ class Firmware:
         layout = self._layout(name)
         return tuple(layout.shape) if layout else tuple(self.graph[name].shape)
 
+    @_exclusive
     def set_weights(self, weights: dict[str, dict[str, np.ndarray]]) -> None:
         """Replace weights by node name (``{"dense_1": {"kernel": ..., "bias": ...}}``)
-        and push them into the compiled library without recompiling."""
-        changed = []
+        and push them into the compiled library without recompiling. All are checked
+        before any is replaced."""
+        updates = []
         for name, ws in weights.items():
             node = self.graph[name]
             for w, value in ws.items():
@@ -309,11 +352,17 @@ class Firmware:
                     raise ValueError(
                         f"{name}.{w}: expected shape {node.weights[w].shape}, got {value.shape}"
                     )
-                node.weights[w] = value
-            changed.append(node)
+                updates.append((node, w, value))
+        for node, w, value in updates:
+            node.weights[w] = value
         if self._lib is not None:
-            self._push_weights(changed)
+            try:
+                self._push_weights(self._lib, list({id(n): n for n, _, _ in updates}.values()))
+            except BaseException:  # half pushed (Ctrl-C?): the next call loads a fresh copy
+                self._lib = None
+                raise
 
+    @_exclusive
     def refresh_from(self, model) -> bool:
         """Pull the current weights of the live model into the firmware.
 
@@ -343,9 +392,10 @@ class Firmware:
             + _changes(self.graph, fresh),
             stacklevel=2,
         )
+        compiled, self._lib = self._lib is not None, None  # never the old library, new graph
         self.graph = fresh
         self.write()
-        if self._lib is not None:
+        if compiled:
             self.compile()
         return False
 
@@ -456,7 +506,15 @@ class Firmware:
         xs = list(x) if isinstance(x, (list, tuple)) else [x]
         g = self.graph
         if len(xs) != len(g.inputs):
-            raise ValueError(f"{self.name} has {len(g.inputs)} input(s), got {len(xs)} array(s)")
+            hint = (
+                ": a list or tuple is read as one array per input; pass a batch of samples as "
+                "one array (np.stack(samples))"
+                if isinstance(x, (list, tuple)) and len(xs) > len(g.inputs)
+                else ""
+            )
+            raise ValueError(
+                f"{self.name} has {len(g.inputs)} input(s), got {len(xs)} array(s){hint}"
+            )
         out = []
         for name, a in zip(g.inputs, xs, strict=True):
             a = np.asarray(a)
@@ -476,6 +534,11 @@ class Firmware:
             a = a.astype(np.float64, copy=False)
             if not np.all(np.isfinite(a)):
                 raise ValueError(f"input {name!r}: contains NaN or infinity")
+            if out and len(a) != len(out[0]):
+                raise ValueError(
+                    f"{self.name}: input {name!r} has {len(a)} samples, input {g.inputs[0]!r} "
+                    f"has {len(out[0])}; give every input the same number of samples"
+                )
             out.append(layout.to_firmware(a, g[name].shape) if layout else a)
         return out
 
@@ -496,6 +559,11 @@ class Firmware:
             x = rng.normal(0.0, 1.0, (n, *self.graph[name].shape))
             xs.append(np.clip(x, t.min, t.max))
         return xs
+
+
+@functools.cache
+def _cores() -> int:
+    return os.cpu_count() or 1  # tens of microseconds per call on Linux: asked once
 
 
 def _changes(old: Graph, new: Graph) -> str:

@@ -205,6 +205,10 @@ class CSimCallback(keras.callbacks.Callback):
             raise ValueError("CSimCallback supports single-input models; x must be one array")
         if len(x) != len(y):
             raise ValueError(f"{where}: x has {len(x)} samples but y has {len(y)}")
+        if len(x) == 0:
+            raise ValueError(
+                f"CSimCallback: {where} has no samples; firmware metrics need at least one"
+            )
         for label, a in (("x", x), ("y", y), ("sample_weight", sw[0] if sw else None)):
             if a is not None and a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
                 raise ValueError(f"{where}: {label} contains NaN or infinity")

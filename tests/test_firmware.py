@@ -2,6 +2,8 @@
 
 import json
 import re
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -9,6 +11,11 @@ import pytest
 from fpga_export.config import ExportConfig
 from fpga_export.csim import CompileError, CompilerNotFoundError
 from fpga_export.firmware import Firmware, VendorToolNotFoundError
+from fpga_export.ir import Graph, Node
+from fpga_export.layers.dense import Dense
+from fpga_export.layers.input import Input
+from fpga_export.layers.merge import Merge
+from fpga_export.layers.reshape import Flatten
 from graphs import mlp
 
 
@@ -223,3 +230,144 @@ def test_refresh_keeps_or_widens_weight_derived_types(tmp_path, monkeypatch):
     assert fw.refresh_from(None) is True and len(builds) == 2
     assert fw.graph["dense_1"].types["accum"] == grown
     np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
+
+
+# ------------------------------------------------------------------ threads, empty batches
+
+
+def weight_sets(fw, seeds=(1, 2)):
+    """Two complete weight sets whose outputs differ in every row of a batch."""
+    sets = []
+    for seed in seeds:
+        g = mlp((8, 6, 3), seed=seed)
+        sets.append({n.name: dict(n.weights) for n in g if n.weights})
+    return sets
+
+
+def test_predict_never_sees_half_pushed_weights(tmp_path):
+    fw = firmware(tmp_path).compile()
+    x = np.random.default_rng(0).normal(0, 1, (20_000, 8))
+    a, b = weight_sets(fw)
+    fw.set_weights(a)
+    want_a = fw.predict(x)
+    fw.set_weights(b)
+    want_b = fw.predict(x)
+    assert np.all(np.any(want_a != want_b, axis=1))  # every row tells A from B
+    stop, pushes = threading.Event(), [0]
+
+    def push():
+        while not stop.is_set():
+            fw.set_weights(a if pushes[0] % 2 else b)
+            pushes[0] += 1
+
+    pusher = threading.Thread(target=push)
+    pusher.start()
+    try:
+        torn = 0
+        for _ in range(30):
+            y = fw.predict(x)
+            torn += not (np.array_equal(y, want_a) or np.array_equal(y, want_b))
+    finally:
+        stop.set()
+        pusher.join()
+    assert pushes[0] > 30 and torn == 0
+
+
+def test_refresh_from_while_predicting(tmp_path):
+    """Weight refreshes and a rebuild (a changed architecture) never mix with predictions."""
+    import copy
+    import warnings
+
+    graphs = {"a": mlp((8, 6, 3), seed=1), "b": mlp((8, 6, 3), seed=2)}
+    fw = Firmware(
+        copy.deepcopy(graphs["a"]),
+        ExportConfig(output_dir=tmp_path / "prj"),
+        frontend=lambda model, config: copy.deepcopy(graphs[model]),
+    ).compile()
+    x = np.random.default_rng(0).normal(0, 1, (20_000, 8))
+    want = {k: Firmware(copy.deepcopy(g)).reference(x) for k, g in graphs.items()}
+    stop, results = threading.Event(), []
+
+    def predict():
+        while not stop.is_set():
+            try:
+                results.append(fw.predict(x))
+            except Exception as exc:  # recorded: a mixed graph/library may raise
+                results.append(exc)
+
+    reader = threading.Thread(target=predict)
+    reader.start()
+    try:
+        for i in range(20):
+            assert fw.refresh_from("ab"[i % 2]) is True
+        graphs["c"] = mlp((8, 5, 4), seed=3)  # new architecture: rewrite and recompile
+        want["c"] = Firmware(copy.deepcopy(graphs["c"])).reference(x)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert fw.refresh_from("c") is False
+        n_before, deadline = len(results), time.monotonic() + 60
+        while len(results) < n_before + 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        reader.join()
+    matched = [
+        next((k for k, w in want.items() if np.shape(y) == w.shape and np.array_equal(y, w)), y)
+        for y in results
+    ]
+    assert [m for m in matched if not isinstance(m, str)] == []
+    assert matched[-1] == "c"
+
+
+def two_in_two_out():
+    g = Graph("twins")
+    g.add(Node("in_a", Input(), shape=(4,)))
+    g.add(Node("in_b", Input(), shape=(2, 2)))
+    g.add(Node("flat_b", Flatten(), ["in_b"]))
+    g.add(Node("sum", Merge("add"), ["in_a", "flat_b"]))
+    rng = np.random.default_rng(0)
+    for name, units in (("head_1", 3), ("head_2", 1)):
+        w = {"kernel": rng.normal(0, 1, (4, units)), "bias": rng.normal(0, 1, units)}
+        g.add(Node(name, Dense(units=units), ["sum"], weights=w))
+    g.inputs, g.outputs = ["in_a", "in_b"], ["head_1", "head_2"]
+    return g
+
+
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_empty_batch_gives_empty_results(tmp_path, io_type):
+    fw = Firmware(two_in_two_out(), ExportConfig(output_dir=tmp_path / "p", io_type=io_type))
+    xs = [np.zeros((0, 4)), np.zeros((0, 2, 2), dtype=np.float32)]
+    for run in (fw.reference, fw.predict):
+        ys = run(xs)
+        assert [y.shape for y in ys] == [(0, 3), (0, 1)], run
+    trace = fw.trace(xs)
+    assert {k: v.shape for k, v in trace.items()} == {
+        "in_a": (0, 4), "in_b": (0, 2, 2), "flat_b": (0, 4), "sum": (0, 4),
+        "head_1": (0, 3), "head_2": (0, 1),
+    }  # fmt: skip
+    single = firmware(tmp_path, output_dir=tmp_path / "single")
+    assert single.predict(np.zeros((0, 8))).shape == (0, 3)
+    assert single.trace(np.zeros((0, 8)))["dense_2"].shape == (0, 3)
+
+
+def test_inputs_of_different_batch_sizes_are_refused(tmp_path):
+    fw = Firmware(two_in_two_out(), ExportConfig(output_dir=tmp_path / "p"))
+    msg = (
+        "twins: input 'in_b' has 3 samples, input 'in_a' has 6; give every input the same "
+        "number of samples"
+    )
+    for run in (fw.predict, fw.trace, fw.reference):
+        with pytest.raises(ValueError, match=re.escape(msg)):
+            run([np.zeros((6, 4)), np.zeros((3, 2, 2))])  # 6 x 4 values = 3 x 8: no reshape error
+    assert not fw.compiled
+
+
+def test_a_list_of_samples_is_explained(tmp_path):
+    fw = firmware(tmp_path)
+    samples = [np.zeros(8) for _ in range(100)]
+    msg = (
+        "mlp has 1 input(s), got 100 array(s): a list or tuple is read as one array per "
+        "input; pass a batch of samples as one array (np.stack(samples))"
+    )
+    with pytest.raises(ValueError, match=re.escape(msg)):
+        fw.predict(samples)

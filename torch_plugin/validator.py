@@ -163,6 +163,11 @@ class CSimValidator:
             x, y = np.concatenate(xs), np.concatenate(ys)
         if len(x) != len(y):
             raise ValueError(f"CSimValidator.evaluate: x has {len(x)} samples but y has {len(y)}")
+        if len(x) == 0:
+            raise ValueError(
+                "CSimValidator.evaluate: the data has no samples; firmware metrics need at "
+                "least one"
+            )
         return x, y
 
     def _float(self, x: np.ndarray, chunk: int = 4096) -> np.ndarray:

@@ -65,7 +65,9 @@ class Interpreter:
         xs = self._split(x)
         n = xs[0].shape[0]
         parts: dict[str, list[np.ndarray]] = {}
-        for lo in range(0, max(n, 1), self.chunk):
+        if n == 0:  # an empty batch: empty results, without asking every op to handle it
+            parts = {node.name: [np.empty((0, *node.shape))] for node in self.graph}
+        for lo in range(0, n, self.chunk):
             env = self.run_raw([a[lo : lo + self.chunk] for a in xs], trace=trace)
             for name, t in env.items():
                 if trace or name in self.graph.outputs:

@@ -311,3 +311,13 @@ def test_tf_keras_model_with_fit_validation_data_and_early_stopping():
     assert len(history.history["loss"]) == 2
     y = cb.firmware.predict(X[:60])
     assert history.history["csim_accuracy"][-1] == pytest.approx(np.mean(y.argmax(1) == Y[:60]))
+
+
+def test_empty_validation_data_fails_before_training():
+    model = make_model()
+    with pytest.raises(ValueError) as err:
+        fit(model, [CSimCallback((X[:0], Y[:0]), verbose=0)])
+    assert str(err.value) == (
+        "CSimCallback: validation_data has no samples; firmware metrics need at least one"
+    )
+    assert model.optimizer.iterations.numpy() == 0

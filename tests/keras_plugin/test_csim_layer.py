@@ -80,6 +80,14 @@ def test_missing_project_folder_is_a_clear_error(firmware, tmp_path):
     )
 
 
+def test_empty_batch(firmware):
+    layer = firmware.as_keras_layer()
+    empty = np.zeros((0, 5), dtype="float32")
+    assert np.asarray(layer(empty)).shape == (0, 4)  # eager
+    model = keras.Sequential([keras.Input((5,)), layer])
+    assert model.predict_on_batch(empty).shape == (0, 4)  # tf.function
+
+
 class Payload:
     """Unpickling this creates a marker file: proof that something unpickled it."""
 

@@ -126,6 +126,13 @@ def test_validator_errors(tmp_path):
         "CSimValidator.evaluate: x has 4 samples but y has 3"
     )):  # fmt: skip
         validator.evaluate((torch.zeros(4, 3), torch.zeros(3)))
+    empty = "CSimValidator.evaluate: the data has no samples; firmware metrics need at least one"
+    with pytest.raises(ValueError, match=re.escape(empty)):
+        validator.evaluate((torch.zeros(0, 3), torch.zeros(0)))
+    with pytest.raises(ValueError, match=re.escape(
+        "CSimValidator.evaluate: the data loader yielded no batches"
+    )):  # fmt: skip
+        validator.evaluate(DataLoader(TensorDataset(torch.zeros(0, 3), torch.zeros(0))))
 
 
 # ------------------------------------------------------------------ CSimModule
@@ -165,3 +172,11 @@ def test_csim_module_has_no_gradient(firmware):
         "CSimModule('Sequential') takes 1 input tensor(s), got 2"
     )):  # fmt: skip
         csim(X[:1], X[:1])
+
+
+def test_csim_module_empty_batch(firmware):
+    csim = firmware.as_torch_module()
+    with torch.no_grad():
+        y = csim(X[:0])
+    assert y.shape == (0, 3) and y.dtype == X.dtype
+    assert csim(X[:0]).shape == (0, 3)  # autograd enabled too

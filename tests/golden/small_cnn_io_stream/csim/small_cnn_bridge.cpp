@@ -22,7 +22,16 @@ thread_local double *trace_buffer = nullptr;
 const long trace_offsets[] = { 0, 36, 68, 100, 108, 116, 119 };
 }  // namespace fe
 
-static std::string last_error;
+// Every call reports errors into the caller's buffer (no shared state: calls may run
+// concurrently) and returns 0 (ok), 1 (no such weight), 2 (wrong size), 3 (C++ exception)
+// or 4 (stopped: *stop became nonzero; checked before every sample).
+static int fail(char *error, long size, const std::string &text, int code) {
+    if (size > 0) {
+        std::strncpy(error, text.c_str(), size - 1);
+        error[size - 1] = '\0';
+    }
+    return code;
+}
 
 struct weight_slot { const char *name; long size; void (*set)(const double *); };
 static void set_conv_1_kernel(const double *v) { for (long i = 0; i < 18; i++) conv_1_kernel[i] = v[i]; }
@@ -59,57 +68,69 @@ static void run_one(const double *const *x, double *const *y, long s) {
 
 extern "C" {
 
-const char *fe_last_error() { return last_error.c_str(); }
 long fe_trace_size() { return 122; }
 
-int fe_set_weight(const char *name, const double *values, long n) {
+int fe_set_weight(const char *name, const double *values, long n, char *error, long error_size) {
     for (const weight_slot *w = weight_slots; w->name; w++) {
         if (std::strcmp(w->name, name) == 0) {
-            if (w->size != n) { last_error = std::string("wrong size for weight ") + name; return 2; }
+            if (w->size != n) return fail(error, error_size, std::string("wrong size for weight ") + name, 2);
             w->set(values);
             return 0;
         }
     }
-    last_error = std::string("no weight named ") + name;
-    return 1;
+    return fail(error, error_size, std::string("no weight named ") + name, 1);
 }
 
-int fe_predict(const double *const *x, double *const *y, long n, int threads) {
+int fe_predict(const double *const *x, double *const *y, long n, int threads,
+               const volatile int *stop, char *error, long error_size) {
     if (threads < 1) threads = 1;
     if (n < 64 * threads) threads = n >= 64 ? int(n / 64) : 1;
     std::vector<std::string> errors(threads);
+    std::vector<char> stopped(threads, 0);
     auto work = [&](int t) {
         long lo = n * t / threads, hi = n * (t + 1) / threads;
         try {
-            for (long s = lo; s < hi; s++) run_one(x, y, s);
+            for (long s = lo; s < hi; s++) {
+                if (*stop) { stopped[t] = 1; return; }
+                run_one(x, y, s);
+            }
         } catch (const std::exception &e) {
             errors[t] = e.what();
+        } catch (...) {
+            errors[t] = "unknown C++ exception";
         }
     };
-    if (threads == 1) {
-        work(0);
-    } else {
-        std::vector<std::thread> pool;
-        for (int t = 0; t < threads; t++) pool.emplace_back(work, t);
-        for (auto &th : pool) th.join();
+    std::vector<std::thread> pool;
+    int t = 1;
+    try {
+        for (; t < threads; t++) pool.emplace_back(work, t);
+    } catch (...) {  // no more threads: this one runs the remaining parts
+        for (; t < threads; t++) work(t);
     }
-    for (auto &e : errors) if (!e.empty()) { last_error = e; return 3; }
+    work(0);
+    for (auto &th : pool) th.join();
+    for (auto &e : errors) if (!e.empty()) return fail(error, error_size, e, 3);
+    for (char s : stopped) if (s) return fail(error, error_size, "stopped", 4);
     return 0;
 }
 
-int fe_trace(const double *const *x, double *trace, long n) {
-    // outputs of a traced run are discarded: the trace holds them too
-    std::vector<double> scratch0(n * 3);
-    double *const ys[] = { scratch0.data() };
+int fe_trace(const double *const *x, double *trace, long n, const volatile int *stop,
+             char *error, long error_size) {
     try {
+        // outputs of a traced run are discarded: the trace holds them too
+        std::vector<double> scratch0(n * 3);
+        double *const ys[] = { scratch0.data() };
         for (long s = 0; s < n; s++) {
+            if (*stop) { fe::trace_buffer = nullptr; return fail(error, error_size, "stopped", 4); }
             fe::trace_buffer = trace + s * 122;
             run_one(x, ys, s);
         }
     } catch (const std::exception &e) {
         fe::trace_buffer = nullptr;
-        last_error = e.what();
-        return 3;
+        return fail(error, error_size, e.what(), 3);
+    } catch (...) {
+        fe::trace_buffer = nullptr;
+        return fail(error, error_size, "unknown C++ exception", 3);
     }
     fe::trace_buffer = nullptr;
     return 0;
