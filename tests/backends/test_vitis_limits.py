@@ -149,3 +149,19 @@ def test_build_checks_before_running_the_tool(monkeypatch, tmp_path):
     with pytest.raises(HardwareLimitError, match="dense_1: array dense_1_kernel is completely"):
         fw.build()
     assert ran == []
+
+
+def test_depthwise_kernels_are_partitioned_in_either_strategy():
+    from fpga_export.layers.depthwise import DepthwiseConv2D
+
+    def dw(channels, **kw):
+        w = {"kernel": np.full((3, 3, channels, 1), 0.5), "bias": np.zeros(channels)}
+        return single(DepthwiseConv2D(), (3, 3, channels), w, **kw)
+
+    cfg = ExportConfig(io_type="io_stream")
+    assert errors(Firmware(dw(456, strategy="resource", reuse_factor=8), cfg)) == [
+        "layer: array layer_kernel is completely partitioned into 4104 elements, over the "
+        "complete-partition limit of 4096; split the channels over several layers (either "
+        "strategy partitions the kernel)"
+    ]
+    assert errors(Firmware(dw(455), cfg)) == []  # 4095 elements
