@@ -3,6 +3,7 @@
 __version__ = "0.1.0"
 
 from . import layers  # noqa: E402,F401  (registers every op)
+from .backends.vitis_limits import HardwareLimitError, ResourceUseWarning  # noqa: E402
 from .backends.vitis_report import SynthReport, read_report  # noqa: E402
 from .config import ExportConfig  # noqa: E402
 from .export import export  # noqa: E402
@@ -15,9 +16,11 @@ __all__ = [
     "Firmware",
     "FixedType",
     "Graph",
+    "HardwareLimitError",
     "Interpreter",
     "Node",
     "Overflow",
+    "ResourceUseWarning",
     "Rounding",
     "SynthReport",
     "__version__",

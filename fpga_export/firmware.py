@@ -17,6 +17,7 @@ from . import __version__, project, state
 from .backends import get_backend
 from .backends.vitis_build import TOOLS as VENDOR_TOOLS  # noqa: F401
 from .backends.vitis_build import BuildError, VendorToolNotFoundError  # noqa: F401
+from .backends.vitis_limits import Finding, enforce
 from .codegen.context import EmitContext
 from .codegen.names import top_name
 from .csim import CSimLibrary, build_library
@@ -124,7 +125,14 @@ class Firmware:
 
     # -- project -----------------------------------------------------------------------
     @_exclusive
-    def write(self, output_dir=None, *, overwrite: bool | None = None, tb_data=None) -> Path:
+    def write(
+        self,
+        output_dir=None,
+        *,
+        overwrite: bool | None = None,
+        tb_data=None,
+        check_limits: bool = True,
+    ) -> Path:
         """Write the HLS project; returns its folder.
 
         Only files this package wrote (recorded in the folder's manifest,
@@ -136,7 +144,15 @@ class Firmware:
         export refuses and names them). The current folder, its parents and the home folder
         are refused. Concurrent writers of one folder take turns. ``tb_data`` are testbench
         inputs (default: 8 random samples).
+
+        Before writing, the firmware is checked against the synthesis tool's limits
+        (``check_limits()``): a crossed limit raises ``HardwareLimitError`` naming the layer and
+        what to change, multipliers beyond the part's DSPs warn (``ResourceUseWarning``).
+        ``check_limits=False`` skips the check (``compile()`` never runs it: csim is not
+        synthesis).
         """
+        if check_limits:
+            enforce(self.check_limits())
         if output_dir is not None:
             self.output_dir = project.output_path(output_dir)
         if self.output_dir is None:
@@ -147,6 +163,12 @@ class Firmware:
         self._files[out.resolve()] = project.write_project(out, files, overwrite=overwrite)
         self._written = True
         return out
+
+    def check_limits(self) -> list[Finding]:
+        """What the synthesis tool would refuse (severity "error": arrays, loops, ROMs over
+        its limits), what does not fit the part ("warning": multipliers beyond its DSPs) and
+        notes (a part not in the table), each naming the layer and what to change."""
+        return self.backend.check(self.graph, self.config)
 
     def _project_files(self, tb_data=None) -> project.ProjectFiles:
         """Every file of the project, in memory (written by ``project.write_project``)."""
@@ -224,11 +246,11 @@ class Firmware:
     def compile(self, *, verbose: bool = False) -> Firmware:
         """Build the csim library (reused from the cache when identical) and load it."""
         if not self._written:
-            self.write()
+            self.write(check_limits=False)
         out = self.output_dir
         with project.locked(out):  # no other export rewrites the sources while g++ reads them
             if project.recorded(out) != self._files.get(out.resolve()):
-                self.write()  # another export wrote the folder since: ours again
+                self.write(check_limits=False)  # another export wrote the folder since: ours again
             lib_path, _ = build_library(out, self.name, verbose=verbose)
         sizes = lambda names: [self.graph[n].size for n in names]  # noqa: E731
         lib = CSimLibrary(lib_path, sizes(self.graph.inputs), sizes(self.graph.outputs))
@@ -435,8 +457,9 @@ class Firmware:
         from .backends.vitis_build import BuildOptions, find_tool, run_build
 
         find_tool()  # a clear error before anything is written
+        enforce(self.check_limits())  # also when compile() wrote the project
         if not self._written:
-            self.write()
+            self.write(check_limits=False)
         options = BuildOptions(csim, synth, cosim, export, vsynth)
         return run_build(self.output_dir, options, log=log, verbose=verbose)
 

@@ -48,8 +48,7 @@ class VitisBackend:
     def write(self, graph: Graph, config, files, name: str, version: str, tb_in=None, tb_out=None):
         """Add the project's files to ``files`` (a ``project.ProjectFiles``: relative path ->
         content; ``Firmware.write`` writes them into the folder and records them)."""
-        dataflow = config.io_type == "io_parallel" and self.pipeline_style(graph) == "dataflow"
-        ctx = EmitContext(graph, self, config.io_type, dataflow=dataflow)
+        ctx = self.context(graph, config)
         for out_name in graph.outputs:
             if out_name in graph.inputs:
                 raise ValueError(
@@ -98,6 +97,16 @@ class VitisBackend:
             files.text("tb_data/tb_input_features.dat", _dat(tb_in))
             files.text("tb_data/tb_output_predictions.dat", _dat(tb_out))
         return ins, outs, ctx
+
+    def context(self, graph: Graph, config) -> EmitContext:
+        dataflow = config.io_type == "io_parallel" and self.pipeline_style(graph) == "dataflow"
+        return EmitContext(graph, self, config.io_type, dataflow=dataflow)
+
+    def check(self, graph: Graph, config) -> list:
+        """Tool limits and part resources, before writing (``backends.vitis_limits``)."""
+        from .vitis_limits import check
+
+        return check(graph, config, self.context(graph, config))
 
     def ports(self, graph: Graph, ctx: EmitContext, names: list[str]) -> list[Port]:
         ports, offset = [], 0

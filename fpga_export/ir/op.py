@@ -19,6 +19,7 @@ from ..types import FixedType
 if TYPE_CHECKING:
     from ..codegen.context import EmitContext
     from .graph import Graph, Node
+    from .hardware import HwUse
 
 OP_REGISTRY: dict[str, type[Op]] = {}
 
@@ -99,6 +100,12 @@ class Op:
         """Constants derived from a weight's values (e.g. a multiplier count), written into
         that weight's header: like the values, they never change the csim library."""
         return {}
+
+    def hardware(self, node: Node, ctx: EmitContext) -> list[HwUse]:
+        """What the node's C++ asks of the synthesis tool (``ir.hardware``): completely
+        partitioned arrays, unrolled loops, reshaped ROMs, multipliers. The backend checks
+        them against its limits before writing (the node's output array is the backend's)."""
+        return []
 
     def keeps_loops(self, node: Node) -> bool:
         """True when the node's io_parallel C++ keeps a loop (a pixel loop, a reuse loop)

@@ -56,6 +56,7 @@ from .dense import (
     auto_matrix_types,
     check_reuse,
     matrix_error,
+    matrix_hardware,
     matrix_spans,
     multiplier_limit,
     multiplier_limit_name,
@@ -345,6 +346,15 @@ class Conv2D(WindowOp):
         blocks = node.weights["kernel"].reshape(self.groups, -1)  # group-major
         rom = node.strategy == "resource"
         return {multiplier_limit_name(node, ctx): multiplier_limit(node, blocks, rom)}
+
+    def hardware(self, node, ctx):
+        """The per-pixel Dense (one per group) times the pixels of a step (io_parallel)."""
+        blocks = node.weights["kernel"].reshape(self.groups, -1)  # group-major
+        lanes = 1 if ctx.stream else self.parallelization_factor
+        g = self.geometry(node, ctx.input_node(node).shape)
+        lower = [p for p in pixel_factors(g["out_height"], g["out_width"]) if p < lanes]
+        fix = f"lower parallelization_factor (valid: {', '.join(map(str, lower))})"
+        return matrix_hardware(node, ctx, blocks, lanes, fix)
 
     def keeps_loops(self, node):
         return node.strategy == "resource" or loops_over_pixels(self, node)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..ir import arith
+from ..ir.hardware import MULTIPLIERS, PARTITION, RESHAPE, UNROLL, HwUse
 from ..ir.op import Emission, Op, Tensor
 from ..ir.span import Span, weight_span
 from ..types import FixedType, Overflow
@@ -52,6 +53,40 @@ def multiplier_limit(node, blocks: np.ndarray, rom: bool) -> int:
 def multiplier_limit_name(node, ctx) -> str:
     """The constant in the kernel's weight header that a config's multiplier_limit names."""
     return f"{ctx.weight_var(node, 'kernel')}_multiplier_limit"
+
+
+def matrix_hardware(
+    node,
+    ctx,
+    blocks: np.ndarray,
+    lanes: int = 1,
+    lanes_fix: str = "",
+    rom: bool | None = None,
+    kernel_fix: str = "",
+):
+    """What the C++ of a weight-matrix layer asks of the tool (nnet/dense.h): ``blocks`` the
+    kernel of each Dense instance of a step (one row per group), ``lanes`` such steps side by
+    side (conv pixels). Latency: the kernel is completely partitioned and every product
+    unrolled (one copy per weight: the same count). Resource: the kernel is a ROM of words of
+    n / reuse_factor weights, and a step unrolls that many products per instance. ``rom``:
+    whether the kernel is a ROM (default: the resource strategy); ``kernel_fix``: the advice
+    when a constant kernel is too large (default: the resource strategy)."""
+    kernel = ctx.weight_var(node, "kernel")
+    width = node.types["kernel"].width
+    groups, n = blocks.shape
+    rom = node.strategy == "resource" if rom is None else rom
+    per_instance = 0 if width <= 2 else multiplier_limit(node, blocks, rom)  # 1-2 bits: no mul
+    out = [HwUse(MULTIPLIERS, node.name, per_instance * groups * lanes)]
+    if not rom:
+        fix = "use strategy='resource' (the kernel becomes a ROM read over reuse_factor cycles)"
+        out.append(HwUse(PARTITION, kernel, blocks.size, kernel_fix or fix))
+        if lanes > 1:
+            out.append(HwUse(UNROLL, "pixel step", lanes * blocks.size, lanes_fix))
+        return out
+    block = n // node.reuse_factor
+    out.append(HwUse(RESHAPE, kernel, block * width, reuse_work=n))
+    out.append(HwUse(UNROLL, "reuse step", lanes * groups * block, lanes_fix, reuse_work=n))
+    return out
 
 
 def matrix_spans(node, graph, kernel: np.ndarray, bias: np.ndarray, kernel_role="kernel"):
@@ -166,6 +201,9 @@ class Dense(Op):
         blocks = node.weights["kernel"].reshape(1, -1)
         rom = node.strategy == "resource"
         return {multiplier_limit_name(node, ctx): multiplier_limit(node, blocks, rom)}
+
+    def hardware(self, node, ctx):
+        return matrix_hardware(node, ctx, node.weights["kernel"].reshape(1, -1))
 
     def keeps_loops(self, node):
         return node.strategy == "resource"  # the reuse loop

@@ -35,12 +35,20 @@ import numpy as np
 
 from ..ir import arith
 from ..ir.op import Emission, Tensor
-from .conv import WindowOp, _pair, check_parallelization, loops_over_pixels, patches
+from .conv import (
+    WindowOp,
+    _pair,
+    check_parallelization,
+    loops_over_pixels,
+    patches,
+    pixel_factors,
+)
 from .dense import (
     STRATEGIES,
     auto_matrix_types,
     check_reuse,
     matrix_error,
+    matrix_hardware,
     matrix_spans,
     multiplier_limit,
     multiplier_limit_name,
@@ -149,6 +157,16 @@ class DepthwiseConv2D(WindowOp):
             return {}
         blocks = node.weights["kernel"].reshape(1, -1)
         return {multiplier_limit_name(node, ctx): multiplier_limit(node, blocks, rom=False)}
+
+    def hardware(self, node, ctx):
+        """The pixel's constant kernel (either strategy) times the pixels of a step."""
+        lanes = 1 if ctx.stream else self.parallelization_factor
+        g = self.geometry(node, ctx.input_node(node).shape)
+        lower = [p for p in pixel_factors(g["out_height"], g["out_width"]) if p < lanes]
+        fix = f"lower parallelization_factor (valid: {', '.join(map(str, lower))})"
+        blocks = node.weights["kernel"].reshape(1, -1)
+        split = "split the channels over several layers (either strategy partitions the kernel)"
+        return matrix_hardware(node, ctx, blocks, lanes, fix, rom=False, kernel_fix=split)
 
     def keeps_loops(self, node):
         return loops_over_pixels(self, node)

@@ -26,3 +26,26 @@ def test_multiplier_limit_counts_the_nonzero_quantized_weights():
 def test_rom_kernels_need_a_multiplier_per_weight_and_step():
     k = np.zeros((4, 3))  # zeros are read from the ROM like any value
     assert multiplier_limit(node("resource", 4), k.reshape(1, -1), rom=True) == 3
+
+
+def test_hardware_lists_the_kernel_partition_or_rom_and_the_multipliers():
+    from fpga_export import ExportConfig, Firmware
+    from fpga_export.ir.hardware import MULTIPLIERS, PARTITION, RESHAPE, UNROLL, HwUse
+    from tests.graphs import mlp
+
+    def uses(**kw):
+        fw = Firmware(mlp((8, 4), **kw), ExportConfig())
+        ctx = fw.backend.context(fw.graph, fw.config)
+        node = fw.graph["dense_1"]
+        return node.op.hardware(node, ctx)
+
+    fix = "use strategy='resource' (the kernel becomes a ROM read over reuse_factor cycles)"
+    assert uses() == [
+        HwUse(MULTIPLIERS, "dense_1", 32),
+        HwUse(PARTITION, "dense_1_kernel", 32, fix),
+    ]
+    assert uses(strategy="resource", reuse_factor=4) == [
+        HwUse(MULTIPLIERS, "dense_1", 8),
+        HwUse(RESHAPE, "dense_1_kernel", 8 * 16, reuse_work=32),  # 8 weights of 16 bits a word
+        HwUse(UNROLL, "reuse step", 8, reuse_work=32),
+    ]
