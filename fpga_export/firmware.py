@@ -204,7 +204,7 @@ class Firmware:
         (``Firmware.load`` reads them); returns the folder."""
         if folder is None:
             if not self._written:
-                self.write()
+                self.write(check_limits=False)  # csim state: not synthesis
             folder = self.output_dir
         files = project.ProjectFiles()
         self._add_state(files)
@@ -316,7 +316,7 @@ class Firmware:
             )
         xs = self._inputs(x)
         if not self._written:
-            self.write()
+            self.write(check_limits=False)
         sizes = lambda names: [self.graph[n].size for n in names]  # noqa: E731
         lib = dataflow.build(
             self.output_dir, self.name, sizes(self.graph.inputs), sizes(self.graph.outputs),
@@ -416,7 +416,7 @@ class Firmware:
         )
         compiled, self._lib = self._lib is not None, None  # never the old library, new graph
         self.graph = fresh
-        self.write()
+        self.write(check_limits=False)  # csim of the live model; build() checks
         if compiled:
             self.compile()
         return False
