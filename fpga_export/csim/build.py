@@ -252,7 +252,7 @@ def build_library(
             )
     sweep(lib.parent)
     log = project / "csim" / "build.log"
-    source = project / "csim" / f"{name}_bridge.cpp"
+    source = (project / "csim" / f"{name}_bridge.cpp").resolve()  # never read as an option
     tmp = temp_file(lib.parent, ".so")
     try:
         cmd = [*compiler, *flags, *[f"-I{d}" for d in include_dirs(project)], str(source)]

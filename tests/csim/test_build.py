@@ -177,3 +177,14 @@ def test_compile_error_names_the_compiler(tmp_path, monkeypatch):
         f"{out / 'csim' / 'build.log'}\nfirst error: mlp_bridge.cpp:1:2: error: no luck"
     )
     assert [f for f in cache_files(tmp_path / "cache") if f.startswith((".tmp", "tmp"))] == []
+
+
+def test_a_project_folder_named_like_an_option_is_not_read_as_one(tmp_path, monkeypatch):
+    """A relative output_dir such as '-o' reaches g++ as an absolute path, never as an
+    option."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FPGA_EXPORT_CACHE", str(tmp_path / "cache"))  # really compile
+    fw = Firmware(mlp((4, 3), seed=5), ExportConfig(output_dir="-o")).compile()
+    x = np.random.default_rng(0).normal(size=(8, 4))
+    np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
+    assert (tmp_path / "-o" / "csim").is_dir()
