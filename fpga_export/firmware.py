@@ -454,14 +454,24 @@ class Firmware:
         BuildError naming the log and its first error when the tool fails. Returns the log
         path; ``report()`` then reads the results.
         """
-        from .backends.vitis_build import BuildOptions, find_tool, run_build
+        from .backends.vitis_build import OPTIONS_FILE, BuildOptions, find_tool, run_build
 
         find_tool()  # a clear error before anything is written
         enforce(self.check_limits())  # also when compile() wrote the project
         if not self._written:
             self.write(check_limits=False)
         options = BuildOptions(csim, synth, cosim, export, vsynth)
+        self._write_file(OPTIONS_FILE, options.tcl())  # recorded: never a file of yours
         return run_build(self.output_dir, options, log=log, verbose=verbose)
+
+    @_exclusive
+    def _write_file(self, rel: str, text: str) -> None:
+        """One more file of ours in the written project, recorded in its manifest."""
+        files = project.ProjectFiles()
+        files.text(rel, text)
+        folder = Path(self.output_dir)
+        written = project.write_project(folder, files, overwrite=False, update=True)
+        self._files.get(folder.resolve(), {}).update(written)
 
     def report(self, top: str | None = None):
         """The synthesis report of the project (``fpga_export.read_report``): latency, II and

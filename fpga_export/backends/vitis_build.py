@@ -82,13 +82,15 @@ def log_errors(text: str) -> list[str]:
 
 
 def run_build(project: Path, options: BuildOptions, *, log=None, verbose: bool = True) -> Path:
-    """Write the options file, run the tool in the project folder, check it; returns the log.
+    """Run the tool in the project folder (its ``build_opt.tcl`` written), check it; returns
+    the log.
 
     With ``verbose`` each step build_prj.tcl announces is printed with the elapsed time.
     """
     tool = find_tool()
     project = Path(project)
-    (project / OPTIONS_FILE).write_text(options.tcl())
+    if not (project / OPTIONS_FILE).is_file():  # Firmware.build writes it (recorded)
+        raise FileNotFoundError(f"{project / OPTIONS_FILE} missing (Firmware.build writes it)")
     log_path = Path(log) if log else project / LOG_FILE
     cmd = command(tool)
     start = time.perf_counter()

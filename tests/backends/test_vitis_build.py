@@ -242,3 +242,27 @@ def test_report_after_build(tmp_path, fake):
         "xcvu13p-flga2577-2-e",
     )
     assert r.top.resources.dsp == 48 and r.available.dsp == 12288
+
+
+def test_options_file_is_recorded_and_never_replaces_a_file_of_yours(tmp_path, fake):
+    """build_opt.tcl goes through the project's manifest: a second build replaces our own
+    copy, a file of the user's at that path is refused by name and left as it was."""
+    import json as json_
+
+    from fpga_export.project import MANIFEST, ProjectFolderError
+
+    fake("vitis_hls")
+    fw = firmware(tmp_path)
+    fw.build(csim=False, synth=True, verbose=False)
+    manifest = json_.loads((fw.output_dir / MANIFEST).read_text())
+    assert "build_opt.tcl" in manifest["files"]
+    fw.build(csim=True, synth=False, verbose=False)  # ours: replaced
+    assert "csim 1 synth 0" in (fw.output_dir / "build_opt.tcl").read_text()
+
+    other = firmware(tmp_path / "other")
+    other.write()
+    mine = other.output_dir / "build_opt.tcl"
+    mine.write_text("# my own options\n")
+    with pytest.raises(ProjectFolderError, match="build_opt.tcl"):
+        other.build(verbose=False)
+    assert mine.read_text() == "# my own options\n"
