@@ -91,5 +91,5 @@ def test_generated_cnn_configs_match_header_defaults(tmp_path):
         g.inputs, g.outputs = ["x"], ["gap", "flat"]
         cfg = ExportConfig(output_dir=tmp_path / io_type, io_type=io_type)
         out = Firmware(g, cfg).write()
-        configs = 5 if io_type == "io_stream" else 4  # io_stream Flatten: a reshape process
+        configs = 5  # conv, max, avg, gap and the Flatten (a reshape process in either io type)
         assert check_configs((out / "firmware" / "parameters.h").read_text()) == configs

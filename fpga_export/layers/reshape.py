@@ -85,12 +85,10 @@ class Flatten(Op):
         return repack_need(node, ctx)
 
     def emit(self, node, ctx) -> Emission:
-        if not ctx.stream:
-            x, y, n = ctx.in_var(node), ctx.out_var(node), node.size
-            call = f"for (unsigned i = 0; i < {n}; i++) {y}[i] = ({ctx.type_name(node)}){x}[i];"
-            return Emission(call=call)
+        # a function call either way: a loop in a DATAFLOW top breaks its canonical form
+        # (UG1399 "Canonical Forms"); nnet::reshape is a copy, unrolled
         config = ctx.config(node, "nnet::reshape_config", {"n_elem": node.size}, {})
-        call = ctx.call("reshape_stream", node)
+        call = ctx.call("reshape_stream" if ctx.stream else "reshape", node)
         return Emission(config=config, call=call, includes=("nnet/reshape.h",))
 
 

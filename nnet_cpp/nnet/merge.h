@@ -133,7 +133,8 @@ res_T merge_one(const X &...x) {
 // res[i] = merge of in_0[i], in_1[i], ... (two or more inputs).
 template <typename CONFIG_T, class res_T, class... data_T>
 void merge(res_T res[CONFIG_T::n_elem], const data_T *...in) {
-#pragma HLS INLINE
+    // UG1399 "pragma HLS inline": not inlined, a process of its own in a DATAFLOW top
+#pragma HLS INLINE off
     static_assert(sizeof...(data_T) >= 2, "merge: needs 2 or more inputs");
     for (unsigned i = 0; i < CONFIG_T::n_elem; i++) {
 #pragma HLS UNROLL
@@ -186,7 +187,8 @@ template <class data0_T, class data1_T, class res_T, typename CONFIG_T>
 void concatenate(const data0_T in0[CONFIG_T::n_outer * CONFIG_T::n_inner_0],
                  const data1_T in1[CONFIG_T::n_outer * CONFIG_T::n_inner_1],
                  res_T res[CONFIG_T::n_outer * (CONFIG_T::n_inner_0 + CONFIG_T::n_inner_1)]) {
-#pragma HLS INLINE
+    // UG1399 "pragma HLS inline": not inlined, a process of its own in a DATAFLOW top
+#pragma HLS INLINE off
     const unsigned row = CONFIG_T::n_inner_0 + CONFIG_T::n_inner_1;
     for (unsigned o = 0; o < CONFIG_T::n_outer; o++) {
 #pragma HLS UNROLL
@@ -258,7 +260,8 @@ void concatenate_stream(hls::stream<data0_T> &in0, hls::stream<data1_T> &in1,
 
 template <class data0_T, class data1_T, class res_T, typename CONFIG_T>
 void dot(const data0_T in0[CONFIG_T::n_in], const data1_T in1[CONFIG_T::n_in], res_T res[1]) {
-#pragma HLS INLINE
+    // UG1399 "pragma HLS inline": not inlined, a process of its own in a DATAFLOW top
+#pragma HLS INLINE off
     typename CONFIG_T::accum_t acc = 0;
     for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
 #pragma HLS UNROLL

@@ -203,6 +203,8 @@ void upsample_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res) {
 // The flat (row-major, channels-last) value order does not change.
 template <class data_T, class res_T, typename CONFIG_T>
 void reshape(const data_T data[CONFIG_T::n_elem], res_T res[CONFIG_T::n_elem]) {
+    // UG1399 "pragma HLS inline": not inlined, a process of its own in a DATAFLOW top
+#pragma HLS INLINE off
     for (unsigned i = 0; i < CONFIG_T::n_elem; i++) {
 #pragma HLS UNROLL
         res[i] = (res_T)data[i];

@@ -343,12 +343,33 @@ def test_residual_dataflow_arrays_have_one_reader(root):
     for args in re.findall(r"nnet::\w+<[^;]*>\(([^;]*)\);", body):
         for a in args.split(", "):
             reads[a] = reads.get(a, 0) + 1
-    for line in re.findall(r"\n\s+for \(.*\n", body):  # emitted loops (flatten) read once
-        for a in re.findall(r"(\w+)\[i\]", line)[1:]:
-            reads[a] = reads.get(a, 0) + 1
     assert "nnet::fan_out_2<" in body
     assert reads["input_1_out"] == 1, reads  # read by the fan-out only
     assert max(reads.values()) <= 2  # a variable is written once and read once
+
+
+@pytest.mark.parametrize("model", ["small_cnn", "small_cnn_resource_rf2", "residual_cnn"])
+def test_dataflow_top_holds_only_declarations_and_calls(root, model):
+    """UG1399 "Canonical Forms": the DATAFLOW region is a sequence of process calls over
+    local channels; a loop (the old Flatten copy) or an inlined function would be a loose
+    statement there. Every layer is a call of an nnet function that is not inlined."""
+    p = project(model, root)
+    body = p.top[p.top.index("{") + 1 : p.top.rindex("}")]
+    assert "#pragma HLS DATAFLOW" in body
+    for line in filter(None, (x.strip() for x in body.splitlines())):
+        ok = (
+            line.startswith(("//", "#pragma HLS ", "FE_TRACE("))
+            or re.fullmatch(r"\w+ \w+\[\d+\];", line)  # a channel array
+            or re.fullmatch(r"nnet::\w+<[^;]*>\([\w, ]*\);", line)  # a process
+        )
+        assert ok, f"not a declaration or process call in the DATAFLOW region: {line}"
+    for fn in set(re.findall(r"nnet::(\w+)<", body)):
+        if not re.search(rf"\bvoid {fn}\(", p.headers):
+            assert f"NNET_ELEMENTWISE({fn}," in p.headers  # macro-made, never inlined
+            continue
+        inlined = re.search(r"#pragma HLS INLINE$", p.function(fn), re.M)
+        dispatch = re.search(r"\b\w+<[^;]*>\(", p.function(fn))  # dense/conv dispatchers
+        assert not inlined or dispatch, f"nnet::{fn} is inlined into the DATAFLOW region"
 
 
 @pytest.mark.parametrize("model", list(MODELS))

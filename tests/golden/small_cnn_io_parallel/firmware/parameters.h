@@ -7,6 +7,7 @@
 #include "nnet/conv.h"
 #include "nnet/dense.h"
 #include "nnet/pool.h"
+#include "nnet/reshape.h"
 
 #include "weights/conv_1_kernel.h"
 #include "weights/conv_1_bias.h"
@@ -65,6 +66,11 @@ struct pool_1_config : nnet::pool_config {
     static const unsigned out_height = 2;
     static const unsigned out_width = 2;
     static const unsigned pool_op = 0;
+};
+
+// flatten: flatten
+struct flatten_config : nnet::reshape_config {
+    static const unsigned n_elem = 8;
 };
 
 // dense: dense

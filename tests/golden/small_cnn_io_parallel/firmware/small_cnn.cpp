@@ -36,7 +36,7 @@ void small_cnn(const input_1_result_t input_1_out[36], softmax_result_t softmax_
     // flatten: flatten
     flatten_result_t flatten_out[8];
 #pragma HLS ARRAY_PARTITION variable=flatten_out type=complete
-    for (unsigned i = 0; i < 8; i++) flatten_out[i] = (flatten_result_t)pool_1_out[i];
+    nnet::reshape<pool_1_result_t, flatten_result_t, flatten_config>(pool_1_out, flatten_out);
     FE_TRACE(4, flatten_out, 8);
 
     // dense: dense
