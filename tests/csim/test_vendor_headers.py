@@ -94,13 +94,28 @@ def test_vendor_headers_equal_compat(builds, io_type):
     assert np.abs(x[0][250:]).max() > first.max
 
 
-def test_vendor_build_logs_vendor_include(builds):
-    """The vendor build's command line put the vendor folder before our compat headers."""
-    _, vendor = builds["io_stream"]
-    log = (vendor.output_dir / "csim" / "build.log").read_text()
-    command = log.splitlines()[0]
-    assert f"-I{VENDOR}" in command
-    assert command.index(f"-I{VENDOR}") < command.index(f"-I{vendor.output_dir / 'compat'}")
+def test_vendor_build_puts_the_vendor_folder_before_compat(tmp_path, monkeypatch):
+    """The compiler command of a vendor build: the vendor folder before our compat headers
+    (recorded by a stand-in compiler, so a cached library cannot hide the command)."""
+    import sys
+
+    from fpga_export.csim import CompileError
+    from graphs import mlp
+
+    argv = tmp_path / "argv.txt"
+    fake = tmp_path / "fake_cxx.py"
+    fake.write_text(f"import sys\nopen({str(argv)!r}, 'w').write('\\n'.join(sys.argv[1:]))\n")
+    fake.write_text(fake.read_text() + "sys.exit(1)\n")
+    monkeypatch.setenv("CXX", f"{sys.executable} {fake}")
+    monkeypatch.setenv("FPGA_EXPORT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("FPGA_EXPORT_VENDOR_INCLUDE", os.fspath(VENDOR))
+    fw = Firmware(mlp((4, 3)), ExportConfig(output_dir=tmp_path / "p"))
+    with pytest.raises(CompileError):
+        fw.compile()
+    args = argv.read_text().splitlines()
+    vendor, compat = f"-I{VENDOR.resolve()}", f"-I{fw.output_dir / 'compat'}"
+    assert vendor in args and compat in args
+    assert args.index(vendor) < args.index(compat)
 
 
 def test_include_dirs_vendor_then_compat(tmp_path, monkeypatch):

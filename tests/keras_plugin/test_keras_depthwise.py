@@ -100,8 +100,16 @@ def test_csim_close_to_keras_float(make, io_type, tmp_path):
     x = np.random.default_rng(2).normal(0, 1, (32, *model.input_shape[1:]))
     got = fw.predict(x)
     np.testing.assert_array_equal(got, fw.reference(x))
+    try:
+        want = model.predict(x, verbose=0)
+    except Exception as e:  # tf.errors.InvalidArgumentError, from either Keras
+        if "equal length strides" not in str(e):
+            raise
+        # TensorFlow's own CPU depthwise kernel (oneDNN off: the default on CPUs without
+        # AVX-512) has no unequal strides; the firmware was checked against the reference
+        pytest.skip("this TensorFlow build cannot run strides (2, 1) in a depthwise conv")
     # 14 fraction bits per conversion, a few conversions per layer
-    np.testing.assert_allclose(got, model.predict(x, verbose=0), atol=0.01)
+    np.testing.assert_allclose(got, want, atol=0.01)
 
 
 def test_inner_depthwise_node_takes_its_own_precision(tmp_path):
