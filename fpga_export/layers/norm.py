@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..ir import arith
+from ..ir.hardware import MULTIPLIERS, HwUse
 from ..ir.op import Emission, Op, Tensor
 from ..ir.rawmath import round_shift
 from ..types import FixedType
@@ -120,6 +121,21 @@ class BatchNormalization(Op):
             "n_chan": node.shape[-1],
             "reuse_factor": node.reuse_factor,
         }
+
+    def hardware(self, node, ctx):
+        """Multipliers: io_parallel multiplies every value in one pipeline of II =
+        reuse_factor (the tool shares each multiplier over II cycles: n / reuse_factor of
+        them); io_stream one position (n_chan values) per cycle. Scales of at most 2 bits
+        (and scales that are 0) need none."""
+        if node.types["scale"].width <= 2:
+            return []
+        nonzero = int(np.count_nonzero(node.types["scale"].quantize(node.weights["scale"])))
+        per_position = min(nonzero, node.shape[-1])
+        if ctx.stream:
+            count = per_position
+        else:
+            count = -(-per_position * (node.size // node.shape[-1]) // node.reuse_factor)
+        return [HwUse(MULTIPLIERS, node.name, count)]
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(

@@ -165,3 +165,24 @@ def test_depthwise_kernels_are_partitioned_in_either_strategy():
         "strategy partitions the kernel)"
     ]
     assert errors(Firmware(dw(455), cfg)) == []  # 4095 elements
+
+
+def test_batchnorm_multipliers_count_against_the_dsps():
+    """io_parallel: n / reuse_factor multipliers (one pipeline at II = reuse_factor);
+    io_stream: one position (n_chan) per cycle."""
+    from fpga_export.layers.norm import BatchNormalization
+
+    rng = np.random.default_rng(0)
+
+    def bn(shape, **kw):
+        w = {"scale": rng.uniform(0.5, 2, shape[-1]), "shift": rng.normal(0, 1, shape[-1])}
+        return single(BatchNormalization(), shape, w, **kw)
+
+    z020 = {"part": "xc7z020-clg400-1"}
+    findings = Firmware(bn((300,)), ExportConfig(**z020)).check_limits()
+    assert [f.severity for f in findings] == ["warning"]
+    assert "the model uses 300 multipliers (layer 300)" in findings[0].message
+    assert Firmware(bn((300,), reuse_factor=2), ExportConfig(**z020)).check_limits() == []
+    stream = ExportConfig(io_type="io_stream", **z020)
+    assert Firmware(bn((10, 30)), stream).check_limits() == []  # 30 per position
+    assert "uses 300 multipliers" in Firmware(bn((300,)), stream).check_limits()[0].message
