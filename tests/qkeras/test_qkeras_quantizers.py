@@ -110,7 +110,20 @@ def test_bit_widths_from_2_to_16(bits, tmp_path):
     fw = model.export_fpga(tmp_path / "p").compile()
     assert str(fw.graph["d"].types["kernel"]) == f"ap_fixed<{bits},1>"
     x = inputs((8,))
-    np.testing.assert_array_equal(fw.predict(x), model.predict(x, verbose=0))
+    got, want = fw.predict(x), model.predict(x, verbose=0)
+    if bits < 16:
+        assert fw.exact is True
+        np.testing.assert_array_equal(got, want)
+        return
+    # 16-bit inputs times 16-bit weights need 28 significant bits: QKeras' float32 sums
+    # round (in an order that depends on the CPU's kernels), so the export says NOT EXACT
+    # and the output may differ by one LSB of the activation where a rounded sum crosses
+    # a quantization step
+    assert fw.exact is False
+    assert "which rounds values of more than 24 significant bits" in fw.summary()
+    lsb = 2.0 ** (2 - 15)
+    assert np.abs(got - want).max() <= lsb
+    assert np.mean(got != want) < 0.01
 
 
 def test_non_power_of_two_alpha_is_exported_with_a_warning(tmp_path):
