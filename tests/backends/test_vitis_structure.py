@@ -296,6 +296,25 @@ def reshaped_word(kind: str, w: int, factor: int, n: int) -> int:
     return w // factor if kind == "cyclic" else w % -(-n // factor)
 
 
+def arithmetic(expr: str, names: dict[str, int]) -> int:
+    """Value of a C++ index expression of names, integers, + and * (no eval)."""
+    import ast
+
+    def value(n):
+        if isinstance(n, ast.Expression):
+            return value(n.body)
+        if isinstance(n, ast.Name) and n.id in names:
+            return names[n.id]
+        if isinstance(n, ast.Constant) and isinstance(n.value, int):
+            return n.value
+        if isinstance(n, ast.BinOp) and isinstance(n.op, (ast.Add, ast.Mult)):
+            a, b = value(n.left), value(n.right)
+            return a + b if isinstance(n.op, ast.Add) else a * b
+        raise ValueError(f"unexpected index expression {expr!r}")
+
+    return value(ast.parse(expr, mode="eval"))
+
+
 @pytest.mark.parametrize("model", ["jet_resource_rf4", "small_cnn_resource_rf2"])
 def test_resource_kernel_layout_matches_the_reuse_loop(root, model):
     """ARRAY_RESHAPE of the kernel puts exactly the weights of reuse step r in ROM word r."""
@@ -310,7 +329,7 @@ def test_resource_kernel_layout_matches_the_reuse_loop(root, model):
             + [resolve(shape["factor"], body, cfg), resolve("block", body, cfg)]
         )
         for r in range(rf):
-            flat = [eval(index, {"r": r, "k": k, "block": block}) for k in range(block)]
+            flat = [arithmetic(index, {"r": r, "k": k, "block": block}) for k in range(block)]
             words = {reshaped_word(shape["type"], w, factor, n) for w in flat}
             assert words == {r}, f"{node.name}: step {r} reads words {sorted(words)}"
 
