@@ -346,22 +346,14 @@ class VitisBackend:
 
     def fan_out(self, node: Node, ctx: EmitContext, depths: dict[str, int]) -> list[str]:
         """Copies the packets of a stream read by several consumers into one stream each, by
-        a clone process (nnet::clone_stream, up to 4 outputs; more are chained)."""
+        one clone process (nnet::clone_stream, any number of outputs)."""
         copies = [ctx.in_var(u, i) for u, i in ctx.edges(node)]
         lines = []
         for c in copies:
             lines += self.declare_stream(node, c, ctx, depths)
         if node.name in ctx.graph.outputs and node.name not in ctx.graph.inputs:
             copies.append(ctx.var(node))  # the top-level output port
-        src, step = ctx.out_var(node), 0
-        while len(copies) > 4:
-            step += 1
-            rest = f"{node.name}_fanout_{step}"
-            lines += self.declare_stream(node, rest, ctx, depths)
-            outs = [*copies[:3], rest]
-            lines.append(self.clone(f"{node.name}_clone_{step}", node, src, outs, ctx))
-            src, copies = rest, copies[3:]
-        lines.append(self.clone(f"{node.name}_clone", node, src, copies, ctx))
+        lines.append(self.clone(f"{node.name}_clone", node, ctx.out_var(node), copies, ctx))
         return lines
 
     @staticmethod

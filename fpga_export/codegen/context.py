@@ -61,7 +61,8 @@ class EmitContext:
 
     # Fan-out: a stream can be read once and a DATAFLOW channel has one reader, so a node read
     # by several consumers writes into `<node>_fanout` and a copy process (io_stream:
-    # nnet::clone_stream; io_parallel: nnet::fan_out_2) copies it into one per consumer.
+    # nnet::clone_stream; io_parallel: a chain of nnet::fan_out_2) copies it into one per
+    # consumer.
     def edges(self, node: Node) -> list[tuple[Node, int]]:
         """(consumer, input slot) for every read of node's output inside the graph."""
         return [

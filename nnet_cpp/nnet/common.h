@@ -39,40 +39,17 @@ void array_to_stream(const T in[N], hls::stream<packet_T> &out) {
 // Fan-out of a stream read by several processes (UG1399 "dataflow": each hls::stream must be
 // written by one process and read by one, so a tensor read twice is copied by a process of
 // its own, not by a loop in the dataflow region). One packet in, the same packet to every
-// output, one packet per clock.
-template <class packet_T, unsigned N_PACKETS, class S0, class S1>
-void clone_stream(hls::stream<packet_T> &in, S0 &out0, S1 &out1) {
+// output, one packet per clock; any number of outputs (the pack expands in an array
+// initializer: C++11).
+template <class packet_T, unsigned N_PACKETS, class... S>
+void clone_stream(hls::stream<packet_T> &in, S &...out) {
+    static_assert(sizeof...(S) >= 2, "clone_stream: a fan-out has 2 or more readers");
 Clone:
     for (unsigned p = 0; p < N_PACKETS; p++) {
 #pragma HLS PIPELINE II=1
         const packet_T packet = in.read();
-        out0.write(packet);
-        out1.write(packet);
-    }
-}
-
-template <class packet_T, unsigned N_PACKETS, class S0, class S1, class S2>
-void clone_stream(hls::stream<packet_T> &in, S0 &out0, S1 &out1, S2 &out2) {
-Clone:
-    for (unsigned p = 0; p < N_PACKETS; p++) {
-#pragma HLS PIPELINE II=1
-        const packet_T packet = in.read();
-        out0.write(packet);
-        out1.write(packet);
-        out2.write(packet);
-    }
-}
-
-template <class packet_T, unsigned N_PACKETS, class S0, class S1, class S2, class S3>
-void clone_stream(hls::stream<packet_T> &in, S0 &out0, S1 &out1, S2 &out2, S3 &out3) {
-Clone:
-    for (unsigned p = 0; p < N_PACKETS; p++) {
-#pragma HLS PIPELINE II=1
-        const packet_T packet = in.read();
-        out0.write(packet);
-        out1.write(packet);
-        out2.write(packet);
-        out3.write(packet);
+        const int written[] = {(out.write(packet), 0)...};
+        (void)written;
     }
 }
 

@@ -66,3 +66,23 @@ def test_fan_out_in_an_io_parallel_dataflow_top(tmp_path):
     for got, want in zip(fw.predict(x), fw.reference(x), strict=True):
         np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(fw.trace(x[:20])["trunk"], fw.reference(x[:20])[2])
+
+
+def test_one_clone_process_feeds_any_number_of_readers(tmp_path):
+    """io_stream: a stream read by six consumers is copied by one nnet::clone_stream process
+    (variadic), checked against the reference and by the bounded-FIFO dataflow simulation."""
+    g = Graph("wide")
+    g.add(Node("x", Input(), shape=(3,)))
+    g.add(Node("d", Dense(units=3), ["x"], weights={"kernel": np.eye(3), "bias": np.zeros(3)}))
+    heads = [f"relu_{i}" for i in range(6)]
+    for h in heads:
+        g.add(Node(h, Activation(function="relu"), ["d"]))
+    g.inputs, g.outputs = ["x"], heads
+    fw = Firmware(g, ExportConfig(output_dir=tmp_path / "p", io_type="io_stream")).compile()
+    top = (fw.output_dir / "firmware" / "wide.cpp").read_text()
+    copies = ", ".join(f"d_to_relu_{i}" for i in range(6))
+    assert f"FE_PROCESS(d_clone, nnet::clone_stream<d_packet_t, 1>(d_fanout, {copies}));" in top
+    x = np.random.default_rng(3).normal(0, 2, (50, 3))
+    for got, want in zip(fw.predict(x), fw.reference(x), strict=True):
+        np.testing.assert_array_equal(got, want)
+    fw.check_dataflow(x[:5])
