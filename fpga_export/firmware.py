@@ -493,6 +493,15 @@ class Firmware:
             ) from None
 
     # -- inspection ------------------------------------------------------------------------
+    def estimate(self):
+        """Resources (DSP, LUT, FF, BRAM_18K, URAM), latency and interval of the firmware as
+        the backend writes it, per layer and in total, against the part's capacity
+        (``fpga_export.estimate``; the model: docs/estimate.md). Takes no synthesis."""
+        from .estimate import estimate
+
+        with self._lock.shared():
+            return estimate(self.graph, self.config, self.backend)
+
     def summary(self) -> str:
         lines = [
             f"fpga-export firmware {self.name!r} "

@@ -102,6 +102,12 @@ class VitisBackend:
         dataflow = config.io_type == "io_parallel" and self.pipeline_style(graph) == "dataflow"
         return EmitContext(graph, self, config.io_type, dataflow=dataflow)
 
+    def cost_model(self, config):
+        """The AMD cost primitives ops price their C++ with (``backends.vitis_cost``)."""
+        from .vitis_cost import VitisCost
+
+        return VitisCost(config)
+
     def check(self, graph: Graph, config) -> list:
         """Tool limits and part resources, before writing (``backends.vitis_limits``)."""
         from .vitis_limits import check

@@ -18,6 +18,7 @@ from ..types import FixedType
 
 if TYPE_CHECKING:
     from ..codegen.context import EmitContext
+    from .cost import Cost
     from .graph import Graph, Node
     from .hardware import HwUse
 
@@ -106,6 +107,14 @@ class Op:
         partitioned arrays, unrolled loops, reshaped ROMs, multipliers. The backend checks
         them against its limits before writing (the node's output array is the backend's)."""
         return []
+
+    def cost(self, node: Node, ctx: EmitContext, hw) -> Cost:
+        """What the node's C++ costs (``ir.cost``), built from the backend's cost primitives
+        ``hw`` (for AMD ``backends.vitis_cost.VitisCost``: multipliers, adders, ROMs,
+        FIFOs, registers). Default: wiring (reshapes), free and immediate."""
+        from .cost import Cost
+
+        return Cost(latency=0, ii=1)
 
     def keeps_loops(self, node: Node) -> bool:
         """True when the node's io_parallel C++ keeps a loop (a pixel loop, a reuse loop)
