@@ -81,6 +81,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..ir import arith
+from ..ir.cost import Cost, Resources
 from ..ir.op import Emission, Op, Tensor
 from ..ir.rawmath import (
     ceil_pow2,
@@ -445,6 +446,63 @@ class Activation(Op):
         return np.clip(q, 0, n - 1).astype(np.int64)
 
     # -- C++ --------------------------------------------------------------------------
+    def cost(self, node, ctx, hw):
+        """docs/estimate.md "Activations": per value a compare-and-select (ReLU family), a
+        constant product (leaky, hard sigmoid), or a table read (tables: one ROM per two
+        parallel reads, a BRAM having two ports); softmax per vector: max tree, exp reads,
+        sum tree, one reciprocal read and a product per value. io_parallel computes every
+        value in one pipelined call, io_stream one packet per cycle."""
+        f = self.cpp_function
+        n = ctx.packet(node) if ctx.stream else node.size
+        calls = ctx.packets(node) if ctx.stream else 1
+        w_in = ctx.input_node(node).result.width
+        w_out = node.result.width
+        res, ns = Resources(), 0.0
+        if f == "softmax":
+            chan = node.shape[-1]
+            vectors = n // chan
+            e, inv = node.types["exp_table"].width, node.types["inv_table"].width
+            wacc = node.types["accum"].width
+            res += hw.adders(chan - 1, w_in) + hw.muxes(chan - 1, 2, w_in)  # max
+            res += hw.adders(chan, w_in)  # m - x
+            res += hw.rom(e, self.table_size, copies=-(-chan // 2))
+            res += hw.adders(chan - 1, wacc)
+            res += hw.rom(inv, self.table_size)
+            res += hw.multiplier(e, inv) * chan
+            res = res * vectors
+            ns_max = hw.T_CMP * max(1, (chan - 1).bit_length())
+            depth = (
+                hw.cycles(ns_max + hw.T_ADD)
+                + hw.cycles(hw.T_ROM)
+                + hw.cycles(hw.tree_ns(chan))
+                + hw.cycles(hw.T_ROM)
+                + hw.cycles(hw.T_DSP if hw.dsps(e, inv) else hw.T_ADD)
+                + 1
+            )
+        elif f == "linear":
+            depth = 0
+            res += hw.registers(0)
+        elif "table" in self.roles or "inv_table" in self.roles:
+            role = "table" if "table" in self.roles else "inv_table"
+            res += hw.adders(n, self.table_bits)  # the index
+            res += hw.rom(node.types[role].width, self.table_size, copies=-(-n // 2))
+            if "param" in self.roles:
+                res += hw.multiplier(w_out, node.types["param"].width) * n
+            depth = hw.cycles(hw.T_ADD) + hw.cycles(hw.T_ROM) + ("param" in self.roles)
+        else:
+            res += hw.adders(n, w_in) + hw.muxes(n, 2, w_out)  # compare and select
+            if f in ("leaky_relu", "hard_sigmoid"):
+                dsp, terms = hw.constant_products(
+                    w_in, node.types["param"].quantize_raw(self.params())
+                )
+                res += Resources(dsp=dsp * n) + hw.adder_tree(terms + 1, w_out) * n
+                ns += hw.T_DSP if dsp else hw.T_ADD
+            depth = hw.cycles(ns + hw.T_CMP)
+        res += hw.registers(n * w_out * max(depth, 0))
+        if not ctx.stream:
+            return Cost(res, latency=depth, ii=1)
+        return Cost(res, latency=depth + calls, ii=calls, fill=depth + 1)
+
     def config_fields(self, node, ctx):
         return {
             "n_in": node.size,

@@ -50,11 +50,13 @@ from typing import ClassVar
 import numpy as np
 
 from ..ir import arith
+from ..ir.cost import Cost
 from ..ir.op import Emission, Op, Tensor
 from .dense import (
     STRATEGIES,
     auto_matrix_types,
     check_reuse,
+    matrix_cost,
     matrix_error,
     matrix_hardware,
     matrix_spans,
@@ -150,6 +152,35 @@ class WindowOp(Op):
             pad_top=pt, pad_left=pl, out_height=oh, out_width=ow,
         )  # fmt: skip
 
+    def window_cost(self, node, ctx, hw, step, depth: int, ii: int) -> Cost:
+        """The cost of a windowed op from one step's (``step`` resources, pipeline ``depth``,
+        cycles ``ii`` between steps); docs/estimate.md "Windows". io_parallel: the pixel
+        loop runs pixels / parallelization_factor steps, each gathering its patches from the
+        whole image through a steps-to-1 mux. io_stream: the scan takes one padded position
+        per ``ii`` through line buffers (one memory per line and channel) and a register
+        window; the first output needs the window's last position."""
+        g = self.geometry(node, ctx.input_node(node).shape)
+        sizes = window_sizes(self, g)
+        wd = ctx.input_node(node).result.width
+        pixels = g["out_height"] * g["out_width"]
+        taps = g["filt_height"] * g["filt_width"] * g["n_chan"]
+        if not ctx.stream:
+            lanes = getattr(self, "parallelization_factor", 1)
+            steps = pixels // lanes if pixels % lanes == 0 else pixels
+            res = step + hw.muxes(lanes * taps, steps, wd)
+            return Cost(res, latency=(steps - 1) * ii + depth, ii=steps * ii)
+        rows, cols, width, height = sizes
+        res = step + hw.registers(rows * cols * g["n_chan"] * wd)
+        if rows > 1:
+            res += hw.rom(wd, width, copies=(rows - 1) * g["n_chan"])
+        first = (rows - 1) * width + cols
+        return Cost(
+            res,
+            latency=height * width * ii + depth,
+            ii=height * width * ii,
+            fill=first * ii + depth,
+        )
+
     def out_spatial(self, g) -> tuple[int, ...]:
         return (g["out_width"],) if self.rank == 1 else (g["out_height"], g["out_width"])
 
@@ -167,6 +198,18 @@ class WindowOp(Op):
 
 
 WHAT = ("size", "strides", "dilation")
+
+
+def window_sizes(op, g: dict) -> tuple[int, int, int, int]:
+    """The streaming scan of nnet/conv.h ``window_stream_sizes``: window rows and columns, and
+    the padded width and height scanned."""
+    rows = (g["filt_height"] - 1) * g["dilation_height"] + 1
+    cols = (g["filt_width"] - 1) * g["dilation_width"] + 1
+    reach_h = (g["out_height"] - 1) * g["stride_height"] + rows
+    reach_w = (g["out_width"] - 1) * g["stride_width"] + cols
+    height = max(reach_h, g["pad_top"] + g["in_height"])
+    width = max(reach_w, g["pad_left"] + g["in_width"])
+    return rows, cols, width, height
 
 
 def pixel_factors(out_height: int, out_width: int) -> list[int]:
@@ -355,6 +398,13 @@ class Conv2D(WindowOp):
         lower = [p for p in pixel_factors(g["out_height"], g["out_width"]) if p < lanes]
         fix = f"lower parallelization_factor (valid: {', '.join(map(str, lower))})"
         return matrix_hardware(node, ctx, blocks, lanes, fix)
+
+    def cost(self, node, ctx, hw):
+        """Each output pixel is the Dense of its patch (one per group)."""
+        blocks = node.weights["kernel"].reshape(self.groups, -1)
+        lanes = 1 if ctx.stream else self.parallelization_factor
+        step, depth, ii = matrix_cost(node, ctx, hw, blocks, lanes=lanes)
+        return self.window_cost(node, ctx, hw, step, depth, ii)
 
     def keeps_loops(self, node):
         return node.strategy == "resource" or loops_over_pixels(self, node)

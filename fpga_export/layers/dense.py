@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..ir import arith
+from ..ir.cost import Cost, Resources
 from ..ir.hardware import MULTIPLIERS, PARTITION, RESHAPE, UNROLL, HwUse
 from ..ir.op import Emission, Op, Tensor
 from ..ir.span import Span, weight_span
@@ -87,6 +88,74 @@ def matrix_hardware(
     out.append(HwUse(RESHAPE, kernel, block * width, reuse_work=n))
     out.append(HwUse(UNROLL, "reuse step", lanes * groups * block, lanes_fix, reuse_work=n))
     return out
+
+
+def matrix_cost(node, ctx, hw, blocks: np.ndarray, *, lanes: int = 1, rom: bool | None = None):
+    """One step of a weight-matrix layer (nnet/dense.h): ``blocks`` the kernel of each Dense
+    instance of the step (one row per group, taps-major as (taps, outputs) flattened),
+    ``lanes`` such steps side by side (conv pixels). Returns (resources, pipeline depth in
+    cycles, cycles between steps). docs/estimate.md "Dense family".
+
+    Constant kernel (latency strategy, depthwise): with reuse_factor 1 every nonzero weight
+    is its own constant product (``hw.constant_products``: DSP, or shift-and-add terms of the
+    adder tree); with reuse_factor R the ALLOCATION limit shares ceil(nonzero / R)
+    multipliers of the input and kernel widths, each behind an R-to-1 operand mux.
+    ROM kernel (resource strategy): n / R multiplier lanes, each reading its ROM word every
+    cycle for R cycles (``LANE_*`` constants)."""
+    rom = node.strategy == "resource" if rom is None else rom
+    rf = node.reuse_factor
+    wd = ctx.input_node(node).result.width
+    wk = node.types["kernel"].width
+    wacc = node.types["accum"].width if "accum" in node.types else node.result.width
+    groups, n = blocks.shape
+    n_out = _outputs(node, groups)
+    if rom:
+        per = n // rf
+        res = (hw.multiplier(wd, wk) + Resources(lut=hw.LANE_LUT, ff=hw.LANE_FF)) * per
+        res += hw.rom(per * wk, rf)
+        res = res * groups * lanes
+        return res, rf + hw.LANE_DEPTH, rf + hw.LANE_DEPTH
+    raw = node.types["kernel"].quantize_raw(blocks)
+    dsp, terms = hw.constant_products(wd, raw)
+    if rf > 1 and wk > 2:
+        # the ALLOCATION limit binds only when the constants needing a DSP outnumber it;
+        # then ceil(nonzero / R) shared multipliers take them, each behind an R-to-1 mux
+        nonzero = np.count_nonzero(raw, axis=1)
+        limit = int(sum(-(-int(k) // rf) for k in nonzero)) * hw.dsps(wd, wk)
+        if dsp > limit:
+            dsp = limit
+            res_mux = hw.muxes(limit, rf, wd)
+        else:
+            res_mux = Resources()
+    else:
+        res_mux = Resources()
+    res = Resources(dsp=dsp) + res_mux
+    t_mul = hw.T_DSP if dsp else (hw.T_ADD if terms > np.count_nonzero(raw) else 0.0)
+    res += hw.adder_tree(terms + n_out, wacc, n_out)
+    per_output = -(-max(terms, 1) // max(n_out, 1)) + 1
+    depth = hw.cycles(t_mul + hw.tree_ns(per_output)) + 1  # + the result register
+    res += hw.registers(n_out * wacc)  # the result register
+    res = res * lanes
+    return res, depth + rf - 1, rf
+
+
+def _outputs(node, groups: int) -> int:
+    """Output values of one step of one lane (all groups)."""
+    return int(node.shape[-1])
+
+
+def dense_cost(node, ctx, hw) -> Cost:
+    """Dense: io_parallel one call (the matrix step); io_stream a pipelined function that
+    gathers n_in / packet input packets at II = max(packets, reuse_factor)."""
+    blocks = node.weights["kernel"].reshape(1, -1)
+    res, depth, ii = matrix_cost(node, ctx, hw, blocks)
+    n_in = ctx.input_node(node).shape[0]
+    if not ctx.stream:
+        return Cost(res, latency=depth, ii=ii)
+    packets = n_in // ctx.packet(ctx.input_node(node))
+    ii = max(packets, node.reuse_factor)
+    res += hw.registers(n_in * ctx.input_node(node).result.width)  # the gathered vector
+    return Cost(res, latency=depth + packets, ii=ii)
 
 
 def matrix_spans(node, graph, kernel: np.ndarray, bias: np.ndarray, kernel_role="kernel"):
@@ -204,6 +273,9 @@ class Dense(Op):
 
     def hardware(self, node, ctx):
         return matrix_hardware(node, ctx, node.weights["kernel"].reshape(1, -1))
+
+    def cost(self, node, ctx, hw):
+        return dense_cost(node, ctx, hw)
 
     def keeps_loops(self, node):
         return node.strategy == "resource"  # the reuse loop

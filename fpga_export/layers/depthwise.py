@@ -47,6 +47,7 @@ from .dense import (
     STRATEGIES,
     auto_matrix_types,
     check_reuse,
+    matrix_cost,
     matrix_error,
     matrix_hardware,
     matrix_spans,
@@ -167,6 +168,14 @@ class DepthwiseConv2D(WindowOp):
         blocks = node.weights["kernel"].reshape(1, -1)
         split = "split the channels over several layers (either strategy partitions the kernel)"
         return matrix_hardware(node, ctx, blocks, lanes, fix, rom=False, kernel_fix=split)
+
+    def cost(self, node, ctx, hw):
+        """Each output pixel: per channel a constant-kernel sum of its taps (either
+        strategy keeps the kernel constant)."""
+        lanes = 1 if ctx.stream else self.parallelization_factor
+        blocks = node.weights["kernel"].reshape(1, -1)
+        step, depth, ii = matrix_cost(node, ctx, hw, blocks, lanes=lanes, rom=False)
+        return self.window_cost(node, ctx, hw, step, depth, ii)
 
     def keeps_loops(self, node):
         return loops_over_pixels(self, node)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..ir import arith
+from ..ir.cost import Cost
 from ..ir.op import Emission, Op, Tensor
 from ..ir.span import Span
 from .dense import fit_integer_bits
@@ -89,6 +90,19 @@ class Embedding(Op):
             "vocab_size": self.vocab_size,
             "n_out": self.output_dim,
         }
+
+    def cost(self, node, ctx, hw):
+        """A ROM of vocab_size rows of output_dim values; one row read per token (a BRAM
+        has two ports: one copy per two tokens read together)."""
+        w = node.types["embeddings"].width
+        tokens = 1 if ctx.stream else ctx.input_node(node).size
+        res = hw.rom(self.output_dim * w, self.vocab_size, copies=-(-tokens // 2))
+        res += hw.registers(tokens * self.output_dim * node.result.width)
+        depth = hw.cycles(hw.T_ROM) + 1
+        if not ctx.stream:
+            return Cost(res, latency=depth, ii=1)
+        calls = ctx.packets(ctx.input_node(node))
+        return Cost(res, latency=depth + calls, ii=calls, fill=depth + 1)
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(

@@ -42,6 +42,7 @@ import numpy as np
 
 from ..codegen import cpp
 from ..ir import arith
+from ..ir.cost import Cost, Resources
 from ..ir.op import Emission, Op, Tensor
 from ..ir.span import Span, copy_spans, exact_reciprocal, input_span
 from ..types import FixedType
@@ -167,6 +168,27 @@ class Merge(Op):
     def config_fields(self, node, ctx):
         return {"n_elem": node.size, "merge_op": MERGE_OPS.index(self.op)}
 
+    def cost(self, node, ctx, hw):
+        """Per value: an adder (add, subtract), a product (multiply), an adder and a product
+        by the constant 1/n (average) or a compare-and-select (maximum, minimum)."""
+        widths = [ctx.input_node(node, i).result.width for i in range(len(node.inputs))]
+        w, k = node.result.width, len(widths)
+        if self.op == "multiply":
+            res = Resources()
+            for a in widths[1:]:
+                res += hw.multiplier(widths[0], a)
+            ns = (hw.T_DSP if res.dsp else hw.T_ADD) * (k - 1)
+        elif self.op in ("maximum", "minimum"):
+            res = hw.adders(k - 1, max(widths)) + hw.muxes(1, k, w)
+            ns = hw.T_CMP * (k - 1).bit_length()
+        else:
+            res = hw.adders(k - 1, w)
+            ns = hw.tree_ns(k)
+            if self.op == "average":
+                res += hw.multiplier(w, node.types["recip"].width)
+                ns += hw.T_DSP
+        return hw.elementwise(node, ctx, res, ns)
+
     def emit(self, node, ctx) -> Emission:
         self.checked_full_type(
             node, [ctx.input_node(node, i).result for i in range(len(node.inputs))]
@@ -257,6 +279,12 @@ class Concatenate(Op):
         need1 = row * p1 + np.maximum(j + 1 - p0, 0)
         return [need0, need1]
 
+    def cost(self, node, ctx, hw):
+        """Wiring (io_parallel); io_stream copies packets through a register."""
+        if not ctx.stream:
+            return Cost()
+        return hw.elementwise(node, ctx, Resources(), hw.T_CMP)
+
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(node, "nnet::concat_config", self.config_fields(node, ctx), {})
         if not ctx.stream:
@@ -306,6 +334,15 @@ class Dot(Op):
 
     def config_fields(self, node, ctx):
         return {"n_in": ctx.input_node(node).shape[0]}
+
+    def cost(self, node, ctx, hw):
+        """n products of the two inputs and their adder tree."""
+        n = ctx.input_node(node).size
+        wa, wb = (ctx.input_node(node, i).result.width for i in range(2))
+        wacc = node.types["accum"].width
+        res = hw.multiplier(wa, wb) * n + hw.adders(n - 1, wacc)
+        ns = (hw.T_DSP if hw.dsps(wa, wb) else hw.T_ADD) + hw.tree_ns(n)
+        return hw.elementwise(node, ctx, res, ns)
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..ir import arith
+from ..ir.cost import Cost, Resources
 from ..ir.hardware import MULTIPLIERS, HwUse
 from ..ir.op import Emission, Op, Tensor
 from ..ir.rawmath import round_shift
@@ -136,6 +137,25 @@ class BatchNormalization(Op):
         else:
             count = -(-per_position * (node.size // node.shape[-1]) // node.reuse_factor)
         return [HwUse(MULTIPLIERS, node.name, count)]
+
+    def cost(self, node, ctx, hw):
+        """Per value a product by its channel's constant scale and an add (the scale's DSP
+        rule: ``hw.constant_products``); io_parallel shares the products over reuse_factor
+        cycles when DSPs are needed."""
+        wd = ctx.input_node(node).result.width
+        raw = node.types["scale"].quantize_raw(node.weights["scale"])
+        dsp, terms = hw.constant_products(wd, raw)
+        chan = max(1, raw.size)
+        per = Resources(dsp=dsp / chan) + hw.adders(-(-(terms + chan) // chan), node.result.width)
+        ns = (hw.T_DSP if dsp else hw.T_ADD) + hw.T_ADD
+        rf = 1 if ctx.stream else node.reuse_factor
+        cost = hw.elementwise(node, ctx, per, ns, rf)
+        if rf > 1:
+            shared = Resources(dsp=-(-cost.resources.dsp // rf)) + Resources(
+                lut=cost.resources.lut, ff=cost.resources.ff
+            )
+            cost = Cost(shared, cost.latency + rf - 1, cost.ii, cost.fill, cost.notes)
+        return cost
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(
@@ -249,6 +269,18 @@ class LayerNormalization(Op):
             "table_range_log2": int(self.range_log2),
             "reuse_factor": node.reuse_factor,
         }
+
+    def cost(self, node, ctx, hw):
+        """Per vector: the mean and variance trees, one 1/sqrt table read; per value a
+        subtract, a square and two products (gamma, 1/sqrt)."""
+        wd = ctx.input_node(node).result.width
+        w = node.result.width
+        wacc = node.types["accum"].width
+        chan = node.shape[-1]
+        per = hw.adders(3, wacc) + hw.multiplier(wacc, wacc) * 2 + hw.multiplier(wd, w)
+        per += hw.rom(node.types["table"].width, self.table_size) * (1 / chan)
+        ns = 2 * hw.tree_ns(chan) + 3 * hw.T_DSP + hw.T_ROM + hw.T_ADD
+        return hw.elementwise(node, ctx, per, ns)
 
     def emit(self, node, ctx) -> Emission:
         roles = {"accum_t": "accum", "var_t": "var", "table_t": "table"}

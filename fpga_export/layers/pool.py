@@ -32,6 +32,7 @@ import numpy as np
 
 from ..codegen import cpp
 from ..ir import arith
+from ..ir.cost import Cost
 from ..ir.op import Emission, Tensor
 from ..ir.span import Span, copy_spans, exact_reciprocal, input_span
 from ..types import FixedType
@@ -52,6 +53,38 @@ class _Pool(WindowOp):
         if self.op not in POOL_OPS:
             raise ValueError(f"pooling op {self.op!r} is not one of {', '.join(POOL_OPS)}")
         self.roles = ("result",) if self.op == "max" else ("result", "accum", "recip")
+
+    def cost(self, node, ctx, hw):
+        """Per output value: window - 1 compare-and-selects (max) or adders plus one product
+        by the reciprocal (average); docs/estimate.md "Pooling". Global pooling is one
+        window over every pixel (io_stream: accumulated pixel by pixel)."""
+        g = self.geometry(node, ctx.input_node(node).shape)
+        n = g["filt_height"] * g["filt_width"]
+        chan = g["n_chan"]
+        wd = ctx.input_node(node).result.width
+        if self.op == "max":
+            one = hw.adders(1, wd) + hw.muxes(1, 2, wd)
+            ns = hw.T_CMP * max(1, (n - 1).bit_length())
+        else:
+            wacc, wr = node.types["accum"].width, node.types["recip"].width
+            one = hw.adders(1, wacc)
+            ns = hw.tree_ns(n) + (hw.T_DSP if hw.dsps(wacc, wr) else hw.T_ADD)
+        if self.is_global and ctx.stream:
+            per = one * chan + hw.registers(chan * wd)
+            if self.op != "max":
+                per += hw.multiplier(wacc, wr) * chan
+            pixels = g["in_height"] * g["in_width"]
+            depth = hw.cycles(ns) + 1
+            return Cost(per, latency=pixels + depth, ii=pixels, fill=pixels + depth)
+        lanes = 1 if self.is_global or ctx.stream else g["out_height"] * g["out_width"]
+        step = one * ((n - 1) * chan * lanes)
+        if self.op != "max":
+            step += hw.multiplier(wacc, wr) * (chan * lanes)
+        step += hw.registers(chan * lanes * node.result.width)
+        depth = hw.cycles(ns) + 1
+        if not ctx.stream:
+            return Cost(step, latency=depth, ii=1)
+        return self.window_cost(node, ctx, hw, step, depth, 1)
 
     def _count_pad(self) -> bool:
         return bool(getattr(self, "count_pad", False))  # a field of the windowed ops only

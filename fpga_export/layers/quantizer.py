@@ -140,6 +140,12 @@ class Quantizer(Op):
     def config_fields(self, node, ctx):
         return {"n_in": node.size}
 
+    def cost(self, node, ctx, hw):
+        """Per value: a rounding adder and the saturation compare-and-select."""
+        w = ctx.input_node(node).result.width
+        res = hw.adders(1, node.result.width) + hw.adders(1, w) + hw.muxes(1, 2, node.result.width)
+        return hw.elementwise(node, ctx, res, hw.T_ADD + hw.T_CMP)
+
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(
             node, "nnet::quantizer_config", self.config_fields(node, ctx), {"param_t": "param"}
@@ -236,6 +242,12 @@ class Po2Quantizer(Op):
             "n_thresholds": self.max_exp - self.min_exp,
             "relu": int(self.relu),
         }
+
+    def cost(self, node, ctx, hw):
+        """Per value: the exponent of |x| (a priority encoder) and a select."""
+        w = ctx.input_node(node).result.width
+        res = hw.muxes(1, w, node.result.width) + hw.adders(1, w)
+        return hw.elementwise(node, ctx, res, 2 * hw.T_CMP)
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(

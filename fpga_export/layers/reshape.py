@@ -21,6 +21,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..ir import arith
+from ..ir.cost import Cost, Resources
 from ..ir.op import Emission, Op, Tensor
 from ..ir.span import copy_spans
 from .conv import raster_need
@@ -83,6 +84,12 @@ class Flatten(Op):
 
     def stream_need(self, node, ctx):
         return repack_need(node, ctx)
+
+    def cost(self, node, ctx, hw):
+        """Wiring (io_parallel); io_stream a process moving one packet per cycle."""
+        if not ctx.stream:
+            return Cost()
+        return hw.elementwise(node, ctx, Resources(), hw.T_CMP)
 
     def emit(self, node, ctx) -> Emission:
         # a function call either way: a loop in a DATAFLOW top breaks its canonical form
@@ -180,6 +187,12 @@ class _Spatial(Op):
     def last_read(self, g, oh, ow):
         """(row, col) of the last input pixel read when output pixel (oh, ow) is written."""
         raise NotImplementedError
+
+    def cost(self, node, ctx, hw):
+        """Wiring (io_parallel); io_stream a process moving one packet per cycle."""
+        if not ctx.stream:
+            return Cost()
+        return hw.elementwise(node, ctx, Resources(), hw.T_CMP)
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(node, f"nnet::{self.fn}_config", self.config_fields(node, ctx), {})
@@ -352,6 +365,12 @@ class Reshape(Op):
     def stream_need(self, node, ctx):
         return repack_need(node, ctx)
 
+    def cost(self, node, ctx, hw):
+        """Wiring (io_parallel); io_stream a process moving one packet per cycle."""
+        if not ctx.stream:
+            return Cost()
+        return hw.elementwise(node, ctx, Resources(), hw.T_CMP)
+
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(node, "nnet::reshape_config", self.config_fields(node, ctx), {})
         call = ctx.call("reshape_stream" if ctx.stream else "reshape", node)
@@ -417,6 +436,18 @@ class Permute(Op):
     def stream_need(self, node, ctx):
         whole = ctx.packets(ctx.input_node(node))  # buffers the whole tensor first
         return [np.full(ctx.packets(node), whole)]
+
+    def cost(self, node, ctx, hw):
+        """Wiring (io_parallel); io_stream buffers the whole tensor before the first output
+        packet (the order changes)."""
+        if not ctx.stream:
+            return Cost()
+        bits = node.size * node.result.width
+        res = (
+            hw.rom(ctx.packet(node) * node.result.width, ctx.packets(node)) if bits else Resources()
+        )
+        n_in = ctx.packets(ctx.input_node(node))
+        return Cost(res, latency=n_in + ctx.packets(node) + 1, ii=n_in, fill=n_in + 1)
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(node, "nnet::permute_config", self.config_fields(node, ctx), {})
