@@ -75,7 +75,7 @@ def _existing(path: Path) -> str | None:
     if path.is_symlink() or not path.is_file():
         return "foreign"
     with open(path, "rb") as f:
-        head = f.read(120).decode("utf-8", "replace").split("\n")
+        head = f.read(256).decode("utf-8", "replace").split("\n")
     m = _MARK.fullmatch(head[1]) if len(head) > 2 and head[0] == "<!DOCTYPE html>" else None
     if m is None:
         return "foreign"
@@ -437,7 +437,7 @@ dl.meta dt{color:#616161}dl.meta dd{margin:0;overflow-wrap:anywhere}
 table{border-collapse:collapse;font-size:13px;width:100%}
 th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:left;vertical-align:top;
 white-space:nowrap}
-td:last-child{white-space:normal;min-width:16em}
+#nodes td:last-child,#estimate td:last-child{white-space:normal;min-width:16em}
 th{background:#f1f3f5;position:sticky;top:0}
 tr.total td{font-weight:600;border-top:2px solid #bbb}
 tr.capacity td,tr.utilization td{color:#555}
