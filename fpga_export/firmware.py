@@ -502,6 +502,25 @@ class Firmware:
         with self._lock.shared():
             return estimate(self.graph, self.config, self.backend)
 
+    def report_html(self, path=None, *, x=None, profile=None, overwrite: bool = False) -> Path:
+        """Write a self-contained HTML report (``fpga_export.report_html``): settings, the graph
+        as a diagram, every node's types and exactness, the estimate against the part, the
+        profile plots (``profile=``, or ``x=`` sample inputs when ``profile()`` exists) and the
+        synthesis report's numbers beside the estimate when the project folder holds one.
+        Default path: ``<output_dir>/report.html`` of the written project. Replaces only a
+        report it wrote (one edited since: ``overwrite=True``); returns the path."""
+        from .report_html import write_html
+
+        folder = self.output_dir if self._written else None
+        if path is None:
+            if folder is None:
+                raise ValueError(
+                    "the project was not written yet: pass a path "
+                    "(firmware.report_html('report.html')) or call firmware.write() first"
+                )
+            path = Path(folder) / "report.html"
+        return write_html(self, path, x=x, profile=profile, overwrite=overwrite, project_dir=folder)
+
     def summary(self) -> str:
         lines = [
             f"fpga-export firmware {self.name!r} "

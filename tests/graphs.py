@@ -100,3 +100,24 @@ def late_skip_graph(shape=(4, 4, 3)) -> Graph:
     g.add(Node("m", Merge(op="add"), ["b", "r"]))
     g.inputs, g.outputs = ["x"], ["m", "r"]
     return g
+
+
+def residual_mlp(blocks=7, width=8, *, seed=0, name="residual_mlp") -> Graph:
+    """x -> per block: two parallel Dense (d, a) -> relu(d) + a -> + the block's input (a
+    skip over three rows): 1 + 5 * blocks nodes with branches and long edges."""
+    from fpga_export.layers.activation import Activation
+    from fpga_export.layers.merge import Merge
+
+    rng = np.random.default_rng(seed)
+    g = Graph(name)
+    g.add(Node("x", Input(), shape=(width,)))
+    prev = "x"
+    for b in range(blocks):
+        for d in (f"d{b}", f"a{b}"):
+            w = {"kernel": rng.normal(0, 0.3, (width, width)), "bias": rng.normal(0, 0.1, width)}
+            g.add(Node(d, Dense(units=width), [prev], weights=w, layer=f"dense_{d}"))
+        g.add(Node(f"r{b}", Activation(function="relu"), [f"d{b}"]))
+        g.add(Node(f"s{b}", Merge(op="add"), [f"r{b}", f"a{b}"]))
+        prev = g.add(Node(f"m{b}", Merge(op="add"), [f"s{b}", prev])).name
+    g.inputs, g.outputs = ["x"], [prev]
+    return g
