@@ -7,6 +7,8 @@ from __future__ import annotations
 import io
 
 ROW_INCHES = 0.28  # figure height per row: 35 layers stay readable
+CHAR_INCHES = 0.07  # width of a tick label character (8 pt)
+PLOT_INCHES = 5.5  # width of each panel's plot area
 RANGE_COLOR = "tab:green"
 BOX_COLOR = "tab:blue"
 PEAK_COLOR = "tab:red"
@@ -34,17 +36,28 @@ def _rows(profile):
 
 
 def _draw(ax, rows, title: str) -> None:
-    for i, (label, stats, t) in enumerate(rows):
-        top = max(abs(t.min), abs(t.max))
-        for patch in ax.barh(i, top - t.lsb, left=t.lsb, height=0.8, color=RANGE_COLOR, alpha=0.2):
-            patch.set_gid(f"range:{label}")
-        p = stats.abs_percentiles
-        if not p:
-            continue  # only zeros: nothing on a log scale
-        box = {"med": p[50], "q1": p[25], "q3": p[75], "whislo": p[1], "whishi": p[99]}
+    """One panel: a shaded type range and a box per row (one call each: fast for many rows)."""
+    lsbs = [t.lsb for _, _, t in rows]
+    tops = [max(abs(t.min), abs(t.max)) for _, _, t in rows]
+    bands = ax.barh(
+        range(len(rows)),
+        [top - lsb for top, lsb in zip(tops, lsbs, strict=True)],
+        left=lsbs,
+        height=0.8,
+        color=RANGE_COLOR,
+        alpha=0.2,
+    )
+    for patch, (label, _, _) in zip(bands, rows, strict=True):
+        patch.set_gid(f"range:{label}")
+    shown = [(i, label, s) for i, (label, s, _) in enumerate(rows) if s.abs_percentiles]
+    if shown:  # rows of zeros only have no box on a log scale
+        boxes = [
+            {"med": p[50], "q1": p[25], "q3": p[75], "whislo": p[1], "whishi": p[99], "fliers": []}
+            for p in (s.abs_percentiles for _, _, s in shown)
+        ]
         drawn = ax.bxp(
-            [box | {"fliers": []}],
-            positions=[i],
+            boxes,
+            positions=[i for i, _, _ in shown],
             orientation="horizontal",
             widths=0.5,
             patch_artist=True,
@@ -52,8 +65,10 @@ def _draw(ax, rows, title: str) -> None:
             manage_ticks=False,
             boxprops={"facecolor": BOX_COLOR, "alpha": 0.7},
         )
-        drawn["boxes"][0].set_gid(f"box:{label}")
-        ax.plot([stats.peak], [i], marker="|", color=PEAK_COLOR, markersize=8)
+        for box, (_, label, _) in zip(drawn["boxes"], shown, strict=True):
+            box.set_gid(f"box:{label}")
+        peaks = [s.peak for _, _, s in shown]
+        ax.plot(peaks, [i for i, _, _ in shown], "|", color=PEAK_COLOR, markersize=8)
     ax.set_xscale("log", base=2)
     ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=8)
     ax.set_ylim(len(rows) - 0.5, -0.5)  # first node on top
@@ -71,10 +86,16 @@ def plot(profile):
     if weights:
         panels.append((weights, "weights"))
     height = max(3.0, ROW_INCHES * max(len(rows) for rows, _ in panels) + 1.5)
-    fig = figure(figsize=(6.5 * len(panels), height), layout="constrained")
-    axes = fig.subplots(1, len(panels), squeeze=False)[0]
-    for ax, (rows, title) in zip(axes, panels, strict=True):
-        _draw(ax, rows, title)
+    # axes placed by hand (in inches): room for each panel's labels, no layout engine
+    labels = [0.3 + CHAR_INCHES * max(len(r[0]) for r in rows) for rows, _ in panels]
+    width = sum(labels) + PLOT_INCHES * len(panels) + 0.3
+    fig = figure(figsize=(width, height))
+    left = 0.0
+    for (rows, title), label in zip(panels, labels, strict=True):
+        left += label
+        box = [left / width, 0.7 / height, PLOT_INCHES / width, (height - 1.2) / height]
+        _draw(fig.add_axes(box), rows, title)
+        left += PLOT_INCHES
     return fig
 
 

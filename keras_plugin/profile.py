@@ -30,6 +30,6 @@ def float_trace(model, x) -> dict[str, np.ndarray]:
     probe = flavor.Model(model.inputs, outputs)
     xs = x if isinstance(x, (list, tuple)) else [x]
     xs = [np.asarray(a, dtype=np.float32) for a in xs]
-    got = probe(xs if len(xs) > 1 else xs[0], training=False)
+    got = probe(xs, training=False)  # a list, as model.inputs is
     got = got if isinstance(got, (list, tuple)) else [got]
     return {name: np.asarray(v, dtype=np.float64) for name, v in zip(names, got, strict=True)}
