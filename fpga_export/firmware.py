@@ -521,6 +521,16 @@ class Firmware:
             path = Path(folder) / "report.html"
         return write_html(self, path, x=x, profile=profile, overwrite=overwrite, project_dir=folder)
 
+    def profile(self, x, model=None, *, csim: bool | None = None):
+        """Per-node statistics of the values for the samples ``x``: fixed point (csim, or
+        its bit-identical numpy reference when csim is not compiled; ``csim=True`` compiles)
+        and the live ``model``'s float values when given; type ranges, overflow, values
+        below one LSB, weights. ``.suggest()`` gives ``layers=`` settings, ``.plot()`` a
+        figure, ``.table()`` text (``fpga_export.profile``)."""
+        from .profile import profile
+
+        return profile(self, x, model, csim=csim)
+
     def summary(self) -> str:
         lines = [
             f"fpga-export firmware {self.name!r} "

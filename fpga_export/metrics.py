@@ -20,7 +20,14 @@ import math
 
 import numpy as np
 
-__all__ = ["compare", "count_overflow", "firmware_overflow"]
+__all__ = [
+    "compare",
+    "count_overflow",
+    "firmware_overflow",
+    "overflow_by_node",
+    "overflow_extent",
+    "widen",
+]
 
 
 def compare(y_csim, y_float, lsb: float | None = None) -> dict[str, float]:
@@ -44,8 +51,9 @@ def compare(y_csim, y_float, lsb: float | None = None) -> dict[str, float]:
     }
 
 
-def _widen(t):
-    # up to 16 more integer bits, fewer for wide types so products stay within int64
+def widen(t):
+    """``t`` with more integer bits (up to 16, fewer for wide types so products stay within
+    int64), signed, same fraction bits: what overflowed in ``t`` does not in ``widen(t)``."""
     extra = max(0, min(16, max(4, 32 - t.width), 64 - t.width - (0 if t.signed else 1)))
     grow = extra + (0 if t.signed else 1)
     return t.with_(width=t.width + grow, integer=t.integer + grow, signed=True)
@@ -54,24 +62,44 @@ def _widen(t):
 def count_overflow(graph, x, chunk: int = 2048) -> int:
     """Values that saturated or wrapped in any node (module docstring); ``x`` in the
     firmware's layout (the graph's own input shapes)."""
+    return sum(overflow_by_node(graph, x, chunk).values())
+
+
+def overflow_by_node(graph, x, chunk: int = 2048) -> dict[str, int]:
+    """:func:`count_overflow` per node (graph inputs are not counted: 0)."""
+    return {name: count for name, (count, _, _) in overflow_extent(graph, x, chunk).items()}
+
+
+def overflow_extent(graph, x, chunk: int = 2048) -> dict[str, tuple[int, float, float]]:
+    """Per node: (values that overflowed, min, max of the widened run): the min and max are
+    the node's values as they would be without overflow in that node (within the extra
+    integer bits of :func:`widen`), for its actual inputs. Graph inputs: (0, min, max) of
+    their fixed-point values."""
     from .ir import Interpreter
 
     interp = Interpreter(graph, chunk)
     xs = interp._split(x)
-    total = 0
-    for lo in range(0, len(xs[0]), chunk):
-        env = interp.run_raw([a[lo : lo + chunk] for a in xs], trace=True)
+    out = {n.name: (0, math.inf, -math.inf) for n in graph}
+    for start in range(0, len(xs[0]), chunk):
+        env = interp.run_raw([a[start : start + chunk] for a in xs], trace=True)
         for node in graph:
             if node.name in graph.inputs:
+                _extend(out, node.name, 0, env[node.name].values())
                 continue
             wide = copy.copy(node)
             wide.weights = dict(node.weights)
-            wide.types = {
-                r: (_widen(t) if r in node.op.roles else t) for r, t in node.types.items()
-            }
-            y = node.op.run(wide, [env[i] for i in node.inputs])
-            total += int(np.count_nonzero(y.values() != env[node.name].values()))
-    return total
+            wide.types = {r: (widen(t) if r in node.op.roles else t) for r, t in node.types.items()}
+            y = node.op.run(wide, [env[i] for i in node.inputs]).values()
+            _extend(out, node.name, int(np.count_nonzero(y != env[node.name].values())), y)
+    empty = (math.nan, math.nan)
+    return {k: (n, lo, hi) if lo <= hi else (n, *empty) for k, (n, lo, hi) in out.items()}
+
+
+def _extend(out: dict, name: str, count: int, values: np.ndarray) -> None:
+    n, lo, hi = out[name]
+    if values.size:
+        lo, hi = min(lo, float(values.min())), max(hi, float(values.max()))
+    out[name] = (n + count, lo, hi)
 
 
 def firmware_overflow(firmware, x, chunk: int = 2048) -> int:

@@ -6,14 +6,19 @@ Importing it adds ``export_fpga`` to ``keras.Model`` (and ``tf_keras.Model`` whe
     firmware = model.export_fpga("my_prj", precision="ap_fixed<16,6>")
 """
 
+from fpga_export.profile import register_float_trace
+
 from . import handlers  # noqa: F401  (registers the layer handlers)
 from .callback import CSimCallback
 from .convert import KERAS_LAYERS, LayerCall, convert, to_graph, weights_of
 from .export import export_fpga, install
 from .flavors import FLAVORS
 from .layer import CSimLayer
+from .profile import float_trace
 
 install()
+for _flavor in FLAVORS:
+    register_float_trace(_flavor.Model, float_trace)
 
 __all__ = [
     "CSimCallback",
@@ -23,6 +28,7 @@ __all__ = [
     "LayerCall",
     "convert",
     "export_fpga",
+    "float_trace",
     "install",
     "to_graph",
     "weights_of",

@@ -15,6 +15,10 @@ the live quantizers with ``quantizers.py``) are loaded at the first export once 
 imported; importing ``torch_plugin`` never imports Brevitas.
 """
 
+import torch
+
+from fpga_export.profile import register_float_trace
+
 from . import handlers  # noqa: F401  (registers the handlers)
 from .convert import (
     TORCH_FUNCTIONS,
@@ -26,10 +30,12 @@ from .convert import (
 )
 from .export import export_fpga, input_specs, install, to_graph
 from .module import CSimModule
+from .profile import float_trace
 from .trace import UntraceableModelError
 from .validator import CSimValidator
 
 install()
+register_float_trace(torch.nn.Module, float_trace)
 
 __all__ = [
     "CSimModule",
@@ -42,6 +48,7 @@ __all__ = [
     "UntraceableModelError",
     "Value",
     "export_fpga",
+    "float_trace",
     "input_specs",
     "install",
     "to_graph",
