@@ -331,13 +331,7 @@ def _bars(est, use: dict[str, float]) -> str:
 
 def _profile(fw, x, profile) -> str:
     if profile is None and x is not None:
-        make = getattr(fw, "profile", None)
-        if not callable(make):
-            return (
-                '<p class="muted">no profile: this fpga-export has no Firmware.profile() '
-                "(the sample inputs were not used)</p>"
-            )
-        profile = make(x)
+        profile = fw.profile(x)
     if profile is None:
         return '<p class="muted">no profile: pass x= (sample inputs) or profile=</p>'
     svg = str(profile.to_svg()).strip()

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from conformance import find_shared
@@ -282,11 +283,12 @@ def test_profile_given(tmp_path):
 
 def test_profile_from_x(tmp_path, monkeypatch):
     fw = written(tmp_path, mlp())
-    page = page_of(fw.report_html(x=[[0.0] * 16]))
-    assert (
-        "no profile: this fpga-export has no Firmware.profile() (the sample inputs were not used)"
-        in page.text
-    )
+    x = np.random.default_rng(0).normal(0, 1, (64, 16))
+    page = page_of(fw.report_html(x=x))
+    svgs = [a for t, a in page.tags if t == "svg"]
+    assert len(svgs) == 2  # the graph diagram and the profile's box plots
+    assert '"dense_1"' in page.text  # the profile data of every node
+    assert "no profile" not in page.text
     seen = []
     monkeypatch.setattr(fw, "profile", lambda x: seen.append(x) or FakeProfile(), raising=False)
     page = page_of(fw.report_html(x="samples"))
