@@ -7,7 +7,7 @@ report's DSP / LUT / FF / BRAM_18K / latency / II with the ratio ours/report (a 
 min-max: the ratio is against the max). The MNIST MLP row compares with the synthesis
 numbers given in issue 13. Then the estimate's own speed on three sizes of model.
 
-Run: .venv/bin/python bench/estimate.py [--markdown] [--no-qkeras]
+Run: .venv/bin/python bench/estimate.py [--markdown] [--no-qkeras] [--layers SET]
 (the QKeras set runs in a second process with TF_USE_LEGACY_KERAS=1; no assertions)
 """
 
@@ -102,6 +102,26 @@ def timing(name: str) -> dict:
             "nodes": len(est.layers), "weights": weights}  # fmt: skip
 
 
+def print_layers(name: str) -> None:
+    """Our per-layer estimate of one set, then its report's per-layer table."""
+    import reference_models as rm
+
+    ref = next((s for s in rm.SETS if s.name == name), None)
+    if ref is None or ref.builder is None or ref.legacy:
+        rebuildable = [s.name for s in rm.SETS if s.builder and not s.legacy]
+        sys.exit(f"--layers takes one of: {', '.join(rebuildable)} (Keras 3 sets)")
+    import keras_plugin  # noqa: F401
+
+    model, kwargs, folder = rm.build(name)
+    print(f"{name}: fw.estimate()\n")
+    print(model.export_fpga(**kwargs).estimate().table())
+    if folder is not None:
+        from fpga_export.backends.vitis_report import read_report
+
+        print(f"\n{name}: {folder.name}\n")
+        print(read_report(folder, top=ref.top).table())
+
+
 def legacy_rows(names: list[str]) -> list[dict]:
     """``measure`` of the QKeras sets, in a process with legacy Keras."""
     if not names:
@@ -164,10 +184,16 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--markdown", action="store_true", help="print markdown tables")
     parser.add_argument("--no-qkeras", action="store_true", help="skip the QKeras set")
+    parser.add_argument(
+        "--layers", metavar="SET", help="print SET's estimate and report per layer, and stop"
+    )
     parser.add_argument("--legacy-json", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.legacy_json:  # the QKeras process: rows as one JSON line
         print(json.dumps([measure(n) for n in args.legacy_json]))
+        return
+    if args.layers:
+        print_layers(args.layers)
         return
 
     import reference_models as rm

@@ -73,10 +73,16 @@ def test_svhn_cnn_is_half_pruned_except_the_output_layer():
             assert zeros == (0.0 if layer.name == "output_dense" else 0.5), layer.name
 
 
-def test_table_cells():
+def _bench_estimate():
+    """bench/estimate.py as a module (its name clashes with nothing: loaded from its file)."""
     spec = importlib.util.spec_from_file_location("bench_estimate", BENCH / "estimate.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_table_cells():
+    bench = _bench_estimate()
     assert bench._cell(0, 13) == "0 / 13 (0.00)"
     assert bench._cell(26, 13) == "26 / 13 (2.00)"
     assert bench._cell(79, 80, 78) == "79 / 78-80 (0.99)"
@@ -89,3 +95,10 @@ def test_table_cells():
     assert (
         bench.render(["a", "b"], [["1", "2"]], markdown=True) == "| a | b |\n|---|---|\n| 1 | 2 |"
     )
+
+
+def test_layers_flag_names_the_sets_it_takes():
+    bench = _bench_estimate()
+    with pytest.raises(SystemExit) as err:
+        bench.print_layers("toptag_gru")
+    assert str(err.value) == "--layers takes one of: " + ", ".join(KERAS3) + " (Keras 3 sets)"
