@@ -88,13 +88,13 @@ def test_dsp_rule_by_width_and_constant():
     assert hw.dsps(16, 16) == 1 and hw.dsps(27, 18) == 1 and hw.dsps(9, 16) == 0
     assert hw.dsps(32, 32) == 2 * 2  # two by two DSP48E2 tiles
     assert VitisCost(ExportConfig(part="xc7z020-clg400-1")).dsps(26, 18) == 2  # 25 x 18
-    # constants: 0 is free, powers of two are wiring, an odd part of >= 10 bits is a DSP
-    raw = np.array([0, 1, -4, 512, 3, 5 * 64, 1023, -701])
+    # constants: 0 is free, one or two signed digits are shifts and adds (one tree term
+    # per digit), denser constants take a DSP (one term) when the input is >= 10 bits
+    raw = np.array([0, 1, -4, 512, 3, 5 * 64, 1023, -701, 85])
     dsp, terms = hw.constant_products(16, raw)
-    assert dsp == 2  # 1023 and 701: 10-bit odd parts
-    # wiring 1 + 1 + 1; 3 = 4 - 1 and 5 = 4 + 1: two terms each; the DSPs one each
-    assert terms == 3 + 2 + 2 + 2
-    assert hw.constant_products(8, np.array([1023]))[0] == 0  # an 8-bit input: LUTs
+    assert dsp == 2  # 701 = 512 + 256 - 64 - 4 + 1 and 85 = 64 + 16 + 4 + 1
+    assert terms == 3 + 2 + 2 + 2 + 2
+    assert hw.constant_products(9, np.array([701])) == (0, 5)  # a 9-bit input: LUTs
     assert list(_csd_digits(np.array([0, 1, 3, 7, 11, 1023]))) == [0, 1, 2, 2, 3, 2]
 
 

@@ -62,7 +62,11 @@ def test_mnist_mlp_reuse_factors_and_strategy():
     assert [n.shape for n in dense] == [(128,), (128,), (128,), (10,)]
     assert fw.config.part.startswith("xcku115") and fw.config.clock_period == 5.0
     assert folder is None
-    assert fw.estimate().capacity.dsp == 5520
+    est = fw.estimate()
+    assert est.capacity.dsp == 5520
+    # issue 13: the vendor report's DSPs exactly, through the Keras frontend
+    assert est.total.dsp == (784 * 128) // 112 + (2 * 128 * 128 + 128 * 10) // 128 == 1162
+    assert abs(est.total.lut / 222_623 - 1) < 0.30 and abs(est.latency / 520 - 1) < 0.20
 
 
 def test_svhn_cnn_is_half_pruned_except_the_output_layer():

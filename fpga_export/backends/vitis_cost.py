@@ -21,12 +21,17 @@ from ..ir.cost import Resources
 # DSP48E1 (7-series, UG479 "DSP48E1 Slice"): 25 x 18. Widths count the sign bit.
 DSP_A, DSP_B = 27, 18
 DSP_A_7SERIES = 25
-# Vitis/Vivado HLS binds a product to DSPs only when both operands are at least this wide;
-# narrower products become LUT logic. AMD does not document the rule; it is read off the
-# reference reports: the 2023.2 DeepSets tagger's 9-bit x 10-bit products and the 2020.1
-# QKeras SVHN CNN's 6-bit products are in LUTs, every 16-bit x 16-bit product is in a DSP
-# (DSP counts of both designs in docs/estimate.md).
+# Vitis/Vivado HLS binds a product to a DSP only when both operands are at least this wide
+# (declared widths); narrower products become LUT logic. AMD does not document the rule; it
+# is read off the reference reports: the 2023.2 DeepSets tagger's 9-bit products and the
+# 2020.1 QKeras SVHN CNN's 6-bit products are in LUTs, 16-bit products are in DSPs
+# (docs/estimate.md "DSP or LUT").
 DSP_MIN_WIDTH = 10
+# A product by a constant of at most this many nonzero digits (canonical signed-digit form)
+# is shifts and adds (HLS strength-reduces it); denser constants take a multiplier. Read off
+# the reports: the 16-bit SVHN CNN (2020.1) puts 80 % of its trained, pruned weights'
+# products in DSPs, the Iris MLP (2025.1) 92 %: the weights of 3 or more digits.
+SHIFT_ADD_DIGITS = 2
 # BRAM_18K as ROM or FIFO (UG573 "UltraScale Architecture Memory Resources", RAMB18E2):
 # 512 x 36 in simple dual port. The 2019.2 GRU report's 1,024-bit x 20-deep dense ROM takes
 # 29 = ceil(1024 / 36) blocks.
@@ -44,10 +49,14 @@ LUT_PER_ADD_BIT = 1.0
 # Fitted: LUTs per bit of an adder in a constant-weight adder tree. HLS merges and trims the
 # shifted partial products of LUT-built constant products, so a tree term costs less than a
 # full adder (jet MLP 2019.2 RF 1, Iris MLP 2025.1).
-LUT_PER_TREE_BIT = 0.55
+LUT_PER_TREE_BIT = 1.0
 # A LUT-built multiplier of two variables, a x b bits: about a*b/2 LUTs (two partial-product
 # bits per LUT6 on the carry chain, UG574), fitted 0.6 with the QKeras SVHN CNN.
 LUT_PER_MUL_BIT2 = 0.6
+# Fitted: LUTs around each DSP-bound product of a constant (operand sign extension, the
+# product's rounding into the accumulator type, the DSP's input routing): the per-layer
+# numbers of the 2020.1 SVHN CNN (about 30 LUTs per DSP product with its adder), Iris MLP.
+LUT_PER_DSP_PRODUCT = 16
 # Vitis HLS's default clock uncertainty: 27 % of the period (UG1399 "Specifying the Clock
 # Frequency": "the default clock uncertainty is 27% of the clock period").
 UNCERTAINTY = 0.27
@@ -59,7 +68,7 @@ T_ROM = 3.0
 T_CMP = 0.8
 # Fitted: a resource-strategy dense step (ROM read, multiply, accumulate, with the index
 # and control logic of the reuse loop) costs these per multiplier lane; MNIST example.
-LANE_LUT = 120
+LANE_LUT = 160
 LANE_FF = 90
 # Fitted: flip-flops per bit of each adder-tree term (Vitis registers the partial sums of
 # every tree level it schedules in a new cycle; Iris MLP 2025.1, jet MLP 2021.1).
@@ -92,9 +101,14 @@ class VitisCost:
 
     # -- arithmetic --------------------------------------------------------------------------
     def dsps(self, wa: int, wb: int) -> int:
-        """DSP slices of one wa x wb signed product bound to DSPs (0 below DSP_MIN_WIDTH)."""
+        """DSP slices of one wa x wb product of two variables (0 when either is narrower
+        than DSP_MIN_WIDTH: LUTs)."""
         if min(wa, wb) < DSP_MIN_WIDTH:
             return 0
+        return self.dsp_tiles(wa, wb)
+
+    def dsp_tiles(self, wa: int, wb: int) -> int:
+        """DSP slices of one wa x wb signed product bound to DSPs."""
         a, b = max(wa, wb), min(wa, wb)
         if a <= self.dsp_a and b <= DSP_B:
             return 1
@@ -106,21 +120,28 @@ class VitisCost:
         return Resources(dsp=d) if d else Resources(lut=LUT_PER_MUL_BIT2 * wa * wb)
 
     def constant_products(self, width: int, raw: np.ndarray) -> tuple[int, int]:
-        """Products of a ``width``-bit signed variable by the constant integers ``raw`` (the
-        weights' raw codes): (DSP slices, adder-tree terms). A zero costs nothing; a power of
-        two is wiring (one term); a constant whose odd part is at least DSP_MIN_WIDTH bits
-        (with sign) takes a DSP (one term); the rest are shift-and-add, one tree term per
-        nonzero digit of its canonical signed-digit form."""
+        """Products of a ``width``-bit variable by the constant integers ``raw`` (the weights'
+        raw codes): (DSP slices, adder-tree terms). A zero costs nothing; a constant of at
+        most ``SHIFT_ADD_DIGITS`` nonzero digits in canonical signed-digit form is shifts
+        and adds (one tree term per digit); a denser one takes a DSP (one term) when the
+        variable is at least ``DSP_MIN_WIDTH`` bits wide, else it is built from LUTs (one
+        term per digit)."""
         raw = np.abs(np.asarray(raw, dtype=np.int64).ravel())
         raw = raw[raw != 0]
         if raw.size == 0:
             return 0, 0
-        odd = raw >> _trailing_zeros(raw)
-        bits = _bit_length(odd) + 1
-        wide = (bits >= DSP_MIN_WIDTH) & (width >= DSP_MIN_WIDTH)
-        dsp = sum(self.dsps(width, int(b)) for b in bits[wide]) if wide.any() else 0
-        terms = int(np.count_nonzero(wide)) + int(_csd_digits(odd[~wide]).sum())
+        digits = _csd_digits(raw)
+        wide = (digits > SHIFT_ADD_DIGITS) & (width >= DSP_MIN_WIDTH)
+        dsp = 0
+        if wide.any():
+            odd = raw[wide] >> _trailing_zeros(raw[wide])
+            dsp = sum(self.dsp_tiles(width, int(b)) for b in _bit_length(odd) + 1)
+        terms = int(np.count_nonzero(wide)) + int(digits[~wide].sum())
         return int(dsp), terms
+
+    def constant_product_luts(self, dsp: int) -> Resources:
+        """The fabric logic around ``dsp`` DSP-bound constant products."""
+        return Resources(lut=LUT_PER_DSP_PRODUCT * dsp)
 
     def adder_tree(self, terms: int, width: int, outputs: int = 1) -> Resources:
         """Summing ``terms`` partial products of about ``width`` bits into ``outputs`` sums:

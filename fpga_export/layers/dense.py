@@ -129,7 +129,7 @@ def matrix_cost(node, ctx, hw, blocks: np.ndarray, *, lanes: int = 1, rom: bool 
             res_mux = Resources()
     else:
         res_mux = Resources()
-    res = Resources(dsp=dsp) + res_mux
+    res = Resources(dsp=dsp) + res_mux + hw.constant_product_luts(dsp)
     t_mul = hw.T_DSP if dsp else (hw.T_ADD if terms > np.count_nonzero(raw) else 0.0)
     res += hw.adder_tree(terms + n_out, wacc, n_out)
     per_output = -(-max(terms, 1) // max(n_out, 1)) + 1
