@@ -230,6 +230,17 @@ def _fraction_bits(fraction_bits, name: str) -> int | None:
     return fraction_bits
 
 
+def budget_fraction_bits(stats: Stats, error: float) -> int | None:
+    """Fraction bits whose LSB is at most ``error`` times the node's small values: the 25th
+    percentile of its nonzero |values| (three values in four then round with a relative
+    error of at most ``error``, half that with rounding to nearest). None: no nonzero value
+    observed (keep the current fraction bits); never below 0."""
+    small = stats.abs_percentiles.get(25)
+    if not small or not error > 0:
+        return None
+    return max(0, math.ceil(-math.log2(error * small)))
+
+
 # ---------------------------------------------------------------------- the profile
 
 
@@ -251,13 +262,21 @@ class Profile:
         raise KeyError(f"no node named {name!r}; nodes: {', '.join(n.name for n in self.nodes)}")
 
     def suggest_types(
-        self, *, margin: int = 1, fraction_bits=None, weights: bool = True
+        self,
+        *,
+        margin: int = 1,
+        fraction_bits=None,
+        error: float | None = None,
+        weights: bool = True,
     ) -> dict[str, dict[str, FixedType]]:
         """``{node: {role: type}}`` (see :meth:`suggest`)."""
         out: dict[str, dict[str, FixedType]] = {}
         for n in self.nodes:
             given = self.given.get(n.name, set())
             frac = _fraction_bits(fraction_bits, n.name)
+            if frac is None and error is not None:
+                seen = n.float if n.float is not None and n.float.count else n.fixed
+                frac = budget_fraction_bits(seen, error)
             types: dict[str, FixedType] = {}
             lo, hi = n.observed()
             if "result" not in given and not math.isnan(lo):
@@ -279,7 +298,14 @@ class Profile:
                 out[n.name] = types
         return out
 
-    def suggest(self, *, margin: int = 1, fraction_bits=None, weights: bool = True) -> dict:
+    def suggest(
+        self,
+        *,
+        margin: int = 1,
+        fraction_bits=None,
+        error: float | None = None,
+        weights: bool = True,
+    ) -> dict:
         """``layers=`` settings for ``export_fpga``: ``{node name: {"precision": {role:
         "ap_fixed<W,I>"}}}`` (keys are node names, which ``layers=`` accepts).
 
@@ -287,13 +313,17 @@ class Profile:
         (the float values when a model was given, else the fixed-point values re-run with
         wider types, so saturated values count at their real size) with ``margin`` more
         integer bits, unsigned when none is negative; fraction bits are kept unless
-        ``fraction_bits`` (an int, or ``{node: int}``) says otherwise. An ``accum`` type
+        ``fraction_bits`` (an int, or ``{node: int}``) says otherwise, or come from the error
+        budget ``error`` (:func:`budget_fraction_bits`: the LSB is at most ``error`` times
+        the node's 25th-percentile nonzero |value|). An ``accum`` type
         narrower than that result gets its integer bits. With ``weights``, each weight role
         (``kernel``, ``bias`` ...) gets the integer bits its values need (no margin) at its
         fraction bits. Types the framework's quantizers give (``Node.given``) are kept.
         Merge it with your own ``layers=`` settings yourself (a layer named twice is an error).
         """
-        suggested = self.suggest_types(margin=margin, fraction_bits=fraction_bits, weights=weights)
+        suggested = self.suggest_types(
+            margin=margin, fraction_bits=fraction_bits, error=error, weights=weights
+        )
         return {
             name: {"precision": {r: str(t) for r, t in types.items()}}
             for name, types in suggested.items()

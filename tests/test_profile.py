@@ -130,6 +130,23 @@ def test_fraction_bits_option():
     assert [got[n]["result"].frac for n in ("input_1", "dense_1")] == [4, 4]
 
 
+def test_error_budget_sets_the_fraction_bits():
+    """The LSB is at most error x the 25th percentile of the nonzero |values|; the suggested
+    types then meet the budget on the same data."""
+    x = np.random.default_rng(3).normal(0, 1, (400, 16))
+    p = firmware(mlp()).profile(x)
+    for error in (2.0**-4, 2.0**-8):
+        got = p.suggest_types(error=error, weights=False)
+        for n in p.nodes:
+            small = n.fixed.abs_percentiles[25]
+            lsb = got[n.name]["result"].lsb
+            assert lsb <= error * small < 2 * lsb, (n.name, error)
+    coarse, fine = (p.suggest_types(error=e, weights=False) for e in (2.0**-4, 2.0**-8))
+    assert all(fine[k]["result"].frac == coarse[k]["result"].frac + 4 for k in fine)
+    # an explicit fraction_bits wins over the budget
+    assert p.suggest_types(error=2.0**-4, fraction_bits=3)["dense_1"]["result"].frac == 3
+
+
 def test_csim_and_reference_profiles_agree():
     fw = firmware(mlp((4, 8, 3), name="profile_csim"))
     x = np.random.default_rng(2).normal(0, 2, (64, 4))
