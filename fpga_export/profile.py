@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .metrics import overflow_extent, widen
-from .types import FixedType
+from .types import FixedType, Overflow
 
 __all__ = [
     "PERCENTILES",
@@ -182,6 +182,16 @@ class NodeProfile:
     wide_max: float
     weights: list[WeightProfile] = field(default_factory=list)
 
+    @property
+    def saturated(self) -> int:
+        """Overflowed values clamped to the type's range (a saturating overflow mode)."""
+        return 0 if self.type.overflow == Overflow.WRAP else self.overflow
+
+    @property
+    def wrapped(self) -> int:
+        """Overflowed values that wrapped around (the default AP_WRAP mode)."""
+        return self.overflow if self.type.overflow == Overflow.WRAP else 0
+
     def observed(self) -> tuple[float, float]:
         """(min, max) the type must hold: the float values, else the fixed-point values as
         they would be without overflow in this node (``wide_min``/``wide_max``)."""
@@ -198,6 +208,8 @@ class NodeProfile:
             "fixed": self.fixed.to_dict(),
             "float": self.float.to_dict() if self.float is not None else None,
             "overflow": self.overflow,
+            "saturated": self.saturated,
+            "wrapped": self.wrapped,
             "below_lsb": self.below_lsb,
             "weights": [w.to_dict() for w in self.weights],
         }
@@ -335,7 +347,7 @@ class Profile:
         the suggested result type."""
         suggested = self.suggest_types(weights=False)
         rows = [
-            ("node", "op", "type", "range", "fixed min..max", "float min..max", "ovf", "<lsb")
+            ("node", "op", "type", "range", "fixed min..max", "float min..max", "sat/wrap", "<lsb")
             + ("suggest",)
         ]
         for n in self.nodes:
@@ -348,7 +360,7 @@ class Profile:
                     f"{_g(n.type.min)}..{_g(n.type.max)}",
                     f"{_g(n.fixed.min)}..{_g(n.fixed.max)}",
                     f"{_g(flt.min)}..{_g(flt.max)}" if flt is not None else "-",
-                    str(n.overflow),
+                    f"{n.saturated}/{n.wrapped}",
                     "-" if n.below_lsb is None else str(n.below_lsb),
                     str(suggested.get(n.name, {}).get("result", "-")),
                 )

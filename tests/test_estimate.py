@@ -95,6 +95,7 @@ def test_dsp_rule_by_width_and_constant():
     assert dsp == 2  # 701 = 512 + 256 - 64 - 4 + 1 and 85 = 64 + 16 + 4 + 1
     assert terms == 3 + 2 + 2 + 2 + 2
     assert hw.constant_products(9, np.array([701])) == (0, 5)  # a 9-bit input: LUTs
+    assert hw.constant_products(16, np.array([-1, 0, 1, 1])) == (0, 3)  # ternary: adds only
     assert list(_csd_digits(np.array([0, 1, 3, 7, 11, 1023]))) == [0, 1, 2, 2, 3, 2]
 
 
@@ -106,6 +107,15 @@ def test_zero_and_power_of_two_weights_cost_nothing_in_the_latency_strategy():
     sparse = firmware(g2, precision="ap_fixed<16,6>").estimate().layers[1]
     assert dense.resources.dsp > 0 and sparse.resources.dsp == 0
     assert sparse.resources.lut < dense.resources.lut / 2
+
+
+def test_binary_and_ternary_kernels_take_no_dsp():
+    g = mlp((64, 32), [None])
+    k = g["dense_1"].weights["kernel"]
+    g["dense_1"].weights["kernel"] = np.sign(k) * (np.abs(k) > 0.05)  # ternary -1, 0, 1
+    ternary = {"dense_1": {"precision": {"kernel": "ap_fixed<2,2>"}}}
+    e = firmware(g, layers=ternary).estimate().layers[1]
+    assert e.resources.dsp == 0 and e.resources.lut > 0
 
 
 def test_narrow_types_move_products_to_luts():

@@ -81,6 +81,8 @@ def test_saturation_is_counted_per_node():
     p = fw.profile(x)
     layer = p["layer"]
     assert layer.overflow == 3 == count_overflow(fw.graph, x)
+    assert (layer.saturated, layer.wrapped) == (3, 0)  # AP_SAT: clamped, not wrapped
+    assert p.to_dict()["nodes"][1]["saturated"] == 3
     assert (layer.fixed.min, layer.fixed.max) == (-4.0, 3.875)
     assert (layer.wide_min, layer.wide_max) == (-4.25, 9.0)  # what the node would give
     # no model: the widened run's extent; 9 + LSB needs 4 integer bits, + sign + margin
