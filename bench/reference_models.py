@@ -106,6 +106,20 @@ SETS = (
 # -- helpers ---------------------------------------------------------------------------------
 
 
+def export_settings(part: str, **settings) -> dict:
+    """``export_fpga`` arguments of a reference set: hls4ml's defaults (fixed<16,6>, RF 1,
+    latency, io_parallel, 5 ns, top ``myproject``) with the set's part and its own settings."""
+    defaults = dict(
+        precision="ap_fixed<16,6>",
+        reuse_factor=1,
+        strategy="latency",
+        io_type="io_parallel",
+        clock_period=5.0,
+        name="myproject",
+    )
+    return defaults | {"part": part} | settings
+
+
 def _keras(seed: int):
     import keras
 
@@ -192,7 +206,8 @@ def jet_mlp_8bit_rf2():
     ReLU ufixed<8,0,RND_CONV,SAT>, RF 2, latency, xc7z007s at 3.33 ns (types from the
     generated firmware; the folder's hls4ml_config.yml is stale)."""
     relu = "ap_ufixed<8,0,AP_RND_CONV,AP_SAT>"
-    kwargs = dict(
+    kwargs = export_settings(
+        "xc7z007s-clg225-2",
         precision={
             "default": "ap_fixed<16,4>",
             "kernel": "ap_fixed<8,1>",
@@ -202,11 +217,7 @@ def jet_mlp_8bit_rf2():
         },
         input_precision="ap_fixed<8,2>",
         reuse_factor=2,
-        strategy="latency",
-        io_type="io_parallel",
-        part="xc7z007s-clg225-2",
         clock_period=3.33,
-        name="myproject",
         layers={f"relu{i}": {"precision": relu} for i in (1, 2, 3)},
     )
     return _jet_mlp(3), kwargs, report_folder("vitis2021_1_jet_mlp_rf2")
@@ -238,15 +249,7 @@ def iris_mlp(epochs: int = 60):
         # ``epochs`` full-batch steps in one Keras epoch (Keras' per-epoch overhead dominates)
         reps = (epochs, 1)
         model.fit(np.tile(x, reps), np.tile(y, reps), epochs=1, batch_size=len(x), verbose=0)
-    kwargs = dict(
-        precision="ap_fixed<16,6>",
-        reuse_factor=1,
-        strategy="latency",
-        io_type="io_parallel",
-        part="xc7z020-clg400-1",
-        clock_period=5.0,
-        name="myproject",
-    )
+    kwargs = export_settings("xc7z020-clg400-1")
     return model, kwargs, report_folder("vitis2025_1_iris_mlp")
 
 
@@ -258,15 +261,7 @@ def dense_stream():
         [keras.Input((16,), name="input_1"), keras.layers.Dense(5, activation="relu", name="fc1")],
         name="dense_stream",
     )
-    kwargs = dict(
-        precision="ap_fixed<16,6>",
-        reuse_factor=1,
-        strategy="latency",
-        io_type="io_stream",
-        part="xc7z020-clg400-1",
-        clock_period=5.0,
-        name="myproject",
-    )
+    kwargs = export_settings("xc7z020-clg400-1", io_type="io_stream")
     return (
         _realistic(model, 5),
         kwargs,
@@ -292,14 +287,10 @@ def mnist_mlp(trained: bool = False):
         ys = keras.utils.to_categorical(rng.integers(0, 10, 1024), 10)
         model.compile("adam", keras.losses.CategoricalCrossentropy(from_logits=True))
         model.fit(xs, ys, epochs=1, batch_size=128, verbose=0)
-    kwargs = dict(
-        precision="ap_fixed<16,6>",
+    kwargs = export_settings(
+        "xcku115-flvb2104-2-i",
         reuse_factor=128,
         strategy="resource",
-        io_type="io_parallel",
-        part="xcku115-flvb2104-2-i",
-        clock_period=5.0,
-        name="myproject",
         layers={"fc1": {"reuse_factor": 112}},
     )
     return model, kwargs, None
@@ -347,15 +338,7 @@ def svhn_cnn():
     out = keras.layers.Activation("softmax", name="output_softmax")(x)
     model = _realistic(keras.Model(inp, out, name="svhn_cnn"), 6)
     prune_kernels(model, 0.5, skip=("output_dense",))
-    kwargs = dict(
-        precision="ap_fixed<16,6>",
-        reuse_factor=1,
-        strategy="latency",
-        io_type="io_stream",
-        part="xcu250-figd2104-2L-e",
-        clock_period=5.0,
-        name="myproject",
-    )
+    kwargs = export_settings("xcu250-figd2104-2L-e", io_type="io_stream")
     return model, kwargs, report_folder("vivado2020_1_svhn_cnn_stream")
 
 
@@ -389,12 +372,9 @@ def deepsets_tagger():
     layers = {n: {"precision": relu_t} for n in
               ("phi1_relu", "phi2_relu", "rho_relu", "class_relu", "reg_relu")}  # fmt: skip
     layers |= {n: {"kernel": out_t, "bias": out_t} for n in ("class_out", "reg_out")}
-    kwargs = dict(
+    kwargs = export_settings(
+        "xcvu9p-flga2104-2L-e",
         precision={"default": "ap_fixed<16,6>", "kernel": "ap_fixed<9,3>", "bias": "ap_fixed<9,3>"},
-        reuse_factor=1,
-        strategy="latency",
-        io_type="io_parallel",
-        part="xcvu9p-flga2104-2L-e",
         clock_period=2.8,
         name="JetTaggerNN",
         layers=layers,
@@ -421,14 +401,11 @@ def cifar_sepcnn():
     x = keras.layers.Dense(32, activation="relu", name="fc1")(x)
     out = keras.layers.Dense(10, activation="softmax", name="output")(x)
     model = _realistic(keras.Model(inp, out, name="cifar_sepcnn"), 8)
-    kwargs = dict(
-        precision="ap_fixed<16,6>",
+    kwargs = export_settings(
+        "xc7z020-clg400-1",
         reuse_factor=16,
-        strategy="latency",
         io_type="io_stream",
-        part="xc7z020-clg400-1",
         clock_period=2.5,
-        name="myproject",
         layers={"sepconv1_depthwise": {"reuse_factor": 9}},
     )
     return model, kwargs, report_folder("vivado2020_1_cifar_sepcnn_stream_rf16")

@@ -12,7 +12,12 @@ if os.environ.get("TF_USE_LEGACY_KERAS") != "1":
         "imported: run it in a process of its own"
     )
 
-from reference_models import _realistic, prune_kernels, report_folder  # noqa: E402
+from reference_models import (  # noqa: E402
+    _realistic,
+    export_settings,
+    prune_kernels,
+    report_folder,
+)
 
 W6 = "quantized_bits(6,0,alpha=1)"
 
@@ -46,13 +51,5 @@ def svhn_qkeras_cnn():
     out = tf_keras.layers.Activation("softmax", name="output_softmax")(x)
     model = _realistic(tf_keras.Model(inp, out, name="svhn_qkeras"), 9)
     prune_kernels(model, 0.5, skip=("output_dense",))
-    kwargs = dict(
-        precision="ap_fixed<16,6>",
-        reuse_factor=1,
-        strategy="latency",
-        io_type="io_stream",
-        part="xcu250-figd2104-2L-e",
-        clock_period=5.0,
-        name="myproject",
-    )
+    kwargs = export_settings("xcu250-figd2104-2L-e", io_type="io_stream")
     return model, kwargs, report_folder("vivado2020_1_svhn_qkeras_cnn_stream")
