@@ -37,6 +37,22 @@ PARTS = {
         Part("xcku115", 5520, 663360, 1326720, 4320, 0, _TABLE + " (Kintex UltraScale)"),
         Part("xcku035", 1700, 203128, 406256, 1080, 0, _TABLE + " (Kintex UltraScale)"),
         Part("xczu9eg", 2520, 274080, 548160, 1824, 0, _TABLE + " (Zynq UltraScale+ MPSoC)"),
+        Part("xcvu3p", 2280, 394080, 788160, 1440, 320, _TABLE + " (Virtex UltraScale+)"),
+        Part("xcvu5p", 3474, 600577, 1201154, 2048, 470, _TABLE + " (Virtex UltraScale+)"),
+        Part("xcvu7p", 4560, 788160, 1576320, 2880, 640, _TABLE + " (Virtex UltraScale+)"),
+        Part("xcvu11p", 9216, 1296000, 2592000, 4032, 960, _TABLE + " (Virtex UltraScale+)"),
+        Part("xcvu19p", 3840, 4085760, 8171520, 4320, 320, _TABLE + " (Virtex UltraScale+)"),
+        Part("xcu200", 6840, 1182240, 2364480, 4320, 960, _TABLE + " (Alveo U200: VU9P)"),
+        Part("xcu280", 9024, 1303680, 2607360, 4032, 960, _TABLE + " (Alveo U280)"),
+        Part("xcu55c", 9024, 1303680, 2607360, 4032, 960, _TABLE + " (Alveo U55C)"),
+        Part("xcku5p", 1824, 216960, 433920, 960, 64, _TABLE + " (Kintex UltraScale+)"),
+        Part("xcku15p", 1968, 522720, 1045440, 1968, 128, _TABLE + " (Kintex UltraScale+)"),
+        Part("xczu3eg", 360, 70560, 141120, 432, 0, _TABLE + " (Zynq UltraScale+ MPSoC)"),
+        Part("xczu7ev", 1728, 230400, 460800, 624, 96, _TABLE + " (Zynq UltraScale+ MPSoC)"),
+        Part("xc7vx690t", 3600, 433200, 866400, 2940, 0, _TABLE + " (Virtex-7)"),
+        Part("xc7k325t", 840, 203800, 407600, 890, 0, _TABLE + " (Kintex-7)"),
+        Part("xc7a100t", 240, 63400, 126800, 270, 0, _TABLE + " (Artix-7)"),
+        Part("xc7a200t", 740, 134600, 269200, 730, 0, _TABLE + " (Artix-7)"),
         Part("xc7z020", 220, 53200, 106400, 280, 0, _REPORT + " (Vitis HLS 2025.1)"),
         Part("xc7z007s", 66, 14400, 28800, 100, 0, _REPORT + " (Vitis HLS 2021.1)"),
     )
@@ -44,9 +60,13 @@ PARTS = {
 
 
 def find_part(name: str) -> Part | None:
-    """The resources of part ``name`` (e.g. "xc7z020-clg400-1"), None when not in the table."""
+    """The resources of part ``name`` (e.g. "xcku115-flvb2104-2-e", or a 7-series name with
+    the package right after the device, "xc7a100tcsg324-1"), None when not in the table."""
     name = name.lower()
     for device in sorted(PARTS, key=len, reverse=True):
-        if name == device or name.startswith(device + "-"):
+        if name == device:
+            return PARTS[device]
+        rest = name[len(device) :] if name.startswith(device) else ""
+        if rest[:1] == "-" or (device.startswith("xc7") and rest[:1].isalpha()):
             return PARTS[device]
     return None

@@ -114,6 +114,10 @@ def test_parts_are_found_by_device_and_unknown_parts_are_a_note():
     assert find_part("XCU250-figd2104-2L-e").dsp == 12288
     assert find_part("xcvu13p-flga2577-2-e").uram == 1280
     assert find_part("xc7z0200-foo") is None and find_part("xcvu") is None
+    # 7-series names put the package right after the device
+    assert find_part("xc7a100tcsg324-1").device == "xc7a100t"
+    assert find_part("xc7z020clg400-1").bram_18k == 280
+    assert find_part("xcu200-fsgd2104-2-e").dsp == 6840 and find_part("xcvu3px") is None
     (note,) = Firmware(mlp(JET), ExportConfig(part="xcfoo-1")).check_limits()
     assert (note.severity, str(note)) == (
         "note",
