@@ -80,12 +80,11 @@ def report(args) -> int:
     if args.json:
         print(json.dumps(report_data(fw, folder), indent=1))
     else:
-        # a loaded firmware's own project is regenerated elsewhere: DIR is the project here
+        # the summary holds the estimate; a loaded firmware's own project is regenerated
+        # elsewhere: DIR is the project here
         lines = fw.summary().splitlines()
         print("\n".join(s for s in lines if not s.startswith(("project: ", "csim: "))))
         print(f"project: {folder}")
-        print()
-        print(fw.estimate().table())
         found, _ = synthesis(fw, folder)
         print()
         print(found.table() if found else f"synthesis report: none in {folder}")
