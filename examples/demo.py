@@ -1,5 +1,7 @@
 """End-to-end demo: train a small Keras MLP on scikit-learn digits, export it to Vitis HLS,
-compile the bit-accurate C simulation and compare float and firmware accuracy.
+compile the bit-accurate C simulation and compare float and firmware accuracy; then estimate
+its resources and latency, profile its values against the float model and write the HTML
+report.
 
 Run: make demo   (or .venv/bin/python examples/demo.py [output_dir])
 """
@@ -79,6 +81,26 @@ def main(output_dir: Path) -> None:
     print(f"argmax agreement:          {np.mean(float_pred == csim_pred):.4f}")
     print(f"csim == numpy reference:   {exact} (bit for bit)")
     print(f"HLS project:               {firmware.output_dir}")
+
+    t = step("will it fit? resource and latency estimate (no synthesis)")
+    est = firmware.estimate()
+    print(f"    estimated in {1e3 * (time.perf_counter() - t):.1f} ms")
+    print(
+        f"    {est.total.dsp:,} DSP, {est.total.lut:,} LUT, {est.total.ff:,} FF, "
+        f"{est.total.bram_18k:,} BRAM_18K; latency {est.latency} cycles = {est.latency_ns:g} ns, "
+        f"interval {est.ii}; fits {firmware.config.part}: {est.fits()}"
+    )
+
+    t = step("is the precision right? profiling the test set against the float model")
+    profile = firmware.profile(x_test, model)
+    overflow = sum(n.overflow for n in profile.nodes)
+    print(f"    values outside their types: {overflow}")
+    for name, settings in profile.suggest(error=2.0**-6, weights=False).items():
+        print(f"    suggested {name}: {settings['precision']['result']}")
+
+    t = step("writing the HTML report (graph, types, estimate, profile)")
+    report = firmware.report_html(profile=profile, overwrite=True)
+    print(f"HTML report:               {report}")
 
 
 if __name__ == "__main__":

@@ -242,15 +242,20 @@ def _fraction_bits(fraction_bits, name: str) -> int | None:
     return fraction_bits
 
 
-def budget_fraction_bits(stats: Stats, error: float) -> int | None:
+BUDGET_EXTRA_FRAC = 8  # the error budget adds at most this many fraction bits to a type
+
+
+def budget_fraction_bits(stats: Stats, error: float, current: int) -> int | None:
     """Fraction bits whose LSB is at most ``error`` times the node's small values: the 25th
     percentile of its nonzero |values| (three values in four then round with a relative
-    error of at most ``error``, half that with rounding to nearest). None: no nonzero value
-    observed (keep the current fraction bits); never below 0."""
+    error of at most ``error``, half that with rounding to nearest), at least 0 and at most
+    ``BUDGET_EXTRA_FRAC`` more than the ``current`` type's (values near zero, such as small
+    softmax outputs, would ask for many more). None: no nonzero value observed."""
     small = stats.abs_percentiles.get(25)
     if not small or not error > 0:
         return None
-    return max(0, math.ceil(-math.log2(error * small)))
+    want = math.ceil(-math.log2(error * small))
+    return max(0, min(want, current + BUDGET_EXTRA_FRAC))
 
 
 # ---------------------------------------------------------------------- the profile
@@ -288,7 +293,7 @@ class Profile:
             frac = _fraction_bits(fraction_bits, n.name)
             if frac is None and error is not None:
                 seen = n.float if n.float is not None and n.float.count else n.fixed
-                frac = budget_fraction_bits(seen, error)
+                frac = budget_fraction_bits(seen, error, n.type.frac)
             types: dict[str, FixedType] = {}
             lo, hi = n.observed()
             if "result" not in given and not math.isnan(lo):
@@ -327,7 +332,7 @@ class Profile:
         integer bits, unsigned when none is negative; fraction bits are kept unless
         ``fraction_bits`` (an int, or ``{node: int}``) says otherwise, or come from the error
         budget ``error`` (:func:`budget_fraction_bits`: the LSB is at most ``error`` times
-        the node's 25th-percentile nonzero |value|). An ``accum`` type
+        the node's 25th-percentile nonzero |value|, with at most 8 more fraction bits). An ``accum`` type
         narrower than that result gets its integer bits. With ``weights``, each weight role
         (``kernel``, ``bias`` ...) gets the integer bits its values need (no margin) at its
         fraction bits. Types the framework's quantizers give (``Node.given``) are kept.

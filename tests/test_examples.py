@@ -43,6 +43,9 @@ def test_demo_example(tmp_path):
     assert f"HLS project:               {tmp_path / 'prj'}" in proc.stdout
     accuracy = float(proc.stdout.split("firmware (csim) accuracy:")[1].split()[0])
     assert accuracy > 0.9
+    assert "fits xcvu13p-flga2577-2-e: True" in proc.stdout
+    assert "suggested dense_1_relu: ap_ufixed<" in proc.stdout  # after a ReLU: unsigned
+    assert (tmp_path / "prj" / "report.html").read_text().startswith("<!DOCTYPE html>")
 
 
 def test_torch_train_example(tmp_path):

@@ -145,6 +145,9 @@ def test_error_budget_sets_the_fraction_bits():
             assert lsb <= error * small < 2 * lsb, (n.name, error)
     coarse, fine = (p.suggest_types(error=e, weights=False) for e in (2.0**-4, 2.0**-8))
     assert all(fine[k]["result"].frac == coarse[k]["result"].frac + 4 for k in fine)
+    # at most 8 more fraction bits than the current type (10 here)
+    tiny = p.suggest_types(error=2.0**-30, weights=False)
+    assert {t["result"].frac for t in tiny.values()} == {18}
     # an explicit fraction_bits wins over the budget
     assert p.suggest_types(error=2.0**-4, fraction_bits=3)["dense_1"]["result"].frac == 3
 
