@@ -445,6 +445,7 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .bar{flex:1;height:14px;background:#e0e0e0;border-radius:3px;overflow:hidden}
 .fill{display:block;height:100%;background:#43a047}.fill.over{background:#e53935}
 .bar-text{width:190px;font-size:12px;color:#424242}
+svg.graph,#profile svg{display:block;max-width:100%;height:auto;margin:0 auto}
 svg.graph text{font:11px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;fill:#263238}
 svg.graph text.name{font:600 12px system-ui,sans-serif;fill:#000}
 pre{max-height:320px;overflow:auto;background:#fff;border:1px solid #e0e0e0;padding:8px}
