@@ -163,6 +163,17 @@ def test_estimate_cells_and_bars(tmp_path, monkeypatch):
     assert "162.8% (20,000 of 12,288)" in page.text
 
 
+def test_number_columns_align_right_and_long_columns_wrap(tmp_path):
+    fw = written(tmp_path, mlp())
+    text = render_html(fw)
+    head = re.search(r'<table id="estimate"><thead><tr>(.*?)</tr>', text).group(1)
+    assert re.findall(r'<th class="n">([^<]+)</th>', head) == [
+        "DSP", "LUT", "FF", "BRAM_18K", "URAM", "latency", "II",
+    ]  # fmt: skip
+    head = re.search(r'<table id="nodes"><thead><tr>(.*?)</tr>', text).group(1)
+    assert re.findall(r'<th class="brk">([^<]+)</th>', head) == ["inputs", "types", "notes"]
+
+
 def test_unknown_part_has_no_bars(tmp_path):
     fw = written(tmp_path, mlp(), part="xc9unknown-ff1-1")
     page = page_of(fw.report_html())
