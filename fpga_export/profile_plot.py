@@ -8,7 +8,9 @@ import io
 
 ROW_INCHES = 0.28  # figure height per row: 35 layers stay readable
 CHAR_INCHES = 0.07  # width of a tick label character (8 pt)
-PLOT_INCHES = 5.5  # width of each panel's plot area
+WIDTH_INCHES = 10.5  # the figure's width (756 pt, about 1,000 px: a laptop page's width)
+MIN_PLOT_INCHES = 5.0  # the plot area's width, at least (long labels widen the figure)
+PANEL_INCHES = 1.3  # height of a panel's title, axis and gap below it
 RANGE_COLOR = "tab:green"
 BOX_COLOR = "tab:blue"
 PEAK_COLOR = "tab:red"
@@ -78,24 +80,25 @@ def _draw(ax, rows, title: str) -> None:
 
 
 def plot(profile):
-    """A matplotlib Figure: activations left, weights right (when there are any); the shaded
-    band of each row is its type's range from one LSB to the largest |value|."""
+    """A matplotlib Figure: activations on top, weights below (when there are any), on one
+    page-wide column so that the figure fits a page; the shaded band of each row is its type's
+    range from one LSB to the largest |value|."""
     figure = _figure_class()
     acts, weights = _rows(profile)
     panels = [(acts, "activations" + ("" if profile.float_source else " (fixed point)"))]
     if weights:
         panels.append((weights, "weights"))
-    height = max(3.0, ROW_INCHES * max(len(rows) for rows, _ in panels) + 1.5)
-    # axes placed by hand (in inches): room for each panel's labels, no layout engine
-    labels = [0.3 + CHAR_INCHES * max(len(r[0]) for r in rows) for rows, _ in panels]
-    width = sum(labels) + PLOT_INCHES * len(panels) + 0.3
+    # axes placed by hand (in inches): one label column for both panels, no layout engine
+    label = 0.3 + CHAR_INCHES * max(len(r[0]) for rows, _ in panels for r in rows)
+    width = max(WIDTH_INCHES, label + MIN_PLOT_INCHES + 0.3)
+    heights = [max(1.5, ROW_INCHES * len(rows)) + PANEL_INCHES for rows, _ in panels]
+    height = sum(heights)
     fig = figure(figsize=(width, height))
-    left = 0.0
-    for (rows, title), label in zip(panels, labels, strict=True):
-        left += label
-        box = [left / width, 0.7 / height, PLOT_INCHES / width, (height - 1.2) / height]
-        _draw(fig.add_axes(box), rows, title)
-        left += PLOT_INCHES
+    top = height
+    for (rows, title), h in zip(panels, heights, strict=True):
+        box = [label / width, (top - h + 0.8) / height, (width - label - 0.3) / width]
+        _draw(fig.add_axes([*box, (h - PANEL_INCHES) / height]), rows, title)
+        top -= h
     return fig
 
 

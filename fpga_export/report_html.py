@@ -191,12 +191,26 @@ def _n(v) -> str:
     return f"{int(v):,}"
 
 
-def _table(id_: str, head: list[str], rows: list[list[str]], classes=None) -> str:
-    """A table of escaped-already cells; ``classes`` per row (e.g. "total")."""
+def _table(id_: str, head: list[str], rows: list[list[str]], classes=None, wrap=()) -> str:
+    """A table of escaped-already cells; ``classes`` per row (e.g. "total"); the columns in
+    ``wrap`` may break lines (at spaces; a ``<code>`` never breaks); a column of numbers
+    (``_num``) is aligned right."""
     classes = classes or [""] * len(rows)
-    th = "".join(f"<th>{h}</th>" for h in head)
+    numeric = [
+        all(r[i].startswith('<span class="num">') or r[i] in ("", "-") for r in rows)
+        and any(r[i] for r in rows)
+        for i in range(len(head))
+    ]
+    cls = [
+        " ".join(c for c, on in (("n", numeric[i]), ("brk", i in wrap)) if on)
+        for i in range(len(head))
+    ]
+    attr = [f' class="{c}"' if c else "" for c in cls]
+    th = "".join(f"<th{a}>{h}</th>" for h, a in zip(head, attr, strict=True))
     body = "".join(
-        f'<tr class="{c}">' + "".join(f"<td>{cell}</td>" for cell in r) + "</tr>"
+        f'<tr class="{c}">'
+        + "".join(f"<td{a}>{cell}</td>" for cell, a in zip(r, attr, strict=True))
+        + "</tr>"
         for r, c in zip(rows, classes, strict=True)
     )
     return (
@@ -206,7 +220,11 @@ def _table(id_: str, head: list[str], rows: list[list[str]], classes=None) -> st
 
 
 def _num(v) -> str:
-    return f'<span class="num">{esc(_n(v))}</span>'
+    return _num_text(_n(v))
+
+
+def _num_text(text: str) -> str:
+    return f'<span class="num">{esc(text)}</span>'
 
 
 def _exactness(value) -> str:
@@ -272,7 +290,7 @@ def _nodes_table(graph) -> str:
                 "<br>".join(esc(t) for t in notes),
             ]
         )
-    return _table("nodes", head, rows)
+    return _table("nodes", head, rows, wrap=(4, 6, 9))
 
 
 def _estimate(est) -> str:
@@ -294,10 +312,10 @@ def _estimate(est) -> str:
         cap = [_num(getattr(est.capacity, k)) for k in KINDS]
         rows.append([f"part {esc(est.capacity.device)}", "", *cap, "", "", ""])
         classes.append("capacity")
-        pct = [esc(f"{100 * use[k]:.1f}%") if k in use else "-" for k in KINDS]
+        pct = [_num_text(f"{100 * use[k]:.1f}%") if k in use else "-" for k in KINDS]
         rows.append(["utilization", "", *pct, "", "", ""])
         classes.append("utilization")
-    out = _table("estimate", head, rows, classes)
+    out = _table("estimate", head, rows, classes, wrap=(9,))
     out += (
         f"<p>latency {esc(_n(est.latency))} cycles = {esc(_n(est.latency_ns))} ns at "
         f"{esc(_n(est.clock_period))} ns; interval {esc(_n(est.ii))} cycles "
@@ -381,7 +399,7 @@ def _synthesis(fw, est, report, why) -> str:
 def _compare(label: str, ours, theirs: tuple) -> list[str]:
     lo, hi = theirs
     cell = _num(lo) if lo == hi else f"{_num(lo)} - {_num(hi)}"
-    ratio = "-" if not ours or hi is None else esc(f"{hi / ours:.2f}")
+    ratio = "-" if not ours or hi is None else _num_text(f"{hi / ours:.2f}")
     return [esc(label), _num(ours), cell, ratio]
 
 
@@ -405,7 +423,7 @@ def _instances(fw, est, report) -> str:
         )
         rows.append(
             [
-                f'<code title="{esc(m.name)}">{esc(m.instance or m.name)}</code>',
+                f'<code class="id" title="{esc(m.name)}">{esc(m.instance or m.name)}</code>',
                 f"<code>{esc(node)}</code>" if node else '<span class="muted">-</span>',
                 lat + (f" / {_num(e.latency)}" if e is not None else ""),
                 pair(m.interval_max, e.ii if e else None),
@@ -415,7 +433,7 @@ def _instances(fw, est, report) -> str:
                 ),
             ]
         )
-    return _table("synthesis-layers", head, rows)
+    return _table("synthesis-layers", head, rows, wrap=(0,))
 
 
 _CSS = """
@@ -429,10 +447,13 @@ dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:3px 14px;margin:0
 dl.meta dt{color:#616161}dl.meta dd{margin:0;overflow-wrap:anywhere}
 .scroll{overflow-x:auto;max-width:100%;border:1px solid #e0e0e0;background:#fff}
 table{border-collapse:collapse;font-size:13px;width:100%}
-th,td{padding:4px 8px;border-bottom:1px solid #eee;text-align:left;vertical-align:top;
+th,td{padding:4px 7px;border-bottom:1px solid #eee;text-align:left;vertical-align:top;
 white-space:nowrap}
-#nodes td:last-child,#estimate td:last-child{white-space:normal;min-width:16em}
-th{background:#f1f3f5;position:sticky;top:0}
+th{background:#f1f3f5;position:sticky;top:0;white-space:normal;vertical-align:bottom}
+td.brk{white-space:normal;min-width:6em}td.brk code{white-space:nowrap}
+td.brk code.id{white-space:normal;overflow-wrap:anywhere;display:inline-block;min-width:18em}
+th.n,td.n{text-align:right}
+#synthesis-top{width:auto;min-width:60%}
 tr.total td{font-weight:600;border-top:2px solid #bbb}
 tr.capacity td,tr.utilization td{color:#555}
 .num{font-variant-numeric:tabular-nums}
@@ -445,8 +466,10 @@ code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .bar{flex:1;height:14px;background:#e0e0e0;border-radius:3px;overflow:hidden}
 .fill{display:block;height:100%;background:#43a047}.fill.over{background:#e53935}
 .bar-text{width:190px;font-size:12px;color:#424242}
+svg.graph,#profile svg{display:block;max-width:100%;height:auto;margin:0 auto}
 svg.graph text{font:11px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;fill:#263238}
 svg.graph text.name{font:600 12px system-ui,sans-serif;fill:#000}
 pre{max-height:320px;overflow:auto;background:#fff;border:1px solid #e0e0e0;padding:8px}
 footer{margin-top:30px;color:#9e9e9e;font-size:12px}
+@media (max-width:1100px){.wrap{padding:12px 10px 30px}th,td{padding:3px 5px}}
 """

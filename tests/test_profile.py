@@ -277,3 +277,20 @@ def test_torch_float_trace():
     assert (p["l_0"].float.min, p["l_0"].float.max) == (h.min(), h.max())
     assert (p["l_1"].float.min, p["l_1"].float.max) == (0.0, h.max())
     assert p["l_2"].float == Stats.of(y)
+
+
+def test_plot_fits_a_page():
+    """Activations above weights, one column 10.5 in (756 pt, ~1,000 px) wide; the page
+    scales the SVG to its width."""
+    pytest.importorskip("matplotlib")
+    fw = firmware(mlp((4,) * 36, scale=0.7))
+    p = fw.profile(np.random.default_rng(3).normal(0, 1, (32, 4)))
+    fig = p.plot()
+    acts, weights = fig.axes
+    assert fig.get_figwidth() == 10.5
+    a, w = acts.get_position(), weights.get_position()
+    assert w.y1 < a.y0 and (a.x0, a.x1) == (w.x0, w.x1)  # stacked, same plot width
+    assert (
+        a.height * fig.get_figheight() >= 0.28 * 36 and w.height * fig.get_figheight() >= 0.28 * 70
+    )
+    assert 'width="756pt"' in p.to_svg()[:300]

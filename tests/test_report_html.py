@@ -20,7 +20,7 @@ from fpga_export.backends.vitis_report import ModuleReport
 from fpga_export.estimate import Estimate, LayerEstimate
 from fpga_export.ir.cost import KINDS, Resources
 from fpga_export.report_html import ReportFileError, match_instances, render_html
-from fpga_export.report_svg import BOX_H, BOX_W
+from fpga_export.report_layout import BOX_H, BOX_W, MAX_W, layout
 from graphs import mlp, residual_mlp
 from html_page import Page, number
 
@@ -161,6 +161,17 @@ def test_estimate_cells_and_bars(tmp_path, monkeypatch):
     assert fills[0] == {"class": "fill over", "style": "width:100.00%"}  # 20000 of 12288 DSPs
     assert fills[1] == {"class": "fill", "style": f"width:{100 * use['lut']:.2f}%"}
     assert "162.8% (20,000 of 12,288)" in page.text
+
+
+def test_number_columns_align_right_and_long_columns_wrap(tmp_path):
+    fw = written(tmp_path, mlp())
+    text = render_html(fw)
+    head = re.search(r'<table id="estimate"><thead><tr>(.*?)</tr>', text).group(1)
+    assert re.findall(r'<th class="n">([^<]+)</th>', head) == [
+        "DSP", "LUT", "FF", "BRAM_18K", "URAM", "latency", "II",
+    ]  # fmt: skip
+    head = re.search(r'<table id="nodes"><thead><tr>(.*?)</tr>', text).group(1)
+    assert re.findall(r'<th class="brk">([^<]+)</th>', head) == ["inputs", "types", "notes"]
 
 
 def test_unknown_part_has_no_bars(tmp_path):
@@ -338,37 +349,117 @@ def test_user_strings_are_escaped(tmp_path):
 
 
 # -- the diagram's geometry ------------------------------------------------------------------
-def boxes_and_edges(text: str):
-    boxes = [
-        tuple(map(float, m))
-        for m in re.findall(r'<g class="node"[^>]*>.*?<rect x="([\d.]+)" y="([\d.]+)"', text, re.S)
+def diagram(text: str):
+    """(svg width, svg height, {node: (x, y) of its box}, [(source, target, path points)]):
+    the points sample each path's lines and curves every few px."""
+    svg = re.search(r'<svg class="graph" width="([\d.]+)" height="([\d.]+)"', text)
+    boxes = {
+        name: (float(x), float(y))
+        for name, x, y in re.findall(
+            r'<g class="node" data-node="([^"]+)">.*?<rect x="([\d.]+)" y="([\d.]+)"', text, re.S
+        )
+    }
+    edges = [
+        (*title.split(" -&gt; "), sample(d))
+        for d, title in re.findall(r'<path class="edge" d="([^"]+)"[^>]*><title>([^<]+)<', text)
     ]
-    edges = re.findall(r'<path class="edge" d="([^"]+)"', text)
-    return boxes, edges
+    return float(svg.group(1)), float(svg.group(2)), boxes, edges
 
 
-def inside(x, y, boxes) -> bool:
-    return any(bx < x < bx + BOX_W and by < y < by + BOX_H for bx, by in boxes)
+def sample(d: str) -> list[tuple[float, float]]:
+    """Points along an SVG path of M, L and C commands (absolute coordinates)."""
+    pts = []
+    for cmd, args in re.findall(r"([MLC])([^MLC]*)", d):
+        ps = [tuple(map(float, p.split(","))) for p in args.split()]
+        if cmd == "M":
+            pts.append(ps[0])
+            continue
+        p0 = pts[-1]
+        for t in np.linspace(0, 1, 41)[1:]:
+            if cmd == "L":
+                pts.append(tuple(p0[i] + t * (ps[0][i] - p0[i]) for i in (0, 1)))
+            else:  # cubic Bezier p0, ps[0], ps[1], ps[2]
+                w = [(1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t**2, t**3]
+                q = [p0, *ps]
+                pts.append(tuple(sum(w[j] * q[j][i] for j in range(4)) for i in (0, 1)))
+    return pts
 
 
-def test_diagram_boxes_never_overlap_and_edges_avoid_boxes(tmp_path):
-    fw = written(tmp_path, residual_mlp(blocks=8))
-    boxes, edges = boxes_and_edges(render_html(fw))
-    assert len(boxes) == 41 and len(edges) == 8 * 7  # d, a, r: one input; s, m: two
-    for i, (x1, y1) in enumerate(boxes):
-        for x2, y2 in boxes[i + 1 :]:
+def check_diagram(text: str, graph):
+    """No two boxes overlap; every edge runs from the bottom of its source to the top of its
+    target, entering it from above, and never through a box. Returns ``diagram(text)``."""
+    width, height, boxes, edges = diagram(text)
+    assert list(boxes) == [n.name for n in graph]
+    assert len(edges) == sum(len(n.inputs) for n in graph)
+    xy = list(boxes.values())
+    for i, (x1, y1) in enumerate(xy):
+        assert 0 <= x1 and x1 + BOX_W <= width and 0 <= y1 and y1 + BOX_H <= height
+        for x2, y2 in xy[i + 1 :]:
             assert abs(x1 - x2) >= BOX_W or abs(y1 - y2) >= BOX_H
+    for src, dst, pts in edges:
+        (sx, sy), (dx, dy) = boxes[src], boxes[dst]
+        assert sx < pts[0][0] < sx + BOX_W and pts[0][1] == sy + BOX_H
+        assert dx < pts[-1][0] < dx + BOX_W and pts[-1][1] == dy
+        assert pts[-2][1] < dy  # the arrow points down into the target
+        for x, y in pts:
+            assert 0 <= x <= width and 0 <= y <= height
+            assert not any(
+                bx + 0.5 < x < bx + BOX_W - 0.5 and by + 0.5 < y < by + BOX_H - 0.5 for bx, by in xy
+            ), (src, dst, x, y)
+    return width, height, boxes, edges
+
+
+def columns(boxes: dict) -> list[list[str]]:
+    """The nodes of each column of the diagram, left to right (a box's column: the boxes
+    whose x ranges overlap it)."""
+    cols: list[list[str]] = []
+    for name, (x, _) in sorted(boxes.items(), key=lambda kv: kv[1][0]):
+        if cols and x < boxes[cols[-1][-1]][0] + BOX_W:
+            cols[-1].append(name)
+        else:
+            cols.append([name])
+    return cols
+
+
+def test_a_chain_is_folded_to_the_page_width(tmp_path):
+    fw = written(tmp_path, mlp((4,) * 20))  # input + 19 Dense: 20 rows of one box
+    width, height, boxes, edges = check_diagram(render_html(fw), fw.graph)
+    assert width <= MAX_W and height <= 650  # 20 rows unfolded: 2,346 px
+    cols = columns(boxes)
+    assert [len(c) for c in cols] == [5, 5, 5, 5]
+    assert sum(cols, []) == [n.name for n in fw.graph]  # down each column, left to right
+    tops = sorted({y for _, y in boxes.values()})
+    assert [boxes[c[0]][1] for c in cols] == [tops[0]] * 4  # columns start at the same row
+    # between columns: down, right into the lane, up, right, down into the next column
+    hop = [pts for src, _, pts in edges if src == "dense_4"][0]
+    assert max(y for _, y in hop) > max(y for _, y in boxes.values()) + BOX_H
+    assert min(y for _, y in hop) < tops[0]
+
+
+def test_short_chains_stay_one_column(tmp_path):
+    fw = written(tmp_path, mlp((4,) * 5))
+    _, height, boxes, _ = check_diagram(render_html(fw), fw.graph)
+    assert len(columns(boxes)) == 1 and len({x for x, _ in boxes.values()}) == 1
+
+
+def test_branched_graph_folds_and_keeps_its_rows(tmp_path):
+    fw = written(tmp_path, residual_mlp(blocks=8))
+    geo = layout(fw.graph)
+    assert len(fw.graph) == 41 and len(geo.rows) == 33 and geo.bands == [(0, 17), (17, 33)]
+    width, height, boxes, edges = check_diagram(render_html(fw), fw.graph)
+    assert width <= MAX_W and height < 17 * (BOX_H + 46) + 100
     depth = {}
     for n in fw.graph:
         depth[n.name] = 1 + max((depth[i] for i in n.inputs), default=-1)
-    pos = dict(zip([n.name for n in fw.graph], boxes, strict=True))
+    row_h = boxes["d0"][1] - boxes["x"][1]
     for n in fw.graph:  # each node in the row of its longest path from the input
-        assert pos[n.name][1] == pos["x"][1] + depth[n.name] * (pos["d0"][1] - pos["x"][1])
-    for d in edges:
-        pts = [tuple(map(float, p.split(","))) for p in re.findall(r"[\d.]+,[\d.]+", d)]
-        for (x0, y0), (x1, y1) in zip(pts, pts[1:], strict=False):
-            assert not inside(x0, y0, boxes) and not inside((x0 + x1) / 2, (y0 + y1) / 2, boxes)
-        assert pts[-1][1] > pts[0][1]  # every edge points down
+        col = 0 if depth[n.name] < 17 else 1
+        assert boxes[n.name][1] == boxes["x"][1] + (depth[n.name] - 17 * col) * row_h
+        assert geo.band[n.name] == col
+    first = [x for name, (x, _) in boxes.items() if geo.band[name] == 0]
+    assert min(x for name, (x, _) in boxes.items() if geo.band[name] == 1) > max(first) + BOX_W
+    # folding is only done within max_width: narrower, the graph stays one column
+    assert layout(fw.graph, max_width=800).bands == [(0, 33)]
 
 
 # -- writing the file ------------------------------------------------------------------------
