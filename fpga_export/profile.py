@@ -332,11 +332,12 @@ class Profile:
         integer bits, unsigned when none is negative; fraction bits are kept unless
         ``fraction_bits`` (an int, or ``{node: int}``) says otherwise, or come from the error
         budget ``error`` (:func:`budget_fraction_bits`: the LSB is at most ``error`` times
-        the node's 25th-percentile nonzero |value|, with at most 8 more fraction bits). An ``accum`` type
-        narrower than that result gets its integer bits. With ``weights``, each weight role
-        (``kernel``, ``bias`` ...) gets the integer bits its values need (no margin) at its
-        fraction bits. Types the framework's quantizers give (``Node.given``) are kept.
-        Merge it with your own ``layers=`` settings yourself (a layer named twice is an error).
+        the node's 25th-percentile nonzero |value|, with at most 8 more fraction bits). An
+        ``accum`` type narrower than that result gets its integer bits. With ``weights``,
+        each weight role (``kernel``, ``bias`` ...) gets the integer bits its values need (no
+        margin) at its fraction bits. Types the framework's quantizers give (``Node.given``)
+        are kept. Merge it with your own ``layers=`` settings yourself (a layer named twice is
+        an error).
         """
         suggested = self.suggest_types(
             margin=margin, fraction_bits=fraction_bits, error=error, weights=weights
