@@ -26,6 +26,9 @@ def _figure_class():
     return Figure
 
 
+VIEW_BELOW_LSB = 8
+
+
 def _rows(profile):
     """(activation rows, weight rows): (label, Stats, FixedType) each; values are the float
     values where the profile has them, else the fixed-point values."""
@@ -72,6 +75,11 @@ def _draw(ax, rows, title: str) -> None:
         peaks = [s.peak for _, _, s in shown]
         ax.plot(peaks, [i for i, _, _ in shown], "|", color=PEAK_COLOR, markersize=8)
     ax.set_xscale("log", base=2)
+    # values far below every type's LSB (a softmax's tiny float outputs) would squeeze the
+    # rest: the axis starts at most VIEW_BELOW_LSB octaves below the smallest LSB
+    floor = min(lsbs) * 2.0**-VIEW_BELOW_LSB
+    if shown and min(s.abs_percentiles[1] for _, _, s in shown) < floor:
+        ax.set_xlim(left=floor)
     ax.set_yticks(range(len(rows)), [r[0] for r in rows], fontsize=8)
     ax.set_ylim(len(rows) - 0.5, -0.5)  # first node on top
     ax.set_xlabel("|x| (box: 1st-25th-50th-75th-99th percentile, |: max)")

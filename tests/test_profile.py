@@ -212,6 +212,18 @@ def test_plot_has_one_box_per_layer():
     assert acts.get_xscale() == "log"
 
 
+def test_plot_axis_starts_near_the_smallest_lsb():
+    """A node with values far below every LSB (a softmax's float outputs) does not squeeze
+    the other boxes: the axis starts 8 octaves below the smallest LSB."""
+    pytest.importorskip("matplotlib")
+    p = firmware(mlp((4, 3))).profile(np.random.default_rng(4).normal(0, 1, (32, 4)))
+    acts = p.plot().axes[0]
+    assert acts.get_xlim()[0] > 2.0**-20  # nothing tiny: matplotlib's own limits
+    p.nodes[1].fixed = Stats.of(np.array([1e-30, 1e-12, 0.5, 1.0]))
+    acts = p.plot().axes[0]
+    assert acts.get_xlim()[0] == 2.0**-10 * 2.0**-8  # LSB of ap_fixed<16,6>, 8 octaves down
+
+
 def test_svg_is_inline():
     pytest.importorskip("matplotlib")
     svg = firmware(mlp((4, 3))).profile(np.ones((2, 4))).to_svg()
