@@ -329,7 +329,8 @@ class _Recurrent(Op):
         config = ctx.config(node, "nnet::recurrent_config", self.config_fields(node, ctx), roles)
         fn = "recurrent_stream" if ctx.stream else "recurrent"
         call = ctx.call(fn, node, self.cpp_weights())
-        return Emission(config=config, call=call, includes=("nnet/recurrent.h",))
+        includes = ("nnet/recurrent.h", "nnet/activation.h", "nnet/dense.h")  # it includes them
+        return Emission(config=config, call=call, includes=includes)
 
     # -- hardware -----------------------------------------------------------------------
     def elementwise_products(self) -> int:
