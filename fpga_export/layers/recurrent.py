@@ -397,7 +397,7 @@ class _Recurrent(Op):
         reads = self.n_gates + (u if self.output_role != "state" or self.kind == "lstm" else 0)
         for r in ("table", "recurrent_table"):
             if r in self.roles and node.weights[r].size > 1:
-                res += hw.rom(node.types[r].width, node.weights[r].size, copies=-(-reads // 4))
+                res += hw.rom(node.types[r].width, node.weights[r].size, copies=-(-reads // 2))
         prods = self.elementwise_products() * u
         if prods:
             w_g = node.types["gate"].width

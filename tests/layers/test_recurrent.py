@@ -330,3 +330,13 @@ def test_timestep_picks_one_step():
         ValueError, match=r"^bad: Timestep index 5 is outside the 5 timesteps \(-5 \.\. 4\)$"
     ):
         passes.infer_shapes(g)
+
+
+def test_implementation_is_a_layer_setting():
+    g = build(LSTM(units=2))
+    ExportConfig(layers={"rnn": {"implementation": "unrolled"}}).apply(g, {})
+    assert g["rnn"].op.implementation == "unrolled"
+    with pytest.raises(
+        ValueError, match=r"^layer 'rnn': LSTM implementation 'fast' is not one of static, unrolled$"
+    ):
+        ExportConfig(layers={"rnn": {"implementation": "fast"}}).apply(g, {})
