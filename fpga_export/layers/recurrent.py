@@ -362,10 +362,13 @@ class _Recurrent(Op):
         fix = "use implementation='static' (one cell shared by the timesteps)"
         k, rk = (ctx.weight_var(node, w) for w in ("kernel", "recurrent_kernel"))
         products = node.weights["kernel"].size + node.weights["recurrent_kernel"].size
+        kfix = (
+            "use fewer units (a recurrent layer's kernels are constants, every weight a register)"
+        )
         return [
             HwUse(MULTIPLIERS, node.name, self.cell_multipliers(node) * copies),
-            HwUse(PARTITION, k, node.weights["kernel"].size),
-            HwUse(PARTITION, rk, node.weights["recurrent_kernel"].size),
+            HwUse(PARTITION, k, node.weights["kernel"].size, kfix),
+            HwUse(PARTITION, rk, node.weights["recurrent_kernel"].size, kfix),
             HwUse(UNROLL, "timestep cell", products * copies, fix if copies > 1 else ""),
         ]
 
