@@ -372,3 +372,23 @@ def test_hardware_loops_and_stream_needs():
     assert [n.tolist() for n in g["rnn"].op.stream_need(g["rnn"], ctx)] == [[1, 2, 3, 4, 5, 6]]
     assert [n.tolist() for n in g["last"].op.stream_need(g["last"], ctx)] == [[6] * 6]
     assert VitisBackend.pipeline_style(g) == "dataflow"
+
+
+def test_saved_state_round_trip(tmp_path):
+    """The firmware's saved state (data only) holds the recurrent ops and their tables."""
+    from fpga_export.firmware import Firmware
+
+    g = Graph("rnn")
+    g.add(Node("x", Input(), shape=(T_STEPS, F)))
+    op = GRU(units=2, reset_after=False, recurrent_activation="hard_sigmoid_tf", table_size=64)
+    g.add(Node("rnn", op, ["x"], weights=weights(op), precision={"state": "ap_fixed<9,3>"}))
+    g.add(Node("ts", Timestep(index=1), ["rnn"]))  # a Timestep needs a sequence
+    g["rnn"].op = GRU(**{**op.attributes(), "return_sequences": True})
+    g.inputs, g.outputs = ["x"], ["ts"]
+    fw = Firmware(g, ExportConfig(output_dir=tmp_path / "prj"))
+    out = fw.write()
+    loaded = Firmware.load(out)
+    assert vars(loaded.graph["rnn"].op) == vars(fw.graph["rnn"].op)
+    assert loaded.graph["rnn"].weights.keys() == fw.graph["rnn"].weights.keys()
+    x = sequences(build(LSTM(units=2)), n=20)
+    np.testing.assert_array_equal(loaded.reference(x), fw.reference(x))
