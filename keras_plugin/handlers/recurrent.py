@@ -9,9 +9,9 @@ A recurrent layer on a ``(T, F)`` sequence becomes one node of the recurrent fam
 - ``return_sequences``: the node outputs ``(T, U)``; ``go_backwards``: processes
   t = T-1 .. 0 and, like Keras, outputs the sequence in processing order.
 - ``return_state``: the extra outputs are ``h`` (the output itself, or a ``<layer>_h``
-  Timestep(-1) node after it when ``return_sequences``) and, for an LSTM, ``c`` (a second
-  LSTM node ``<layer>_c`` with the same weights and ``output_cell=True``). Both take the
-  layer's settings.
+  Timestep(-1) node after it when ``return_sequences``: a crop, its own settings) and, for an
+  LSTM, ``c`` (a second LSTM node ``<layer>_c`` with the same weights and
+  ``output_cell=True``, taking the layer's settings).
 - ``activation`` / ``recurrent_activation``: tanh, relu, linear, sigmoid, hard_sigmoid
   (gates: sigmoid, hard_sigmoid) as the functions of the flavor: Keras 3's hard_sigmoid is
   ``relu6(x + 3) / 6`` (slope 1/6), tf_keras' ``clip(0.2 x + 0.5, 0, 1)`` (slope 0.2).
@@ -39,7 +39,8 @@ from dataclasses import replace
 import numpy as np
 
 from fpga_export.layers.merge import Concatenate, Merge
-from fpga_export.layers.recurrent import GRU, LSTM, SimpleRNN, Timestep
+from fpga_export.layers.recurrent import GRU, LSTM, SimpleRNN
+from fpga_export.layers.reshape import Timestep
 
 from ..convert import KERAS_LAYERS, LayerCall, array
 from ..flavors import each
@@ -50,22 +51,22 @@ GATE_ACTIVATIONS = ("sigmoid", "hard_sigmoid")
 MERGES = {"sum": "add", "mul": "multiply", "ave": "average"}  # besides concat and None
 
 
-def op_activation(call: LayerCall, fn, what: str, allowed: tuple[str, ...]) -> dict:
-    """The op's fields for a Keras activation function object (``what``: the layer option).
+def op_activation(call: LayerCall, fn, what: str, allowed: tuple[str, ...]) -> str:
+    """The op's spelling of a Keras activation function object (``what``: the layer option).
 
-    hard_sigmoid is the flavor's own: slope 1/6 (Keras 3) or 0.2 (tf_keras)."""
+    hard_sigmoid is the flavor's own: slope 1/6 in Keras 3 (the op's ``"hard_sigmoid"``),
+    0.2 in tf_keras (``"hard_sigmoid_tf"``)."""
     spec = call.flavor.activation(fn)
     name = spec[0] if spec is not None else getattr(fn, "__name__", repr(fn))
     if spec is None or name not in allowed:
         raise call.refuse(f"{what}={name!r} is not supported; supported: {', '.join(allowed)}")
-    return {what: name, **hard_sigmoid_fields(what, spec[1])}
+    slope = spec[1].get("slope")
+    if slope is None:
+        return name
+    return HARD_SIGMOIDS[slope]
 
 
-def hard_sigmoid_fields(what: str, kwargs: dict) -> dict:
-    """The op field giving a hard_sigmoid's slope (none for the other functions)."""
-    if "slope" not in kwargs:
-        return {}
-    return {f"{what}_slope": float(kwargs["slope"])}
+HARD_SIGMOIDS = {1.0 / 6.0: "hard_sigmoid", 0.2: "hard_sigmoid_tf"}  # slope -> op spelling
 
 
 def check_options(layer, call: LayerCall) -> None:
@@ -110,10 +111,12 @@ def rnn_op(layer, call: LayerCall, op_class, **fields):
     """The recurrent op of ``layer`` (its activations, options) and its weights."""
     check_options(layer, call)
     cell_fields, weights = cell_weights(layer)
-    acts = op_activation(call, layer.cell.activation, "activation", ACTIVATIONS)
+    acts = {"activation": op_activation(call, layer.cell.activation, "activation", ACTIVATIONS)}
     if op_class is not SimpleRNN:
         fn = layer.cell.recurrent_activation
-        acts.update(op_activation(call, fn, "recurrent_activation", GATE_ACTIVATIONS))
+        acts["recurrent_activation"] = op_activation(
+            call, fn, "recurrent_activation", GATE_ACTIVATIONS
+        )
     op = op_class(
         **cell_fields,
         **acts,
@@ -144,8 +147,7 @@ def state_nodes(call: LayerCall, op, weights: dict, out: str, prefix: str) -> li
         states[0] = call.add(
             Timestep(index=-1), suffix=f"{prefix}h", inputs=[out], shape=(units,),
             layer_type="Timestep",
-        )  # fmt: skip
-        call.part_of(states[0], out)
+        )  # fmt: skip  (its own settings: a crop has no tables; its type is its input's)
     if isinstance(op, LSTM):
         cell_op = replace(op, output_cell=True, return_sequences=False, align_outputs=False)
         c = call.add(cell_op, weights=weights, suffix=f"{prefix}c", shape=(units,))
@@ -192,9 +194,10 @@ def bidirectional(layer, call: LayerCall):
     kind = type(fwd_layer).__name__
     fwd = call.add(fwd_op, weights=fwd_w, suffix="forward", shape=shape, layer_type=kind)
     bwd = call.add(bwd_op, weights=bwd_w, suffix="backward", shape=shape, layer_type=kind)
-    if mode is None:
+    if mode is None:  # both directions are outputs: the forward node stands for the layer
         outs = [fwd, bwd]
         main = fwd
+        call.converter.graph[fwd].layer = layer.name
     else:
         merge = Concatenate(axis=len(shape) - 1) if mode == "concat" else Merge(MERGES[mode])
         main = call.add(merge, inputs=[fwd, bwd])
@@ -203,10 +206,11 @@ def bidirectional(layer, call: LayerCall):
         if node != main:
             call.part_of(node, main)
     if layer.return_state:
+        graph = call.converter.graph
         for op, w, node, prefix in ((fwd_op, fwd_w, fwd, "forward_"),
                                     (bwd_op, bwd_w, bwd, "backward_")):  # fmt: skip
             for state in state_nodes(call, op, w, node, prefix):
-                if state != node:
+                if state != node and graph[state].op.family == "recurrent":
                     call.part_of(state, main)
                 outs.append(state)
     return outs if len(outs) > 1 else main
