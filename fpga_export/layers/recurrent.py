@@ -329,7 +329,8 @@ class _Recurrent(Op):
         config = ctx.config(node, "nnet::recurrent_config", self.config_fields(node, ctx), roles)
         fn = "recurrent_stream" if ctx.stream else "recurrent"
         call = ctx.call(fn, node, self.cpp_weights())
-        return Emission(config=config, call=call, includes=("nnet/recurrent.h",))
+        includes = ("nnet/recurrent.h", "nnet/activation.h", "nnet/dense.h")  # it includes them
+        return Emission(config=config, call=call, includes=includes)
 
     # -- hardware -----------------------------------------------------------------------
     def elementwise_products(self) -> int:
@@ -361,10 +362,13 @@ class _Recurrent(Op):
         fix = "use implementation='static' (one cell shared by the timesteps)"
         k, rk = (ctx.weight_var(node, w) for w in ("kernel", "recurrent_kernel"))
         products = node.weights["kernel"].size + node.weights["recurrent_kernel"].size
+        kfix = (
+            "use fewer units (a recurrent layer's kernels are constants, every weight a register)"
+        )
         return [
             HwUse(MULTIPLIERS, node.name, self.cell_multipliers(node) * copies),
-            HwUse(PARTITION, k, node.weights["kernel"].size),
-            HwUse(PARTITION, rk, node.weights["recurrent_kernel"].size),
+            HwUse(PARTITION, k, node.weights["kernel"].size, kfix),
+            HwUse(PARTITION, rk, node.weights["recurrent_kernel"].size, kfix),
             HwUse(UNROLL, "timestep cell", products * copies, fix if copies > 1 else ""),
         ]
 
@@ -396,7 +400,7 @@ class _Recurrent(Op):
         reads = self.n_gates + (u if self.output_role != "state" or self.kind == "lstm" else 0)
         for r in ("table", "recurrent_table"):
             if r in self.roles and node.weights[r].size > 1:
-                res += hw.rom(node.types[r].width, node.weights[r].size, copies=-(-reads // 4))
+                res += hw.rom(node.types[r].width, node.weights[r].size, copies=-(-reads // 2))
         prods = self.elementwise_products() * u
         if prods:
             w_g = node.types["gate"].width

@@ -23,6 +23,8 @@ default types.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -330,3 +332,43 @@ def test_timestep_picks_one_step():
         ValueError, match=r"^bad: Timestep index 5 is outside the 5 timesteps \(-5 \.\. 4\)$"
     ):
         passes.infer_shapes(g)
+
+
+def test_implementation_is_a_layer_setting():
+    g = build(LSTM(units=2))
+    ExportConfig(layers={"rnn": {"implementation": "unrolled"}}).apply(g, {})
+    assert g["rnn"].op.implementation == "unrolled"
+    with pytest.raises(
+        ValueError,
+        match=r"^layer 'rnn': LSTM implementation 'fast' is not one of static, unrolled$",
+    ):
+        ExportConfig(layers={"rnn": {"implementation": "fast"}}).apply(g, {})
+
+
+def test_hardware_loops_and_stream_needs():
+    """static keeps its timestep loop (the io_parallel top becomes DATAFLOW); unrolled
+    copies the cell per step, which the unroll limit checks; io_stream FIFO needs: forward
+    return_sequences writes output k after input k, otherwise after the whole sequence."""
+    from fpga_export.backends.vitis import VitisBackend
+    from fpga_export.backends.vitis_limits import HardwareLimitError, enforce
+
+    assert LSTM(units=2).keeps_loops(None)
+    assert not LSTM(units=2, implementation="unrolled").keeps_loops(None)
+    g = build(GRU(units=8, implementation="unrolled"), steps=40)
+    cfg = ExportConfig(output_dir="unused")
+    msg = (
+        "rnn: the timestep cell unrolls into 10560 copies of its body, over the unroll limit "
+        "of 4096; use implementation='static' (one cell shared by the timesteps)"
+    )
+    with pytest.raises(HardwareLimitError, match=re.escape(msg)):
+        enforce(VitisBackend().check(g, cfg))
+    g = build(LSTM(units=2, return_sequences=True))
+    g.add(Node("last", LSTM(units=2, go_backwards=True, return_sequences=True), ["x"],
+               weights=weights(LSTM(units=2))))  # fmt: skip
+    g.outputs.append("last")
+    passes.infer_shapes(g)
+    passes.infer_types(g)
+    ctx = VitisBackend().context(g, ExportConfig(output_dir="unused", io_type="io_stream"))
+    assert [n.tolist() for n in g["rnn"].op.stream_need(g["rnn"], ctx)] == [[1, 2, 3, 4, 5, 6]]
+    assert [n.tolist() for n in g["last"].op.stream_need(g["last"], ctx)] == [[6] * 6]
+    assert VitisBackend.pipeline_style(g) == "dataflow"
