@@ -145,7 +145,10 @@ def state_nodes(call: LayerCall, op, weights: dict, out: str, prefix: str) -> li
     states = [out]
     if op.return_sequences:
         states[0] = call.add(
-            Timestep(index=-1), suffix=f"{prefix}h", inputs=[out], shape=(units,),
+            Timestep(index=-1),
+            suffix=f"{prefix}h",
+            inputs=[out],
+            shape=(units,),
             layer_type="Timestep",
         )  # fmt: skip  (its own settings: a crop has no tables; its type is its input's)
     if isinstance(op, LSTM):
@@ -222,8 +225,7 @@ def time_distributed(layer, call: LayerCall) -> str:
     (shape,) = call.input_shapes
     if not any(type(inner) is d for d in each(lambda k: k.layers.Dense)):
         raise call.refuse(
-            f"TimeDistributed({type(inner).__name__}) is not supported: only TimeDistributed"
-            "(Dense)"
+            f"TimeDistributed({type(inner).__name__}) is not supported: only TimeDistributed(Dense)"
         )
     if len(shape) != 2:
         raise call.refuse(

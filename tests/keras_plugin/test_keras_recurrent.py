@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 import tf_keras
 
+import fpga_export.firmware
 from keras_plugin import to_graph
 
 FLAVORS = [pytest.param(keras, id="keras3"), pytest.param(tf_keras, id="tf_keras")]
@@ -60,10 +61,14 @@ def small_weights(model, seed=1):
     return model
 
 
-def export(model, tmp_path, **kw):
+def settings(model) -> dict:
+    """export_fpga keywords: PRECISION and the TABLES of every recurrent node."""
     layers = {n.name: dict(TABLES) for n in to_graph(model) if n.op.family == "recurrent"}
-    kw.setdefault("precision", PRECISION)
-    return model.export_fpga(tmp_path / "prj", layers=layers, **kw)
+    return {"precision": PRECISION, "layers": layers}
+
+
+def export(model, tmp_path, **kw):
+    return model.export_fpga(tmp_path / "prj", **{**settings(model), **kw})
 
 
 def sequential(K, layer, steps=T):
@@ -212,3 +217,117 @@ def test_stacked_lstm_and_time_distributed(K, tmp_path):
     # and adds its own; the Dense layers sum 4 and 2 values of weights <= 0.3
     tol = 2 * tolerance("lstm") * 0.3 * 4 * 0.3 * 2 + tolerance("lstm")
     assert np.abs(fw.reference(x) - predict(model, x)).max() <= tol
+
+
+def test_csim_equals_reference_and_callback_pushes_weights(tmp_path, monkeypatch):
+    """csim == the numpy reference bit for bit (Bidirectional LSTM + GRU + TimeDistributed);
+    the CSimCallback pushes new weights into the compiled library."""
+    from keras_plugin import CSimCallback
+
+    L = keras.layers
+    model = small_weights(
+        keras.Sequential(
+            [
+                keras.Input((T, F), name="x"),
+                L.Bidirectional(L.LSTM(U, return_sequences=True), name="bi"),
+                L.GRU(U, name="g"),
+                L.Dense(2, activation="softmax", name="d"),
+            ],
+            name="cb_rnn",
+        )
+    )
+    x = data(n=40)
+    y = (x[:, :, 0].mean(axis=1) > 0).astype("int64")
+    fw = export(model, tmp_path).compile()
+    assert (fw.predict(x) == fw.reference(x)).all()
+    model.compile(keras.optimizers.SGD(0.5), "sparse_categorical_crossentropy")
+    cb = CSimCallback((x, y), verbose=0, **settings(model))
+    builds = []
+    real = fpga_export.firmware.build_library
+    monkeypatch.setattr(
+        fpga_export.firmware, "build_library", lambda *a, **k: builds.append(1) or real(*a, **k)
+    )
+    seen = []
+
+    class Recorder(keras.callbacks.Callback):  # after cb: sees the weights it evaluated
+        def on_epoch_end(self, epoch, logs=None):
+            fresh = export(model, tmp_path / f"e{epoch}")
+            seen.append((cb.firmware.predict(x), fresh.reference(x)))
+
+    model.fit(x, y, epochs=2, batch_size=20, verbose=0, callbacks=[cb, Recorder()])
+    for pushed, current in seen:
+        assert (pushed == current).all()  # the current weights, not the first ones
+    assert not (seen[0][0] == seen[1][0]).all()
+    assert len(builds) == 1  # compiled once (the callback's firmware), weights pushed after
+
+
+@pytest.mark.parametrize("K", FLAVORS)
+@pytest.mark.parametrize(
+    "make, in_shape, message",
+    [
+        (
+            lambda L: L.LSTM(U, stateful=True, name="l"),
+            (T, F),
+            "layer 'l' (LSTM): stateful=True is not supported: the firmware starts every "
+            "sequence from a zero state (rebuild the layer with stateful=False)",
+        ),
+        (
+            lambda L: L.Masking(0.0, name="m"),
+            (T, F),
+            "layer 'm' (Masking): masking (mask_value=0.0) is not supported: the firmware has no "
+            "masks and runs every timestep; remove the Masking layer (pad sequences with values "
+            "the model learns to ignore, or trim them to a fixed length)",
+        ),
+        (
+            lambda L: L.SimpleRNN(U, activation="softplus", name="s"),
+            (T, F),
+            "layer 's' (SimpleRNN): activation='softplus' is not supported; supported: tanh, "
+            "relu, linear, sigmoid, hard_sigmoid",
+        ),
+        (
+            lambda L: L.GRU(U, recurrent_activation="tanh", name="g"),
+            (T, F),
+            "layer 'g' (GRU): recurrent_activation='tanh' is not supported; supported: sigmoid, "
+            "hard_sigmoid",
+        ),
+        (
+            lambda L: L.TimeDistributed(L.Conv1D(2, 1), name="td"),
+            (T, F, 2),
+            "layer 'td' (TimeDistributed): TimeDistributed(Conv1D) is not supported: only "
+            "TimeDistributed(Dense)",
+        ),
+        (
+            lambda L: L.TimeDistributed(L.Dense(2), name="td"),
+            (T, F, 2),
+            "layer 'td' (TimeDistributed): TimeDistributed(Dense) on an input of shape (6, 3, 2) "
+            "per sample is not supported: only sequences (timesteps, features)",
+        ),
+    ],
+)
+def test_refusals(K, make, in_shape, message):
+    x = K.Input(in_shape, batch_size=2 if "stateful" in message else None, name="x")
+    model = K.Model(x, make(K.layers)(x))
+    with pytest.raises(ValueError, match=exact(message)):
+        to_graph(model)
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (
+            lambda L: L.LSTM(U, time_major=True, name="tm"),
+            "layer 'tm' (LSTM): time_major=True is not supported: the input must be (batch, "
+            "timesteps, features)",
+        ),
+        (  # Keras 3 itself refuses this Bidirectional
+            lambda L: L.Bidirectional(L.LSTM(U, go_backwards=True), name="b"),
+            "layer 'b' (Bidirectional): Bidirectional around a layer with go_backwards=True is "
+            "not supported (the 'forward' direction would run backwards)",
+        ),
+    ],
+)
+def test_tf_keras_refusals(make, message):
+    x = tf_keras.Input((T, F), name="x")
+    model = tf_keras.Model(x, make(tf_keras.layers)(x))
+    with pytest.raises(ValueError, match=exact(message)):
+        to_graph(model)
