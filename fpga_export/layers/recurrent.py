@@ -109,7 +109,9 @@ def activation_of(name: str, table_size: int, table_range: float) -> Activation:
     """The ``Activation`` computing ``name`` (its tables, constants and index rules)."""
     if name in HARD_SLOPES:
         slope = HARD_SLOPES[name]
-        return Activation("hard_sigmoid", slope=slope, table_size=table_size, table_range=table_range)
+        return Activation(
+            "hard_sigmoid", slope=slope, table_size=table_size, table_range=table_range
+        )
     return Activation(name, table_size=table_size, table_range=table_range)
 
 

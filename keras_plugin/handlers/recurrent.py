@@ -139,8 +139,11 @@ def recurrent(op_class):
     return handler
 
 
-def state_nodes(call: LayerCall, op, weights: dict, out: str, prefix: str) -> list[str]:
-    """The ``return_state`` outputs after node ``out`` of ``op``: h (and c for an LSTM)."""
+def state_nodes(
+    call: LayerCall, op, weights: dict, out: str, prefix: str, given: dict | None = None
+) -> list[str]:
+    """The ``return_state`` outputs after node ``out`` of ``op``: h (and c for an LSTM, a
+    node with the same weights and ``given`` types)."""
     units = op.units
     states = [out]
     if op.return_sequences:
@@ -153,7 +156,7 @@ def state_nodes(call: LayerCall, op, weights: dict, out: str, prefix: str) -> li
         )  # fmt: skip  (its own settings: a crop has no tables; its type is its input's)
     if isinstance(op, LSTM):
         cell_op = replace(op, output_cell=True, return_sequences=False, align_outputs=False)
-        c = call.add(cell_op, weights=weights, suffix=f"{prefix}c", shape=(units,))
+        c = call.add(cell_op, weights=weights, suffix=f"{prefix}c", shape=(units,), given=given)
         call.part_of(c, out)
         states.append(c)
     return states
