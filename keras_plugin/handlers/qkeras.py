@@ -13,8 +13,8 @@ QConv2DBatchnorm / QDepthwiseConv2DBatchnorm fold the batch normalization into t
 bias with TensorFlow's float32 ops exactly as their inference ``call()`` does, then quantize.
 QBatchNormalization is a scale-and-shift node (exact only when its scale is a power of two).
 QAveragePooling2D / QGlobalAveragePooling2D are average pools (exact when the window area is a
-power of two). Refused: recurrent QKeras layers (QSimpleRNN, QLSTM, QGRU: no recurrent layer
-family yet), QConv2DTranspose, QAdaptiveActivation, QOctaveConv2D.
+power of two). QSimpleRNN, QLSTM, QGRU: :mod:`.qkeras_recurrent`. Refused: QConv2DTranspose,
+QAdaptiveActivation, QOctaveConv2D.
 """
 
 from __future__ import annotations
@@ -350,10 +350,10 @@ def _refuse(reason: str):
     return handler
 
 
-_RECURRENT = "recurrent layers are not supported yet (fpga-export has no recurrent layer family)"
-KERAS_LAYERS.register(qkeras.QSimpleRNN, qkeras.QLSTM, qkeras.QGRU)(_refuse(_RECURRENT))
 KERAS_LAYERS.register(qkeras.QConv2DTranspose)(_refuse("transposed convolutions are not supported"))
 KERAS_LAYERS.register(qkeras.QAdaptiveActivation)(
     _refuse("QAdaptiveActivation changes its quantizer while training; replace it by "
             "QActivation with the final quantizer before export")
 )  # fmt: skip
+
+from . import qkeras_recurrent  # noqa: E402,F401  (registers QSimpleRNN, QLSTM, QGRU)

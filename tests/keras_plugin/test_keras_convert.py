@@ -334,7 +334,7 @@ def test_supported_classes():
         assert K.layers.Dense in KERAS_LAYERS and K.layers.InputLayer in KERAS_LAYERS
 
 
-def test_unsupported_layer_conv3d_and_lstm():
+def test_unsupported_layer_conv3d():
     x = keras.Input((8, 8, 8, 1), name="img")
     y = keras.layers.Conv3D(2, 3, name="conv")(x)
     with pytest.raises(
@@ -342,16 +342,6 @@ def test_unsupported_layer_conv3d_and_lstm():
         match=exact(
             "layer 'conv' of class Conv3D (keras.src.layers.convolutional.conv3d) is not "
             f"supported; supported classes: {supported()}"
-        ),
-    ):
-        to_graph(keras.Model(x, y))
-    x = keras.Input((5, 3), name="seq")
-    y = keras.layers.LSTM(4, name="lstm")(x)
-    with pytest.raises(
-        ValueError,
-        match=exact(
-            "layer 'lstm' of class LSTM (keras.src.layers.rnn.lstm) is not supported; "
-            f"supported classes: {supported()}"
         ),
     ):
         to_graph(keras.Model(x, y))
@@ -442,9 +432,9 @@ ACTIVATIONS = (
         ),
         (
             lambda K: K.layers.Dense(2, name="d"),
-            (3, 4),
-            "layer 'd' (Dense): Dense on an input of shape (3, 4) per sample is not supported: "
-            "only 1-D inputs",
+            (2, 3, 4),
+            "layer 'd' (Dense): Dense on an input of shape (2, 3, 4) per sample is not "
+            "supported: only 1-D inputs and sequences (timesteps, features)",
         ),
     ],
 )
