@@ -56,6 +56,7 @@ LAYER_KEYS = (
     "table_size",
     "table_range",
     "parallelization_factor",
+    "implementation",
 )
 _TABLES = "table_size / table_range apply to activations computed with lookup tables"
 # op attributes a user may set per layer -> which layers have them (for the error message)
@@ -64,6 +65,8 @@ TUNABLE = {
     "table_range": _TABLES,
     "parallelization_factor": "parallelization_factor applies to convolutions (io_parallel "
     "output pixels per step)",
+    "implementation": "implementation applies to recurrent layers ('static': one cell shared "
+    "by the timesteps, 'unrolled': a cell per timestep)",
 }
 _HLS_TUNABLE = {"ParallelizationFactor": "parallelization_factor"}  # hls4ml name -> ours
 _HLS_LAYER_TUNABLE = ("table_size", "table_range", *_HLS_TUNABLE)

@@ -20,12 +20,14 @@ from fpga_export.layers.norm import BatchNormalization, LayerNormalization
 from fpga_export.layers.pool import GlobalPooling1D, GlobalPooling2D, Pooling1D, Pooling2D
 from fpga_export.layers.quantizer import FUNCTIONS as QUANTIZER_FUNCTIONS
 from fpga_export.layers.quantizer import Po2Quantizer, Quantizer
+from fpga_export.layers.recurrent import GRU, LSTM, SimpleRNN, _Recurrent
 from fpga_export.layers.reshape import (
     Cropping1D,
     Cropping2D,
     Flatten,
     Permute,
     Reshape,
+    Timestep,
     UpSampling1D,
     UpSampling2D,
     ZeroPadding1D,
@@ -55,6 +57,13 @@ def _weights(op, c: int, rng) -> dict[str, np.ndarray]:
         return {"embeddings": rng.normal(0, 1, (op.vocab_size, op.output_dim))}
     if isinstance(op, Quantizer):
         return {"param": np.array([0.25, -1.5])}
+    if isinstance(op, _Recurrent):
+        g, u = op.n_gates, op.units
+        w = {"kernel": rng.normal(0, 0.5, (c, g)), "recurrent_kernel": rng.normal(0, 0.5, (u, g))}
+        w["bias"] = rng.normal(0, 0.5, g)
+        if "recurrent_bias" in op.roles:
+            w["recurrent_bias"] = rng.normal(0, 0.5, g)
+        return w
     return {}
 
 
@@ -109,6 +118,22 @@ SINGLE = [
     (Activation("softsign", table_size=64), (4,), "ap_int<6>", {}),
     (Activation("sigmoid", table_size=64), (4,), "ap_uint<5>", {}),
     (Activation("elu", table_size=64), (4,), "ap_ufixed<8,3>", {}),
+    # recurrent: every cell, both implementations, the orderings, every activation kind
+    (SimpleRNN(units=3, activation="relu", table_size=64), (4, 2), None, {}),
+    (
+        LSTM(units=2, return_sequences=True, go_backwards=True, align_outputs=True,
+             recurrent_activation="hard_sigmoid", table_size=64), (3, 2), None, {},
+    ),
+    (LSTM(units=2, output_cell=True, implementation="unrolled", table_size=64), (3, 2), None, {}),
+    (
+        GRU(units=2, return_sequences=True, go_backwards=True, table_size=64), (3, 2), None,
+        {"reuse_factor": 2},
+    ),
+    (
+        GRU(units=2, reset_after=False, activation="linear", recurrent_activation="hard_sigmoid_tf",
+            implementation="unrolled", table_size=64), (3, 2), "ap_ufixed<8,3>", {},
+    ),
+    (Timestep(index=-2), (3, 2), None, {"precision": NARROW}),
 ]  # fmt: skip
 
 # Two-input cases: (op, shape 0, shape 1). Input 1 goes through a relu of another type.

@@ -14,5 +14,6 @@ from . import (  # noqa: F401
     norm,
     pool,
     quantizer,
+    recurrent,
     reshape,
 )

@@ -275,6 +275,46 @@ class Cropping1D(Cropping2D):
 
 
 @dataclass
+class Timestep(Cropping2D):
+    """``(T, F) -> (F,)``: the time step ``index`` of a sequence (negative counts from the
+    end: ``out[:, -1]``, Keras ``return_state`` after ``return_sequences``). A 1-D crop
+    keeping one row (the same C++); the value is converted to ``result`` (default: the
+    input's type)."""
+
+    kind = "timestep"
+    rank = 1
+    index: int = -1
+
+    def geometry(self, node, in_shape):
+        if len(in_shape) != 2:
+            raise ValueError(
+                f"{node.name}: Timestep takes a (timesteps, features) input per sample, "
+                f"got {tuple(in_shape)}"
+            )
+        steps = in_shape[0]
+        i = self.index
+        if not isinstance(i, (int, np.integer)) or isinstance(i, bool) or not -steps <= i < steps:
+            raise ValueError(
+                f"{node.name}: Timestep index {i!r} is outside the {steps} timesteps "
+                f"(-{steps} .. {steps - 1})"
+            )
+        i = int(i) % steps
+        return dict(
+            in_height=1, in_width=steps, n_chan=in_shape[1], crop_top=0, crop_bottom=0,
+            crop_left=i, crop_right=steps - 1 - i, out_height=1, out_width=1,
+        )  # fmt: skip
+
+    def output_shape(self, node, input_shapes):
+        return (self.geometry(node, input_shapes[0])["n_chan"],)
+
+    def run(self, node, inputs):
+        (x,) = inputs
+        g = self.geometry(node, x.raw.shape[1:])
+        y = arith.convert(Tensor(x.raw[:, g["crop_left"], :], x.type), node.result)
+        return y
+
+
+@dataclass
 class UpSampling2D(_Spatial):
     """Nearest neighbour: ``(H, W, C) -> (H * fh, W * fw, C)``,
     ``y[i, j] = x[i // fh, j // fw]``."""
