@@ -14,12 +14,9 @@ inputs; transpose inside ``forward``).
 
 from __future__ import annotations
 
-from fpga_export.layers import recurrent as _recurrent
-from fpga_export.layers import reshape as _reshape
+from fpga_export.layers.reshape import Timestep
 
 from .convert import NodeCall, Structured, Value
-
-Timestep = getattr(_recurrent, "Timestep", None) or _reshape.Timestep
 
 
 def timestep(call: NodeCall, seq: Value, index: int) -> Value:
