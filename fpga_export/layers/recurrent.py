@@ -40,8 +40,10 @@ tanh, sigmoid      a lookup table (``table_size``, ``table_range``; nearest bin 
                    its entries of type ``table`` / ``recurrent_table``
 hard_sigmoid       ``clip(v * slope + 0.5, 0, 1)`` with ``slope = 1/6``: Keras 3
                    (``relu6(x + 3) / 6``) and PyTorch Hardsigmoid
-hard_sigmoid_tf    the same with ``slope = 0.2``: Keras 2 / tf_keras / QKeras'
-                   ``"hard_sigmoid"`` string
+hard_sigmoid_tf    the same with ``slope = 0.2``: Keras 2 / tf_keras
+hard_sigmoid_qkeras  the same with ``slope = 0.5``: QKeras' own ``hard_sigmoid`` (what its
+                   ``"hard_sigmoid"`` string and ``quantized_sigmoid`` / ``quantized_tanh``
+                   use)
 relu, linear       ``v > 0 ? v : 0``, ``v`` (activation only)
 =================  ========================================================================
 
@@ -89,11 +91,13 @@ FUNCTIONS = {
     "sigmoid": 1,
     "hard_sigmoid": 2,
     "hard_sigmoid_tf": 2,
+    "hard_sigmoid_qkeras": 2,
     "relu": 3,
     "linear": 4,
 }
-GATE_FUNCTIONS = ("sigmoid", "hard_sigmoid", "hard_sigmoid_tf")
-BOUNDED = ("tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_tf")
+GATE_FUNCTIONS = ("sigmoid", "hard_sigmoid", "hard_sigmoid_tf", "hard_sigmoid_qkeras")
+BOUNDED = ("tanh", "sigmoid", "hard_sigmoid", "hard_sigmoid_tf", "hard_sigmoid_qkeras")
+HARD_SLOPES = {"hard_sigmoid_tf": 0.2, "hard_sigmoid_qkeras": 0.5}
 IMPLEMENTATIONS = ("static", "unrolled")
 TABLE_DEFAULT = FixedType.parse("ap_fixed<18,2,AP_RND,AP_SAT>")
 UNUSED_TABLE = FixedType(2, 2)  # relu / linear: one unused entry
@@ -103,8 +107,9 @@ CELL_KINDS = {"simple_rnn": 0, "lstm": 1, "gru": 2}
 
 def activation_of(name: str, table_size: int, table_range: float) -> Activation:
     """The ``Activation`` computing ``name`` (its tables, constants and index rules)."""
-    if name == "hard_sigmoid_tf":
-        return Activation("hard_sigmoid", slope=0.2, table_size=table_size, table_range=table_range)
+    if name in HARD_SLOPES:
+        slope = HARD_SLOPES[name]
+        return Activation("hard_sigmoid", slope=slope, table_size=table_size, table_range=table_range)
     return Activation(name, table_size=table_size, table_range=table_range)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from fpga_export.layers.activation import Activation
+from fpga_export.layers.conv import Conv1D
 from fpga_export.layers.dense import Dense
 from fpga_export.layers.input import Input
 from fpga_export.layers.norm import BatchNormalization, LayerNormalization
@@ -34,14 +35,29 @@ def dense(layer, call: LayerCall) -> str:
             "the float model and set precision= instead"
         )
     (shape,) = call.input_shapes
+    if len(shape) == 2:
+        return dense_over_time(layer, call)
     if len(shape) != 1:
         raise call.refuse(
-            f"Dense on an input of shape {shape} per sample is not supported: only 1-D inputs"
+            f"Dense on an input of shape {shape} per sample is not supported: only 1-D inputs "
+            "and sequences (timesteps, features)"
         )
     kernel = array(layer.kernel)
     bias = array(layer.bias) if layer.use_bias else np.zeros(layer.units)
     out = call.add(Dense(units=int(layer.units)), weights={"kernel": kernel, "bias": bias})
     return fused_activation(layer, call, out)
+
+
+def dense_over_time(dense, call: LayerCall) -> str:
+    """A Dense applied at every timestep of a (T, F) input (a Dense on a sequence, or
+    TimeDistributed(Dense)): a Conv1D of kernel size 1 (kernel ``(1, F, U)``), then the
+    Dense's activation."""
+    units = int(dense.units)
+    bias = array(dense.bias) if dense.use_bias else np.zeros(units)
+    op = Conv1D(filters=units, kernel_size=(1,), strides=(1,), padding="valid", dilation=(1,))
+    out = call.add(op, weights={"kernel": array(dense.kernel)[None], "bias": bias},
+                   layer_type="Dense")  # fmt: skip
+    return fused_activation(dense, call, out)
 
 
 def fused_activation(layer, call: LayerCall, node: str) -> str:

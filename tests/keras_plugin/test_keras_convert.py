@@ -442,9 +442,9 @@ ACTIVATIONS = (
         ),
         (
             lambda K: K.layers.Dense(2, name="d"),
-            (3, 4),
-            "layer 'd' (Dense): Dense on an input of shape (3, 4) per sample is not supported: "
-            "only 1-D inputs",
+            (2, 3, 4),
+            "layer 'd' (Dense): Dense on an input of shape (2, 3, 4) per sample is not "
+            "supported: only 1-D inputs and sequences (timesteps, features)",
         ),
     ],
 )
