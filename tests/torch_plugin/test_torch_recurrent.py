@@ -188,7 +188,7 @@ def test_nodes_stacked_bidirectional():
     graph = to_graph(Model(rnn, "h"), inputs=input_specs((T, F)))
     assert kinds(graph) == [
         ("x", "input", "x"),
-        ("rnn_l0", "gru", "rnn"),
+        ("rnn_l0_forward", "gru", "rnn"),
         ("rnn_l0_reverse", "gru", "rnn"),
         ("rnn_l0_concat", "concatenate", ""),
         ("rnn_l1_reverse", "gru", "rnn"),  # h[-1]: the last layer's reverse direction
@@ -332,13 +332,12 @@ def test_reference_vs_torch_within_the_derived_bound(kind, wide):
     model = Model(make(kind, batch_first=True, bidirectional=True), "seq")
     unused = {"tanh": ("gate", "candidate", "cell", "recurrent_bias"), "lstm": ("recurrent_bias",)}
     wide_types = {r: t for r, t in WIDE_TYPES.items() if r not in unused.get(kind, ("cell",))}
-    wide_types = {"precision": wide_types}
-    layers = {"rnn": wide_types, "rnn_reverse": wide_types} if wide else None
+    layers = {"rnn": {"precision": wide_types}} if wide else None  # both directions
     fw = model.export_fpga(input_shape=(T, F), precision="ap_fixed<16,6>", layers=layers)
     x = np.floor(_x(200, seed=1) * 1024) / 1024  # on the input type's grid (LSB 2^-10)
     trace = Interpreter(fw.graph).run(x, trace=True)  # the nodes, before the concatenation
     want = torch_out(model, x)
-    for direction, name in enumerate(["rnn", "rnn_reverse"]):
+    for direction, name in enumerate(["rnn_forward", "rnn_reverse"]):
         node = fw.graph[name]
         half = slice(direction * H, (direction + 1) * H)
         err = np.abs(trace[name] - want[..., half]).max(axis=(0, 2))  # per time step

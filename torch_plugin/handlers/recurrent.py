@@ -165,12 +165,12 @@ class RecurrentOutputs(Structured):
         return super().getitem(call, index)
 
     # -- nodes ------------------------------------------------------------------------
-    def _name(self, layer: int, direction: int, what: str = "") -> str:
+    def _name(self, layer: int, direction: int | None, what: str = "") -> str:
         parts = []
         if self.layers > 1:
             parts.append(f"l{layer}")
-        if direction:
-            parts.append("reverse")
+        if self.directions == 2 and direction is not None:  # both named: "lstm" names all
+            parts.append(("forward", "reverse")[direction])
         if what:
             parts.append(what)
         return "_".join(parts)
@@ -222,7 +222,7 @@ class RecurrentOutputs(Structured):
                     node = self.call.add(
                         Concatenate(axis=-1),
                         [node, backward],
-                        suffix=self._name(layer, 0, "concat"),
+                        suffix=self._name(layer, None, "concat"),
                         layer_type="Concatenate",
                         layer="",
                     )
