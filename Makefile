@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(PY) bench/fixed_ops.py
 	$(PY) bench/csim.py
 	$(PY) bench/csim_qkeras.py
+	$(PY) bench/recurrent.py
 	$(PY) bench/estimate.py
 
 clean:

@@ -40,11 +40,13 @@ __all__ = [
     "TORCH_METHODS",
     "TORCH_MODULES",
     "NodeCall",
+    "Structured",
     "UnsupportedOperationError",
     "Value",
     "channels_last",
     "channels_last_perm",
     "numpy",
+    "structured",
 ]
 
 TORCH_MODULES = HandlerRegistry("PyTorch modules", behaviour_methods=("forward",))
@@ -58,6 +60,45 @@ def channels_last(handler):
     directly arrives channels-last, so no Permute is needed."""
     _PREFERS_CHANNELS_LAST.add(handler)
     return handler
+
+
+_STRUCTURED: set = set()
+
+
+def structured(handler):
+    """Mark a handler that takes or returns :class:`Structured` values (a module's tuple
+    output, a time-major tensor): it runs even when the fx node's output is not one
+    batch-first tensor (``call.out_shape`` is then None)."""
+    _STRUCTURED.add(handler)
+    return handler
+
+
+class Structured:
+    """A traced value that is not one batch-first tensor: a tuple a module returns (an
+    LSTM's ``(out, (h_n, c_n))``), a tensor whose batch is not its first axis (a time-major
+    sequence) ... Only :func:`structured` handlers take it; :meth:`getitem` answers
+    ``value[index]``; anything else is refused with :meth:`describe`."""
+
+    def describe(self) -> str:
+        """What the value is and how it may be used (ends a refusal message)."""
+        raise NotImplementedError
+
+    def getitem(self, call: NodeCall, index):
+        raise call.refuse(
+            f"indexing with [{spell_index(index)}] is not supported: the value is {self.describe()}"
+        )
+
+
+def spell_index(index) -> str:
+    items = index if isinstance(index, tuple) else (index,)
+
+    def one(i):
+        if isinstance(i, slice):
+            parts = ["" if v is None else str(v) for v in (i.start, i.stop, i.step)]
+            return ":".join(parts[:2] if i.step is None else parts)
+        return "..." if i is Ellipsis else repr(i)
+
+    return ", ".join(one(i) for i in items)
 
 
 def channels_last_perm(rank: int) -> tuple[int, ...]:
@@ -161,6 +202,8 @@ class NodeCall:
 
     def input(self, index: int = 0, key: str = "input") -> Value:
         value = self.arg(index, key)
+        if isinstance(value, Structured):
+            raise self.refuse(f"argument {key!r} is {value.describe()}")
         if not isinstance(value, Value):
             raise self.refuse(f"argument {key!r} must be a tensor computed from the inputs")
         return value
@@ -187,15 +230,19 @@ class NodeCall:
         layer_type: str | None = None,
         given: dict | None = None,
         hints: dict | None = None,
+        layer: str | None = None,
     ) -> str:
         """Add an IR node reading ``inputs``; returns its name (``name``/``name_suffix``).
         ``given``: the types the framework itself uses (its quantizers, ``Node.given``);
-        ``hints``: role -> why that role's type cannot hold the values (``Node.hints``)."""
+        ``hints``: role -> why that role's type cannot hold the values (``Node.hints``);
+        ``layer``: the node's framework layer (default: this call's, "" with a suffix)."""
         base = f"{self.name}_{suffix}" if suffix else self.name
         names = [v.node if isinstance(v, Value) else v for v in inputs]
+        if layer is None:
+            layer = "" if suffix else self.layer
         return self.converter.add_node(
             op, names, base, weights, layer_type or self.layer_type, given=given, hints=hints,
-            layer="" if suffix else self.layer,
+            layer=layer,
         )  # fmt: skip
 
     @property
@@ -331,7 +378,10 @@ class Converter:
     def run(self, gm: fx.GraphModule, inputs: list[fx.Node], specs: list[InputSpec]) -> Graph:
         values: dict[fx.Node, Any] = {}
         modules = dict(gm.named_modules())
+        live = live_nodes(gm)
         for node in gm.graph.nodes:
+            if node not in live:
+                continue  # computes nothing the outputs need (``_, (h, c) = lstm(x)``'s `_`)
             if node.op == "placeholder":
                 if node in inputs:
                     values[node] = self.input(node, specs[inputs.index(node)])
@@ -372,23 +422,36 @@ class Converter:
     def convert(self, node: fx.Node, values: dict, modules: dict):
         meta = node.meta.get("tensor_meta")
         module = modules.get(node.target) if node.op == "call_module" else None
-        if node.op != "call_module" and not is_tensor_meta(meta):
+        args = map_arg(node.args, lambda a: values[a])
+        kwargs = dict(map_arg(node.kwargs, lambda a: values[a]))
+        reads_structured = any(isinstance(a, Structured) for a in _leaves((args, kwargs)))
+        if node.op != "call_module" and not is_tensor_meta(meta) and not reads_structured:
             return NonTensor(node.name)  # x.size(0), x.shape, asserts of concrete_args ...
         handler, what, layer_type = self.handler(node, module)
-        if not is_tensor_meta(meta):
+        aware = handler in _STRUCTURED
+        if not is_tensor_meta(meta) and not aware:
             raise ValueError(f"{what}: returns {type(meta).__name__}, not one tensor")
+        if aware:  # per-sample shape when the output is a batch-first tensor, else None
+            batch_first = is_tensor_meta(meta) and meta.shape and meta.shape[0] == SHAPE_BATCH
+            out_shape = tuple(int(d) for d in meta.shape[1:]) if batch_first else None
+        else:
+            out_shape = _batch_free(meta, SHAPE_BATCH, what)
         call = NodeCall(
             fx_node=node,
             name=identifier(node.name),
             what=what,
             module=module,
-            args=map_arg(node.args, lambda a: values[a]),
-            kwargs=dict(map_arg(node.kwargs, lambda a: values[a])),
-            out_shape=_batch_free(meta, SHAPE_BATCH, what),
+            args=args,
+            kwargs=kwargs,
+            out_shape=out_shape,
             layer_type=layer_type,
             converter=self,
         )
         result = handler(call)
+        if aware and isinstance(result, (Structured, NonTensor)):
+            return result
+        if isinstance(result, Value) and out_shape is None:
+            _batch_free(meta, SHAPE_BATCH, what)  # raises: the batch is not the first axis
         if not isinstance(result, Value) or result.shape != call.out_shape:
             got = getattr(result, "shape", result)
             raise AssertionError(f"{what}: handler returned {got}, torch has {call.out_shape}")
@@ -424,6 +487,11 @@ class Converter:
         items = list(out) if isinstance(out, (tuple, list)) else [out]
         for i, item in enumerate(items):
             value = values.get(item) if isinstance(item, fx.Node) else None
+            if isinstance(value, Structured):
+                raise ValueError(
+                    f"output {i} of the model ({item!r}) is {value.describe()}: return a "
+                    "tensor (batch first) instead"
+                )
             if not isinstance(value, Value):
                 raise ValueError(
                     f"output {i} of the model ({item!r}) is not a tensor computed from the "
@@ -445,6 +513,30 @@ class Converter:
             else:
                 self.graph.layouts[value.node] = view
             self.graph.outputs.append(value.node)
+
+
+def live_nodes(gm: fx.GraphModule) -> set[fx.Node]:
+    """The placeholders and every node the graph's outputs depend on."""
+    live = {n for n in gm.graph.nodes if n.op in ("placeholder", "output")}
+    stack = [n for n in gm.graph.nodes if n.op == "output"]
+    while stack:
+        for arg in stack.pop().all_input_nodes:
+            if arg not in live:
+                live.add(arg)
+                stack.append(arg)
+    return live
+
+
+def _leaves(obj):
+    """The non-container items of nested tuples, lists and dicts."""
+    if isinstance(obj, (tuple, list)):
+        for o in obj:
+            yield from _leaves(o)
+    elif isinstance(obj, dict):
+        for o in obj.values():
+            yield from _leaves(o)
+    else:
+        yield obj
 
 
 def _io_layout(value: Value, graph: Graph) -> Layout | None:

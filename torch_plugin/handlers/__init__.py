@@ -2,4 +2,4 @@
 :data:`torch_plugin.convert.TORCH_MODULES`, ``TORCH_FUNCTIONS`` and ``TORCH_METHODS``
 (``brevitas`` is not imported here: ``torch_plugin.export`` loads it once Brevitas is)."""
 
-from . import activation, conv, core, merge, reshape  # noqa: F401
+from . import activation, conv, core, merge, recurrent, reshape  # noqa: F401

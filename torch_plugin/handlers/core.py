@@ -20,9 +20,11 @@ from ..convert import (
     TORCH_METHODS,
     TORCH_MODULES,
     NodeCall,
+    Structured,
     Value,
     channels_last,
     numpy,
+    structured,
 )
 
 
@@ -109,10 +111,13 @@ def embedding(call: NodeCall):
 )
 @TORCH_FUNCTIONS.register(F.dropout, F.dropout1d, F.dropout2d, F.alpha_dropout)
 @TORCH_METHODS.register("contiguous", "clone", "detach")
+@structured
 def identity(call: NodeCall):
     """The identity at inference: the input's Value itself, no node. (``F.dropout`` too,
-    whatever its ``training`` argument: the export is the inference behaviour.)"""
-    return call.input()
+    whatever its ``training`` argument: the export is the inference behaviour.) A
+    structured value (a time-major sequence ...) passes through too."""
+    x = call.arg(0, "input")
+    return x if isinstance(x, Structured) else call.input()
 
 
 @TORCH_METHODS.register("float", "double", "to")

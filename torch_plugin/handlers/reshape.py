@@ -1,8 +1,9 @@
 """Handlers for the layout operations: reshapes (``nn.Flatten``, ``torch.flatten``,
 ``view``, ``reshape``, ``squeeze``, ``unsqueeze``, ``nn.Unflatten`` ...), axis permutations
-(``permute``, ``transpose``), zero padding (``nn.ZeroPad1d/2d``, ``nn.ConstantPad1d/2d``
-with value 0, ``F.pad``) and nearest upsampling by integer factors (``nn.Upsample``,
-``F.interpolate``).
+(``permute``, ``transpose``; swapping the batch and time axes of a sequence makes a
+time-major sequence, ``torch_plugin.time_major``), zero padding (``nn.ZeroPad1d/2d``,
+``nn.ConstantPad1d/2d`` with value 0, ``F.pad``) and nearest upsampling by integer factors
+(``nn.Upsample``, ``F.interpolate``).
 
 A reshape or a permutation moves no data in torch terms: it only changes the Value's torch
 shape and layout (the IR node stays, no node is added), except that a reshape to 1-D
@@ -29,7 +30,16 @@ from fpga_export.layers.reshape import (
     ZeroPadding2D,
 )
 
-from ..convert import TORCH_FUNCTIONS, TORCH_METHODS, TORCH_MODULES, NodeCall, Value, channels_last
+from ..convert import (
+    TORCH_FUNCTIONS,
+    TORCH_METHODS,
+    TORCH_MODULES,
+    NodeCall,
+    Value,
+    channels_last,
+    structured,
+)
+from ..time_major import TimeMajor
 
 
 def reshaped(call: NodeCall, x: Value, shape: tuple[int, ...]) -> Value:
@@ -78,24 +88,52 @@ def permuted(call: NodeCall, x: Value, q: tuple[int, ...]) -> Value:
     return call.converter.make_value(x.node, shape, Layout.make(shape, shape, perm))
 
 
+def _batch_time_swap(call: NodeCall, dims_of) -> Value | TimeMajor | None:
+    """A ``(batch, T, F)`` <-> ``(T, batch, F)`` swap (``torch_plugin.time_major``), else
+    None. ``dims_of(rank)``: the full torch permutation."""
+    x = call.arg(0, "input")
+    if isinstance(x, TimeMajor):
+        if tuple(int(d) % 3 for d in dims_of(3)) != (1, 0, 2):
+            raise call.refuse(f"argument 'input' is {x.describe()}")
+        return x.sequence
+    if isinstance(x, Value) and len(x.shape) == 2:
+        if tuple(int(d) % 3 for d in dims_of(3)) == (1, 0, 2):
+            return TimeMajor(call.canonical(x), call.what)
+    return None
+
+
 @TORCH_FUNCTIONS.register(torch.permute)
 @TORCH_METHODS.register("permute")
+@structured
 def permute(call: NodeCall):
+    def dims_of(rank):
+        dims = call.args[1:] if call.fx_node.op == "call_method" else call.const(1, "dims")
+        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+            dims = dims[0]
+        return tuple(dims)
+
+    swapped = _batch_time_swap(call, dims_of)
+    if swapped is not None:
+        return swapped
     x = call.input(0, "input")
-    dims = call.args[1:] if call.fx_node.op == "call_method" else call.const(1, "dims")
-    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-        dims = dims[0]
-    return permuted(call, x, _permutation(call, x, dims))
+    return permuted(call, x, _permutation(call, x, dims_of(len(x.shape) + 1)))
 
 
 @TORCH_FUNCTIONS.register(torch.transpose, torch.swapaxes, torch.swapdims)
 @TORCH_METHODS.register("transpose", "swapaxes", "swapdims")
+@structured
 def transpose(call: NodeCall):
+    def dims_of(rank):
+        a, b = int(call.const(1, "dim0")), int(call.const(2, "dim1"))
+        dims = list(range(rank))
+        dims[a], dims[b] = dims[b], dims[a]
+        return tuple(dims)
+
+    swapped = _batch_time_swap(call, dims_of)
+    if swapped is not None:
+        return swapped
     x = call.input(0, "input")
-    a, b = int(call.const(1, "dim0")), int(call.const(2, "dim1"))
-    dims = list(range(len(x.shape) + 1))
-    dims[a], dims[b] = dims[b], dims[a]
-    return permuted(call, x, _permutation(call, x, dims))
+    return permuted(call, x, _permutation(call, x, dims_of(len(x.shape) + 1)))
 
 
 def _pad(call: NodeCall, pad, value, mode="constant"):
