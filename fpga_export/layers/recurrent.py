@@ -35,17 +35,17 @@ Activations ``act(v)`` (``activation``) and ``rec(v)`` (``recurrent_activation``
 ``Activation`` (activation.py: the same functions, the same table index rule), converted
 directly into their target type:
 
-=================  ========================================================================
-tanh, sigmoid      a lookup table (``table_size``, ``table_range``; nearest bin center),
-                   its entries of type ``table`` / ``recurrent_table``
-hard_sigmoid       ``clip(v * slope + 0.5, 0, 1)`` with ``slope = 1/6``: Keras 3
-                   (``relu6(x + 3) / 6``) and PyTorch Hardsigmoid
-hard_sigmoid_tf    the same with ``slope = 0.2``: Keras 2 / tf_keras
+===================  ======================================================================
+tanh, sigmoid        a lookup table (``table_size``, ``table_range``; nearest bin center),
+                     its entries of type ``table`` / ``recurrent_table``
+hard_sigmoid         ``clip(v * slope + 0.5, 0, 1)`` with ``slope = 1/6``: Keras 3
+                     (``relu6(x + 3) / 6``) and PyTorch Hardsigmoid
+hard_sigmoid_tf      the same with ``slope = 0.2``: Keras 2 / tf_keras
 hard_sigmoid_qkeras  the same with ``slope = 0.5``: QKeras' own ``hard_sigmoid`` (what its
-                   ``"hard_sigmoid"`` string and ``quantized_sigmoid`` / ``quantized_tanh``
-                   use)
-relu, linear       ``v > 0 ? v : 0``, ``v`` (activation only)
-=================  ========================================================================
+                     ``"hard_sigmoid"`` string and ``quantized_sigmoid`` / ``quantized_tanh``
+                     use)
+relu, linear         ``v > 0 ? v : 0``, ``v`` (activation only)
+===================  ======================================================================
 
 The weights ``table`` / ``recurrent_table`` hold the table (tanh, sigmoid), ``[slope, 0.5]``
 (hard sigmoids, in the table role's type) or one unused 0 (relu, linear): every op has a fixed
@@ -185,6 +185,29 @@ class _Recurrent(Op):
     @property
     def n_gates(self) -> int:
         return self.gates * self.units
+
+    # -- exactness ----------------------------------------------------------------------
+    def approximation(self, node, graph) -> str:
+        """Why the node is not exact (``passes.mark_exact``) and the worst-case error of its
+        output against the float cell (:func:`error_bound`)."""
+        parts = []
+        for name in dict.fromkeys(
+            [self.activation] + ([self.recurrent_activation] if self.uses_gates else [])
+        ):
+            if name in ("tanh", "sigmoid"):
+                step = 2 * float(self.table_range) / self.table_size
+                parts.append(f"{name} lookup table ({self.table_size} bins of {step:g})")
+            elif name in BOUNDED:
+                parts.append(f"{name} slope and offset in fixed point")
+        parts.append("h, c, gates and sums rounded to their types every step")
+        bound = error_bound(self, node, graph)
+        when = (
+            f"worst-case output error {bound:.3g} against the float cell after "
+            f"{graph[node.inputs[0]].shape[0]} steps"
+            if bound is not None
+            else "no static error bound (unbounded activation)"
+        )
+        return f"{self.kind} is approximated: {'; '.join(parts)} ({when})"
 
     # -- constants ----------------------------------------------------------------------
     def prepare(self, node) -> None:
@@ -524,6 +547,64 @@ class GRU(_Recurrent):
         n = self.apply("table", pre, ty["candidate"], consts)
         new = arith.add(arith.mul(z, h), arith.mul(arith.sub(ONE, z), n))
         return {"h": arith.convert(new, ty["state"])}
+
+
+def error_bound(op, node, graph) -> float | None:
+    """A static bound on |firmware - float cell| for the node's output, for inputs exact in
+    their type (its worst values). Per step: every conversion to ``accum`` loses at most one
+    LSB (truncation), weights differ from their float values by their rounding, a table
+    lookup by half a bin times the function's slope (tanh 1, sigmoid 1/4) plus half an entry
+    LSB, every other conversion one LSB of its type; the state error feeds back through the
+    recurrent kernel's largest column sum, |c| <= T (bounded activations). A value's own
+    range caps its error (|h| <= 1: at most 2), so a recurrent kernel whose column sums
+    exceed 1 gives the trivial bound after a few steps. None for relu / linear activations
+    (the state is not bounded)."""
+    if op.activation not in BOUNDED or (op.uses_gates and op.recurrent_activation not in BOUNDED):
+        return None
+    ty, w = node.types, node.weights
+    x_t = graph[node.inputs[0]].result
+    steps, n_in = graph[node.inputs[0]].shape
+    lsb = {r: t.lsb for r, t in ty.items()}
+    x_max = max(abs(x_t.min), abs(x_t.max))
+
+    def rounding(role: str) -> float:
+        v = np.asarray(w[role], dtype=np.float64)
+        return np.abs(v - ty[role].quantize(v))
+
+    k_err = float((rounding("kernel").sum(axis=0) * x_max).max())
+    rk_err = float(rounding("recurrent_kernel").sum(axis=0).max())
+    b_err = float(rounding("bias").max()) + (
+        float(rounding("recurrent_bias").max()) if "recurrent_bias" in w else 0.0
+    )
+    e_fixed = lsb["accum"] * (n_in + op.units + 2) + k_err + rk_err + b_err
+    rk = np.abs(np.asarray(w["recurrent_kernel"], dtype=np.float64))
+    norm = float(rk.sum(axis=0).max())
+    bin_half = float(op.table_range) / op.table_size
+    d_act = bin_half + lsb["table"] / 2
+    d_rec = bin_half / 4 + lsb.get("recurrent_table", 0.0) / 2
+    rh = norm + float(np.abs(w.get("recurrent_bias", np.zeros(1))).max())
+    # every bounded value also bounds its error: |h|, |n| <= 1, 0 <= gates <= 1, |c| <= T
+    cap_h, cap_g = 2 + lsb["state"], 1 + lsb.get("gate", 0.0)
+    cap_c = 2 * steps + lsb.get("cell", 0.0)
+    e_h = e_c = 0.0
+    for _ in range(steps):
+        e_pre = e_fixed + norm * e_h
+        if not op.uses_gates:
+            e_h = min(cap_h, e_pre + d_act + lsb["state"])
+            continue
+        e_g = min(cap_g, e_pre / 4 + d_rec + lsb["gate"])
+        if op.kind == "lstm":
+            e_n = min(2.0, e_pre + d_act) + lsb["candidate"]
+            e_c = min(cap_c, e_c + (steps + e_c) * e_g + e_g + e_n + lsb["cell"])
+            e_h = min(cap_h, e_g + min(2.0, e_c + d_act) + lsb["candidate"] + lsb["state"])
+        elif getattr(op, "reset_after", True):
+            e_n = min(2.0, e_pre + e_g * (rh + e_pre) + d_act) + lsb["candidate"]
+            e_h = min(cap_h, 2 * e_g + max(e_h, e_n) + lsb["state"])
+        else:
+            e_n = min(2.0, e_pre + norm * (e_g + e_h + lsb["state"]) + d_act) + lsb["candidate"]
+            e_h = min(cap_h, 2 * e_g + max(e_h, e_n) + lsb["state"])
+    out = e_c if getattr(op, "output_cell", False) else e_h
+    return float(out + lsb["result"])
 
 
 def matvec(v: Tensor, w: Tensor, bias: Tensor | None, accum: FixedType) -> Tensor:

@@ -4,7 +4,8 @@ Meaningful for models whose frontend read the framework's quantizers (nodes with
 ``node.given`` types: QKeras, Brevitas); a float model is approximated by design and is
 left unmarked (``node.exact is None``). A node is exact when its inputs are exact and
 
-* its op computes exactly (``Op.exact_spans`` is not None: no lookup table),
+* its op computes exactly (``Op.exact_spans`` is not None: no lookup table; otherwise the
+  op's ``approximation(node, graph)``, where it has one, says why and bounds the error),
 * each weight is a value of its role's type,
 * each internal role (``accum`` ...) holds every intermediate value exactly, and
 * its ``result`` holds the exact output, or is the framework's own quantizer
@@ -65,8 +66,15 @@ def _own_problems(node: Node, graph: Graph) -> list[tuple[str, str]]:
     """(why not exact, the type role concerned) for this node alone."""
     spans = node.op.exact_spans(node, graph)
     if spans is None:
-        what = f"{node.op.kind} {getattr(node.op, 'function', '')}".strip()
-        return [(f"{what} is approximated (lookup tables or a rounded constant)", "result")]
+        why = getattr(node.op, "approximation", None)
+        if why is not None:
+            text = why(node, graph)
+        else:
+            what = f"{node.op.kind} {getattr(node.op, 'function', '')}".strip()
+            text = f"{what} is approximated (lookup tables or a rounded constant)"
+        if "result" in node.hints:
+            text += f"; {node.hints['result']}"
+        return [(text, "result")]
     problems = []
     error = getattr(node.op, "weight_error", None)
     for w, role in node.op.weight_roles.items():

@@ -21,8 +21,9 @@ Keras functions                as for Keras layers (tanh, sigmoid, relu, linear 
 
 Not exact, and said so: QKeras applies its state quantizer to h and c only when the next step
 reads them (the layer's output and the c that ``tanh(c)`` sees in the same step are not
-quantized), while the firmware converts them when they are computed; and the recurrent op
-has no exactness analysis yet, so every QKeras recurrent node is reported as not exact.
+quantized), while the firmware converts them when they are computed: every QKeras recurrent
+node is reported as not exact, with the op's reason and worst-case error against the float
+cell (``fpga_export.layers.recurrent.error_bound``) followed by this one.
 Refused: a QGRU without ``recurrent_quantizer`` (QKeras then multiplies the state by the
 *input* kernel, a QKeras bug), quantizers that are refused elsewhere (data-dependent scales).
 """
@@ -41,6 +42,11 @@ from ..quantizers import QuantizerError, activation_spec, quantize_weight
 from .recurrent import ACTIVATIONS, GATE_ACTIVATIONS, check_options, op_activation, state_nodes
 
 _QKERAS_HARD = (qq.hard_sigmoid,)
+# the NOT EXACT reason QKeras adds to the op's own (passes.mark_exact reads node.hints)
+STATE_ROUNDING = {
+    "result": "QKeras applies state_quantizer to h and c only when the next step reads them, "
+    "the firmware when they are computed"
+}
 
 
 def _activation(call: LayerCall, fn, what: str, allowed) -> tuple[str, FixedType | None]:
@@ -132,7 +138,7 @@ def qrecurrent(op_class):
             go_backwards=bool(layer.go_backwards),
         )
         weights = {k: array(v) for k, v in weights.items()}
-        out = call.add(op, weights=weights, given=given)
+        out = call.add(op, weights=weights, given=given, hints=STATE_ROUNDING)
         if not layer.return_state:
             return out
         return [out, *state_nodes(call, op, weights, out, "", given)]

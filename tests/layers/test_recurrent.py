@@ -392,3 +392,51 @@ def test_saved_state_round_trip(tmp_path):
     assert loaded.graph["rnn"].weights.keys() == fw.graph["rnn"].weights.keys()
     x = sequences(build(LSTM(units=2)), n=20)
     np.testing.assert_array_equal(loaded.reference(x), fw.reference(x))
+
+
+@pytest.mark.parametrize("precision", [WIDE, None], ids=["wide", "default"])
+@pytest.mark.parametrize("op", OPS, ids=IDS)
+def test_static_error_bound_holds_and_is_stated(op, precision):
+    """``error_bound`` (the worst inputs of the input type) bounds the measured error, and
+    ``approximation`` states it (the NOT EXACT reason of quantized frontends)."""
+    from fpga_export.layers.recurrent import error_bound
+
+    g = build(op, precision)
+    node = g["rnn"]
+    x = sequences(g)
+    float_h, _, _ = float_run(op, node.weights, x)
+    got = Interpreter(g).run(x)
+    worst = float(np.abs(got - float_h).max())
+    limit = error_bound(op, node, g)
+    assert worst <= limit, (worst, limit)
+    assert limit <= 2 * T_STEPS + 1  # the values' own ranges cap it (module docstring)
+    text = op.approximation(node, g)
+    assert text.startswith(f"{op.kind} is approximated: ")
+    assert (
+        f"worst-case output error {limit:.3g} against the float cell after {T_STEPS} steps" in text
+    )
+
+
+def test_static_bound_is_tight_enough_for_a_contractive_cell():
+    """Small recurrent weights (column sums < 1) and wide types: the bound is well below the
+    trivial 2 (the tables dominate: half a bin, 1/128, per lookup and step)."""
+    from fpga_export.layers.recurrent import error_bound
+
+    op = GRU(units=U, return_sequences=True)
+    g = build(op, WIDE)
+    node = g["rnn"]
+    for role in ("kernel", "recurrent_kernel"):
+        node.weights[role] = node.weights[role] * 0.2
+    x = sequences(g, scale=0.5)
+    worst = float(np.abs(Interpreter(g).run(x) - float_run(op, node.weights, x)[0]).max())
+    limit = error_bound(op, node, g)
+    assert worst <= limit < 0.1, (worst, limit)  # measured 0.0075, bound 0.082
+
+
+def test_no_static_bound_for_unbounded_activations():
+    from fpga_export.layers.recurrent import error_bound
+
+    op = SimpleRNN(units=U, activation="relu")
+    g = build(op)
+    assert error_bound(op, g["rnn"], g) is None
+    assert "no static error bound (unbounded activation)" in op.approximation(g["rnn"], g)
