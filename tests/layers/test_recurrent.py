@@ -276,7 +276,7 @@ def test_overflow_counter_sees_state_and_cell():
 # ---------------------------------------------------------------------- errors
 def test_errors_name_the_problem():
     with pytest.raises(ValueError, match=r"^LSTM activation 'gelu' is not supported; supported: "
-                       r"tanh, sigmoid, hard_sigmoid, hard_sigmoid_tf, relu, linear$"):  # fmt: skip
+                       r"tanh, sigmoid, hard_sigmoid, hard_sigmoid_tf, hard_sigmoid_qkeras, relu, linear$"):  # fmt: skip
         LSTM(units=2, activation="gelu")
     with pytest.raises(ValueError, match=r"^GRU recurrent_activation 'tanh' is not supported; "
                        r"supported: sigmoid, hard_sigmoid, hard_sigmoid_tf$"):  # fmt: skip
