@@ -279,7 +279,7 @@ def test_errors_name_the_problem():
                        r"tanh, sigmoid, hard_sigmoid, hard_sigmoid_tf, hard_sigmoid_qkeras, relu, linear$"):  # fmt: skip
         LSTM(units=2, activation="gelu")
     with pytest.raises(ValueError, match=r"^GRU recurrent_activation 'tanh' is not supported; "
-                       r"supported: sigmoid, hard_sigmoid, hard_sigmoid_tf$"):  # fmt: skip
+                       r"supported: sigmoid, hard_sigmoid, hard_sigmoid_tf, hard_sigmoid_qkeras$"):  # fmt: skip
         GRU(units=2, recurrent_activation="tanh")
     with pytest.raises(ValueError, match=r"^SimpleRNN units must be an int >= 1, got 0$"):
         SimpleRNN(units=0)
