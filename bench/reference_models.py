@@ -78,12 +78,7 @@ SETS = (
     ReferenceSet("cifar_sepcnn", "vivado2020_1_cifar_sepcnn_stream_rf16", "cifar_sepcnn"),
     ReferenceSet("mnist_mlp", None, "mnist_mlp"),
     ReferenceSet("mnist_mlp_trained", None, "mnist_mlp_trained"),
-    ReferenceSet(
-        "toptag_gru",
-        "vivado2019_2_toptag_gru_resource",
-        None,
-        unsupported="GRU: recurrent layers are not supported by the converter",
-    ),
+    ReferenceSet("toptag_gru", "vivado2019_2_toptag_gru_resource", "toptag_gru"),
     ReferenceSet(
         "deepcalo_cnn",
         "vivado2019_2_1_deepcalo_cnn_stream_rf64",
@@ -224,6 +219,27 @@ def jet_mlp_8bit_rf2():
 
 
 # -- small MLPs ------------------------------------------------------------------------------
+
+
+def toptag_gru():
+    """Vivado HLS 2019.2 top-tagging GRU: GRU(20) over 20 timesteps x 6 features, Dense 64 +
+    ReLU, Dense 1 + sigmoid; fixed<16,6>, resource strategy, io_parallel, xcu250 at 5 ns.
+    The peer's firmware uses reuse factors 20/30/32 per sub-layer: the GRU here takes 30 (our
+    recurrent cell shares its multipliers over reuse_factor cycles, kernels constant), the
+    Dense layers 20 (1,280 / 64 lanes as in the report) and 32."""
+    keras = _keras(12)
+    x = inp = keras.Input((20, 6), name="input_1")
+    x = keras.layers.GRU(20, name="gru")(x)
+    x = keras.layers.Dense(64, activation="relu", name="dense")(x)
+    out = keras.layers.Dense(1, activation="sigmoid", name="output")(x)
+    model = _realistic(keras.Model(inp, out, name="toptag_gru"), 12)
+    kwargs = export_settings(
+        "xcu250-figd2104-2L-e",
+        reuse_factor=30,
+        strategy="resource",
+        layers={"dense": {"reuse_factor": 20}, "output": {"reuse_factor": 32}},
+    )
+    return model, kwargs, report_folder("vivado2019_2_toptag_gru_resource")
 
 
 def iris_mlp(epochs: int = 60):

@@ -412,7 +412,9 @@ class _Recurrent(Op):
     def cost(self, node, ctx, hw):
         """docs/estimate.md "Recurrent": one cell = the two matrix-vector products
         (constant kernels, as the latency Dense), the table reads of the activations and
-        the elementwise products; static: T steps of max(cell depth, reuse_factor) cycles
+        the elementwise products; with reuse_factor R > 1 the ALLOCATION limit caps the
+        multipliers at ``cell_multipliers`` (each behind an R-to-1 mux) when the cell would
+        need more DSPs; static: T steps of max(cell depth, reuse_factor) cycles
         through one cell; unrolled: T cells, T cell depths, II = reuse_factor."""
         steps, n_in = ctx.input_node(node).shape
         u, rf = self.units, node.reuse_factor
@@ -425,16 +427,22 @@ class _Recurrent(Op):
         for w, width in (("kernel", w_x), ("recurrent_kernel", w_h)):
             d, t = hw.constant_products(width, node.types[w].quantize_raw(node.weights[w]))
             dsp, terms = dsp + d, terms + t
-        res += Resources(dsp=dsp) + hw.constant_product_luts(dsp)
+        prods = self.elementwise_products() * u
+        w_g = node.types["gate"].width if prods else 0
+        elementwise = hw.multiplier(w_g, max(w_h, wacc)) * prods if prods else Resources()
+        cap = self.cell_multipliers(node)
+        if rf > 1 and dsp + elementwise.dsp > cap:
+            # the ALLOCATION limit binds: cap multipliers, each behind an rf-to-1 mux
+            res += Resources(dsp=cap) + hw.muxes(cap, rf, max(w_x, w_h))
+            elementwise = Resources(lut=elementwise.lut)
+        else:
+            res += Resources(dsp=dsp)
+        res += hw.constant_product_luts(dsp) + elementwise
         res += hw.adder_tree(terms + 2 * self.n_gates, wacc, self.n_gates)
         reads = self.n_gates + (u if self.output_role != "state" or self.kind == "lstm" else 0)
         for r in ("table", "recurrent_table"):
             if r in self.roles and node.weights[r].size > 1:
                 res += hw.rom(node.types[r].width, node.weights[r].size, copies=-(-reads // 2))
-        prods = self.elementwise_products() * u
-        if prods:
-            w_g = node.types["gate"].width
-            res += hw.multiplier(w_g, max(w_h, wacc)) * prods
         res += hw.registers(u * (w_h + (node.types["cell"].width if "cell" in self.roles else 0)))
         per_output = -(-max(terms, 1) // self.n_gates) + 2
         t_mul = hw.T_DSP if dsp else hw.T_ADD

@@ -255,6 +255,18 @@ inline void recurrent_final(const typename CONFIG_T::state_t h[],
     _Pragma("HLS ARRAY_PARTITION variable=recurrent_kernel type=complete") \
     _Pragma("HLS ARRAY_PARTITION variable=bias type=complete")
 
+// The initial state: h = 0, c = 0.
+template <typename CONFIG_T>
+void recurrent_zero_state(typename CONFIG_T::state_t h[CONFIG_T::n_units],
+                          typename CONFIG_T::cell_t c[CONFIG_T::n_units]) {
+#pragma HLS INLINE
+    for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
+#pragma HLS UNROLL
+        h[j] = 0;
+        c[j] = 0;
+    }
+}
+
 // static: one cell instance serves every timestep.
 template <class data_T, class res_T, typename CONFIG_T, class rbias_T, class rtable_T>
 void recurrent_static(const data_T data[CONFIG_T::n_timesteps * CONFIG_T::n_in],
@@ -266,11 +278,7 @@ void recurrent_static(const data_T data[CONFIG_T::n_timesteps * CONFIG_T::n_in],
     typename CONFIG_T::cell_t c[CONFIG_T::n_units];
 #pragma HLS ARRAY_PARTITION variable=h type=complete
 #pragma HLS ARRAY_PARTITION variable=c type=complete
-    for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
-#pragma HLS UNROLL
-        h[j] = 0;
-        c[j] = 0;
-    }
+    recurrent_zero_state<CONFIG_T>(h, c);
 Timestep:
     for (unsigned s = 0; s < CONFIG_T::n_timesteps; s++) {
         // UG1399 "pragma HLS pipeline": the loop body (one cell) is one instance started
@@ -309,11 +317,7 @@ void recurrent_unrolled(const data_T data[CONFIG_T::n_timesteps * CONFIG_T::n_in
     typename CONFIG_T::cell_t c[CONFIG_T::n_units];
 #pragma HLS ARRAY_PARTITION variable=h type=complete
 #pragma HLS ARRAY_PARTITION variable=c type=complete
-    for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
-#pragma HLS UNROLL
-        h[j] = 0;
-        c[j] = 0;
-    }
+    recurrent_zero_state<CONFIG_T>(h, c);
 Timestep:
     for (unsigned s = 0; s < CONFIG_T::n_timesteps; s++) {
 #pragma HLS UNROLL
@@ -347,11 +351,7 @@ void recurrent_stream_static(hls::stream<data_T> &data, hls::stream<res_T> &res,
     typename CONFIG_T::cell_t c[U];
 #pragma HLS ARRAY_PARTITION variable=h type=complete
 #pragma HLS ARRAY_PARTITION variable=c type=complete
-    for (unsigned j = 0; j < U; j++) {
-#pragma HLS UNROLL
-        h[j] = 0;
-        c[j] = 0;
-    }
+    recurrent_zero_state<CONFIG_T>(h, c);
     // go_backwards: the whole sequence first (one packet per cycle); aligned outputs wait for
     // the end. UG1399 "pragma HLS array_partition" cyclic by a row: a row per cycle.
     in_t seq[CONFIG_T::go_backwards ? T * F : 1];
