@@ -3,7 +3,7 @@
 Every export writes ``csim/firmware_state.json`` and ``csim/firmware_weights.npz`` into its
 project (recorded in the manifest like every other file).  They hold the export settings
 (``ExportConfig``), the typed graph (every ``Node`` field, the op's kind and dataclass
-fields, inputs, outputs, layouts, FIFO depths) and the float weights.  Fields are stored
+fields, inputs, outputs, layouts, FIFO depths, batch axes) and the float weights.  Fields are stored
 generically: a field added to ``Node``, an op or ``ExportConfig`` is saved and loaded
 without changes here, or, if its values are of a kind this module does not know, saving
 fails loudly.
@@ -43,7 +43,7 @@ STATE_FILE = "csim/firmware_state.json"
 WEIGHTS_FILE = "csim/firmware_weights.npz"
 FORMAT = "fpga-export-firmware-state"
 VERSION = 1
-_GRAPH_ATTRIBUTES = {"name", "_nodes", "inputs", "outputs", "layouts", "fifo_depths"}
+_GRAPH_ATTRIBUTES = {"name", "_nodes", "inputs", "outputs", "layouts", "fifo_depths", "batch_axes"}
 _WORD = re.compile(r"^[A-Za-z0-9_]*$")
 
 
@@ -228,6 +228,7 @@ def dump(config: ExportConfig, graph: Graph, name: str) -> tuple[bytes, bytes]:
             "outputs": list(graph.outputs),
             "layouts": {k: _encode(v, f"layout {k!r}") for k, v in graph.layouts.items()},
             "fifo_depths": {k: int(v) for k, v in graph.fifo_depths.items()},
+            "batch_axes": [graph.batch_axis(i) for i in range(len(graph.inputs))],
             "nodes": nodes,
         },
     }
@@ -323,6 +324,14 @@ def _load_graph(data, weights: dict, path: Path) -> Graph:
     ):
         raise StateError(f"{where}: fifo_depths must map stream names to depths >= 1")
     graph.fifo_depths = dict(depths)
+    axes = data.get("batch_axes", [])  # states saved before batch_axes: all batch first
+    if (
+        not isinstance(axes, list)
+        or not all(_is_int(a) and a in (0, 1) for a in axes)
+        or (axes and len(axes) != len(graph.inputs))
+    ):
+        raise StateError(f"{where}: batch_axes must be a list of 0 or 1, one per input")
+    graph.batch_axes = list(axes)
     problems = graph.lint()
     if problems:
         raise StateError(f"{where} is invalid: {'; '.join(problems)}")

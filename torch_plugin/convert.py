@@ -311,11 +311,19 @@ def is_tensor_meta(meta) -> bool:
 
 @dataclass
 class InputSpec:
-    """A model input: per-sample shape and the dtype of the example tensor (None: float32,
-    or int64 ids when an Embedding reads the input)."""
+    """A model input: per-sample shape, the dtype of the example tensor (None: float32,
+    or int64 ids when an Embedding reads the input) and the axis of the torch tensor that
+    holds the batch (1: a time-major sequence (T, batch, F) of per-sample shape (T, F))."""
 
     shape: tuple[int, ...]
     dtype: torch.dtype | None = None
+    batch_axis: int = 0
+
+    def batched(self, batch: int) -> tuple[int, ...]:
+        """The torch shape of ``batch`` samples."""
+        shape = list(self.shape)
+        shape.insert(self.batch_axis, batch)
+        return tuple(shape)
 
 
 SHAPE_BATCH = 2  # batch of the zero input the shapes are propagated with
@@ -397,14 +405,18 @@ class Converter:
                 )
             else:
                 values[node] = self.convert(node, values, modules)
-        self.graph.inputs = [values[n].node for n in inputs]
+        self.graph.inputs = [_sequence(values[n]).node for n in inputs]
+        self.graph.batch_axes = [s.batch_axis for s in specs]
         if self.channels_last_io:
             self.graph.layouts = {}  # the firmware's own (channels-last) view everywhere
         return self.graph
 
-    def input(self, node: fx.Node, spec: InputSpec) -> Value:
+    def input(self, node: fx.Node, spec: InputSpec):
+        """The Value of a model input (a TimeMajor of it when its batch axis is 1)."""
         shape = tuple(spec.shape)
         wants = self.channels_last_io or any(_prefers_channels_last(u) for u in node.users)
+        if spec.batch_axis:  # a (T, F) sequence is channels-last already
+            wants = False
         perm = channels_last_perm(len(shape)) if wants else tuple(range(len(shape)))
         name = self.graph.unique_name(identifier(node.name))
         self.graph.add(
@@ -417,7 +429,12 @@ class Converter:
             )
         )
         self.layer_types[name] = "Input"
-        return self.make_value(name, shape, Layout.make(shape, shape, perm))
+        value = self.make_value(name, shape, Layout.make(shape, shape, perm))
+        if spec.batch_axis:
+            from .time_major import TimeMajor
+
+            return TimeMajor(value, f"model input {node.name!r} (batch_axis=1)")
+        return value
 
     def convert(self, node: fx.Node, values: dict, modules: dict):
         meta = node.meta.get("tensor_meta")
@@ -537,6 +554,11 @@ def _leaves(obj):
             yield from _leaves(o)
     else:
         yield obj
+
+
+def _sequence(value):
+    """The batch-first Value of a model input's value (a TimeMajor's sequence)."""
+    return getattr(value, "sequence", value)
 
 
 def _io_layout(value: Value, graph: Graph) -> Layout | None:

@@ -33,20 +33,58 @@ def _shape(value, what: str) -> tuple[int, ...]:
     return dims
 
 
-def input_specs(input_shape=None, example_input=None) -> list[InputSpec]:
+BAD_BATCH_AXIS = (
+    "batch_axis must be 0 (batch first) or 1 (a time-major sequence (T, batch, F)), or a list "
+    "with one of them per model input, got {!r}"
+)
+
+
+def _batch_axes(batch_axis) -> list[int] | int:
+    """``batch_axis`` checked: an int (every input) or a list of ints."""
+    axes = list(batch_axis) if isinstance(batch_axis, (list, tuple)) else None
+    for a in axes if axes is not None else [batch_axis]:
+        if not isinstance(a, int) or isinstance(a, bool) or a not in (0, 1):
+            raise ValueError(BAD_BATCH_AXIS.format(batch_axis))
+    return axes if axes is not None else batch_axis
+
+
+def _apply_batch_axes(specs: list[InputSpec], axes, ranks: list[int]) -> None:
+    """Set each spec's batch axis; ``ranks``: the torch rank of each input (batch included)."""
+    if isinstance(axes, list) and len(axes) != len(specs):
+        raise ValueError(
+            f"batch_axis {axes!r} gives {len(axes)} axes, but the model has {len(specs)} "
+            "input(s): give one per input (or one int for all)"
+        )
+    for i, spec in enumerate(specs):
+        spec.batch_axis = axes[i] if isinstance(axes, list) else axes
+        if spec.batch_axis == 1 and ranks[i] != 3:
+            where = f"input {i}" if len(specs) > 1 else "the input"
+            raise ValueError(
+                f"batch_axis=1 (time-major) needs a sequence (T, batch, F), but {where} has "
+                f"{ranks[i]} dimension(s) with the batch (per sample {spec.shape})"
+            )
+
+
+def input_specs(input_shape=None, example_input=None, batch_axis=0) -> list[InputSpec]:
     """One InputSpec per model input from ``input_shape`` (per sample) and/or
-    ``example_input`` (batch included)."""
-    specs = None
+    ``example_input`` (batch included, on axis ``batch_axis``: 0, 1 or a list)."""
+    axes = _batch_axes(batch_axis)
+    specs = ranks = None
     if example_input is not None:
         many = isinstance(example_input, (list, tuple))
         tensors = [torch.as_tensor(t) for t in (example_input if many else [example_input])]
+        ranks = [t.dim() for t in tensors]
+        specs = []
         for i, t in enumerate(tensors):
             if t.dim() < 2:
                 raise ValueError(
                     f"example_input{f'[{i}]' if many else ''} has shape {tuple(t.shape)}: it must "
                     "be a batch, (batch, ...) with at least one value per sample"
                 )
-        specs = [InputSpec(tuple(int(d) for d in t.shape[1:]), t.dtype) for t in tensors]
+            axis = axes[i] if isinstance(axes, list) and i < len(axes) else axes
+            axis = axis if isinstance(axis, int) and axis < t.dim() else 0
+            shape = tuple(int(d) for k, d in enumerate(t.shape) if k != axis)
+            specs.append(InputSpec(shape, t.dtype))
     if input_shape is not None:
         is_list = isinstance(input_shape, (list, tuple)) and all(
             isinstance(s, (list, tuple, torch.Size)) for s in input_shape
@@ -61,8 +99,10 @@ def input_specs(input_shape=None, example_input=None) -> list[InputSpec]:
                 f"example_input {[s.shape for s in specs]}"
             )
         specs = specs or [InputSpec(s) for s in shapes]
+        ranks = ranks or [len(s) + 1 for s in shapes]
     if specs is None:
         raise ValueError(MISSING_SHAPE)
+    _apply_batch_axes(specs, axes, ranks)
     return specs
 
 
@@ -104,7 +144,7 @@ def to_graph(
     zeros = []
     for node, spec in zip(placeholders, inputs, strict=True):
         dtype = spec.dtype or (torch.int64 if _uses_ids(node) else torch.float32)
-        zeros.append(torch.zeros((SHAPE_BATCH, *spec.shape), dtype=dtype))
+        zeros.append(torch.zeros(spec.batched(SHAPE_BATCH), dtype=dtype))
     try:
         propagate_shapes(gm, model, concrete_args, zeros)
     except ShapeError as exc:
@@ -146,6 +186,7 @@ def export_fpga(
     name=None,
     channels_last_io=False,
     concrete_args=None,
+    batch_axis=0,
 ):
     """Export this live module as FPGA firmware; returns a ``fpga_export.Firmware``.
 
@@ -167,11 +208,19 @@ def export_fpga(
             channels-last (NHWC / NLC inputs and outputs, e.g. when fed from hardware);
             1-D tensors are in the torch order either way.
         concrete_args: values fixed for tracing (``{"flag": True}``), passed to torch.fx.
+        batch_axis: the axis of each model input that holds the batch: 0 (default), or 1
+            for a time-major sequence ``(T, batch, F)`` (what ``nn.LSTM/GRU/RNN`` with
+            ``batch_first=False`` read); an int for every input or a list with one per
+            input. ``input_shape`` stays per sample, ``(T, F)``; ``example_input`` is the
+            model's tensor, ``(T, batch, F)``, its per-sample shape is its shape without
+            that axis. The firmware itself is batch first: ``predict``/``reference`` take
+            ``(batch, T, F)`` arrays; ``as_torch_module()`` and ``CSimValidator`` take the
+            model's time-major tensors and transpose them.
 
     The export always uses the module's inference behaviour (BatchNorm running statistics,
     no dropout), whatever its training flag; the flag is left as it was.
     """
-    specs = input_specs(input_shape, example_input)
+    specs = input_specs(input_shape, example_input, batch_axis)
     config = ExportConfig(
         output_dir=output_dir,
         backend=backend,

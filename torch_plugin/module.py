@@ -37,7 +37,9 @@ class CSimModule(torch.nn.Module):
 
     ``forward(x)`` (``forward(x1, x2, ...)`` for several inputs) takes tensors of the shapes
     the exported torch model takes (batch first, any batch size; any floating-point dtype,
-    or integer ids for an Embedding input; any device, computed on the CPU) and returns
+    or integer ids for an Embedding input; any device, computed on the CPU; a time-major
+    ``(T, batch, F)`` tensor for an input exported with ``batch_axis=1``, transposed to the
+    firmware's ``(batch, T, F)`` here) and returns
     tensors of the torch model's output shapes (a tuple for several outputs), with the dtype
     of the first input (the default dtype for integer inputs) on its device.
 
@@ -63,7 +65,8 @@ class CSimModule(torch.nn.Module):
                 f"CSimModule({self.firmware.name!r}) takes {len(self.firmware.graph.inputs)} "
                 f"input tensor(s), got {len(xs)}"
             )
-        xs = tuple(torch.as_tensor(x) for x in xs)
+        graph = self.firmware.graph
+        xs = tuple(torch.as_tensor(x).movedim(graph.batch_axis(i), 0) for i, x in enumerate(xs))
         if torch.is_grad_enabled():  # attach to autograd so a backward() gets our message
             anchor = torch.empty(0, requires_grad=True)
             return _CSimFunction.apply(self, anchor, *xs)

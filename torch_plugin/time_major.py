@@ -4,12 +4,13 @@
 The firmware (and every IR node) holds one sample at a time, so a tensor whose batch is not
 its first axis has no IR node of its own. A :class:`TimeMajor` is the batch-first sequence
 ``(batch, T, F)`` (a :class:`~torch_plugin.convert.Value` of per-sample shape ``(T, F)``)
-seen with the time axis first. It comes from ``x.transpose(0, 1)`` / ``x.permute(1, 0, 2)``
-of a batch-first sequence (``torch_plugin.handlers.reshape``) or from a recurrent module's
-output, and is used by a recurrent module with ``batch_first=False``, by ``seq[t]`` (an IR
-``Timestep``: ``(batch, F)``) and by the transpose back to batch first. Anything else is
-refused (a time-major model input cannot be exported: the firmware takes batch-first
-inputs; transpose inside ``forward``).
+seen with the time axis first. It comes from a model input exported with ``batch_axis=1``
+(the firmware input is the batch-first sequence), from ``x.transpose(0, 1)`` /
+``x.permute(1, 0, 2)`` of a batch-first sequence (``torch_plugin.handlers.reshape``) or
+from a recurrent module's output, and is used by a recurrent module with
+``batch_first=False``, by ``seq[t]`` (an IR ``Timestep``: ``(batch, F)``) and by the
+transpose back to batch first. Anything else is refused, a time-major model output too
+(the firmware returns batch-first outputs: return ``out.transpose(0, 1)``).
 """
 
 from __future__ import annotations

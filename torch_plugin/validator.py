@@ -22,6 +22,10 @@ and returns:
   (``fpga_export.metrics.count_overflow``; about 40x the csim run, ``overflow=False`` skips
   it, an int counts on that many samples).
 
+For a model exported with ``batch_axis=1`` (a time-major input), ``x`` and the loader's
+``x`` batches are ``(T, batch, F)``, as the model takes them; they are concatenated on the
+batch axis and transposed for the firmware.
+
 The model itself (for a Brevitas model: its quantized output) runs in inference mode
 (``eval()``, no gradient); every module's training flag is restored afterwards.
 """
@@ -102,6 +106,7 @@ class CSimValidator:
                 f"{len(self.firmware.graph.outputs)} outputs"
             )
         self.firmware.compile()
+        self.batch_axis = self.firmware.graph.batch_axis(0)
         self.dtype = torch.as_tensor(example_input).dtype if example_input is not None else None
         self.history: list[dict] = []  # the results of every evaluate()
         self.timings: list[dict] = []  # seconds per evaluate(): refresh, csim, total
@@ -160,7 +165,8 @@ class CSimValidator:
                 ys.append(_array(batch[1]))
             if not xs:
                 raise ValueError("CSimValidator.evaluate: the data loader yielded no batches")
-            x, y = np.concatenate(xs), np.concatenate(ys)
+            x, y = np.concatenate(xs, axis=self.batch_axis), np.concatenate(ys)
+        x = np.moveaxis(x, self.batch_axis, 0)  # the firmware's batch-first samples
         if len(x) != len(y):
             raise ValueError(f"CSimValidator.evaluate: x has {len(x)} samples but y has {len(y)}")
         if len(x) == 0:
@@ -175,7 +181,8 @@ class CSimValidator:
         parts = []
         with inference_mode(self.model):
             for lo in range(0, len(x), chunk):
-                out = unwrap(self.model(torch.as_tensor(x[lo : lo + chunk]).to(dtype)))
+                part = torch.as_tensor(x[lo : lo + chunk]).movedim(0, self.batch_axis)
+                out = unwrap(self.model(part.to(dtype)))
                 parts.append(out.detach().cpu().to(torch.float64).numpy())
         return np.concatenate(parts)
 

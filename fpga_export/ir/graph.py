@@ -58,6 +58,10 @@ class Graph:
     ``layouts`` maps node names to the :class:`~.layout.Layout` of the framework array they
     stand for, for nodes whose firmware order differs from the framework's (set by channels-
     first frontends; ``Firmware`` applies them to inputs, outputs and traces).
+
+    ``batch_axes`` gives, per input, the axis of the framework's tensor that holds the batch
+    (empty: all 0). The firmware always takes batch-first arrays; a frontend's own wrappers
+    (``torch_plugin.CSimModule``) move a batch axis of 1 (a time-major sequence) first.
     """
 
     def __init__(self, name: str = "model"):
@@ -67,6 +71,12 @@ class Graph:
         self.outputs: list[str] = []
         self.layouts: dict[str, Layout] = {}
         self.fifo_depths: dict[str, int] = {}  # io_stream FIFO depth overrides, by stream name
+        self.batch_axes: list[int] = []  # per input; empty: every input is batch first
+
+    def batch_axis(self, index: int) -> int:
+        """The framework batch axis of input ``index`` (0 unless the frontend set one)."""
+        axes = getattr(self, "batch_axes", None) or []  # graphs pickled before batch_axes
+        return axes[index] if index < len(axes) else 0
 
     # -- access -----------------------------------------------------------------------
     def __iter__(self):
