@@ -83,6 +83,7 @@ from ..ir.op import Emission, Op, Tensor
 from ..types import FixedType
 from .activation import Activation, _check_pow2, _fit_param
 from .dense import STRATEGIES, multiplier_limit_name
+from .recurrent_exact import recurrent_spans
 from .reshape import Timestep  # noqa: F401  (re-exported: the time-step helper op)
 
 # activation name -> C++ enum value (nnet::recurrent_function)
@@ -132,7 +133,7 @@ class _Recurrent(Op):
     gates: ClassVar[int] = 1
     roles: ClassVar[tuple[str, ...]] = (
         "result", "state", "cell", "accum", "kernel", "recurrent_kernel", "bias",
-        "recurrent_bias", "gate", "candidate", "table", "recurrent_table",
+        "recurrent_bias", "gate", "candidate", "table", "recurrent_table", "state_read",
     )  # fmt: skip
     weight_roles: ClassVar[dict[str, str]] = {w: w for w in (*WEIGHTS, "table", "recurrent_table")}
 
@@ -145,6 +146,7 @@ class _Recurrent(Op):
     implementation: str = "static"
     table_size: int = 1024
     table_range: float = 8.0
+    round_state_on_read: bool = False
 
     def __post_init__(self):
         name = type(self).__name__
@@ -174,6 +176,8 @@ class _Recurrent(Op):
         roles = ["result", "state", "accum", "kernel", "recurrent_kernel", "bias", "table"]
         if self.uses_gates:
             roles += ["gate", "candidate", "recurrent_table"]
+        if self.round_state_on_read:
+            roles.append("state_read")
         self.roles = tuple(roles + self.extra_roles())
         self.weight_roles = {r: r for r in type(self).weight_roles if r in self.roles}
 
@@ -187,6 +191,11 @@ class _Recurrent(Op):
         return self.gates * self.units
 
     # -- exactness ----------------------------------------------------------------------
+    def exact_spans(self, node, graph):
+        """With ``round_state_on_read`` and table-free activations: one step's spans
+        (recurrent_exact.py); otherwise None (approximated: :meth:`approximation`)."""
+        return recurrent_spans(self, node, graph)
+
     def approximation(self, node, graph) -> str:
         """Why the node is not exact (``passes.mark_exact``) and the worst-case error of its
         output against the float cell (:func:`error_bound`)."""
@@ -263,6 +272,7 @@ class _Recurrent(Op):
         cell = FixedType(ic + w - 2, ic, True, **modes) if bounded else d
         out = {
             "state": small,
+            "state_read": small,
             "candidate": small,
             "gate": FixedType(w, 1, False, **modes),
             "cell": cell,
@@ -301,7 +311,7 @@ class _Recurrent(Op):
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         outs = []
         for k, t in enumerate(order):
-            state = self.step(node, Tensor(x.raw[:, t, :], x.type), state, consts)
+            state = self.step(node, Tensor(x.raw[:, t, :], x.type), self.read(node, state), consts)
             if self.return_sequences:
                 pos = t if self.align_outputs else k
                 outs.append((pos, arith.convert(state["h"], node.result).raw))
@@ -311,6 +321,13 @@ class _Recurrent(Op):
         raw = [r for _, r in sorted(outs, key=lambda p: p[0])]
         dtype = object if any(r.dtype == object for r in raw) else np.int64
         return Tensor(np.stack([r.astype(dtype) for r in raw], axis=1), node.result)
+
+    def read(self, node, state: dict) -> dict:
+        """What a step reads of the carried state: with ``round_state_on_read`` h and c
+        converted to ``state_read``, else the state itself."""
+        if not self.round_state_on_read:
+            return state
+        return {k: arith.convert(v, node.types["state_read"]) for k, v in state.items()}
 
     def step(self, node, x: Tensor, state: dict, consts: dict) -> dict:
         raise NotImplementedError
@@ -352,6 +369,7 @@ class _Recurrent(Op):
             "recurrent_fn": FUNCTIONS[self.recurrent_activation],
             "table_size": self.table_size,
             "table_range_log2": int(self.range_log2),
+            "round_state_on_read": bool(self.round_state_on_read),
         }
 
     def emit(self, node, ctx) -> Emission:
@@ -550,7 +568,9 @@ class GRU(_Recurrent):
         if self.reset_after:
             pre = arith.add(cols(zx, 2), arith.mul(r, cols(zh, 2)))
         else:
-            q = arith.convert(arith.mul(r, h), ty["state"])
+            q = arith.mul(r, h)  # exact: h is already read (round_state_on_read)
+            if not self.round_state_on_read:
+                q = arith.convert(q, ty["state"])
             pre = arith.add(cols(zx, 2), matvec(q, cols(rk, 2), None, a))
         n = self.apply("table", pre, ty["candidate"], consts)
         new = arith.add(arith.mul(z, h), arith.mul(arith.sub(ONE, z), n))

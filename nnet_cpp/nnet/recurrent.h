@@ -14,6 +14,9 @@
 //     otherwise    z, r from mv(h, recurrent_kernel[:, :2U]); q = state_t(r h);
 //                  n = candidate_t(act(x_h + mv(q, recurrent_kernel[:, 2U:])))
 //                  h = state_t(z h + (1 - z) n)
+// round_state_on_read (QKeras' state_quantizer): each step first reads h and c as
+// state_read_t(h), state_read_t(c) and uses those everywhere (the products, z h, f c);
+// q = r h is then exact (no state_t conversion). Otherwise a step reads h and c as they are.
 // act / rec are the activation.h functions (same tables and index rules): tanh, sigmoid
 // (table[], table_size entries over +-2^table_range_log2), hard_sigmoid (table[] = {slope,
 // offset}), relu, linear (table[] unused). Output: res_T(h) per step (return_sequences, in
@@ -37,6 +40,8 @@
 #include "nnet/activation.h"
 #include "nnet/common.h"
 #include "nnet/dense.h"
+
+#include <type_traits>
 
 namespace nnet {
 
@@ -62,6 +67,8 @@ struct recurrent_config {
     // lookup tables (as nnet::activation_config)
     static const unsigned table_size = 1024;
     static const int table_range_log2 = 3;
+    // QKeras: h and c converted to state_read_t when a step reads them
+    static const bool round_state_on_read = false;
     // implementation
     static const unsigned implementation = rnn_static;
     static const unsigned reuse_factor = 1;
@@ -76,6 +83,7 @@ struct recurrent_config {
     typedef ap_fixed<16, 6> bias_t;
     typedef ap_fixed<16, 6> recurrent_bias_t;
     typedef ap_fixed<16, 2> state_t;
+    typedef ap_fixed<16, 2> state_read_t;  // with round_state_on_read
     typedef ap_fixed<20, 6> cell_t;
     typedef ap_ufixed<16, 1> gate_t;
     typedef ap_fixed<16, 2> candidate_t;
@@ -152,6 +160,20 @@ inline void recurrent_cell(const data_T x[CONFIG_T::n_in], typename CONFIG_T::st
     const unsigned G = recurrent_sizes<CONFIG_T>::n_gates;
     const unsigned ACT = CONFIG_T::activation_fn, REC = CONFIG_T::recurrent_fn;
     const bool gru = CONFIG_T::cell_kind == rnn_gru;
+    const bool RD = CONFIG_T::round_state_on_read;
+    typedef typename CONFIG_T::cell_t cell_t;
+    typedef typename std::conditional<RD, typename CONFIG_T::state_read_t, state_t>::type hread_t;
+    typedef typename std::conditional<RD, typename CONFIG_T::state_read_t, cell_t>::type cread_t;
+    // what the step reads of the carried state (identity without round_state_on_read)
+    hread_t hr[U];
+    cread_t cr[U];
+#pragma HLS ARRAY_PARTITION variable=hr type=complete
+#pragma HLS ARRAY_PARTITION variable=cr type=complete
+    for (unsigned j = 0; j < U; j++) {
+#pragma HLS UNROLL
+        hr[j] = (hread_t)h[j];
+        cr[j] = (cread_t)c[j];
+    }
     acc_t zx[G], zh[G];
 #pragma HLS ARRAY_PARTITION variable=zx type=complete
 #pragma HLS ARRAY_PARTITION variable=zh type=complete
@@ -163,7 +185,7 @@ inline void recurrent_cell(const data_T x[CONFIG_T::n_in], typename CONFIG_T::st
         zh[j] = gru && CONFIG_T::reset_after ? (acc_t)recurrent_bias[j] : (acc_t)0;
     }
     recurrent_matvec<CONFIG_T, CONFIG_T::n_in, G>(x, kernel, G, 0, zx);
-    recurrent_matvec<CONFIG_T, CONFIG_T::n_units, GH>(h, recurrent_kernel, G, 0, zh);
+    recurrent_matvec<CONFIG_T, CONFIG_T::n_units, GH>(hr, recurrent_kernel, G, 0, zh);
     if (CONFIG_T::cell_kind == rnn_simple) {
         for (unsigned j = 0; j < U; j++) {
 #pragma HLS UNROLL
@@ -179,14 +201,16 @@ inline void recurrent_cell(const data_T x[CONFIG_T::n_in], typename CONFIG_T::st
                 recurrent_apply<cand_t, ACT, CONFIG_T>(zx[2 * U + j] + zh[2 * U + j], table);
             const gate_t o = recurrent_apply<gate_t, REC, CONFIG_T>(zx[3 * U + j] + zh[3 * U + j],
                                                                     recurrent_table);
-            c[j] = (typename CONFIG_T::cell_t)(f * c[j] + i * g);
+            c[j] = (cell_t)(f * cr[j] + i * g);
             const cand_t a = recurrent_apply<cand_t, ACT, CONFIG_T>(c[j], table);
             h[j] = (state_t)(o * a);
         }
     } else {
         gate_t z[U], r[U];
         acc_t zq[U];
-        state_t q[U];
+        // the reset state: exact with round_state_on_read, else state_t
+        typedef typename std::conditional<RD, decltype(gate_t() * hread_t()), state_t>::type q_t;
+        q_t q[U];
 #pragma HLS ARRAY_PARTITION variable=z type=complete
 #pragma HLS ARRAY_PARTITION variable=r type=complete
 #pragma HLS ARRAY_PARTITION variable=zq type=complete
@@ -195,7 +219,7 @@ inline void recurrent_cell(const data_T x[CONFIG_T::n_in], typename CONFIG_T::st
 #pragma HLS UNROLL
             z[j] = recurrent_apply<gate_t, REC, CONFIG_T>(zx[j] + zh[j], recurrent_table);
             r[j] = recurrent_apply<gate_t, REC, CONFIG_T>(zx[U + j] + zh[U + j], recurrent_table);
-            q[j] = (state_t)(r[j] * h[j]);
+            q[j] = (q_t)(r[j] * hr[j]);
             zq[j] = 0;
         }
         if (!CONFIG_T::reset_after) {
@@ -212,7 +236,7 @@ inline void recurrent_cell(const data_T x[CONFIG_T::n_in], typename CONFIG_T::st
             } else {
                 n = recurrent_apply<cand_t, ACT, CONFIG_T>(zx[2 * U + j] + zq[j], table);
             }
-            h[j] = (state_t)(z[j] * h[j] + (one - z[j]) * n);
+            h[j] = (state_t)(z[j] * hr[j] + (one - z[j]) * n);
         }
     }
 }
