@@ -2,7 +2,8 @@
 
 One graph per (io type, implementation) holds every cell and option side by side (SimpleRNN,
 LSTM, GRU reset_after both ways; return_sequences, go_backwards, align_outputs, output_cell;
-tanh / sigmoid / hard sigmoid / relu / linear; narrow saturating and wrapping types; a
+tanh / sigmoid / hard sigmoid / relu / linear; narrow saturating and wrapping types;
+``round_state_on_read`` with a narrow ``state_read`` type (QKeras' state quantizer); a
 Timestep after a sequence), so four compiles cover everything; each library then runs
 several weight sets pushed with ``set_weights`` (no recompile). One T=100 LSTM checks that
 long sequences compile (time and g++ memory printed, no assertion on them).
@@ -45,6 +46,33 @@ CHAINS = [
         "gru_before",
         GRU(units=2, reset_after=False, go_backwards=True, recurrent_activation="hard_sigmoid_tf"),
         {"state": NARROW_SAT, "candidate": NARROW_WRAP, "result": "ap_fixed<12,1>"},
+    ),
+    # round_state_on_read (QKeras): h and c read through a narrow state_read type each step
+    (
+        "rnn_read",
+        SimpleRNN(units=2, activation="linear", round_state_on_read=True),
+        {"state_read": NARROW_WRAP, "state": "ap_fixed<14,6>"},
+    ),
+    (
+        "lstm_read",
+        LSTM(
+            units=3,
+            return_sequences=True,
+            recurrent_activation="hard_sigmoid_qkeras",
+            activation="linear",
+            round_state_on_read=True,
+        ),
+        {"state_read": NARROW_SAT, "cell": "ap_fixed<20,6>", "state": "ap_fixed<20,6>"},
+    ),
+    (
+        "gru_read",
+        GRU(units=2, reset_after=False, round_state_on_read=True, go_backwards=True),
+        {"state_read": NARROW_WRAP, "state": "ap_fixed<20,4>"},
+    ),
+    (
+        "gru_read_after",
+        GRU(units=2, round_state_on_read=True, recurrent_activation="hard_sigmoid"),
+        {"state_read": NARROW_SAT, "state": "ap_fixed<20,4>"},
     ),
 ]
 
