@@ -141,7 +141,10 @@ def recurrent_spans(op, node, graph) -> dict | None:
         h = activation_span(op, node, "table", "state", gate_sum(0), sums)
         return _finish(op, sums, h, None)
     if op.kind == "lstm":
-        i, f, o = (activation_span(op, node, "rec", "gate", gate_sum(k), sums) for k in (0, 1, 3))
+        i, f, o = (
+            activation_span(op, node, "recurrent_table", "gate", gate_sum(k), sums)
+            for k in (0, 1, 3)
+        )
         g = activation_span(op, node, "table", "candidate", gate_sum(2), sums)
         fc, ig = f * Span.of_type(ty["state_read"]), i * g
         c = fc + ig
@@ -153,8 +156,8 @@ def recurrent_spans(op, node, graph) -> dict | None:
         sums.add("state", h)
         return _finish(op, sums, h, c)
     rb = raw("recurrent_bias") if op.reset_after else None
-    z = activation_span(op, node, "rec", "gate", gate_sum(0, rbias=rb), sums)
-    r = activation_span(op, node, "rec", "gate", gate_sum(1, rbias=rb), sums)
+    z = activation_span(op, node, "recurrent_table", "gate", gate_sum(0, rbias=rb), sums)
+    r = activation_span(op, node, "recurrent_table", "gate", gate_sum(1, rbias=rb), sums)
     if op.reset_after:
         xh = gate_sum(2, h_part=False)
         rh = matvec_spans(

@@ -17,13 +17,20 @@ QKeras ``hard_sigmoid``        ``hard_sigmoid_qkeras`` (the ``"hard_sigmoid"`` s
 Keras functions                as for Keras layers (tanh, sigmoid, relu, linear ...)
 =============================  ==============================================================
 
-``state_quantizer`` (``quantized_bits``) gives the ``state`` type (and ``cell`` for QLSTM).
-
-Not exact, and said so: QKeras applies its state quantizer to h and c only when the next step
-reads them (the layer's output and the c that ``tanh(c)`` sees in the same step are not
-quantized), while the firmware converts them when they are computed: every QKeras recurrent
-node is reported as not exact, with the op's reason and worst-case error against the float
-cell (``fpga_export.layers.recurrent.error_bound``) followed by this one.
+State: QKeras applies its ``state_quantizer`` to h and c only when the next step reads them
+(the layer's output and the c that the activation sees in the same step are not quantized).
+When every activation has a quantizer type (above) the node follows it exactly: the op's
+``round_state_on_read`` with the state quantizer's type as ``state_read``, and ``state`` /
+``cell`` / ``result`` / ``accum`` ``"auto"``: the smallest types holding what the cell
+computes exactly (``Op.exact_spans``: LSTM ``c = f c + i g``, ``h = o act(c)``; GRU
+``h = z h + (1 - z) n``), capped at ``max_width``; a SimpleRNN's ``h = act(z)`` is already in
+the activation's type. The node is then exact when ``passes.mark_exact`` finds every value
+held (and float32's 24 bits enough). Otherwise (a float activation or QKeras' unquantized
+``hard_sigmoid``, no state quantizer) the quantizer's type is given to ``state`` (and
+``cell``): the firmware rounds
+h and c when it computes them, and the node is reported not exact with the op's reason and
+worst-case error against the float cell (``fpga_export.layers.recurrent.error_bound``)
+followed by ``STATE_ROUNDING``.
 Refused: a QGRU without ``recurrent_quantizer`` (QKeras then multiplies the state by the
 *input* kernel, a QKeras bug), quantizers that are refused elsewhere (data-dependent scales).
 """
@@ -35,6 +42,7 @@ import qkeras
 from qkeras import quantizers as qq
 
 from fpga_export.layers.recurrent import GRU, LSTM, SimpleRNN
+from fpga_export.passes.infer_types import AUTO
 from fpga_export.types import FixedType
 
 from ..convert import KERAS_LAYERS, LayerCall, array
@@ -78,6 +86,21 @@ def _quantized(call: LayerCall, layer, name: str, value) -> tuple[np.ndarray, Fi
     except QuantizerError as e:
         raise call.refuse(f"{name}: {e}") from None
     return values, t
+
+
+def exact_state_types(op_class, given: dict, read: FixedType) -> dict | None:
+    """The types of ``round_state_on_read`` (module docstring): ``state_read`` = the state
+    quantizer's, ``accum`` / ``state`` / ``cell`` / ``result`` ``"auto"`` (the smallest types
+    holding the op's exact spans, capped at ``max_width``); None when an activation has no
+    quantizer type."""
+    if op_class is SimpleRNN:
+        if "state" not in given:
+            return None
+        return {"state_read": read, "accum": AUTO, "result": given["state"]}
+    if "gate" not in given or "candidate" not in given:
+        return None
+    out = {"state_read": read, "accum": AUTO, "state": AUTO, "result": AUTO}
+    return {**out, "cell": AUTO} if op_class is LSTM else out
 
 
 def qrecurrent(op_class):
@@ -124,21 +147,28 @@ def qrecurrent(op_class):
             fields["recurrent_activation"] = rec
             if rec_t is not None:
                 given["gate"] = rec_t
+        exact = None
         if layer.state_quantizer:
             try:
                 state_t = activation_spec(cell.state_quantizer_internal, "a state quantizer").result
             except QuantizerError as e:
                 raise call.refuse(str(e)) from None
-            given["state"] = state_t
-            if op_class is LSTM:
-                given["cell"] = state_t
+            exact = exact_state_types(op_class, given, state_t)
+            if exact is None:
+                given["state"] = state_t
+                if op_class is LSTM:
+                    given["cell"] = state_t
+            else:
+                given.update(exact)
         op = op_class(
             **fields,
             return_sequences=bool(layer.return_sequences),
             go_backwards=bool(layer.go_backwards),
+            round_state_on_read=exact is not None,
         )
         weights = {k: array(v) for k, v in weights.items()}
-        out = call.add(op, weights=weights, given=given, hints=STATE_ROUNDING)
+        hints = STATE_ROUNDING if exact is None else None
+        out = call.add(op, weights=weights, given=given, hints=hints)
         if not layer.return_state:
             return out
         return [out, *state_nodes(call, op, weights, out, "", given)]
