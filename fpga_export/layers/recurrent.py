@@ -26,6 +26,13 @@ without a conversion are exact (full precision).
   (no recurrent bias); ``q = S(r * h)`` (the reset state, in the state type);
   ``n = N(act(x_h + mv(q, recurrent_kernel[:, 2U:])))``; h as above.
 
+``round_state_on_read`` (QKeras' ``state_quantizer``; role ``state_read`` = T): every step
+first reads ``h = T(h)`` and ``c = T(c)`` and uses those values throughout the step (the
+products, ``f * c``, ``z * h``); the GRU's reset state is then ``q = r * h`` exactly (no
+``S``). S and C still convert what the step computes (give them types wide enough to be
+exact); default False: a step reads h and c as they are. ``exact_spans``
+(recurrent_exact.py) is one step's interval arithmetic then, for table-free activations.
+
 Outputs: ``R(h)`` after every step (return_sequences) or after the last, ``R(c)`` of the last
 step with ``output_cell`` (LSTM). go_backwards processes t = T-1 .. 0; with
 return_sequences output k is the k-th processed step (Keras), or, with ``align_outputs``, the
