@@ -42,10 +42,11 @@ import numpy as np
 
 from ..codegen import cpp
 from ..ir import arith
-from ..ir.cost import Cost, Resources
+from ..ir.cost import Resources
 from ..ir.op import Emission, Op, Tensor
 from ..ir.span import Span, copy_spans, exact_reciprocal, input_span
 from ..types import FixedType
+from .reshape import stream_copy_cost
 
 MERGE_OPS = ("add", "subtract", "multiply", "average", "maximum", "minimum")
 RECIP_DEFAULT = FixedType.parse("ap_ufixed<18,1,AP_RND>")
@@ -279,11 +280,7 @@ class Concatenate(Op):
         need1 = row * p1 + np.maximum(j + 1 - p0, 0)
         return [need0, need1]
 
-    def cost(self, node, ctx, hw):
-        """Wiring (io_parallel); io_stream copies packets through a register."""
-        if not ctx.stream:
-            return Cost()
-        return hw.elementwise(node, ctx, Resources(), hw.T_CMP)
+    cost = stream_copy_cost  # wiring; io_stream copies packets through a register
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(node, "nnet::concat_config", self.config_fields(node, ctx), {})

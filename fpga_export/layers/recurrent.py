@@ -494,11 +494,7 @@ class SimpleRNN(_Recurrent):
     uses_gates = False
 
     def step(self, node, x, state, consts):
-        a = node.types["accum"]
-        z = arith.add(
-            matvec(x, consts["kernel"], consts["bias"], a),
-            matvec(state["h"], consts["recurrent_kernel"], None, a),
-        )
+        z = preactivation(x, state["h"], consts, node.types["accum"])
         return {"h": self.apply("table", z, node.types["state"], consts)}
 
 
@@ -527,11 +523,8 @@ class LSTM(_Recurrent):
 
     def step(self, node, x, state, consts):
         ty = node.types
-        a, u = ty["accum"], self.units
-        z = arith.add(
-            matvec(x, consts["kernel"], consts["bias"], a),
-            matvec(state["h"], consts["recurrent_kernel"], None, a),
-        )
+        u = self.units
+        z = preactivation(x, state["h"], consts, ty["accum"])
         i, f, g, o = (Tensor(z.raw[:, k * u : (k + 1) * u], z.type) for k in range(4))
         i = self.apply("recurrent_table", i, ty["gate"], consts)
         f = self.apply("recurrent_table", f, ty["gate"], consts)
@@ -640,6 +633,14 @@ def error_bound(op, node, graph) -> float | None:
             e_h = min(cap_h, 2 * e_g + max(e_h, e_n) + lsb["state"])
     out = e_c if getattr(op, "output_cell", False) else e_h
     return float(out + lsb["result"])
+
+
+def preactivation(x: Tensor, h: Tensor, consts: dict, accum: FixedType) -> Tensor:
+    """``mv(x_t, kernel, bias) + mv(h, recurrent_kernel)`` (SimpleRNN, LSTM; exact sum)."""
+    return arith.add(
+        matvec(x, consts["kernel"], consts["bias"], accum),
+        matvec(h, consts["recurrent_kernel"], None, accum),
+    )
 
 
 def matvec(v: Tensor, w: Tensor, bias: Tensor | None, accum: FixedType) -> Tensor:

@@ -27,6 +27,14 @@ from ..ir.span import copy_spans
 from .conv import raster_need
 
 
+def stream_copy_cost(op, node, ctx, hw) -> Cost:
+    """The cost of a data-movement op (``Op.cost``): wiring in io_parallel; in io_stream a
+    process moving one packet per cycle."""
+    if not ctx.stream:
+        return Cost()
+    return hw.elementwise(node, ctx, Resources(), hw.T_CMP)
+
+
 @dataclass
 class Identity(Op):
     kind = "identity"
@@ -85,11 +93,7 @@ class Flatten(Op):
     def stream_need(self, node, ctx):
         return repack_need(node, ctx)
 
-    def cost(self, node, ctx, hw):
-        """Wiring (io_parallel); io_stream a process moving one packet per cycle."""
-        if not ctx.stream:
-            return Cost()
-        return hw.elementwise(node, ctx, Resources(), hw.T_CMP)
+    cost = stream_copy_cost
 
     def emit(self, node, ctx) -> Emission:
         # a function call either way: a loop in a DATAFLOW top breaks its canonical form
@@ -188,11 +192,7 @@ class _Spatial(Op):
         """(row, col) of the last input pixel read when output pixel (oh, ow) is written."""
         raise NotImplementedError
 
-    def cost(self, node, ctx, hw):
-        """Wiring (io_parallel); io_stream a process moving one packet per cycle."""
-        if not ctx.stream:
-            return Cost()
-        return hw.elementwise(node, ctx, Resources(), hw.T_CMP)
+    cost = stream_copy_cost
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(node, f"nnet::{self.fn}_config", self.config_fields(node, ctx), {})
@@ -405,11 +405,7 @@ class Reshape(Op):
     def stream_need(self, node, ctx):
         return repack_need(node, ctx)
 
-    def cost(self, node, ctx, hw):
-        """Wiring (io_parallel); io_stream a process moving one packet per cycle."""
-        if not ctx.stream:
-            return Cost()
-        return hw.elementwise(node, ctx, Resources(), hw.T_CMP)
+    cost = stream_copy_cost
 
     def emit(self, node, ctx) -> Emission:
         config = ctx.config(node, "nnet::reshape_config", self.config_fields(node, ctx), {})

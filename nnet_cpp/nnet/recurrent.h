@@ -279,7 +279,7 @@ inline void recurrent_final(const typename CONFIG_T::state_t h[],
     _Pragma("HLS ARRAY_PARTITION variable=recurrent_kernel type=complete") \
     _Pragma("HLS ARRAY_PARTITION variable=bias type=complete")
 
-// The initial state: h = 0, c = 0.
+// The state h, c of a recurrent function (registers: completely partitioned), zero at first.
 template <typename CONFIG_T>
 void recurrent_zero_state(typename CONFIG_T::state_t h[CONFIG_T::n_units],
                           typename CONFIG_T::cell_t c[CONFIG_T::n_units]) {
@@ -290,6 +290,12 @@ void recurrent_zero_state(typename CONFIG_T::state_t h[CONFIG_T::n_units],
         c[j] = 0;
     }
 }
+#define NNET_RECURRENT_STATE                                         \
+    typename CONFIG_T::state_t h[CONFIG_T::n_units];                  \
+    typename CONFIG_T::cell_t c[CONFIG_T::n_units];                   \
+    _Pragma("HLS ARRAY_PARTITION variable=h type=complete")           \
+    _Pragma("HLS ARRAY_PARTITION variable=c type=complete")           \
+    recurrent_zero_state<CONFIG_T>(h, c);
 
 // static: one cell instance serves every timestep.
 template <class data_T, class res_T, typename CONFIG_T, class rbias_T, class rtable_T>
@@ -298,11 +304,7 @@ void recurrent_static(const data_T data[CONFIG_T::n_timesteps * CONFIG_T::n_in],
     // UG1399 "pragma HLS inline": a process of its own (it keeps its timestep loop).
 #pragma HLS INLINE off
     NNET_RECURRENT_PARTITION
-    typename CONFIG_T::state_t h[CONFIG_T::n_units];
-    typename CONFIG_T::cell_t c[CONFIG_T::n_units];
-#pragma HLS ARRAY_PARTITION variable=h type=complete
-#pragma HLS ARRAY_PARTITION variable=c type=complete
-    recurrent_zero_state<CONFIG_T>(h, c);
+    NNET_RECURRENT_STATE
 Timestep:
     for (unsigned s = 0; s < CONFIG_T::n_timesteps; s++) {
         // UG1399 "pragma HLS pipeline": the loop body (one cell) is one instance started
@@ -337,11 +339,7 @@ void recurrent_unrolled(const data_T data[CONFIG_T::n_timesteps * CONFIG_T::n_in
     // UG1399 "pragma HLS allocation": at most multiplier_limit multipliers (all the cells).
     const unsigned multiplier_limit = recurrent_sizes<CONFIG_T>::multipliers;
 #pragma HLS ALLOCATION operation instances=mul limit=multiplier_limit
-    typename CONFIG_T::state_t h[CONFIG_T::n_units];
-    typename CONFIG_T::cell_t c[CONFIG_T::n_units];
-#pragma HLS ARRAY_PARTITION variable=h type=complete
-#pragma HLS ARRAY_PARTITION variable=c type=complete
-    recurrent_zero_state<CONFIG_T>(h, c);
+    NNET_RECURRENT_STATE
 Timestep:
     for (unsigned s = 0; s < CONFIG_T::n_timesteps; s++) {
 #pragma HLS UNROLL
@@ -371,11 +369,7 @@ void recurrent_stream_static(hls::stream<data_T> &data, hls::stream<res_T> &res,
     typedef typename res_T::value_type out_t;
     const unsigned T = CONFIG_T::n_timesteps, F = CONFIG_T::n_in, U = CONFIG_T::n_units;
     NNET_RECURRENT_PARTITION
-    typename CONFIG_T::state_t h[U];
-    typename CONFIG_T::cell_t c[U];
-#pragma HLS ARRAY_PARTITION variable=h type=complete
-#pragma HLS ARRAY_PARTITION variable=c type=complete
-    recurrent_zero_state<CONFIG_T>(h, c);
+    NNET_RECURRENT_STATE
     // go_backwards: the whole sequence first (one packet per cycle); aligned outputs wait for
     // the end. UG1399 "pragma HLS array_partition" cyclic by a row: a row per cycle.
     in_t seq[CONFIG_T::go_backwards ? T * F : 1];
@@ -498,6 +492,7 @@ void recurrent_stream(hls::stream<data_T> &data, hls::stream<res_T> &res, NNET_R
 #undef NNET_RECURRENT_WEIGHTS
 #undef NNET_RECURRENT_ARGS
 #undef NNET_RECURRENT_PARTITION
+#undef NNET_RECURRENT_STATE
 
 }  // namespace nnet
 
