@@ -86,6 +86,11 @@ class Op:
         return None
 
     # -- numpy reference ----------------------------------------------------------------
+    def approximation(self, node: Node, graph: Graph) -> str | None:
+        """Why the node is not exact when ``exact_spans`` is None, with its worst-case error
+        where the op can bound it (``passes.mark_exact``); None: the generic reason."""
+        return None
+
     def run(self, node: Node, inputs: list[Tensor]) -> Tensor:
         raise NotImplementedError(f"{type(self).__name__} has no numpy reference")
 

@@ -66,10 +66,8 @@ def _own_problems(node: Node, graph: Graph) -> list[tuple[str, str]]:
     """(why not exact, the type role concerned) for this node alone."""
     spans = node.op.exact_spans(node, graph)
     if spans is None:
-        why = getattr(node.op, "approximation", None)
-        if why is not None:
-            text = why(node, graph)
-        else:
+        text = node.op.approximation(node, graph)
+        if text is None:
             what = f"{node.op.kind} {getattr(node.op, 'function', '')}".strip()
             text = f"{what} is approximated (lookup tables or a rounded constant)"
         if "result" in node.hints:
