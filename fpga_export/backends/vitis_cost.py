@@ -135,7 +135,10 @@ class VitisCost:
         dsp = 0
         if wide.any():
             odd = raw[wide] >> _trailing_zeros(raw[wide])
-            dsp = sum(self.dsp_tiles(width, int(b)) for b in _bit_length(odd) + 1)
+            widths, count = np.unique(_bit_length(odd) + 1, return_counts=True)
+            dsp = sum(
+                self.dsp_tiles(width, int(b)) * int(n) for b, n in zip(widths, count, strict=True)
+            )
         terms = int(np.count_nonzero(wide)) + int(digits[~wide].sum())
         return int(dsp), terms
 
