@@ -391,62 +391,6 @@ void conv_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG
     }
 }
 
-// The streaming window scan of conv_2d_stream, depthwise_2d_stream and pool_2d_stream: every
-// padded position takes one pipelined iteration of II cycles (window_shift); where the window
-// holds output pixel (oh, ow), PIXEL::compute(patch, oh, ow, out, w0, w1) computes its
-// res_T::size values from the window's taps, which go out as one packet. w0, w1: the op's
-// weights (kernel, bias), passed through to PIXEL.
-template <class data_T, class res_T, typename CONFIG_T, class PIXEL, unsigned II, class W0,
-          class W1>
-void window_scan(hls::stream<data_T> &data, hls::stream<res_T> &res, const W0 *w0, const W1 *w1) {
-#pragma HLS INLINE
-    typedef typename data_T::value_type in_t;
-    typedef typename res_T::value_type out_t;
-    typedef window_stream_sizes<CONFIG_T> S;
-    in_t lines[S::lines][S::width][CONFIG_T::n_chan];
-#pragma HLS ARRAY_PARTITION variable=lines type=complete dim=1
-#pragma HLS ARRAY_PARTITION variable=lines type=complete dim=3
-    in_t window[S::rows][S::cols][CONFIG_T::n_chan];
-#pragma HLS ARRAY_PARTITION variable=window type=complete dim=0
-    window_counter row;
-    row.start(S::rows - 1);
-Rows:
-    for (unsigned ph = 0; ph < S::height; ph++) {
-        window_counter col;
-        col.start(S::cols - 1);
-    Cols:
-        for (unsigned pw = 0; pw < S::width; pw++) {
-#pragma HLS PIPELINE II=II
-            window_shift<data_T, CONFIG_T>(data, ph, pw, lines, window);
-            if (row.ready(CONFIG_T::out_height) && col.ready(CONFIG_T::out_width)) {
-                in_t patch[patch_size<CONFIG_T>::value];
-#pragma HLS ARRAY_PARTITION variable=patch type=complete
-                window_patch<in_t, CONFIG_T>(window, patch);
-                out_t out[res_T::size];
-                PIXEL::compute(patch, row.index, col.index, out, w0, w1);
-                res_T packet;
-                for (unsigned k = 0; k < res_T::size; k++) {
-                    packet[k] = out[k];
-                }
-                res.write(packet);
-            }
-            col.step(CONFIG_T::stride_width);
-        }
-        row.step(CONFIG_T::stride_height);
-    }
-}
-
-// conv_2d_stream's output pixel for window_scan: the per-pixel Dense of its patch.
-template <typename CONFIG_T>
-struct conv_stream_pixel {
-    template <class in_t, class out_t, class W0, class W1>
-    static void compute(const in_t patch[patch_size<CONFIG_T>::value], unsigned, unsigned,
-                        out_t out[CONFIG_T::n_filt], const W0 *kernel, const W1 *bias) {
-#pragma HLS INLINE
-        conv_pixel<in_t, out_t, CONFIG_T>(patch, out, kernel, bias);
-    }
-};
-
 // io_stream: one packet of n_chan values per input pixel and of n_filt values per output
 // pixel, both in raster order; the window is a shift register fed by line buffers (see
 // "streaming windows" above), one input position per II = reuse_factor.
@@ -479,8 +423,38 @@ void conv_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
         }
         return;
     }
-    window_scan<data_T, res_T, CONFIG_T, conv_stream_pixel<CONFIG_T>, CONFIG_T::reuse_factor>(
-        data, res, kernel, bias);
+    typedef window_stream_sizes<CONFIG_T> S;
+    in_t lines[S::lines][S::width][CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=lines type=complete dim=1
+#pragma HLS ARRAY_PARTITION variable=lines type=complete dim=3
+    in_t window[S::rows][S::cols][CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=window type=complete dim=0
+    window_counter row;
+    row.start(S::rows - 1);
+Rows:
+    for (unsigned ph = 0; ph < S::height; ph++) {
+        window_counter col;
+        col.start(S::cols - 1);
+    Cols:
+        for (unsigned pw = 0; pw < S::width; pw++) {
+#pragma HLS PIPELINE II=CONFIG_T::reuse_factor
+            window_shift<data_T, CONFIG_T>(data, ph, pw, lines, window);
+            if (row.ready(CONFIG_T::out_height) && col.ready(CONFIG_T::out_width)) {
+                in_t patch[N];
+#pragma HLS ARRAY_PARTITION variable=patch type=complete
+                window_patch<in_t, CONFIG_T>(window, patch);
+                out_t out[CONFIG_T::n_filt];
+                conv_pixel<in_t, out_t, CONFIG_T>(patch, out, kernel, bias);
+                res_T packet;
+                for (unsigned f = 0; f < CONFIG_T::n_filt; f++) {
+                    packet[f] = out[f];
+                }
+                res.write(packet);
+            }
+            col.step(CONFIG_T::stride_width);
+        }
+        row.step(CONFIG_T::stride_height);
+    }
 }
 
 }  // namespace nnet

@@ -178,18 +178,6 @@ Rows:
     }
 }
 
-// depthwise_2d_stream's output pixel for window_scan (nnet/conv.h).
-template <typename CONFIG_T>
-struct depthwise_stream_pixel {
-    template <class in_t, class out_t, class W0, class W1>
-    static void compute(const in_t patch[depthwise_sizes<CONFIG_T>::n_in], unsigned, unsigned,
-                        out_t out[depthwise_sizes<CONFIG_T>::n_out], const W0 *kernel,
-                        const W1 *bias) {
-#pragma HLS INLINE
-        depthwise_pixel<in_t, out_t, CONFIG_T>(patch, out, kernel, bias);
-    }
-};
-
 // io_stream: one packet of n_chan values per input pixel and of n_chan * depth_multiplier
 // values per output pixel, raster order; a shift-register window fed by line buffers
 // (nnet/conv.h "streaming windows"), one input position per II = reuse_factor.
@@ -198,11 +186,45 @@ void depthwise_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
                          const typename CONFIG_T::kernel_t
                              kernel[depthwise_sizes<CONFIG_T>::n_in * CONFIG_T::depth_multiplier],
                          const typename CONFIG_T::bias_t bias[depthwise_sizes<CONFIG_T>::n_out]) {
+    typedef typename data_T::value_type in_t;
+    typedef typename res_T::value_type out_t;
     static_assert(data_T::size == CONFIG_T::n_chan &&
                       res_T::size == depthwise_sizes<CONFIG_T>::n_out,
                   "depthwise_2d_stream: packets must hold one pixel");
-    window_scan<data_T, res_T, CONFIG_T, depthwise_stream_pixel<CONFIG_T>,
-                CONFIG_T::reuse_factor>(data, res, kernel, bias);
+    const unsigned N = depthwise_sizes<CONFIG_T>::n_in;
+    const unsigned O = depthwise_sizes<CONFIG_T>::n_out;
+    typedef window_stream_sizes<CONFIG_T> S;
+    in_t lines[S::lines][S::width][CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=lines type=complete dim=1
+#pragma HLS ARRAY_PARTITION variable=lines type=complete dim=3
+    in_t window[S::rows][S::cols][CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=window type=complete dim=0
+    window_counter row;
+    row.start(S::rows - 1);
+Rows:
+    for (unsigned ph = 0; ph < S::height; ph++) {
+        window_counter col;
+        col.start(S::cols - 1);
+    Cols:
+        for (unsigned pw = 0; pw < S::width; pw++) {
+#pragma HLS PIPELINE II=CONFIG_T::reuse_factor
+            window_shift<data_T, CONFIG_T>(data, ph, pw, lines, window);
+            if (row.ready(CONFIG_T::out_height) && col.ready(CONFIG_T::out_width)) {
+                in_t patch[N];
+#pragma HLS ARRAY_PARTITION variable=patch type=complete
+                window_patch<in_t, CONFIG_T>(window, patch);
+                out_t out[O];
+                depthwise_pixel<in_t, out_t, CONFIG_T>(patch, out, kernel, bias);
+                res_T packet;
+                for (unsigned o = 0; o < O; o++) {
+                    packet[o] = out[o];
+                }
+                res.write(packet);
+            }
+            col.step(CONFIG_T::stride_width);
+        }
+        row.step(CONFIG_T::stride_height);
+    }
 }
 
 }  // namespace nnet

@@ -101,28 +101,49 @@ void pool_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG
     }
 }
 
-// pool_2d_stream's output pixel for window_scan (nnet/conv.h): the window's valid
-// (non-padding) positions depend on where the pixel is.
-template <typename CONFIG_T>
-struct pool_stream_pixel {
-    template <class in_t, class out_t, class W0, class W1>
-    static void compute(const in_t patch[patch_size<CONFIG_T>::value], unsigned oh,
-                        unsigned ow, out_t out[CONFIG_T::n_chan], const W0 *, const W1 *) {
-#pragma HLS INLINE
-        bool valid[CONFIG_T::filt_height * CONFIG_T::filt_width];
-        window_valid<CONFIG_T>(oh, ow, valid);
-        pool_pixel<in_t, out_t, CONFIG_T>(patch, valid, out);
-    }
-};
-
 // io_stream: one packet per pixel in raster order, in and out; the shift-register window of
 // nnet/conv.h ("streaming windows"), one input position per clock.
 template <class data_T, class res_T, typename CONFIG_T>
 void pool_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res) {
+    typedef typename data_T::value_type in_t;
+    typedef typename res_T::value_type out_t;
     static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_chan,
                   "pool_2d_stream: packets must hold one pixel");
-    const char none[1] = {0};  // pooling has no weights
-    window_scan<data_T, res_T, CONFIG_T, pool_stream_pixel<CONFIG_T>, 1>(data, res, none, none);
+    const unsigned K = CONFIG_T::filt_height * CONFIG_T::filt_width;
+    typedef window_stream_sizes<CONFIG_T> S;
+    in_t lines[S::lines][S::width][CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=lines type=complete dim=1
+#pragma HLS ARRAY_PARTITION variable=lines type=complete dim=3
+    in_t window[S::rows][S::cols][CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=window type=complete dim=0
+    window_counter row;
+    row.start(S::rows - 1);
+Rows:
+    for (unsigned ph = 0; ph < S::height; ph++) {
+        window_counter col;
+        col.start(S::cols - 1);
+    Cols:
+        for (unsigned pw = 0; pw < S::width; pw++) {
+#pragma HLS PIPELINE II=1
+            window_shift<data_T, CONFIG_T>(data, ph, pw, lines, window);
+            if (row.ready(CONFIG_T::out_height) && col.ready(CONFIG_T::out_width)) {
+                in_t patch[K * CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=patch type=complete
+                bool valid[K];
+                window_patch<in_t, CONFIG_T>(window, patch);
+                window_valid<CONFIG_T>(row.index, col.index, valid);
+                out_t out[CONFIG_T::n_chan];
+                pool_pixel<in_t, out_t, CONFIG_T>(patch, valid, out);
+                res_T packet;
+                for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+                    packet[c] = out[c];
+                }
+                res.write(packet);
+            }
+            col.step(CONFIG_T::stride_width);
+        }
+        row.step(CONFIG_T::stride_height);
+    }
 }
 
 }  // namespace nnet
