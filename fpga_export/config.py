@@ -17,8 +17,13 @@ role -> type/``"auto"``.  hls4ml role names are accepted: ``"weight"`` means ``"
 A type string given for a whole layer applies to every type role of that layer; at model
 level it is the default type (a model-level dict may name it ``"default"``).
 
-``hls_config`` keys ``Trace``/``TraceOutput`` are accepted and ignored: every node of the
-firmware can always be traced (``Firmware.trace``).
+``hls_config`` takes every key hls4ml's config generators emit (``fpga_export.hls4ml_keys``,
+docs/hls_config.md): keys with a counterpart here map to it (``TableSize`` -> ``table_size``,
+``Static`` -> ``implementation``, ``ParallelizationFactor``, ``Precision["maximum"]`` ->
+``max_width``, ``<role>_t`` -> a type role); keys that change nothing in this firmware
+(``BramFactor``, ``Trace`` ...) are validated and listed in ``notes`` (one line each, shown by
+``Firmware.summary``).  A ``LayerType`` name that is no framework class of the model may be an
+hls4ml layer class (``Dense`` for a torch ``Linear``, ``Softmax``).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from . import hls4ml_keys as hk
 from .codegen.names import identifier
 from .ir.graph import Graph
 from .passes.infer_types import AUTO, TypeContext
@@ -68,12 +74,9 @@ TUNABLE = {
     "implementation": "implementation applies to recurrent layers ('static': one cell shared "
     "by the timesteps, 'unrolled': a cell per timestep)",
 }
-_HLS_TUNABLE = {"ParallelizationFactor": "parallelization_factor"}  # hls4ml name -> ours
-_HLS_LAYER_TUNABLE = ("table_size", "table_range", *_HLS_TUNABLE)
-_HLS_TOP_KEYS = ("Model", "LayerName", "LayerType")
-_HLS_MODEL_KEYS = ("Precision", "ReuseFactor", "Strategy", "TraceOutput")
-_HLS_LAYER_KEYS = ("Precision", "ReuseFactor", "Strategy", "Trace", *_HLS_LAYER_TUNABLE)
-_HLS_TO_OURS = {"Precision": "precision", "ReuseFactor": "reuse_factor", "Strategy": "strategy"}
+_HLS_TOP_KEYS = hk.TOP_KEYS
+_HLS_MODEL_KEYS = hk.MODEL_KEYS
+_HLS_LAYER_KEYS = hk.LAYER_KEYS
 _PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # AMD part names: xcvu13p-flga2577-2-e
 _ALL = "*"  # precision key: every type role of the layer
 
@@ -119,21 +122,29 @@ def _parse_type(value, where: str) -> Precision:
     )
 
 
-def _parse_role(role, where: str, known: list[str]) -> str:
+def _parse_role(role, where: str, known: list[str], hls: bool = False) -> str:
+    """A user's role name -> ours. ``hls``: hls4ml's names too (``recurrent_weight``,
+    ``default`` = the whole layer) and its class-wide roles our ops may lack (``table``)."""
     if not isinstance(role, str):
         raise ValueError(f"{where}: type role names are strings, got {role!r}")
+    if hls and role == hk.DEFAULT_ROLE:
+        return _ALL
     ours = ROLE_ALIASES.get(role, role)
-    if ours not in known:
+    if hls:
+        ours = hk.ROLES.get(role, ours)
+    if ours not in known and not (hls and role in hk.OPTIONAL_ROLES):
         raise ValueError(f"{where}: unknown type role {role!r}; type roles: {_role_list(known)}")
     return ours
 
 
-def _parse_precision(value, where: str, known: list[str]) -> dict[str, Precision]:
+def _parse_precision(
+    value, where: str, known: list[str], hls: bool = False
+) -> dict[str, Precision]:
     """A layer precision -> {role: type}; a single type is stored under ``_ALL``."""
     if isinstance(value, dict):
         out = {}
         for role, t in value.items():
-            ours = _parse_role(role, where, known)
+            ours = _parse_role(role, where, known, hls)
             if ours in out:
                 raise ValueError(f"{where}: type role {ours!r} is given twice")
             out[ours] = _parse_type(t, f"{where}[{role!r}]")
@@ -182,6 +193,7 @@ class _Settings:
     reuse_factor: int | None = None
     strategy: str | None = None
     attributes: dict = dataclasses.field(default_factory=dict)  # op fields, e.g. table_size
+    hls: bool = False  # from hls_config: hls4ml's class-wide roles a node lacks are noted
 
 
 def _parse_layer(entry, where: str, known: list[str]) -> _Settings:
@@ -218,24 +230,89 @@ def _set_role(precision: dict, role: str, t: Precision, where: str) -> None:
     precision[role] = t
 
 
-def _parse_hls_layer(entry, where: str, known: list[str]) -> _Settings:
+def _parse_hls_layer(entry, where: str, known: list[str], notes: list[str]) -> _Settings:
+    """``hls_config["LayerName"][name]`` / ``["LayerType"][cls]`` (``hk.LAYER_KEYS``)."""
     entry = _check_dict(entry, where)
-    for key in entry:
-        if key not in _HLS_LAYER_KEYS:
+    precision: dict[str, Precision] = {}
+    reuse = strategy = None
+    attributes, set_by = {}, {}
+    for key, value in entry.items():
+        at = f"{where}[{key!r}]"
+        if key == "Precision":
+            for role, t in _parse_precision(value, at, known, hls=True).items():
+                _set_role(precision, role, t, where)
+        elif key == "ReuseFactor":
+            reuse = _parse_reuse(value, at)
+        elif key == "Strategy":
+            strategy = _parse_strategy(value, at)
+        elif key in hk.TUNABLE:
+            field = hk.TUNABLE[key]
+            if field in set_by:
+                raise ValueError(f"{where}: {set_by[field]!r} and {key!r} both set {field}")
+            set_by[field] = key
+            attributes[field] = _tunable(key, value, at)
+        elif key in hk.NO_EFFECT:
+            _no_effect(key, value, at, notes)
+        elif _is_role_key(key, known):  # hls4ml reads "accum_t" as the accum type
+            role = _parse_role(key[:-2], where, known, hls=True)
+            _set_role(precision, role, _parse_type(value, at), where)
+        else:
             raise ValueError(
-                f"{where}: unknown key {key!r}; accepted keys: {_fmt(_HLS_LAYER_KEYS)}"
+                f"{where}: unknown key {key!r}; accepted keys: {_fmt(_HLS_LAYER_KEYS)}, "
+                "or a type role with '_t' (accum_t)"
             )
-    return _Settings(
-        where,
-        _parse_precision(entry["Precision"], f"{where}['Precision']", known)
-        if "Precision" in entry
-        else {},
-        _parse_reuse(entry["ReuseFactor"], f"{where}['ReuseFactor']")
-        if "ReuseFactor" in entry
-        else None,
-        _parse_strategy(entry["Strategy"], f"{where}['Strategy']") if "Strategy" in entry else None,
-        {_HLS_TUNABLE.get(k, k): v for k, v in entry.items() if k in _HLS_LAYER_TUNABLE},
-    )
+    return _Settings(where, precision, reuse, strategy, attributes, hls=True)
+
+
+def _is_role_key(key, known: list[str]) -> bool:
+    if not isinstance(key, str) or not key.endswith("_t"):
+        return False
+    role = key[:-2]
+    return hk.ROLES.get(role, ROLE_ALIASES.get(role, role)) in known or role in hk.OPTIONAL_ROLES
+
+
+def _tunable(key: str, value, where: str):
+    """An hls4ml tunable's value as our op field takes it (the op validates it)."""
+    if hk.TUNABLE[key] == "implementation":  # Static: True = one shared cell
+        if not isinstance(value, bool):
+            raise ValueError(f"{where}: expected True or False, got {value!r}")
+        return "static" if value else "unrolled"
+    return value
+
+
+_INTS = ("BramFactor", "RecurrentReuseFactor", "TargetCycles", "PipelineInterval")
+
+
+def _no_effect(key: str, value, where: str, notes: list[str]) -> None:
+    """Validate a key that changes nothing here (hls4ml's values) and note it once."""
+    if key in hk.BOOLEANS and not isinstance(value, bool):
+        raise ValueError(f"{where}: expected True or False, got {value!r}")
+    if key in hk.CHOICES:
+        choices = hk.CHOICES[key]
+        if not isinstance(value, str) or value.strip().lower() not in map(str.lower, choices):
+            raise ValueError(
+                f"{where}: unknown value {value!r}; expected one of {_fmt(choices)} (any case)"
+            )
+    if key in _INTS and value is not None:
+        if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= 0:
+            raise ValueError(f"{where}: expected a number >= 0, got {value!r}")
+    if key == "TableRangePower2" and (not isinstance(value, int) or isinstance(value, bool)):
+        raise ValueError(f"{where}: expected an int, got {value!r}")
+    if key == "Skip" and value:
+        raise ValueError(
+            f"{where}: True (drop the softmax) is not supported; remove the softmax from the "
+            "model, or set Skip to False"
+        )
+    if key in ("Flows", "Optimizers", "SkipOptimizers") and not (
+        value is None
+        or (isinstance(value, list | tuple) and all(isinstance(v, str) for v in value))
+    ):
+        raise ValueError(f"{where}: expected a list of names, got {value!r}")
+    if key == "WriterConfig":
+        _check_dict(value, where)
+    line = hk.note(key)
+    if line not in notes:
+        notes.append(line)
 
 
 def _with_attributes(node, attributes: dict):
@@ -315,6 +392,7 @@ class ExportConfig:
             raise ValueError(f"name must be a non-empty string, got {self.name!r}")
 
         # model-wide settings: keyword arguments, replaced by hls_config["Model"]
+        notes: list[str] = []
         hls = _check_dict(self.hls_config or {}, "hls_config")
         for key in hls:
             if key not in _HLS_TOP_KEYS:
@@ -329,18 +407,34 @@ class ExportConfig:
                     f"{_fmt(_HLS_MODEL_KEYS)}"
                 )
         # the keywords are always validated; hls_config["Model"] entries replace them
-        default, roles = self._model_precision(self.precision, "precision", known)
+        default, roles, maximum = self._model_precision(self.precision, "precision", known)
         reuse = _parse_reuse(self.reuse_factor, "reuse_factor")
         strategy = _parse_strategy(self.strategy, "strategy")
         object.__setattr__(self, "strategy", strategy)
         if "Precision" in model:
-            default, roles = self._model_precision(
-                model["Precision"], "hls_config['Model']['Precision']", known
+            default, roles, maximum = self._model_precision(
+                model["Precision"], "hls_config['Model']['Precision']", known, hls=True
             )
         if "ReuseFactor" in model:
             reuse = _parse_reuse(model["ReuseFactor"], "hls_config['Model']['ReuseFactor']")
         if "Strategy" in model:
             strategy = _parse_strategy(model["Strategy"], "hls_config['Model']['Strategy']")
+        model_attributes = {
+            hk.TUNABLE[k]: model[k] for k in model if k in hk.TUNABLE
+        }  # applied to the nodes that have the field
+        for key in hls:
+            if key in hk.NO_EFFECT:
+                _no_effect(key, hls[key], f"hls_config[{key!r}]", notes)
+        for key in model:
+            if key in hk.NO_EFFECT:
+                _no_effect(key, model[key], f"hls_config['Model'][{key!r}]", notes)
+        max_width = self.max_width
+        if maximum is not None:
+            max_width = min(max_width, maximum.width)
+            notes.append(
+                f"hls_config: Precision maximum {maximum}: 'auto' types are at most "
+                f"{max_width} bits wide (max_width), keeping their integer bits"
+            )
         input_precision = None
         if self.input_precision is not None:
             input_precision = _parse_type(self.input_precision, "input_precision")
@@ -357,13 +451,13 @@ class ExportConfig:
                 if not isinstance(key, str):
                     raise ValueError(f"{where}: layer names are strings, got {key!r}")
         by_name = {
-            name: _parse_hls_layer(entry, f"hls_config['LayerName'][{name!r}]", known)
+            name: _parse_hls_layer(entry, f"hls_config['LayerName'][{name!r}]", known, notes)
             for name, entry in _check_dict(
                 hls.get("LayerName", {}), "hls_config['LayerName']"
             ).items()
         }
         by_type = {
-            name: _parse_hls_layer(entry, f"hls_config['LayerType'][{name!r}]", known)
+            name: _parse_hls_layer(entry, f"hls_config['LayerType'][{name!r}]", known, notes)
             for name, entry in _check_dict(
                 hls.get("LayerType", {}), "hls_config['LayerType']"
             ).items()
@@ -381,15 +475,21 @@ class ExportConfig:
             "by_name": by_name,
             "by_type": by_type,
             "layers": layers,
+            "model_attributes": model_attributes,
+            "max_width": max_width,
         }
         object.__setattr__(self, "_parsed", parsed)
+        object.__setattr__(self, "_notes", tuple(notes))
+        object.__setattr__(self, "_apply_notes", ())
 
     @staticmethod
-    def _model_precision(value, where: str, known: list[str]):
-        """Model-wide precision -> (default FixedType, {role: type or AUTO})."""
+    def _model_precision(value, where: str, known: list[str], hls: bool = False):
+        """Model-wide precision -> (default FixedType, {role: type or AUTO}, maximum or None).
+        A dict may name ``"default"`` (every role) and hls4ml's ``"maximum"`` (the widest type
+        ``"auto"`` may choose)."""
         fallback = FixedType.parse("ap_fixed<16,6>")
         if isinstance(value, dict):
-            default, roles = fallback, {}
+            default, roles, maximum = fallback, {}, None
             for role, t in value.items():
                 if role == "default":
                     default = _parse_type(t, f"{where}['default']")
@@ -397,12 +497,23 @@ class ExportConfig:
                         roles.update(dict.fromkeys(known, AUTO) | roles)
                         default = fallback
                     continue
-                roles[_parse_role(role, where, known)] = _parse_type(t, f"{where}[{role!r}]")
-            return default, roles
+                if role == "maximum":
+                    maximum = _parse_type(t, f"{where}['maximum']")
+                    if maximum == AUTO:
+                        raise ValueError(f"{where}['maximum']: give a type, not 'auto'")
+                    continue
+                roles[_parse_role(role, where, known, hls)] = _parse_type(t, f"{where}[{role!r}]")
+            return default, roles, maximum
         t = _parse_type(value, where)
         if t == AUTO:
-            return fallback, dict.fromkeys(known, AUTO)
-        return t, {}
+            return fallback, dict.fromkeys(known, AUTO), None
+        return t, {}, None
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """One line per ``hls_config`` key accepted without effect on this firmware (and per
+        hls4ml type role a layer does not have), for ``Firmware.summary``."""
+        return tuple(dict.fromkeys(self._notes + self._apply_notes))
 
     # -- use -------------------------------------------------------------------------------
     def replace(self, **changes) -> ExportConfig:
@@ -415,7 +526,7 @@ class ExportConfig:
             default=p["default"],
             role_defaults=dict(p["role_defaults"]),
             input_precision=p["input_precision"],
-            max_width=self.max_width,
+            max_width=p["max_width"],
         )
 
     def apply(
@@ -449,24 +560,33 @@ class ExportConfig:
         layers.update({n: layers[o] for n, o in parts.items() if o in layers})
         aliased = _aliased(graph, role_aliases or {}, [by_name, layers])
         present = sorted({layer_types[n] for n in nodes if n in layer_types})
-        unknown_types = [t for t in p["by_type"] if t not in present]
+        by_class = {  # LayerType names that are hls4ml layer classes, not framework classes
+            t: {n.name for n in graph if hk.class_matches(t, n.op)}
+            for t in p["by_type"]
+            if t not in present
+        }
+        unknown_types = [t for t in p["by_type"] if t not in present and not by_class[t]]
         if unknown_types:
             raise ValueError(
                 f"hls_config['LayerType']: no layer of type {_fmt(map(repr, unknown_types))} "
                 f"in the model; its layer types are: {_fmt(present)}"
             )
+        lacking: dict[str, list[str]] = {}  # hls4ml role -> nodes without it (noted)
         for node in graph:
-            places = [p["by_type"].get(layer_types.get(node.name)), by_name.get(node.name)]
-            places.append(layers.get(node.name))
+            typed = [t for t, names in by_class.items() if node.name in names]
+            by_type = p["by_type"][typed[0]] if typed else None
+            places = [by_type or p["by_type"].get(layer_types.get(node.name))]
+            places += [by_name.get(node.name), layers.get(node.name)]
             precision: dict[str, Precision] = {}
             reuse, strategy = p["reuse_factor"], p["strategy"]
-            attributes = {}
+            fields = {f.name for f in dataclasses.fields(node.op)}
+            attributes = {k: v for k, v in p["model_attributes"].items() if k in fields}
             for s, via in zip(places, [None, *aliased.get(node.name, [None, None])], strict=True):
                 if via:  # roles of this node named through the layer that owns it
                     precision.update(via)
                 if s is None:
                     continue
-                precision.update(self._node_precision(node, s, role_aliases, node.name))
+                precision.update(self._node_precision(node, s, role_aliases, node.name, lacking))
                 reuse = s.reuse_factor if s.reuse_factor is not None else reuse
                 strategy = s.strategy if s.strategy is not None else strategy
                 attributes.update(s.attributes)
@@ -477,6 +597,15 @@ class ExportConfig:
             node.precision = precision
             node.reuse_factor = reuse
             node.strategy = strategy
+        object.__setattr__(
+            self,
+            "_apply_notes",
+            tuple(
+                f"hls_config: Precision {role!r} accepted, no effect: "
+                f"{_fmt(names)} {hk.OPTIONAL_ROLES[role]}"
+                for role, names in lacking.items()
+            ),
+        )
         return graph
 
     @staticmethod
@@ -510,7 +639,7 @@ class ExportConfig:
         return out
 
     @staticmethod
-    def _node_precision(node, s: _Settings, role_aliases=None, owner=None):
+    def _node_precision(node, s: _Settings, role_aliases=None, owner=None, lacking=None):
         roles = node.op.roles  # per instance: only the roles this op uses
         aliases = (role_aliases or {}).get(owner, {})
         out = {}
@@ -526,6 +655,9 @@ class ExportConfig:
                 continue
             if role in roles:
                 out[role] = t
+            elif s.hls and role in hk.OPTIONAL_ROLES:  # hls4ml gives every layer of a class
+                if lacking is not None and node.name not in lacking.setdefault(role, []):
+                    lacking[role].append(node.name)
             else:
                 have = _role_list([*roles, *aliases])
                 raise ValueError(

@@ -543,6 +543,9 @@ class Firmware:
             types = ", ".join(f"{r}={t}" for r, t in n.types.items())
             extra = f"  [{n.strategy}, reuse {n.reuse_factor}]" if "kernel" in n.types else ""
             lines.append(f"  {n.name}: {types}{extra}")
+        if getattr(self.config, "notes", ()):  # hls4ml keys accepted without effect
+            lines.append("")
+            lines.extend(self.config.notes)
         lines.extend(self._exactness_lines())
         lines.append("")
         lines.append("estimate (fw.estimate(); no synthesis, docs/estimate.md):")

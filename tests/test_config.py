@@ -365,12 +365,15 @@ def all_roles():
         ),
         (
             {"hls_config": {"Model": {}, "Layers": {}}},
-            "hls_config: unknown key 'Layers'; accepted keys: Model, LayerName, LayerType",
+            "hls_config: unknown key 'Layers'; accepted keys: Model, LayerName, LayerType, "
+            "Flows, Optimizers, SkipOptimizers, WriterConfig, PytorchModel, InputShape",
         ),
         (
-            {"hls_config": {"Model": {"BramFactor": 10}}},
-            "hls_config['Model']: unknown key 'BramFactor'; accepted keys: Precision, "
-            "ReuseFactor, Strategy, TraceOutput",
+            {"hls_config": {"Model": {"BramFactr": 10}}},
+            "hls_config['Model']: unknown key 'BramFactr'; accepted keys: Precision, "
+            "ReuseFactor, Strategy, ParallelizationFactor, BramFactor, TraceOutput, "
+            "InputsChannelLast, ChannelsLastConversion, TransposeOutputs, Compression, "
+            "TargetCycles, PipelineStyle, PipelineInterval, ConvImplementation",
         ),
         (
             {"hls_config": {"Model": {"Precision": "ap_fixed<16>"}}},
@@ -385,7 +388,10 @@ def all_roles():
         (
             {"hls_config": {"LayerName": {"dense_1": {"precision": "ap_fixed<8,3>"}}}},
             "hls_config['LayerName']['dense_1']: unknown key 'precision'; accepted keys: "
-            "Precision, ReuseFactor, Strategy, Trace, table_size, table_range, ParallelizationFactor",
+            "Precision, ReuseFactor, Strategy, Trace, table_size, table_range, "
+            "ParallelizationFactor, TableSize, Static, Implementation, Skip, ConvImplementation, "
+            "RecurrentReuseFactor, Compression, TargetCycles, TableRangePower2, or a type role "
+            "with '_t' (accum_t)",
         ),
         (
             {"hls_config": {"LayerName": {"dense_1": {"Precision": {"weight": "x"}}}}},
