@@ -553,7 +553,8 @@ class ExportConfig:
         """
         p = self._parsed
         nodes = [n.name for n in graph]
-        by_name = self._resolve_names(p["by_name"], graph, "hls_config['LayerName']")
+        by_name, linear = _without_linear(p["by_name"], graph)
+        by_name = self._resolve_names(by_name, graph, "hls_config['LayerName']")
         layers = self._resolve_names(p["layers"], graph, "layers")
         parts = parts or {}
         by_name.update({n: by_name[o] for n, o in parts.items() if o in by_name})
@@ -597,10 +598,16 @@ class ExportConfig:
             node.precision = precision
             node.reuse_factor = reuse
             node.strategy = strategy
+        linear_notes = tuple(
+            f"hls_config: LayerName {_fmt(map(repr, linear))} accepted, no effect: a linear "
+            "activation (hls4ml's '<layer>_linear') is no node here"
+            for _ in linear[:1]
+        )
         object.__setattr__(
             self,
             "_apply_notes",
-            tuple(
+            linear_notes
+            + tuple(
                 f"hls_config: Precision {role!r} accepted, no effect: "
                 f"{_fmt(names)} {hk.OPTIONAL_ROLES[role]}"
                 for role, names in lacking.items()
@@ -694,6 +701,20 @@ def _targets(key, graph: Graph, layers: dict[str, list[str]], where: str) -> lis
                 f"did you mean {said}?"
             )
     return []
+
+
+def _without_linear(entries: dict, graph: Graph) -> tuple[dict, list[str]]:
+    """hls4ml's layer list has an Activation '<layer>_linear' after every layer with a linear
+    activation (removed by its optimizers later); we make no node for it: such names that
+    name no node are dropped (and noted) when '<layer>' names one."""
+    layers = {n.layer for n in graph if n.layer}
+    dropped = [
+        k
+        for k in entries
+        if k.endswith("_linear") and k not in graph and k not in layers
+        and (k[: -len("_linear")] in graph or k[: -len("_linear")] in layers)
+    ]  # fmt: skip
+    return {k: v for k, v in entries.items() if k not in dropped}, dropped
 
 
 def _aliased(graph: Graph, role_aliases: dict, places: list[dict[str, _Settings]]) -> dict:
