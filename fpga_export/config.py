@@ -399,6 +399,9 @@ class ExportConfig:
                 raise ValueError(
                     f"hls_config: unknown key {key!r}; accepted keys: {_fmt(_HLS_TOP_KEYS)}"
                 )
+        if hls.get("PytorchModel") is not None:  # the module itself: not data (saved state)
+            hls = {**hls, "PytorchModel": None}
+            object.__setattr__(self, "hls_config", hls)
         model = _check_dict(hls.get("Model", {}), "hls_config['Model']")
         for key in model:
             if key not in _HLS_MODEL_KEYS:
@@ -608,8 +611,8 @@ class ExportConfig:
             "_apply_notes",
             linear_notes
             + tuple(
-                f"hls_config: Precision {role!r} accepted, no effect: "
-                f"{_fmt(names)} {hk.OPTIONAL_ROLES[role]}"
+                f"hls_config: Precision {role!r} accepted, no effect on {_fmt(names)}: "
+                f"{hk.OPTIONAL_ROLES[role]}"
                 for role, names in lacking.items()
             ),
         )

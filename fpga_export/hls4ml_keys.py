@@ -149,14 +149,14 @@ ROLES = {
 # roles hls4ml gives a whole layer class whatever the instance computes: where our node has
 # no such type (a relu has no lookup table), a note, not an error
 OPTIONAL_ROLES = {
-    "table": "computes without a lookup table",
-    "exp_table": "computes without an exp table",
-    "inv_table": "computes without a 1/sum table",
-    "accum": "has no accumulator",
-    "slope": "keeps its slope as a constant",
-    "shift": "keeps its shift as a constant",
-    "recurrent_bias": "has no separate recurrent bias",
-    "dw_output": "has no depthwise output",
+    "table": "computed without a lookup table",
+    "exp_table": "computed without an exp table",
+    "inv_table": "computed without a 1/sum table",
+    "accum": "computed without an accumulator",
+    "slope": "the slope is a constant",
+    "shift": "the shift is a constant",
+    "recurrent_bias": "no separate recurrent bias",
+    "dw_output": "no depthwise output",
 }
 DEFAULT_ROLE = "default"  # hls4ml: a layer's Precision["default"] is its whole-layer type
 

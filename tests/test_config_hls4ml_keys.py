@@ -150,8 +150,8 @@ def test_hls4ml_role_names_and_class_wide_roles():
         "bias": T("ap_fixed<10,3>"),
     }
     assert c.notes == (
-        "hls_config: Precision 'table' accepted, no effect: dense_1_relu computes without a "
-        "lookup table",
+        "hls_config: Precision 'table' accepted, no effect on dense_1_relu: computed without "
+        "a lookup table",
     )
     g = single(LSTM(units=2), (5, 3))
     hls = {"LayerName": {"layer": {"Precision": {"recurrent_weight": "fixed<8,1>"}}}}
