@@ -575,7 +575,7 @@ class ExportConfig:
                 f"hls_config['LayerType']: no layer of type {_fmt(map(repr, unknown_types))} "
                 f"in the model; its layer types are: {_fmt(present)}"
             )
-        lacking: dict[str, list[str]] = {}  # hls4ml role -> nodes without it (noted)
+        lacking: dict[tuple, list[str]] = {}  # (hls4ml key, why) -> nodes without it: noted
         for node in graph:
             typed = [t for t, names in by_class.items() if node.name in names]
             by_type = p["by_type"][typed[0]] if typed else None
@@ -593,7 +593,11 @@ class ExportConfig:
                 precision.update(self._node_precision(node, s, role_aliases, node.name, lacking))
                 reuse = s.reuse_factor if s.reuse_factor is not None else reuse
                 strategy = s.strategy if s.strategy is not None else strategy
-                attributes.update(s.attributes)
+                for key, value in s.attributes.items():
+                    if s.hls and key in hk.OPTIONAL_FIELDS and key not in fields:
+                        _lacks(lacking, hk.OPTIONAL_FIELDS[key], node.name)  # noted, not refused
+                        continue
+                    attributes[key] = value
             if attributes:
                 node.op = _with_attributes(node, attributes)
             if node.name in graph.inputs and p["input_precision"] is not None:
@@ -611,9 +615,8 @@ class ExportConfig:
             "_apply_notes",
             linear_notes
             + tuple(
-                f"hls_config: Precision {role!r} accepted, no effect on {_fmt(names)}: "
-                f"{hk.OPTIONAL_ROLES[role]}"
-                for role, names in lacking.items()
+                f"hls_config: {key} accepted, no effect on {_fmt(names)}: {why}"
+                for (key, why), names in lacking.items()
             ),
         )
         return graph
@@ -666,8 +669,8 @@ class ExportConfig:
             if role in roles:
                 out[role] = t
             elif s.hls and role in hk.OPTIONAL_ROLES:  # hls4ml gives every layer of a class
-                if lacking is not None and node.name not in lacking.setdefault(role, []):
-                    lacking[role].append(node.name)
+                if lacking is not None:
+                    _lacks(lacking, (f"Precision {role!r}", hk.OPTIONAL_ROLES[role]), node.name)
             else:
                 have = _role_list([*roles, *aliases])
                 raise ValueError(
@@ -704,6 +707,13 @@ def _targets(key, graph: Graph, layers: dict[str, list[str]], where: str) -> lis
                 f"did you mean {said}?"
             )
     return []
+
+
+def _lacks(lacking: dict, what: tuple[str, str], node: str) -> None:
+    """Record that ``node`` lacks what an hls4ml key sets for its whole layer class."""
+    names = lacking.setdefault(what, [])
+    if node not in names:
+        names.append(node)
 
 
 def _without_linear(entries: dict, graph: Graph) -> tuple[dict, list[str]]:
