@@ -78,5 +78,11 @@ def test_generator_config_of_a_qkeras_model_keeps_it_exact(tmp_path):
     np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
     lines = fw.summary().splitlines()
     assert hk.note("BramFactor") in lines
-    assert "hls_config: TableSize accepted, no effect on qin, relu1: computed without a " \
-        "lookup table" in lines  # fmt: skip
+    assert (
+        "hls_config: Precision 'table' accepted, no effect on qin, relu1: computed without a "
+        "lookup table" in lines
+    )
+    assert (
+        "hls_config: LayerName 'fc1_linear', 'out_linear' accepted, no effect: a linear "
+        "activation (hls4ml's '<layer>_linear') is no node here" in lines
+    )
