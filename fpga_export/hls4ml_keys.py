@@ -159,7 +159,7 @@ OPTIONAL_ROLES = {
     "dw_output": "no depthwise output",
 }
 # settings hls4ml gives a whole layer class (every Activation has a TableSize): noted where
-# our node has no such field (a QKeras quantized_relu is no lookup table) -> OPTIONAL_ROLES key
+# our node has no such field; op field -> (hls4ml key, why it changes nothing there)
 OPTIONAL_FIELDS = {"table_size": ("TableSize", "computed without a lookup table")}
 DEFAULT_ROLE = "default"  # hls4ml: a layer's Precision["default"] is its whole-layer type
 
