@@ -284,7 +284,7 @@ def _refuse_inside(module: str, project: Path | None) -> None:
         if found is None:
             spec = importlib.util.find_spec(name)
             if spec is None:
-                raise ModuleNotFoundError(f"no module named {name!r}")
+                raise ModuleNotFoundError(f"No module named {name!r}")
             origin = spec.origin
         if origin and Path(origin).resolve().is_relative_to(root):
             raise ValueError(
