@@ -21,11 +21,11 @@ from pathlib import Path
 import keras
 import numpy as np
 import torch
+from custom_layer_ops import ClipScale as ClipScaleOp
+from custom_layer_ops import Passthrough as PassthroughOp
 
 import keras_plugin  # noqa: F401  (adds Model.export_fpga)
 import torch_plugin  # noqa: F401  (adds Module.export_fpga)
-from custom_layer_ops import ClipScale as ClipScaleOp
-from custom_layer_ops import Passthrough as PassthroughOp
 from fpga_export import Firmware, extend
 
 LO, HI = -1.0, 1.5

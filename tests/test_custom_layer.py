@@ -233,7 +233,7 @@ def test_saved_project_loads_in_a_new_process(tmp_path):
     np.save(tmp_path / "x.npy", x)
     code = (
         "import sys, numpy as np; from fpga_export import Firmware; "
-        f"fw = Firmware.load(sys.argv[1]); np.save(sys.argv[2], fw.reference(np.load(sys.argv[3])))"
+        "fw = Firmware.load(sys.argv[1]); np.save(sys.argv[2], fw.reference(np.load(sys.argv[3])))"
     )
     path = os.pathsep.join([str(ROOT), str(EXAMPLES)])
     subprocess.run([sys.executable, "-c", code, out, tmp_path / "y.npy", tmp_path / "x.npy"],
