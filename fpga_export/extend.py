@@ -272,11 +272,18 @@ def import_op(path: str, kind: str, project: Path | None = None) -> type[CustomO
 
 
 def _refuse_inside(module: str, project: Path | None) -> None:
-    """No module (or parent package) of ``module`` may come from inside ``project``."""
+    """Nothing runs that a user's op cannot need: a module not imported yet is refused when
+    it (or a parent package) lies inside ``project`` or is part of the standard library
+    (which defines no custom op, but has modules that act when imported)."""
+    parts = module.split(".")
+    if parts[0] not in sys.modules and parts[0] in sys.stdlib_module_names:
+        raise ValueError(
+            f"the saved firmware names module {module!r} of the standard library, which "
+            "defines no custom op"
+        )
     if project is None:
         return
     root = Path(project).resolve()
-    parts = module.split(".")
     for i in range(1, len(parts) + 1):
         name = ".".join(parts[:i])
         found = sys.modules.get(name)

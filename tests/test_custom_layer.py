@@ -261,6 +261,14 @@ def test_unimportable_custom_op_is_a_clear_error(tmp_path):
     _with_class(out, "os:path")
     with pytest.raises(StateError, match=r"os:path is not the custom op 'clip_scale'"):
         Firmware.load(out)
+    _with_class(out, "antigravity:ClipScale")
+    with pytest.raises(StateError) as e:
+        Firmware.load(out)
+    assert str(e.value).endswith(
+        "the saved firmware names module 'antigravity' of the standard library, which defines "
+        "no custom op"
+    )
+    assert "antigravity" not in sys.modules
     _with_class(out, "os; import shutil:x")
     with pytest.raises(StateError, match=r"'os; import shutil:x' is not a module:Class name"):
         Firmware.load(out)
