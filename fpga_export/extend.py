@@ -3,7 +3,8 @@
 You write three things, in your own package:
 
 1. **An IR op**, a subclass of :class:`CustomOp` (a dataclass: annotated class attributes are
-   its fields, saved with the firmware). Class attributes:
+   its fields, saved with the firmware as data: numbers, bools, plain-word strings, tuples,
+   lists, dicts). It has one output. Class attributes:
 
    - ``kind``: the op's name (a C++ identifier, not a built-in op's: ``"clip_scale"``);
    - ``header``: your C++ header (``"clip_scale.h"``: a path, relative to the folder of the

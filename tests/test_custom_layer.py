@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -418,3 +419,18 @@ def test_convert_function_giving_wrong_weights_is_refused():
 def test_a_built_in_layer_cannot_be_taken_over():
     with pytest.raises(ValueError, match=r"keras.src.layers.core.dense.Dense already has a"):
         extend.register_keras_layer(keras.layers.Dense)(custom_layer.passthrough)
+
+
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_project_with_custom_headers_is_what_vitis_compiles(tmp_path, io_type):
+    """The top function and testbench, as build_prj.tcl gives them to Vitis (-std=c++14,
+    -I firmware), against the C++11 stand-in of the vendor headers (tests/test_cpp_standard)."""
+    cxx = shutil.which("g++") or pytest.skip("needs g++")
+    fw = Firmware(clip_graph(), ExportConfig(output_dir=tmp_path / "p", io_type=io_type))
+    out = fw.write()
+    standin = Path(__file__).parent / "cpp_standard" / "include"
+    sources = [out / "firmware" / f"{fw.name}.cpp", out / f"{fw.name}_test.cpp"]
+    cmd = [cxx, "-std=c++14", "-pedantic-errors", "-fsyntax-only", f"-I{standin}"]
+    cmd += [*map(str, sources), f"-I{out / 'firmware'}"]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=out)
+    assert proc.returncode == 0 and not proc.stderr, proc.stderr
