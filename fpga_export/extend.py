@@ -66,6 +66,7 @@ Nothing is unpickled. A module inside the project folder being loaded is never i
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import importlib.util
 import inspect
@@ -138,6 +139,8 @@ class CustomOp(Op):
             old = OP_REGISTRY.get(cls.kind)
             if old is not None and class_path(old) == class_path(cls):
                 del OP_REGISTRY[cls.kind]  # the same class defined again (a re-run cell)
+        if "run" in vars(cls):
+            cls.run = _checked_run(vars(cls)["run"])
         dataclasses.dataclass(cls)
         super().__init_subclass__(**kwargs)
 
@@ -197,6 +200,37 @@ class CustomOp(Op):
 
     def cost(self, node, ctx, hw) -> Cost:
         return Cost(latency=0, ii=1, notes=(f"no cost model for {self.kind}",))
+
+
+def _checked_run(run):
+    """``run`` whose result must be what the C++ writes: the node's result type and shape."""
+    if getattr(run, "_checked", False):
+        return run
+
+    @functools.wraps(run)
+    def checked(self, node, inputs):
+        out = run(self, node, inputs)
+        batch = len(inputs[0].raw) if inputs else None
+        want = None if batch is None else (batch, *node.shape)
+        if (
+            not isinstance(out, Tensor)
+            or out.type != node.result
+            or (want is not None and tuple(np.shape(out.raw)) != want)
+        ):
+            got = (
+                f"a Tensor of type {out.type}, shape {tuple(np.shape(out.raw))}"
+                if isinstance(out, Tensor)
+                else type(out).__name__
+            )
+            raise TypeError(
+                f"{node.name}: {type(self).__qualname__}.run must return a Tensor of the "
+                f"node's result type {node.result} (extend.convert(value, node.result)) and "
+                f"shape {want}, got {got}"
+            )
+        return out
+
+    checked._checked = True
+    return checked
 
 
 def _check_kind(cls) -> None:

@@ -434,3 +434,23 @@ def test_project_with_custom_headers_is_what_vitis_compiles(tmp_path, io_type):
     cmd += [*map(str, sources), f"-I{out / 'firmware'}"]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=out)
     assert proc.returncode == 0 and not proc.stderr, proc.stderr
+
+
+def test_run_must_return_the_result_type(tmp_path):
+    class Sloppy(extend.CustomOp):
+        kind = "sloppy"
+        header = "custom_cpp/reverse_last.h"
+
+        def run(self, node, inputs):
+            return inputs[0]  # not converted into the result type
+
+    graph = chain(Sloppy())
+    graph["n0"].precision = {"result": "ap_fixed<8,3>"}
+    fw = Firmware(graph, ExportConfig())
+    with pytest.raises(TypeError) as e:
+        fw.reference(np.zeros((2, 4, 3)))
+    assert str(e.value) == (
+        "n0: test_run_must_return_the_result_type.<locals>.Sloppy.run must return a Tensor of "
+        "the node's result type ap_fixed<8,3> (extend.convert(value, node.result)) and shape "
+        "(2, 4, 3), got a Tensor of type ap_fixed<16,6>, shape (2, 4, 3)"
+    )
