@@ -380,6 +380,8 @@ def _custom_op(kind: str, path, registered, label: str, project: Path | None):
         raise StateError(f"{label}: custom op {kind!r}: class {str(path)[:80]!r} is not a name")
     if registered is not None and class_path(registered) == path:
         return registered
+    if registered is not None and not _is_custom(registered):
+        raise StateError(f"{label}: op {kind!r} is built in, not a custom op of {path[:80]!r}")
     try:
         return import_op(path, kind, project)
     except (ValueError, TypeError) as exc:

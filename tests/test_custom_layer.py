@@ -259,6 +259,13 @@ def test_unimportable_custom_op_is_a_clear_error(tmp_path):
         "module named 'no_such_module_here'): import the module that defines it before "
         "loading, or put it on PYTHONPATH (custom ops must be defined in an importable module)"
     )
+    state = json.loads((out / STATE_FILE).read_text())
+    state["graph"]["nodes"][0]["op"]["class"] = "planted:Input"
+    (out / STATE_FILE).write_text(json.dumps(state))
+    with pytest.raises(StateError, match=r"op 'input' is built in, not a custom op of 'planted"):
+        Firmware.load(out)
+    state["graph"]["nodes"][0]["op"].pop("class")
+    (out / STATE_FILE).write_text(json.dumps(state))
     _with_class(out, "os:path")
     with pytest.raises(StateError, match=r"os:path is not the custom op 'clip_scale'"):
         Firmware.load(out)
