@@ -240,6 +240,14 @@ def _check_kind(cls) -> None:
             f"custom op {cls.__qualname__}: kind {kind!r} is not allowed: use a C++ "
             "identifier (a letter, then letters, digits or single underscores; no keyword)"
         )
+    words = [*cls.roles, *cls.weight_roles, *cls.weight_roles.values()]
+    bad = [w for w in words if not isinstance(w, str) or names.identifier(w) != w or "__" in w]
+    if bad or "result" not in cls.roles or not set(cls.weight_roles.values()) <= set(cls.roles):
+        raise ValueError(
+            f"custom op {cls.__qualname__}: roles {tuple(cls.roles)!r} and weight_roles "
+            f"{dict(cls.weight_roles)!r} must be C++ identifiers, with 'result' among the "
+            "roles and every weight's role too"
+        )
     old = OP_REGISTRY.get(kind)
     if old is None or class_path(old) == class_path(cls):
         return

@@ -389,6 +389,17 @@ def test_bad_op_definitions_are_refused(kind, header, message):
     assert str(e.value) == message
 
 
+def test_bad_roles_are_refused():
+    with pytest.raises(ValueError) as e:
+        type("Op", (extend.CustomOp,), {"kind": "r_op", "header": "custom_cpp/reverse_last.h",
+                                        "roles": ("result",), "weight_roles": {"w": "scale"},
+                                        "__module__": __name__})  # fmt: skip
+    assert str(e.value) == (
+        "custom op Op: roles ('result',) and weight_roles {'w': 'scale'} must be C++ "
+        "identifiers, with 'result' among the roles and every weight's role too"
+    )
+
+
 def test_bad_function_name_and_missing_kind_are_refused():
     with pytest.raises(ValueError) as e:
         type("Op", (extend.CustomOp,), {"kind": "f_op", "header": "custom_cpp/reverse_last.h",
