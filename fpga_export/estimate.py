@@ -164,6 +164,7 @@ class Estimate:
         if not use:
             out.append(f"part {self.part!r} is not in the part table: absolute numbers only")
         out += [f"note: {n}" for n in self.notes]
+        out += [f"note: {e.name}: {n}" for e in self.layers for n in e.notes]
         return "\n".join(out)
 
     __str__ = table

@@ -244,10 +244,15 @@ def _dump_op(op: Op, where: str) -> dict:
             f"{where}: op {op.kind!r} holds state beyond its dataclass fields, which "
             "fpga_export.state cannot rebuild"
         )
-    return {
+    out = {
         "kind": op.kind,
         "fields": {k: _encode(v, f"{where} op.{k}") for k, v in fields.items()},
     }
+    from .extend import CustomOp, class_path
+
+    if isinstance(op, CustomOp):  # a user's op: imported again by its name when loading
+        out["class"] = class_path(type(op))
+    return out
 
 
 # ---------------------------------------------------------------------------- load
@@ -274,7 +279,7 @@ def load(project) -> tuple[ExportConfig, Graph, str]:
             weights = {k: arrays[k] for k in arrays.files}
     except (OSError, ValueError, zipfile.BadZipFile) as exc:
         raise StateError(f"{npz}: cannot read the weights ({exc})") from None
-    graph = _load_graph(state.get("graph"), weights, path)
+    graph = _load_graph(state.get("graph"), weights, path, project)
     return config, graph, name
 
 
@@ -292,14 +297,14 @@ def _load_config(data, path: Path) -> ExportConfig:
         raise StateError(f"{path}: config: {exc}") from None
 
 
-def _load_graph(data, weights: dict, path: Path) -> Graph:
+def _load_graph(data, weights: dict, path: Path, project: Path | None = None) -> Graph:
     where = f"{path}: graph"
     if not isinstance(data, dict) or not isinstance(data.get("nodes"), list):
         raise StateError(f"{where}: no node list")
     graph = Graph(data.get("name") if isinstance(data.get("name"), str) else "")
     _check_strings(graph.name, f"{where} name")
     for entry in data["nodes"]:
-        node = _load_node(entry, weights, where)
+        node = _load_node(entry, weights, where, project)
         try:
             graph.add(node)
         except ValueError as exc:
@@ -360,7 +365,30 @@ def _check_consistent(graph: Graph, where: str) -> None:
         raise StateError(f"{where} is inconsistent: {type(exc).__name__}: {exc}") from None
 
 
-def _load_node(entry, weights: dict, where: str) -> Node:
+def _is_custom(cls) -> bool:
+    from .extend import CustomOp
+
+    return issubclass(cls, CustomOp)
+
+
+def _custom_op(kind: str, path, registered, label: str, project: Path | None):
+    """The class of a custom op saved as ``path`` (``fpga_export.extend``): the registered
+    one if it is that class, else imported by its name (never from the project folder)."""
+    from .extend import class_path, import_op
+
+    if not isinstance(path, str):
+        raise StateError(f"{label}: custom op {kind!r}: class {str(path)[:80]!r} is not a name")
+    if registered is not None and class_path(registered) == path:
+        return registered
+    if registered is not None and not _is_custom(registered):
+        raise StateError(f"{label}: op {kind!r} is built in, not a custom op of {path[:80]!r}")
+    try:
+        return import_op(path, kind, project)
+    except (ValueError, TypeError) as exc:
+        raise StateError(f"{label}: {exc}") from None
+
+
+def _load_node(entry, weights: dict, where: str, project: Path | None = None) -> Node:
     if not isinstance(entry, dict):
         raise StateError(f"{where}: a node is not an object")
     label = f"{where} node {str(entry.get('name'))[:40]!r}"
@@ -369,7 +397,7 @@ def _load_node(entry, weights: dict, where: str) -> Node:
     _check_strings(fields, label)
     for role in (*fields["types"], *fields["precision"], *fields["given"], *fields["floor"]):
         _check_strings(role, f"{label}: type role", word=True)
-    op = _load_op(entry.get("op"), label)
+    op = _load_op(entry.get("op"), label, project)
     refs = entry.get("weights")
     if not isinstance(refs, dict) or set(refs) != set(op.weight_roles):
         raise StateError(
@@ -387,11 +415,13 @@ def _load_node(entry, weights: dict, where: str) -> Node:
     return Node(op=op, weights=node_weights, **fields)
 
 
-def _load_op(data, label: str) -> Op:
+def _load_op(data, label: str, project: Path | None = None) -> Op:
     if not isinstance(data, dict) or not isinstance(data.get("kind"), str):
         raise StateError(f"{label}: no op kind")
     cls = OP_REGISTRY.get(data["kind"])
-    if cls is None:
+    if "class" in data:
+        cls = _custom_op(data["kind"], data["class"], cls, label, project)
+    elif cls is None or _is_custom(cls):
         raise StateError(f"{label}: unknown op kind {data['kind']!r}")
     fields = _fields(cls, data.get("fields"), f"{label} op {cls.kind}")
     _check_strings(fields, f"{label} op {cls.kind}", word=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import jinja2
 import numpy as np
@@ -70,6 +71,7 @@ class VitisBackend:
         headers = {"nnet/common.h"} | {h for e in emissions.values() for h in e.includes}
         for h in sorted(headers):
             files.copy(f"firmware/{h}", nnet_cpp.ROOT / h)
+        _copy_user_headers(files, graph, emissions)
         # our vendor-type headers, for g++ builds without the vendor
         for h in sorted(nnet_cpp.COMPAT_DIR.glob("*.h")):
             files.copy(f"compat/{h.name}", h)
@@ -159,6 +161,7 @@ class VitisBackend:
 
     def parameters(self, graph: Graph, ctx: EmitContext, emissions) -> str:
         includes = sorted({h for e in emissions.values() for h in e.includes})
+        includes += sorted({h for e in emissions.values() for h, _ in e.headers})
         lines = [
             "// Layer configurations and weights (written by fpga-export).",
             "#ifndef PARAMETERS_H_",
@@ -418,6 +421,29 @@ class VitisBackend:
                 for n in graph
             ],
         }
+
+
+def _copy_user_headers(files, graph: Graph, emissions) -> None:
+    """Copy the headers of custom ops (``Emission.headers``) into firmware/: the project is
+    self-contained. The user's file is read, never linked or changed; two different files
+    for one project path are refused."""
+    sources: dict[str, tuple[str, bytes]] = {}
+    for node in graph:
+        for rel, source in emissions[node.name].headers:
+            try:
+                data = Path(source).read_bytes()
+            except OSError as exc:
+                raise FileNotFoundError(
+                    f"{node.name}: the C++ header {str(source)!r} of op {node.op.kind!r} cannot "
+                    f"be read ({exc.strerror or exc})"
+                ) from None
+            if rel in sources and sources[rel][1] != data:
+                raise ValueError(
+                    f"ops {sources[rel][0]!r} and {node.op.kind!r} bring different C++ headers "
+                    f"named {rel!r}: give one of them another file name"
+                )
+            sources[rel] = (node.op.kind, data)
+            files.add(f"firmware/{rel}", data)
 
 
 def _origin(node: Node) -> str:

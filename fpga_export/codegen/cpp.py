@@ -16,10 +16,11 @@ def literal(value) -> str:
 
 
 def struct(
-    name: str, base: str, fields: dict[str, object], types: dict[str, str], members=()
+    name: str, base: str | None, fields: dict[str, object], types: dict[str, str], members=()
 ) -> str:
-    """``struct name : base { typedef ...; static const ... = ...; members };``"""
-    lines = [f"struct {name} : {base} {{"]
+    """``struct name : base { typedef ...; static const ... = ...; members };`` (no base when
+    ``base`` is None)."""
+    lines = [f"struct {name} : {base} {{" if base else f"struct {name} {{"]
     lines += [f"    typedef {cpp} {alias};" for alias, cpp in types.items()]
     for key, value in fields.items():
         ctype = "bool" if isinstance(value, (bool, np.bool_)) else "unsigned"

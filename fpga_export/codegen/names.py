@@ -17,6 +17,11 @@ string (every Unicode character, control characters, lone surrogates):
   which before a newline continues the line, and the ``?`` of ``??`` which with the ``??/``
   trigraph of C++14 is one), is written as a Python-style escape ``\\xHH``, ``\\uHHHH`` or
   ``\\UHHHHHHHH``. The result never holds a line terminator and never ends with a backslash.
+- :func:`header_file`: the file name of a user's C++ header (a custom op's, ``fpga_export.extend``)
+  checked, not changed: a plain ``identifier.h`` (or ``.hpp``/``.hh``) that names none of the
+  vendor-type headers it could shadow; the project holds a copy under ``firmware/custom/``.
+- :func:`cpp_function`: a user's C++ function name (``clip_scale``, ``my::clip_scale``) checked:
+  identifiers joined by ``::``, no keyword, nothing reserved.
 - :func:`tcl_word`: one tcl word that tcl reads back as exactly ``str(value)``, with no
   substitution (``$``, ``[``, ``;``, braces, quotes, whitespace and newlines are escaped);
   a character beyond U+FFFF, which Tcl 8.6 cannot hold, is a ValueError. (What we write to
@@ -93,6 +98,36 @@ def comment(text: str) -> str:
         out.append(ch if readable else _escape(ch))
         prev = ch
     return "".join(out)
+
+
+_HEADER = re.compile(r"[A-Za-z][A-Za-z0-9_]*\.(h|hpp|hh)")
+
+
+def header_file(name: str) -> str:
+    """``name`` if it is a plain header file name a project may hold (module doc), else a
+    ValueError saying what is allowed."""
+    text = str(name)
+    stem = text.rsplit(".", 1)[0]
+    shadows = {p.stem for p in nnet_cpp.COMPAT_DIR.glob("*.h")} | {"defines", "parameters"}
+    if not _HEADER.fullmatch(text) or "__" in text or stem in shadows:
+        why = f"it would shadow {stem}.h" if stem in shadows else "it is not a plain file name"
+        raise ValueError(
+            f"C++ header name {text!r} is not allowed ({why}): use a name like "
+            "'my_op.h' (a letter, then letters, digits or single underscores; .h, .hpp or .hh)"
+        )
+    return text
+
+
+def cpp_function(name: str) -> str:
+    """``name`` if it is a C++ function name of identifiers joined by ``::`` (module doc)."""
+    text = str(name)
+    parts = text.split("::")
+    if not all(p and identifier(p) == p and "__" not in p for p in parts):
+        raise ValueError(
+            f"C++ function name {text!r} is not allowed: use identifiers joined by '::' "
+            "(a letter first, then letters, digits or single underscores; no C++ keyword)"
+        )
+    return text
 
 
 _TCL_PLAIN = re.compile(r"[A-Za-z0-9_.:+-]")

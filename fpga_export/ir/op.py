@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
@@ -44,6 +45,9 @@ class Emission:
     call: str = ""  # the statement(s) in the top function
     includes: tuple[str, ...] = ()  # nnet headers, e.g. ("nnet/dense.h",)
     pragmas: tuple[str, ...] = ()  # extra pragmas placed in the top function body
+    # headers from outside the nnet library (a custom op's, ``fpga_export.extend``): path in
+    # the project's firmware/ folder (also what parameters.h includes) -> the file copied there
+    headers: tuple[tuple[str, Path], ...] = ()
 
 
 @dataclass
