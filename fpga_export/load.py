@@ -26,7 +26,9 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -285,7 +287,8 @@ def _load_keras(path, weights, kind, info, custom_objects) -> LoadedModel:
             model = models.model_from_json(f.read(), custom_objects=custom_objects)
         loader = f"{name}.models.model_from_json + load_weights"
     else:
-        model = models.load_model(str(path), custom_objects=custom_objects, compile=False)
+        with _named(path, ".keras" if kind == "keras_zip" else ".h5") as file:
+            model = models.load_model(file, custom_objects=custom_objects, compile=False)
         loader = f"{name}.models.load_model"
     if weights is not None:
         _load_weights(model, weights)
@@ -293,9 +296,23 @@ def _load_keras(path, weights, kind, info, custom_objects) -> LoadedModel:
     return LoadedModel(model, name, module.__version__, loader, path, weights, saved_by)
 
 
+@contextmanager
+def _named(path: Path, suffix: str):
+    """``path`` as a file name ending in ``suffix`` (Keras 3 picks its reader by the name):
+    itself, or a link to it in a temporary folder."""
+    if path.name.endswith(suffix):
+        yield str(path)
+        return
+    with tempfile.TemporaryDirectory(prefix="fpga-export-load-") as tmp:
+        link = Path(tmp) / f"model{suffix}"
+        link.symlink_to(path.resolve())
+        yield str(link)
+
+
 def _load_weights(model, weights: Path) -> None:
     try:
-        model.load_weights(str(weights))
+        with _named(weights, ".h5") as file:
+            model.load_weights(file)
     except (ValueError, KeyError, OSError) as e:
         raise ModelLoadError(f"cannot load the weights {weights} into the model: {e}") from None
 
