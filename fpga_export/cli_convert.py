@@ -141,7 +141,9 @@ def convert(model, config, output_dir, no_compile, quiet, **options):
         options["backend"] = backend_name(options["backend"], notes, "--backend")
         for note in notes:
             progress.note(note)
-    export.update({k: v for k, v in options.items() if v is not None})
+    given = {k: v for k, v in options.items() if v is not None}
+    _override_hls_model(export, given, progress)
+    export.update(given)
     if output_dir is not None:
         export["output_dir"] = output_dir
     if model is not None:
@@ -165,6 +167,26 @@ def convert(model, config, output_dir, no_compile, quiet, **options):
     if exact is not None:
         progress.note("csim == framework bit for bit" if exact else _not_exact(fw))
     click.echo(f"wrote {folder}")
+
+
+_HLS_MODEL_KEYS = {"precision": "Precision", "reuse_factor": "ReuseFactor", "strategy": "Strategy"}
+
+
+def _override_hls_model(export: dict, given: dict, progress: Progress) -> None:
+    """Options win over the config file, also over its ``hls_config["Model"]`` entries
+    (which in ``export_fpga`` win over the keyword arguments): those entries are dropped."""
+    hls = export.get("hls_config")
+    model = hls.get("Model") if isinstance(hls, dict) else None
+    if not isinstance(model, dict):
+        return
+    dropped = [k for ours, k in _HLS_MODEL_KEYS.items() if ours in given and k in model]
+    if dropped:
+        model = {k: v for k, v in model.items() if k not in dropped}
+        export["hls_config"] = {**hls, "Model": model}
+        names = ", ".join(f"--{o.replace('_', '-')}" for o, k in _HLS_MODEL_KEYS.items()
+                          if k in dropped)  # fmt: skip
+        progress.note(f"{names} replace{'s' if len(dropped) == 1 else ''} HLSConfig Model "
+                      f"{', '.join(dropped)} of the config file")  # fmt: skip
 
 
 def _load(model: Path, load: dict, progress: Progress):

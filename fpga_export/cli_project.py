@@ -25,6 +25,10 @@ def _read_array(path: Path, fw) -> list[np.ndarray]:
         raise CommandError(
             f"input {path} does not exist" if not path.exists() else f"input {path} is not a file"
         )
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    if magic != b"\x93NUMPY" and not magic.startswith(b"PK\x03\x04"):
+        raise CommandError(f"{path} is not a .npy/.npz file (np.save and np.savez write them)")
     try:
         data = np.load(path, allow_pickle=False)
     except ValueError as e:
@@ -72,6 +76,12 @@ def predict(directory, inputs, output, threads, quiet):
     xs = [a for path in inputs for a in _read_array(path, fw)]
     if output is not None and output.suffix not in (".npy", ".npz"):
         raise CommandError(f"output {output}: give a .npy or .npz file name")
+    names = list(fw.graph.inputs)
+    if len(xs) != len(names):
+        raise CommandError(
+            f"{fw.name} has {len(names)} input(s) ({', '.join(names)}), got {len(xs)} array(s): "
+            "give --input once per model input (.npy), or one .npz with an array per input"
+        )
     try:
         fw._inputs(xs)  # the shape/dtype check, before compiling
     except ValueError as e:
