@@ -6,7 +6,9 @@ folder is run or compiled (``build`` regenerates the project into it first).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -166,7 +168,8 @@ def build(directory, csim, synth, cosim, export, vsynth, overwrite, quiet):
     folder = directory.expanduser()
     Progress(quiet).note(f"regenerating {folder} from its saved firmware")
     fw.write(folder, overwrite=overwrite)
-    log = fw.build(csim, synth, cosim, export, vsynth, verbose=not quiet)
+    with contextlib.redirect_stdout(sys.stderr):  # its progress lines: stderr, as ours
+        log = fw.build(csim, synth, cosim, export, vsynth, verbose=not quiet)
     click.echo(f"build log: {log}")
 
 

@@ -3,6 +3,8 @@ exit status 2: click's parsing (CliRunner) and our checks (``main``, one line on
 
 from __future__ import annotations
 
+import re
+import sys
 import textwrap
 from pathlib import Path
 
@@ -194,3 +196,38 @@ def test_summary_and_build_errors(prj, tmp_path, capsys, monkeypatch):
         "PATH. build() runs the vendor tool (source Vitis' settings64.sh first). The C simulation "
         "needs no vendor tool: firmware.compile(); firmware.predict(x).\n"
     )
+
+
+FAKE_VITIS = """#!{python}
+import json, os, sys
+print("INFO: fake vitis-run", json.dumps(sys.argv[1:]), os.path.basename(os.getcwd()))
+if os.environ.get("FAKE_ERROR"):
+    print("ERROR: [HLS 200-70] fake failure")
+"""
+
+
+def test_build_with_a_fake_tool(prj, tmp_path, capsys, monkeypatch):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    tool = bin_dir / "vitis-run"
+    tool.write_text(FAKE_VITIS.format(python=sys.executable))
+    tool.chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    code, out, err = run(["build", prj, "--no-csim", "--cosim"], capsys)
+    log = prj / "fpga_export_build.log"
+    assert (code, out) == (0, f"build log: {log}\n"), err
+    assert err.startswith(f"note: regenerating {prj} from its saved firmware\n")
+    assert log.read_text() == (
+        'INFO: fake vitis-run ["--mode", "hls", "--tcl", "build_prj.tcl"] prj\n'
+    )
+    opts = (prj / "build_opt.tcl").read_text()
+    assert "csim 0" in opts and "cosim 1" in opts, opts
+    monkeypatch.setenv("FAKE_ERROR", "1")
+    code, out, err = run(["build", prj, "-q"], capsys)
+    assert (code, out) == (1, "")
+    assert re.fullmatch(
+        r"fpga-export build: failed: vitis-run failed \(exit code 0 but errors in the log\) "
+        rf"after \d+ s; log: {re.escape(str(log))} first error: ERROR: \[HLS 200-70\] fake "
+        r"failure\n",
+        err,
+    ), err
