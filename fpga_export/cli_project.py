@@ -69,8 +69,9 @@ def _read_array(path: Path, fw) -> list[np.ndarray]:
     help="Write the outputs (.npy; .npz for several outputs, by output name).",
 )
 @click.option("--threads", type=click.IntRange(min=1), help="Default: every core.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing -o file.")
 @_QUIET
-def predict(directory, inputs, output, threads, quiet):
+def predict(directory, inputs, output, threads, overwrite, quiet):
     """Run the bit-accurate C simulation of the firmware saved in DIR (compiled when needed)
     on the samples in --input; print a summary of the outputs, or write them with -o."""
     progress = Progress(quiet)
@@ -78,6 +79,8 @@ def predict(directory, inputs, output, threads, quiet):
     xs = [a for path in inputs for a in _read_array(path, fw)]
     if output is not None and output.suffix not in (".npy", ".npz"):
         raise CommandError(f"output {output}: give a .npy or .npz file name")
+    if output is not None and output.exists() and not overwrite:
+        raise CommandError(f"output {output} exists: pass --overwrite to replace it")
     names = list(fw.graph.inputs)
     if len(xs) != len(names):
         raise CommandError(
