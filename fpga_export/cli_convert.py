@@ -213,4 +213,5 @@ def _check_shape(loaded, export: dict) -> None:
 
 def _not_exact(fw) -> str:
     names = [n.name for n in fw.graph if n.exact is False]
-    return f"NOT EXACT (csim != framework) at {', '.join(names)}: see fpga-export summary"
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    return f"NOT EXACT (csim != framework) at {', '.join(names[:5])}{more}: see fpga-export summary"

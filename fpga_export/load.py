@@ -337,7 +337,9 @@ def _load_qkeras(path, weights, kind, custom_objects, saved_by) -> LoadedModel:
     version = getattr(sys.modules["qkeras"], "__version__", "")
     if kind == "json":
         with open(path, encoding="utf-8") as f:
-            model = utils.quantized_model_from_json(f.read(), custom_objects=custom_objects)
+            config = _passive_quantizers(json.load(f))
+        text = json.dumps(config)
+        model = utils.quantized_model_from_json(text, custom_objects=custom_objects)
         loader = "qkeras.utils.quantized_model_from_json + load_weights"
     else:
         model = utils.load_qmodel(str(path), custom_objects=custom_objects, compile=False)
@@ -349,6 +351,21 @@ def _load_qkeras(path, weights, kind, custom_objects, saved_by) -> LoadedModel:
 
     version = f"{version or _dist_version('QKeras')} on tf_keras {tf_keras.__version__}"
     return LoadedModel(model, "qkeras", version, loader, path, weights, saved_by)
+
+
+def _passive_quantizers(config):
+    """``model.to_json()`` of tf_keras writes QKeras quantizers in the new serialization format
+    (with ``module``), which QKeras layers' ``from_config`` cannot read back (tf_keras raises
+    "could not be deserialized properly"); the legacy form ``model.save`` writes loads."""
+    if isinstance(config, list):
+        return [_passive_quantizers(v) for v in config]
+    if not isinstance(config, dict):
+        return config
+    name = config.get("class_name")
+    if name in QKERAS_CLASSES and name[:1].islower() and "module" in config:
+        config = {"class_name": name, "config": config.get("config"),
+                  "__passive_serialization__": True}  # fmt: skip
+    return {k: _passive_quantizers(v) for k, v in config.items()}
 
 
 def _dist_version(name: str) -> str:
