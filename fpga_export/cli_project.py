@@ -79,6 +79,8 @@ def predict(directory, inputs, output, threads, overwrite, quiet):
     xs = [a for path in inputs for a in _read_array(path, fw)]
     if output is not None and output.suffix not in (".npy", ".npz"):
         raise CommandError(f"output {output}: give a .npy or .npz file name")
+    if output is not None and not output.expanduser().parent.is_dir():
+        raise CommandError(f"output {output}: folder {output.parent} does not exist")
     if output is not None and output.exists() and not overwrite:
         raise CommandError(f"output {output} exists: pass --overwrite to replace it")
     names = list(fw.graph.inputs)

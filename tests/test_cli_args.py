@@ -172,6 +172,8 @@ def test_predict_errors(prj, tmp_path, capsys):
          "(.npy), or one .npz with an array per input"),
         ([prj, "-i", tmp_path / "x.npy", "-o", tmp_path / "y.csv"],
          f"output {tmp_path / 'y.csv'}: give a .npy or .npz file name"),
+        ([prj, "-i", tmp_path / "x.npy", "-o", tmp_path / "no" / "y.npy"],
+         f"output {tmp_path / 'no' / 'y.npy'}: folder {tmp_path / 'no'} does not exist"),
         ([prj, "-i", tmp_path / "x.npy", "-o", tmp_path / "x3.npy"],
          f"output {tmp_path / 'x3.npy'} exists: pass --overwrite to replace it"),
     ]  # fmt: skip
