@@ -10,6 +10,7 @@ from .estimate import Estimate  # noqa: E402
 from .export import export  # noqa: E402
 from .firmware import Firmware  # noqa: E402
 from .ir import Graph, Interpreter, Node  # noqa: E402
+from .load import LoadedModel, ModelLoadError, load_model  # noqa: E402
 from .profile import Profile  # noqa: E402
 from .report_html import ReportFileError  # noqa: E402
 from .types import FixedType, Overflow, Rounding  # noqa: E402
@@ -22,6 +23,8 @@ __all__ = [
     "Graph",
     "HardwareLimitError",
     "Interpreter",
+    "LoadedModel",
+    "ModelLoadError",
     "Node",
     "Overflow",
     "Profile",
@@ -31,5 +34,6 @@ __all__ = [
     "SynthReport",
     "__version__",
     "export",
+    "load_model",
     "read_report",
 ]

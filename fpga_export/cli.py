@@ -1,108 +1,184 @@
-"""The ``fpga-export`` command (also ``python -m fpga_export``).
+"""The ``fpga-export`` command (also ``python -m fpga_export``), built with click.
 
-One function per subcommand and one that declares its arguments; ``SUBCOMMANDS`` lists the
-declaring functions. A subcommand raises ``CommandError`` for a problem the user can fix:
-``main`` prints it as one line and returns 2 (no traceback).
-
+    fpga-export convert MODEL [-c config.yml] [-o DIR] [--precision ...] ...
+    fpga-export predict DIR --input x.npy [-o y.npy]
+    fpga-export summary DIR
+    fpga-export build DIR [--synth/--no-synth] [--csim/--no-csim] [--cosim] ...
     fpga-export report DIR [--html [PATH]] [--json] [--overwrite]
+
+A command raises ``CommandError`` for a problem the user can fix: ``main`` prints it as one
+line and returns 2 (no traceback). Usage errors (click) exit with 2 too; anything unexpected
+returns 1 with the traceback. Progress lines go to stderr (``--quiet``: none), results to
+stdout. Nothing is built into a shell command: subprocesses get argument lists.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
+import os
 import sys
+import time
+import traceback
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
+
+import click
 
 from . import __version__
 
-__all__ = ["CommandError", "main"]
+__all__ = ["CommandError", "cli", "main"]
+
+EXIT_CODES = """\b
+Exit status:
+  0  success
+  2  usage error or a problem with the input you gave (option, file, model,
+     setting, project folder, missing g++ or vendor tool): one line on stderr
+  1  unexpected failure (the compiler or the vendor tool failed, or a bug):
+     the message or traceback on stderr
+"""
 
 
 class CommandError(Exception):
     """A one-line message for the user; exit status 2."""
 
 
+# errors a user's input or set-up causes: one line, exit status 2
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from .backends.vitis_build import VendorToolNotFoundError
+    from .csim.build import CompilerNotFoundError
+    from .project import ProjectFolderError
+    from .report_html import ReportFileError
+
+    return (
+        CommandError,
+        ValueError,
+        ProjectFolderError,
+        ReportFileError,
+        VendorToolNotFoundError,
+        CompilerNotFoundError,
+    )
+
+
+# the compiler or the vendor tool failed: one line naming the log, exit status 1
+def _tool_failures() -> tuple[type[BaseException], ...]:
+    from .backends.vitis_build import BuildError
+    from .csim.build import CompileError
+
+    return (BuildError, CompileError)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    try:
-        return args.run(args)
-    except CommandError as e:
-        print(f"{parser.prog} {args.command}: error: {e}", file=sys.stderr)
-        return 2
+    """Run the command line ``argv`` (default: ``sys.argv[1:]``); returns the exit status.
 
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="fpga-export",
-        description="Inspect fpga-export projects (the exports themselves run in Python).",
-    )
-    parser.add_argument("--version", action="version", version=f"fpga-export {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for declare in SUBCOMMANDS:
-        declare(sub)
-    return parser
-
-
-# -- report ----------------------------------------------------------------------------------
-def _declare_report(sub) -> None:
-    p = sub.add_parser(
-        "report",
-        help="summary and resource estimate of a written project; --html writes a report page",
-        description="Print the summary and the resource/latency estimate of the firmware saved "
-        "in an fpga-export project folder (and the synthesis report when the folder holds one).",
-    )
-    p.add_argument("dir", metavar="DIR", help="the project folder (an export's output_dir)")
-    p.add_argument(
-        "--html",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="PATH",
-        help="also write the self-contained HTML report (default: DIR/report.html)",
-    )
-    p.add_argument("--json", action="store_true", help="print the report as JSON instead")
-    p.add_argument(
-        "--overwrite",
-        action="store_true",
-        help="replace an HTML report fpga-export wrote even if it was edited since",
-    )
-    p.set_defaults(run=report)
-
-
-def report(args) -> int:
-    from .report_html import ReportFileError, report_data, synthesis, write_html
-
-    folder = Path(args.dir).expanduser()
-    fw = _load(folder)
-    if args.json:
-        print(json.dumps(report_data(fw, folder), indent=1))
-    else:
-        # the summary holds the estimate; a loaded firmware's own project is regenerated
-        # elsewhere: DIR is the project here
-        lines = fw.summary().splitlines()
-        print("\n".join(s for s in lines if not s.startswith(("project: ", "csim: "))))
-        print(f"project: {folder}")
-        found, _ = synthesis(fw, folder)
-        print()
-        print(found.table() if found else f"synthesis report: none in {folder}")
-    if args.html is not None:
-        path = Path(args.html).expanduser() if args.html else folder / "report.html"
+    Usage errors, ``--help`` and ``--version`` raise SystemExit (2, 0, 0) as click does."""
+    args = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's C++ start-up chatter
+    ctx = None
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
         try:
-            path = write_html(fw, path, overwrite=args.overwrite, project_dir=folder)
-        except (ReportFileError, FileNotFoundError) as e:
-            raise CommandError(str(e)) from None
-        print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
-    return 0
+            ctx = cli.make_context("fpga-export", args)
+            with ctx:
+                cli.invoke(ctx)
+            return 0
+        except click.exceptions.Exit as e:
+            raise SystemExit(e.exit_code) from None
+        except click.ClickException as e:  # usage errors (exit 2)
+            e.show()
+            raise SystemExit(e.exit_code) from None
+        except click.Abort:
+            click.echo("fpga-export: aborted", err=True)
+            return 1
+        except KeyboardInterrupt:
+            click.echo("fpga-export: interrupted", err=True)
+            return 130
+        except _user_errors() as e:
+            click.echo(f"{_prog(ctx)}: error: {_one_line(e)}", err=True)
+            return 2
+        except _tool_failures() as e:
+            click.echo(f"{_prog(ctx)}: failed: {_one_line(e)}", err=True)
+            return 1
+        except Exception as e:
+            traceback.print_exc()
+            click.echo(f"{_prog(ctx)}: failed: {type(e).__name__}: {_one_line(e)}", err=True)
+            return 1
 
 
-def _load(folder: Path):
+def _prog(ctx) -> str:
+    sub = ctx.invoked_subcommand if ctx is not None else None
+    return f"fpga-export {sub}" if sub else "fpga-export"
+
+
+def _one_line(e) -> str:
+    return " ".join(line.strip() for line in str(e).splitlines()) or type(e).__name__
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    click.echo(f"warning: {_one_line(message)} ({category.__name__})", err=True)
+
+
+class Progress:
+    """One line per long step on stderr: ``loading m.keras ... keras 3.15.1, 6.1 s``."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+
+    @contextmanager
+    def step(self, label: str):
+        """``with progress.step("compiling csim") as done: ...; done.append("detail")``."""
+        details: list[str] = []
+        if not self.quiet:
+            click.echo(f"{label} ...", err=True, nl=False)
+        start = time.perf_counter()
+        try:
+            yield details
+        except BaseException:
+            if not self.quiet:
+                click.echo(" failed", err=True)
+            raise
+        if not self.quiet:
+            seconds = time.perf_counter() - start
+            click.echo(f" {', '.join([*details, f'{seconds:.1f} s'])}", err=True)
+
+    def note(self, text: str) -> None:
+        if not self.quiet:
+            click.echo(f"note: {text}", err=True)
+
+
+_QUIET = click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
+_DIR = click.argument("directory", metavar="DIR", type=click.Path(path_type=Path))
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog=EXIT_CODES,
+)
+@click.version_option(
+    __version__, "--version", prog_name="fpga-export", message="%(prog)s %(version)s"
+)
+def cli() -> None:
+    """Export Keras / PyTorch model files to FPGA HLS firmware with a bit-accurate C
+    simulation (csim), run the csim, build with the vendor tool and read the reports.
+
+    Every command takes -h/--help.
+    """
+
+
+def _register() -> None:
+    from .cli_convert import convert
+    from .cli_project import build, predict, report, summary
+
+    for command in (convert, predict, summary, build, report):
+        command.epilog = EXIT_CODES
+        cli.add_command(command)
+
+
+def load_project(folder: Path):
     """The Firmware saved in ``folder``, or a CommandError saying why not."""
     from .firmware import Firmware
     from .state import STATE_FILE, StateError
 
+    folder = folder.expanduser()
     if not folder.exists():
         raise CommandError(f"{folder}: no such folder")
     if not folder.is_dir():
@@ -118,4 +194,4 @@ def _load(folder: Path):
         raise CommandError(f"cannot load the firmware: {e}") from None
 
 
-SUBCOMMANDS = (_declare_report,)
+_register()
