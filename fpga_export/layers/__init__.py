@@ -9,6 +9,7 @@ from . import (  # noqa: F401
     dense,
     depthwise,
     embedding,
+    fixed_quantizer,
     input,
     merge,
     norm,
