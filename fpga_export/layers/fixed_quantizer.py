@@ -142,6 +142,17 @@ class FixedQuantizer(Op):
         """The smallest type holding every element's type (the default ``result``)."""
         return container_type(node.weights, self.rounding, self.overflow)
 
+    def describe(self, node) -> str:
+        types = element_types(node.weights, self.rounding, self.overflow)
+        distinct = sorted({str(t) for t in types if t is not None})
+        zeros = sum(t is None for t in types)
+        shown = ", ".join(distinct[:4]) + (", ..." if len(distinct) > 4 else "")
+        zero = f", {zeros} always 0" if zeros else ""
+        return (
+            f"per-element types: {len(types)} values, {len(distinct)} distinct types ({shown})"
+            f"{zero}; the firmware holds them in the container type {node.result}"
+        )
+
     def default_types(self, node, graph, ctx):
         f = self._f(node)
         x = graph[node.inputs[0]].result
