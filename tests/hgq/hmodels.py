@@ -53,7 +53,7 @@ def kif_config(overflow: str = "WRAP", rounding: str = "RND", **kw) -> Quantizer
 
 
 def mlp(n_in: int = 6, name: str = "mlp", **kw) -> keras.Model:
-    inp = keras.Input((n_in,))
+    inp = keras.Input((n_in,), name="x")
     x = QDense(8, activation="relu", name="d1", **kw)(inp)
     out = QDense(3, name="d2")(x)
     return keras.Model(inp, out, name=name)

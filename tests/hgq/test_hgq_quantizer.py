@@ -20,7 +20,7 @@ OVERFLOWS = ["WRAP", "SAT", "SAT_SYM"]
 
 
 def quantizer_model(overflow, rounding, shape=(3, 4), seed=1, **kw):
-    inp = keras.Input(shape)
+    inp = keras.Input(shape, name="x")
     q = Quantizer(kif_config(overflow, rounding, **kw), name="q")
     model = keras.Model(inp, q(inp), name="quant")
     randomize(model, seed, i_range=(-3, 3), f_range=(-2, 5))
@@ -74,7 +74,7 @@ def test_summary_names_the_container_type(tmp_path):
 def test_uniform_quantizer_is_a_conversion_exact_for_any_input(tmp_path):
     """One type for the tensor (heterogeneous_axis=()): a conversion into that type, which
     is also the input type, so any float input is exact."""
-    inp = keras.Input((5,))
+    inp = keras.Input((5,), name="x")
     cfg = kif_config("SAT", "RND", i0=1, f0=3, homogeneous_axis=None, heterogeneous_axis=())
     model = keras.Model(inp, Quantizer(cfg, name="q")(inp))
     fw = model.export_fpga(tmp_path / "p")
@@ -86,7 +86,7 @@ def test_uniform_quantizer_is_a_conversion_exact_for_any_input(tmp_path):
 
 
 def test_zero_width_elements_output_zero(tmp_path):
-    inp = keras.Input((4,))
+    inp = keras.Input((4,), name="x")
     q = Quantizer(kif_config("WRAP", "RND"), name="q")
     model = keras.Model(inp, q(inp))
     inner = q.quantizer
@@ -103,7 +103,7 @@ def test_zero_width_elements_output_zero(tmp_path):
 
 def test_scaled_quantizer_is_refused(tmp_path):
     """(hgq2 0.2.0 cannot build its float quantizers, so that refusal is not tested here.)"""
-    inp = keras.Input((4,))
+    inp = keras.Input((4,), name="x")
     q = Quantizer(kif_config("WRAP", "RND", scaler=2.0), name="sq")
     with pytest.raises(ValueError) as e:
         keras.Model(inp, q(inp)).export_fpga(tmp_path / "b")
