@@ -95,6 +95,11 @@ def _check(q: HQuantizer) -> None:
         )
     if not q.built:
         raise HGQError(f"quantizer {q.name!r} is not built: call the model once first")
+    if inner._is_weight and inner.overflow_mode == "WRAP" and inner.trainable:
+        raise HGQError(
+            f"quantizer {q.name!r} is a weight quantizer with overflow_mode='WRAP' used on "
+            "data: HGQ2 then only rounds (it never wraps); use a 'datalane' quantizer config"
+        )
 
 
 def quantize_node(call: LayerCall, q: HQuantizer, node: str, shape: tuple, suffix: str) -> str:

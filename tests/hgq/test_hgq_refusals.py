@@ -83,3 +83,15 @@ def test_wide_float32_sums_are_not_exact(tmp_path):
     fw = model.export_fpga(tmp_path / "p")
     assert fw.exact is False
     assert "the framework computes it in float32" in fw.summary()
+
+
+def test_wrapping_weight_quantizer_on_data_is_refused(tmp_path):
+    from hgq.quantizer import Quantizer, QuantizerConfig
+
+    cfg = QuantizerConfig("kbi", "weight", overflow_mode="WRAP", homogeneous_axis=(0,))
+    q = Quantizer(cfg, name="wq")
+    msg = refused(tmp_path, q, shape=(4,))
+    assert msg == (
+        "layer 'wq' (Quantizer): quantizer 'wq' is a weight quantizer with overflow_mode='WRAP' "
+        "used on data: HGQ2 then only rounds (it never wraps); use a 'datalane' quantizer config"
+    )
