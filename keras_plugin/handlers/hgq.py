@@ -11,7 +11,8 @@ quantizers; the frameworks' float32 sums are exact while they need at most 24 si
 bits (``passes.mark_exact`` checks). relu/linear activations are exact; other float
 activations (tanh ...) are lookup tables, reported NOT EXACT.
 
-Layers: QDense, QBatchNormDense (HGQ folds the moving statistics into the quantized kernel
+Layers: QDense (sequences: a Conv1D of kernel size 1), QBatchNormDense (HGQ folds the moving
+statistics into the quantized kernel
 and bias: ``qkernel``/``qbias`` are those), QEinsumDense that is a Dense (``"ab,bc->ac"``,
 bias on the output axis), QConv1D/QConv2D, QAdd, QSubtract, QMultiply, QMaximum, QMinimum,
 QAveragePow2 (2^n inputs), Q(Global)(Max|Average)Pooling1D/2D, QUnaryFunctionLUT and
@@ -87,14 +88,20 @@ def _qbias(layer, n: int) -> np.ndarray:
 
 @KERAS_LAYERS.register(hl.QDense, hl.QBatchNormDense)
 def qdense(layer, call: LayerCall) -> str:
+    """1-D inputs: a Dense; sequences (T, F): a Conv1D of kernel size 1 (the same Dense at
+    every timestep, as HGQ2's matmul over the last axis)."""
     (shape,) = call.input_shapes
-    if len(shape) != 1:
+    if len(shape) not in (1, 2):
         raise call.refuse(f"{type(layer).__name__} on an input of shape {shape} per sample: "
-                          "only 1-D inputs")  # fmt: skip
+                          "only 1-D inputs and sequences (timesteps, features)")  # fmt: skip
     inputs = _input_quantizers(layer, call)
     units = int(layer.units)
     kernel, bias = array(layer.qkernel), _qbias(layer, units)
-    node = _weight_node(call, Dense(units=units), inputs, kernel, bias)
+    if len(shape) == 2:
+        op = Conv1D(filters=units, kernel_size=(1,), strides=(1,), padding="valid", dilation=(1,))
+        node = _weight_node(call, op, inputs, kernel[None], bias)
+    else:
+        node = _weight_node(call, Dense(units=units), inputs, kernel, bias)
     return _output_quantizer(layer, call, _activation(layer, call, node))
 
 

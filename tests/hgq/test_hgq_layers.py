@@ -32,6 +32,7 @@ def dense_model():
 def conv1d_model():
     inp = keras.Input((10, 2), name="x")  # the global average is over 4 values: exact
     x = hl.QConv1D(4, 3, activation="relu", name="conv")(inp)
+    x = hl.QDense(4, name="dense_seq")(x)  # a Dense at every timestep
     x = hl.QMaxPooling1D(2, name="maxpool")(x)
     x = hl.QAveragePooling1D(1, name="avgpool")(x)
     x = hl.QGlobalAveragePooling1D(name="gap")(x)
