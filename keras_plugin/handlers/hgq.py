@@ -12,14 +12,13 @@ bits (``passes.mark_exact`` checks). relu/linear activations are exact; other fl
 activations (tanh ...) are lookup tables, reported NOT EXACT.
 
 Layers: QDense (sequences: a Conv1D of kernel size 1), QBatchNormDense (HGQ folds the moving
-statistics into the quantized kernel
-and bias: ``qkernel``/``qbias`` are those), QEinsumDense that is a Dense (``"ab,bc->ac"``,
-bias on the output axis), QConv1D/QConv2D, QAdd, QSubtract, QMultiply, QMaximum, QMinimum,
-QAveragePow2 (2^n inputs), Q(Global)(Max|Average)Pooling1D/2D, QUnaryFunctionLUT and
-QAffinedUnaryFunctionLUT with relu/linear (with unit scale and zero bias), the ``Quantizer``
-layer itself, plus the plain Keras layers between them. Refused with the reason: everything
-else HGQ2 has (lookup-table layers with other functions, QSoftmax, QDot, QEinsum, attention,
-recurrent, SNN, 3-D layers, QBatchNormalization, table-based QDenseT ...).
+statistics into the quantized kernel and bias: ``qkernel``/``qbias`` are those), QEinsumDense
+that is a Dense (``"ab,bc->ac"``, bias on the output axis), QConv1D/QConv2D, QAdd, QSubtract,
+QMultiply, QMaximum, QMinimum, QAveragePow2 (2^n inputs), Q(Global)(Max|Average)Pooling1D/2D,
+QUnaryFunctionLUT and QAffinedUnaryFunctionLUT with relu/linear (with unit scale and zero bias),
+the ``Quantizer`` layer itself, plus the plain Keras layers between them. Refused with the
+reason: everything else HGQ2 has (lookup-table layers with other functions, QSoftmax, QDot,
+QEinsum, attention, recurrent, SNN, 3-D layers, QBatchNormalization, table-based QDenseT ...).
 """
 
 from __future__ import annotations
