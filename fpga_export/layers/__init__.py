@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     embedding,
     fixed_quantizer,
     input,
+    lookup,
     merge,
     norm,
     pool,

@@ -15,10 +15,11 @@ Layers: QDense (sequences: a Conv1D of kernel size 1), QBatchNormDense (HGQ fold
 statistics into the quantized kernel and bias: ``qkernel``/``qbias`` are those), QEinsumDense
 that is a Dense (``"ab,bc->ac"``, bias on the output axis), QConv1D/QConv2D, QAdd, QSubtract,
 QMultiply, QMaximum, QMinimum, QAveragePow2 (2^n inputs), Q(Global)(Max|Average)Pooling1D/2D,
-QUnaryFunctionLUT and QAffinedUnaryFunctionLUT with relu/linear (with unit scale and zero bias),
-the ``Quantizer`` layer itself, plus the plain Keras layers between them. Refused with the
-reason: everything else HGQ2 has (lookup-table layers with other functions, QSoftmax, QDot,
-QEinsum, attention, recurrent, SNN, 3-D layers, QBatchNormalization, table-based QDenseT ...).
+QUnaryFunctionLUT and QAffinedUnaryFunctionLUT (relu/linear: exact nodes; any other function:
+a ``Lookup`` table of HGQ2's own outputs for every input value, inputs of at most 16 bits), the
+``Quantizer`` layer itself, plus the plain Keras layers between them. Refused with the reason:
+everything else HGQ2 has (QSoftmax, QDot, QEinsum, attention, recurrent, SNN, 3-D layers,
+QBatchNormalization, table-based QDenseT ...).
 """
 
 from __future__ import annotations
@@ -33,11 +34,14 @@ from hgq.quantizer import Quantizer as HQuantizer
 from fpga_export.layers.activation import Activation
 from fpga_export.layers.conv import Conv1D, Conv2D
 from fpga_export.layers.dense import Dense
+from fpga_export.layers.fixed_quantizer import container_type
+from fpga_export.layers.lookup import MAX_BITS, Lookup, table_inputs
 from fpga_export.layers.merge import Merge
+from fpga_export.layers.quantizer import exact_type
 
 from ..convert import KERAS_LAYERS, LayerCall, array
 from .conv import _channels_last, _global_handler, _ints, _padding, _pool_handler
-from .hgq_quantizers import AUTO, quantize_node, weight_types
+from .hgq_quantizers import AUTO, HGQError, kif, quantize_node, weight_types
 
 
 def _input_quantizers(layer, call: LayerCall) -> list[str]:
@@ -209,23 +213,52 @@ for _op, _cls, _rank in (
 
 @KERAS_LAYERS.register(hl.QUnaryFunctionLUT, hl.QAffinedUnaryFunctionLUT)
 def qunary_lut(layer, call: LayerCall) -> str:
+    """relu/linear (unit affine): exact nodes; any other function: a ``Lookup`` table holding
+    HGQ2's own float32 output (``oq(activation(v * scale + bias))``) for every value v of the
+    input quantizer's type, so it is exact too."""
     spec = call.flavor.activation(layer.activation)
     name = spec[0] if spec else getattr(layer.activation, "__name__", repr(layer.activation))
-    if name not in ("relu", "linear"):
-        raise call.refuse(
-            f"activation {name!r}: HGQ2 evaluates it in float32 and quantizes the result, "
-            "which a fixed-point table does not reproduce bit for bit; only relu and linear "
-            "are exact"
-        )
-    if isinstance(layer, hl.QAffinedUnaryFunctionLUT):
-        scale, bias = array(layer.scale), array(layer.bias)
-        if not (np.all(scale == 1.0) and np.all(bias == 0.0)):
-            raise call.refuse(f"scale {scale.tolist()} and bias {bias.tolist()} before the "
-                              "function are not supported (only 1 and 0)")  # fmt: skip
+    affined = isinstance(layer, hl.QAffinedUnaryFunctionLUT)
+    unit = not affined or (np.all(array(layer.scale) == 1.0) and np.all(array(layer.bias) == 0))
     (node,) = _input_quantizers(layer, call)
-    if name == "relu":
-        node = call.add(Activation("relu"), inputs=[node], given={"result": AUTO})
-    return _output_quantizer(layer, call, node)
+    if name in ("relu", "linear") and unit:
+        if name == "relu":
+            node = call.add(Activation("relu"), inputs=[node], given={"result": AUTO})
+        return _output_quantizer(layer, call, node)
+    return _lookup(layer, call, node)
+
+
+def _lookup(layer, call: LayerCall, node: str) -> str:
+    if not layer.enable_iq:
+        raise call.refuse("a lookup table needs the layer's input quantizer (enable_iq=True)")
+    if layer.enable_oq:
+        try:
+            kif_ = kif(layer.oq, tuple(call.output_shape))
+        except HGQError as e:
+            raise call.refuse(str(e)) from None
+        if kif_ is not None and not all(np.all(a == np.ravel(a)[0]) for a in kif_):
+            raise call.refuse("its output quantizer has several bit widths; a lookup table "
+                              "needs one (allow_heterogeneous_table=False)")  # fmt: skip
+    made = call.converter.graph[node]
+    given = made.given.get("result")
+    t = container_type(made.weights, made.op.rounding, made.op.overflow) if given == AUTO else given
+    if t.width > MAX_BITS:
+        raise call.refuse(f"its input type {t} has {t.width} bits; a lookup table takes at most "
+                          f"{MAX_BITS}")  # fmt: skip
+    rank = len(call.output_shape)
+    v = table_inputs(t).astype(np.float32).reshape(-1, *([1] * rank))
+    if isinstance(layer, hl.QAffinedUnaryFunctionLUT):
+        v = v * layer.scale + layer.bias
+    y = layer.activation(v)
+    if layer.enable_oq:
+        y = layer.oq(y, training=False)
+    table = array(y).reshape(-1)
+    tt = exact_type(table, max_width=64) if np.all(np.isfinite(table)) else None
+    if tt is None:
+        raise call.refuse("its outputs over the input type are not all finite values of a "
+                          "fixed-point type of at most 64 bits")  # fmt: skip
+    return call.add(Lookup(), inputs=[node], weights={"table": table},
+                    given={"table": tt, "result": tt})  # fmt: skip
 
 
 @KERAS_LAYERS.register(HQuantizer)

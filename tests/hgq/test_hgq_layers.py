@@ -65,8 +65,18 @@ def merge_model():
     return keras.Model(inp, out, name="merge_model")
 
 
+def lut_model():
+    """Lookup-table activations: HGQ2's own outputs for every input value (exact)."""
+    inp = keras.Input((6,), name="x")
+    x = hl.QDense(5, name="dense")(inp)
+    x = hl.QUnaryFunctionLUT("tanh", name="tanh")(x)
+    x = hl.QAffinedUnaryFunctionLUT("sigmoid", name="sigmoid")(x)
+    out = hl.QDense(3, name="out")(x)
+    return keras.Model(inp, out, name="lut_model")
+
+
 MODELS = {"dense": dense_model, "conv1d": conv1d_model, "conv2d": conv2d_model,
-          "merge": merge_model}  # fmt: skip
+          "merge": merge_model, "lut": lut_model}  # fmt: skip
 
 
 def build(kind: str, seed: int = 0):
@@ -74,6 +84,9 @@ def build(kind: str, seed: int = 0):
     model = MODELS[kind]()
     randomize(model, seed, i_range=(-1, 3), f_range=(0, 4))
     for layer in model.layers:
+        if isinstance(layer, hl.QAffinedUnaryFunctionLUT):
+            layer.scale.assign(np.array([1.5], "float32"))
+            layer.bias.assign(np.array([-0.25], "float32"))
         if isinstance(layer, hl.QBatchNormDense):
             n = layer.moving_mean.shape[0]
             rng = np.random.default_rng(seed)

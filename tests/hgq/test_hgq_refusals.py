@@ -24,12 +24,11 @@ def refused(tmp_path, layer_fn, **kw) -> str:
     return str(e.value)
 
 
-def test_lookup_table_function_is_refused(tmp_path):
-    msg = refused(tmp_path, hl.QUnaryFunctionLUT("tanh", name="lut"))
+def test_lookup_table_without_input_quantizer_is_refused(tmp_path):
+    msg = refused(tmp_path, hl.QUnaryFunctionLUT("tanh", enable_iq=False, name="lut"))
     assert msg == (
-        "layer 'lut' (QUnaryFunctionLUT): activation 'tanh': HGQ2 evaluates it in float32 and "
-        "quantizes the result, which a fixed-point table does not reproduce bit for bit; only "
-        "relu and linear are exact"
+        "layer 'lut' (QUnaryFunctionLUT): a lookup table needs the layer's input quantizer "
+        "(enable_iq=True)"
     )
 
 
