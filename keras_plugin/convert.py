@@ -231,9 +231,10 @@ def _convert(model) -> _Converter:
 
 
 def _load_optional_handlers() -> None:
-    """QKeras' handlers, once QKeras is in the process."""
+    """QKeras' and HGQ2's handlers, once QKeras / HGQ2 is in the process."""
     hint = ". QKeras needs legacy Keras: set TF_USE_LEGACY_KERAS=1 before TensorFlow is imported"
     load_optional_handlers("qkeras", "keras_plugin.handlers.qkeras", "QKeras", hint)
+    load_optional_handlers("hgq", "keras_plugin.handlers.hgq", "HGQ2")
 
 
 def convert(model) -> tuple[Graph, dict[str, str]]:

@@ -14,7 +14,9 @@ from fpga_export.layers.conv import Conv1D, Conv2D
 from fpga_export.layers.dense import Dense
 from fpga_export.layers.depthwise import DepthwiseConv1D, DepthwiseConv2D
 from fpga_export.layers.embedding import Embedding
+from fpga_export.layers.fixed_quantizer import FixedQuantizer, kif_weights
 from fpga_export.layers.input import Input
+from fpga_export.layers.lookup import Lookup
 from fpga_export.layers.merge import MERGE_OPS, Concatenate, Dot, Merge
 from fpga_export.layers.norm import BatchNormalization, LayerNormalization
 from fpga_export.layers.pool import GlobalPooling1D, GlobalPooling2D, Pooling1D, Pooling2D
@@ -39,8 +41,13 @@ NARROW = {"result": "ap_fixed<8,3,AP_RND,AP_SAT>"}
 SMALL_TABLES = {"table_size": 64}
 
 
-def _weights(op, c: int, rng) -> dict[str, np.ndarray]:
-    """Random weights for an op reading an input with c channels (last axis)."""
+def _weights(op, c: int, rng, shape=()) -> dict[str, np.ndarray]:
+    """Random weights for an op reading an input with c channels (last axis) of ``shape``."""
+    if isinstance(op, Lookup):  # one entry per value of the 6-bit input type
+        return {"table": np.round(rng.normal(0, 2, 64) * 8) / 8}
+    if isinstance(op, FixedQuantizer):  # per-element widths, some elements always 0
+        k, i, f = (rng.integers(lo, hi, shape) for lo, hi in ((0, 2), (-2, 4), (-1, 5)))
+        return kif_weights(k, i, f, op.overflow)
     if isinstance(op, Dense):
         return {"kernel": rng.normal(0, 0.5, (c, op.units)), "bias": rng.normal(0, 0.5, op.units)}
     if isinstance(op, DepthwiseConv2D):
@@ -114,6 +121,11 @@ SINGLE = [
     *[(Quantizer(f), (2, 3), None, {"precision": NARROW}) for f in QUANTIZER_FUNCTIONS],
     (Po2Quantizer(min_exp=-3, max_exp=2), (2, 3), "ap_fixed<10,4>", {}),
     (Po2Quantizer(min_exp=-2, max_exp=-2, relu=True), (3,), None, {}),  # no threshold
+    # per-element quantization (HGQ2): wrapping and saturating
+    (FixedQuantizer("RND", "WRAP"), (2, 3), "ap_fixed<10,4>", {}),
+    (FixedQuantizer("RND_CONV", "SAT_SYM"), (2, 3), "ap_fixed<10,4>", {}),
+    (Lookup(), (2, 3), "ap_fixed<6,2>", {}),
+    (Lookup(), (4,), "ap_ufixed<6,2>", {"precision": NARROW}),
     # activations on integer and unsigned inputs (their fixed_bits / unary minus paths)
     (Activation("softsign", table_size=64), (4,), "ap_int<6>", {}),
     (Activation("sigmoid", table_size=64), (4,), "ap_uint<5>", {}),
@@ -155,7 +167,7 @@ def add_chain(g: Graph, prefix: str, shape, in_precision, ops, rng, **node_kw) -
     g.add(Node(name, Input(), shape=tuple(shape), precision=prec))
     g.inputs.append(name)
     for i, op in enumerate(ops):
-        w = _weights(op, shape[-1], rng) if i == 0 else {}
+        w = _weights(op, shape[-1], rng, shape) if i == 0 else {}
         node = Node(f"{prefix}_{i + 1}", op, [name], weights=w, **node_kw)
         name = g.add(node).name
     g.outputs.append(name)

@@ -80,3 +80,15 @@ def test_torch_brevitas_example(tmp_path):
     assert "csim == Brevitas (bit for bit):  100.00% of 540 samples" in proc.stdout
     assert "epochs run:                      2" in proc.stdout
     assert (tmp_path / "project" / "project.json").is_file()
+
+
+def test_hgq_digits_example(tmp_path):
+    """HGQ2 training with the csim callback: per-element learned widths, csim == HGQ2 bit for
+    bit every epoch and at the end."""
+    proc = run_example("hgq_digits.py", tmp_path, env={"FPGA_EXPORT_EPOCHS": "2"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "csim == HGQ2 (bit for bit):    100.00% of 540 samples" in proc.stdout
+    assert "exactness (csim == framework bit for bit): 10 of 10 nodes" in proc.stdout
+    assert proc.stdout.count("csim_max_abs_diff: 0.0000 ") == 2  # one line per epoch
+    assert "the firmware holds them in the container type" in proc.stdout
+    assert (tmp_path / "project" / "project.json").is_file()

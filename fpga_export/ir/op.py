@@ -89,6 +89,11 @@ class Op:
         ``passes.mark_exact`` and by types derived from actual weights."""
         return None
 
+    def describe(self, node: Node) -> str:
+        """A note for ``fw.summary()`` beside the node's types ("": none), e.g. the container
+        type of per-element types."""
+        return ""
+
     # -- numpy reference ----------------------------------------------------------------
     def approximation(self, node: Node, graph: Graph) -> str | None:
         """Why the node is not exact when ``exact_spans`` is None, with its worst-case error
