@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+HGQ2 := $(VENV)/hgq2
 
 .PHONY: demo test lint bench clean
 
@@ -11,6 +12,13 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade "pip>=24" 
 	$(PY) -m pip install --quiet -e '.[all]'
+	@# hgq2 0.2.0 ships a `qkeras` package that would overwrite QKeras' files: it goes into a
+	@# folder of its own without that package, on sys.path after site-packages (a .pth file)
+	rm -rf $(HGQ2)
+	$(PY) -m pip install --quiet --no-deps --target $(HGQ2) 'hgq2==0.2.0'
+	rm -rf $(HGQ2)/qkeras
+	$(PY) -c 'import pathlib, sys, sysconfig; pathlib.Path(sysconfig.get_paths()["purelib"], "fpga_export_hgq2.pth").write_text(str(pathlib.Path(sys.argv[1]).resolve()))' $(HGQ2)
+	$(PY) -c 'from importlib.util import find_spec as f; assert "hgq2" in f("hgq").origin and "hgq2" not in f("qkeras").origin'
 	@touch $(STAMP)
 
 demo: $(STAMP)
