@@ -472,3 +472,32 @@ def test_run_must_return_the_result_type(tmp_path):
         "the node's result type ap_fixed<8,3> (extend.convert(value, node.result)) and shape "
         "(2, 4, 3), got a Tensor of type ap_fixed<16,6>, shape (2, 4, 3)"
     )
+
+
+class Larger(extend.CustomOp):
+    """max(a, b): two inputs."""
+
+    kind = "larger"
+    header = "custom_cpp/larger.h"
+    n_inputs = 2
+    elementwise = True
+
+    def run(self, node, inputs):
+        a, b = inputs
+        return extend.convert(extend.where(extend.sub(a, b).raw >= 0, a, b), node.result)
+
+
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_custom_op_with_two_inputs(tmp_path, io_type):
+    g = Graph("two")
+    g.add(Node("a", Input(), shape=(6,), precision={"result": "ap_fixed<8,3>"}))
+    g.add(Node("b", Input(), shape=(6,), precision={"result": "ap_ufixed<9,4>"}))
+    g.add(Node("m", Larger(), ["a", "b"], precision={"result": "ap_fixed<7,3,AP_RND,AP_SAT>"}))
+    g.inputs, g.outputs = ["a", "b"], ["m"]
+    fw = Firmware(g, ExportConfig(output_dir=tmp_path, io_type=io_type))
+    rng = np.random.default_rng(6)
+    a, b = grid(rng, (64, 6), frac=5, bound=4), np.abs(grid(rng, (64, 6), frac=5, bound=16))
+    y = fw.compile().predict([a, b])
+    assert (y == fw.reference([a, b])).all()
+    top = (fw.output_dir / "firmware" / "two.cpp").read_text()
+    assert "larger" + "_stream" * (io_type == "io_stream") + "<" in top
