@@ -1,7 +1,8 @@
-"""``fpga-export convert`` end to end through ``python -m fpga_export`` in a subprocess: a saved
-Keras 3 ``.keras`` model, an old Keras 2 architecture JSON + weights .h5 through hls4ml's YAML
-project file, a PyTorch state dict with its module class; then predict / summary / report on
-the written projects (csim == the bit-accurate reference; close to the framework's float
+"""``fpga-export convert`` end to end: an old Keras 2 architecture JSON + weights .h5 through
+hls4ml's YAML project file with ``python -m fpga_export`` in a subprocess; a saved Keras 3
+``.keras`` model and a PyTorch state dict with its module class through ``main`` in this
+process (subprocesses cost a TensorFlow import each); then predict / summary / report on the
+written projects (csim == the bit-accurate reference; close to the framework's float
 output within the types' resolution)."""
 
 from __future__ import annotations
@@ -194,7 +195,8 @@ def test_convert_hls4ml_yaml_with_old_json_and_h5(models, tmp_path, capsys):
     np.testing.assert_allclose(y, np.load(models / "y_old.npy"), atol=0.1)
 
 
-def test_convert_torch_state_dict(tmp_path, capsys):
+def test_convert_torch_state_dict(tmp_path, capsys, monkeypatch):
+    """In this process, run from the model's folder (relative paths as typed in a shell)."""
     (tmp_path / "mynet.py").write_text(NET)
     sys.path.insert(0, str(tmp_path))
     try:
@@ -207,15 +209,16 @@ def test_convert_torch_state_dict(tmp_path, capsys):
     torch.save(net.state_dict(), tmp_path / "net.pt")
     x = np.random.default_rng(0).normal(size=(32, 5)).astype(np.float32)
     np.save(tmp_path / "x.npy", x)
-    done = fpga_export_cmd(
+    monkeypatch.chdir(tmp_path)
+    code = main([
         "convert", "net.pt", "--module-class", "mynet.py:Net", "--module-kwarg", "n_in=5",
-        "--input-shape", "5", cwd=tmp_path,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+        "--input-shape", "5",
+    ])  # fmt: skip
+    out, err = capsys.readouterr()
     prj = Path("net_prj")  # the default: MODEL's name + _prj, in the current folder
-    assert done.stdout == f"wrote {prj}\n"
+    assert (code, out) == (0, f"wrote {prj}\n"), err
     assert re.search(r"torch \S+ \(torch\.load\(weights_only=True\) \+ Net\.load_state_dict\)",
-                     done.stderr)  # fmt: skip
+                     err)  # fmt: skip
     prj = tmp_path / prj
     y = _predict(prj, tmp_path / "x.npy", capsys)
     np.testing.assert_array_equal(y, Firmware.load(prj).reference(x))
