@@ -53,8 +53,11 @@ def test_interpreter_follows_the_per_element_types(tmp_path, rounding, overflow)
     assert all(t is None or fw.graph["layer"].result.quantize(t.max) == t.max for t in types)
 
 
-@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
-@pytest.mark.parametrize("rounding,overflow", [("RND", "WRAP"), ("RND_INF", "SAT_SYM")])
+@pytest.mark.parametrize(
+    "rounding,overflow,io_type",
+    [("RND", "WRAP", "io_parallel"), ("RND_INF", "SAT_SYM", "io_stream"),
+     ("TRN_ZERO", "SAT", "io_parallel")],
+)  # fmt: skip
 def test_quantizer_csim_equals_interpreter(tmp_path, io_type, rounding, overflow):
     g, _ = quantizer_graph(rounding, overflow, seed=2)
     fw = Firmware(g, ExportConfig(output_dir=tmp_path, io_type=io_type)).compile()
@@ -62,8 +65,9 @@ def test_quantizer_csim_equals_interpreter(tmp_path, io_type, rounding, overflow
     np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
 
 
-@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
-@pytest.mark.parametrize("x_type", ["ap_fixed<6,2>", "ap_ufixed<5,3>"])
+@pytest.mark.parametrize(
+    "x_type,io_type", [("ap_fixed<6,2>", "io_parallel"), ("ap_ufixed<5,3>", "io_stream")]
+)
 def test_lookup_reads_the_table_at_every_input_value(tmp_path, io_type, x_type):
     t = FixedType.parse(x_type)
     values = table_inputs(t)
