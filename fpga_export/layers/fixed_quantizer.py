@@ -47,7 +47,6 @@ from ..types import FixedType, Rounding
 from .quantizer import exact_type
 
 OVERFLOWS = ("WRAP", "SAT", "SAT_SYM")
-ROUNDINGS = tuple(m.value for m in Rounding)
 
 
 def kif_weights(k, i, f, overflow: str) -> dict[str, np.ndarray]:

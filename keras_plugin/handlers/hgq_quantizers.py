@@ -32,6 +32,7 @@ from hgq.quantizer.internal import DummyQuantizer
 from hgq.quantizer.internal.base import DefaultBitwidthMapper
 from hgq.quantizer.internal.fixed_point_quantizer import FixedPointQuantizerBase
 
+from fpga_export.ir.span import Span
 from fpga_export.layers.activation import Activation
 from fpga_export.layers.fixed_quantizer import (
     FixedQuantizer,
@@ -128,9 +129,13 @@ def _type_graph_input(call: LayerCall, name: str, op: FixedQuantizer, weights) -
     quantizer's grid then reach it unchanged (other inputs are rounded twice)."""
     graph = call.converter.graph
     node = graph[name]
-    if name not in graph.inputs or node.given:
+    if name not in graph.inputs:
         return
-    node.given["result"] = container_type(weights, op.rounding, op.overflow)
+    t = container_type(weights, op.rounding, op.overflow)
+    old = node.given.get("result")  # another per-element quantizer reads it too: both fit
+    if old is not None:
+        t = (Span.of_type(old) | Span.of_type(t)).type(t.rounding, t.overflow)
+    node.given["result"] = t
 
 
 def weight_types(call: LayerCall, weights: dict) -> dict:

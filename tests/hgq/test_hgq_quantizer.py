@@ -49,10 +49,10 @@ def test_reference_equals_hgq(tmp_path, rounding, overflow):
     np.testing.assert_array_equal(fw.reference(x), want)
 
 
-@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
 @pytest.mark.parametrize(
-    "overflow,rounding", [("WRAP", "RND"), ("SAT", "RND_CONV"), ("SAT_SYM", "TRN")]
-)
+    "overflow,rounding,io_type",
+    [("WRAP", "RND", "io_parallel"), ("SAT_SYM", "RND_CONV", "io_stream")],
+)  # every mode in C++: tests/csim/test_fixed_quantizer_csim.py
 def test_csim_equals_hgq(tmp_path, io_type, overflow, rounding):
     model = quantizer_model(overflow, rounding, seed=2)
     fw = model.export_fpga(tmp_path / "p", io_type=io_type).compile()
