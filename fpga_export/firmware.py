@@ -542,9 +542,10 @@ class Firmware:
         for n in self.graph:
             types = ", ".join(f"{r}={t}" for r, t in n.types.items())
             extra = f"  [{n.strategy}, reuse {n.reuse_factor}]" if "kernel" in n.types else ""
-            extra += f"  ({n.op.describe(n)})" if n.op.describe(n) else ""
+            if note := n.op.describe(n):
+                extra += f"  ({note})"
             lines.append(f"  {n.name}: {types}{extra}")
-        if getattr(self.config, "notes", ()):  # hls4ml keys accepted without effect
+        if self.config.notes:  # hls4ml keys accepted without effect
             lines.append("")
             lines.extend(self.config.notes)
         lines.extend(self._exactness_lines())
