@@ -50,6 +50,18 @@ def _padding(layer, call: LayerCall) -> str:
     return padding
 
 
+def conv_op(layer, call: LayerCall) -> Conv1D | Conv2D:
+    """The Conv1D/Conv2D op of a Keras convolution layer (float or quantized)."""
+    rank = len(_ints(layer.kernel_size))
+    return (Conv1D if rank == 1 else Conv2D)(
+        filters=int(layer.filters),
+        kernel_size=_ints(layer.kernel_size),
+        strides=_ints(layer.strides),
+        padding=_padding(layer, call),
+        dilation=_ints(layer.dilation_rate),
+    )
+
+
 @KERAS_LAYERS.register(*each(lambda k: k.layers.Conv1D), *each(lambda k: k.layers.Conv2D))
 def conv(layer, call: LayerCall) -> str:
     _channels_last(layer, call)
@@ -60,14 +72,7 @@ def conv(layer, call: LayerCall) -> str:
         raise call.refuse(
             f"Keras-quantized convolutions (quantization_mode={mode!r}) are not supported"
         )
-    rank = len(_ints(layer.kernel_size))
-    op = (Conv1D if rank == 1 else Conv2D)(
-        filters=int(layer.filters),
-        kernel_size=_ints(layer.kernel_size),
-        strides=_ints(layer.strides),
-        padding=_padding(layer, call),
-        dilation=_ints(layer.dilation_rate),
-    )
+    op = conv_op(layer, call)
     kernel = array(layer.kernel)
     bias = array(layer.bias) if layer.use_bias else np.zeros(int(layer.filters))
     out = call.add(op, weights={"kernel": kernel, "bias": bias})

@@ -32,7 +32,7 @@ import numpy as np
 from hgq.quantizer import Quantizer as HQuantizer
 
 from fpga_export.layers.activation import Activation
-from fpga_export.layers.conv import Conv1D, Conv2D
+from fpga_export.layers.conv import Conv1D
 from fpga_export.layers.dense import Dense
 from fpga_export.layers.fixed_quantizer import container_type
 from fpga_export.layers.lookup import MAX_BITS, Lookup, table_inputs
@@ -40,7 +40,7 @@ from fpga_export.layers.merge import Merge
 from fpga_export.layers.quantizer import exact_type
 
 from ..convert import KERAS_LAYERS, LayerCall, array
-from .conv import _channels_last, _global_handler, _ints, _padding, _pool_handler
+from .conv import _channels_last, _global_handler, _pool_handler, conv_op
 from .hgq_quantizers import AUTO, HGQError, kif, quantize_node, weight_types
 
 
@@ -138,14 +138,7 @@ def qconv(layer, call: LayerCall) -> str:
     _channels_last(layer, call)
     if getattr(layer, "groups", 1) != 1:
         raise call.refuse(f"groups={layer.groups} is not supported (only 1)")
-    rank = len(_ints(layer.kernel_size))
-    op = (Conv1D if rank == 1 else Conv2D)(
-        filters=int(layer.filters),
-        kernel_size=_ints(layer.kernel_size),
-        strides=_ints(layer.strides),
-        padding=_padding(layer, call),
-        dilation=_ints(layer.dilation_rate),
-    )
+    op = conv_op(layer, call)
     inputs = _input_quantizers(layer, call)
     bias = _qbias(layer, op.filters)
     node = _weight_node(call, op, inputs, array(layer.qkernel), bias)
