@@ -32,7 +32,8 @@ __all__ = [
     "read_config",
 ]
 
-LOAD_KEYS = ("model", "weights", "module_class", "module_kwargs", "allow_pickle")
+# not `allow_pickle`: a config file (which may come with the model) never turns on unpickling
+LOAD_KEYS = ("model", "weights", "module_class", "module_kwargs")
 EXPORT_KEYS = (
     "output_dir",
     "name",
@@ -159,6 +160,11 @@ def _relative(value, key: str, path: Path) -> Path:
 def _from_ours(data: dict, path: Path) -> ProjectConfig:
     config = ProjectConfig("fpga-export")
     for key, value in data.items():
+        if key == "allow_pickle":
+            raise ConfigFileError(
+                f"{path}: allow_pickle cannot be set in a config file (unpickling runs code from "
+                "the model file); pass --allow-pickle on the command line if you trust the file"
+            )
         if key in LOAD_KEYS:
             config.load[key] = value
         elif key in EXPORT_KEYS:

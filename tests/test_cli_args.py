@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from fpga_export import ExportConfig, Firmware
 from fpga_export.cli import EXIT_CODES, cli, main
-from fpga_export.hls4ml_yaml import EXPORT_KEYS, LOAD_KEYS, read_config
+from fpga_export.hls4ml_yaml import EXPORT_KEYS, LOAD_KEYS, ConfigFileError, read_config
 from graphs import mlp
 
 
@@ -235,3 +235,14 @@ def test_build_with_a_fake_tool(prj, tmp_path, capsys, monkeypatch):
         r"failure\n",
         err,
     ), err
+
+
+def test_a_config_file_cannot_turn_on_unpickling(tmp_path):
+    cfg = tmp_path / "c.yml"
+    cfg.write_text("model: net.pt\nallow_pickle: true\n")
+    with pytest.raises(ConfigFileError) as e:
+        read_config(cfg)
+    assert str(e.value) == (
+        f"{cfg}: allow_pickle cannot be set in a config file (unpickling runs code from the "
+        "model file); pass --allow-pickle on the command line if you trust the file"
+    )
