@@ -83,4 +83,4 @@ class Lookup(Op):
         config = ctx.config(node, "nnet::lookup_config", self.config_fields(node, ctx),
                             {"table_t": "table"})  # fmt: skip
         call = ctx.call("lookup" + ("_stream" if ctx.stream else ""), node, ("table",))
-        return Emission(config=config, call=call, includes=("nnet/lookup.h",))
+        return Emission(config=config, call=call, includes=("nnet/quantizer.h", "nnet/lookup.h"))

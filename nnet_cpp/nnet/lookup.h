@@ -9,6 +9,7 @@
 #include "ap_fixed.h"
 #include "ap_int.h"
 #include "nnet/common.h"
+#include "nnet/quantizer.h"
 
 namespace nnet {
 
@@ -18,39 +19,28 @@ struct lookup_config {
     typedef ap_fixed<18, 8> table_t;         // the table entries, held exactly
 };
 
-template <class res_T, typename CONFIG_T, class data_T>
-inline res_T lookup_value(const data_T &x, const typename CONFIG_T::table_t table[]) {
+struct lookup_fn {
+    template <class res_T, typename CONFIG_T, class data_T, class table_T>
+    static res_T value(const data_T &x, const table_T table[]) {
 #pragma HLS INLINE
-    const unsigned W = data_T::width;
-    static_assert(W <= 16, "lookup: inputs of at most 16 bits");
-    const unsigned flip = CONFIG_T::in_signed ? 1u << (W - 1) : 0u;
-    return (res_T)table[x.range(W - 1, 0).to_uint() ^ flip];
-}
+        const unsigned W = data_T::width;
+        static_assert(W <= 16, "lookup: inputs of at most 16 bits");
+        const unsigned flip = CONFIG_T::in_signed ? 1u << (W - 1) : 0u;
+        return (res_T)table[x.range(W - 1, 0).to_uint() ^ flip];
+    }
+};
 
+// the loops are the quantizers' (nnet/quantizer.h): one value at a time, unrolled
 template <class data_T, class res_T, typename CONFIG_T>
 void lookup(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
             const typename CONFIG_T::table_t table[]) {
-#pragma HLS PIPELINE
-    for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
-#pragma HLS UNROLL
-        res[i] = lookup_value<res_T, CONFIG_T>(data[i], table);
-    }
+    quantize_array<lookup_fn, data_T, res_T, CONFIG_T>(data, res, table);
 }
 
 template <class data_T, class res_T, typename CONFIG_T>
 void lookup_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
                    const typename CONFIG_T::table_t table[]) {
-    static_assert(data_T::size == res_T::size, "lookup: input and output packets differ");
-    for (unsigned p = 0; p < CONFIG_T::n_in / data_T::size; p++) {
-#pragma HLS PIPELINE
-        const data_T in = data.read();
-        res_T out;
-        for (unsigned c = 0; c < data_T::size; c++) {
-#pragma HLS UNROLL
-            out[c] = lookup_value<typename res_T::value_type, CONFIG_T>(in[c], table);
-        }
-        res.write(out);
-    }
+    quantize_stream<lookup_fn, data_T, res_T, CONFIG_T>(data, res, table);
 }
 
 }  // namespace nnet

@@ -47,9 +47,11 @@ struct leaky_clip_fn {
     }
 };
 
-template <class FN, class data_T, class res_T, typename CONFIG_T>
+// FN::value on every value with constants ``param`` (of any type: the quantizers' param_t,
+// the lookup op's table_t), on arrays and on packets; shared by every such element-wise op.
+template <class FN, class data_T, class res_T, typename CONFIG_T, class const_T>
 void quantize_array(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
-                    const typename CONFIG_T::param_t param[]) {
+                    const const_T param[]) {
 #pragma HLS PIPELINE
     for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
 #pragma HLS UNROLL
@@ -57,9 +59,8 @@ void quantize_array(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]
     }
 }
 
-template <class FN, class data_T, class res_T, typename CONFIG_T>
-void quantize_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
-                     const typename CONFIG_T::param_t param[]) {
+template <class FN, class data_T, class res_T, typename CONFIG_T, class const_T>
+void quantize_stream(hls::stream<data_T> &data, hls::stream<res_T> &res, const const_T param[]) {
     static_assert(data_T::size == res_T::size, "quantizer: input and output packets differ");
     for (unsigned p = 0; p < CONFIG_T::n_in / data_T::size; p++) {
 #pragma HLS PIPELINE
