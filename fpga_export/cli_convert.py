@@ -78,6 +78,12 @@ def _kwargs(ctx, param, values) -> dict | None:
 @click.option("--clock-period", type=click.FloatRange(min=0, min_open=True), help="In ns.")
 @click.option("--name", help="Project and top-function name (default: the model's).")
 @click.option(
+    "--activation-tables",
+    type=click.Choice(["hls4ml", "fpga-export"], case_sensitive=False),
+    help="sigmoid/tanh/softmax ... as hls4ml computes them or with fpga-export's tables "
+    "(default: hls4ml with an hls4ml config, else fpga-export).",
+)
+@click.option(
     "--input-shape",
     multiple=True,
     callback=_shape,

@@ -78,6 +78,7 @@ __all__ = [
 ]
 
 _HLS_TOP_KEYS = hk.TOP_KEYS
+ACTIVATION_TABLES = ("hls4ml", "fpga-export")
 _HLS_MODEL_KEYS = hk.MODEL_KEYS
 _HLS_LAYER_KEYS = hk.LAYER_KEYS
 _PART = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # AMD part names: xcvu13p-flga2577-2-e
@@ -106,6 +107,7 @@ class ExportConfig:
     overwrite: bool = False
     max_width: int = 64
     name: str | None = None
+    activation_tables: str | None = None
 
     def __post_init__(self):
         from .backends import BACKENDS
@@ -141,6 +143,11 @@ class ExportConfig:
             raise ValueError(f"overwrite must be True or False, got {self.overwrite!r}")
         if self.name is not None and (not isinstance(self.name, str) or not self.name):
             raise ValueError(f"name must be a non-empty string, got {self.name!r}")
+        if self.activation_tables not in (None, *ACTIVATION_TABLES):
+            raise ValueError(
+                f"activation_tables must be 'hls4ml', 'fpga-export' or None (hls4ml's when "
+                f"hls_config is given), got {self.activation_tables!r}"
+            )
 
         # model-wide settings: keyword arguments, replaced by hls_config["Model"]
         notes: list[str] = []
@@ -232,6 +239,8 @@ class ExportConfig:
             "model_attributes": model_attributes,
             "max_width": max_width,
         }
+        tables = self.activation_tables or ("hls4ml" if self.hls_config else "fpga-export")
+        parsed["activation_tables"] = tables
         object.__setattr__(self, "_parsed", parsed)
         object.__setattr__(self, "_notes", tuple(notes))
         object.__setattr__(self, "_apply_notes", ())
@@ -306,6 +315,7 @@ class ExportConfig:
         SeparableConv's ``"depthwise"`` kernel is the ``kernel`` of its depthwise node).
         """
         p = self._parsed
+        hls4ml_tables = _hls4ml_tables(graph) if p["activation_tables"] == "hls4ml" else ()
         nodes = [n.name for n in graph]
         by_name, linear = _without_linear(p["by_name"], graph)
         by_name = self._resolve_names(by_name, graph, "hls_config['LayerName']")
@@ -368,7 +378,8 @@ class ExportConfig:
             + tuple(
                 f"hls_config: {key} accepted, no effect on {_fmt(names)}: {why}"
                 for (key, why), names in lacking.items()
-            ),
+            )
+            + hls4ml_tables,
         )
         return graph
 
@@ -429,6 +440,24 @@ class ExportConfig:
                     f"role {role!r}; its type roles: {have}"
                 )
         return out
+
+
+def _hls4ml_tables(graph: Graph) -> tuple[str, ...]:
+    """Turn the graph's activations into hls4ml's (``Op.hls4ml_compatible``); the summary
+    line naming them."""
+    changed = []
+    for node in graph:
+        op = node.op.hls4ml_compatible()
+        if op is not node.op:
+            node.op = op
+            changed.append(node.name)
+    if not changed:
+        return ()
+    return (
+        f"activation_tables: {_fmt(changed)} computed as hls4ml computes them (its tables "
+        "and truncated index, layers/activation_hls4ml.py; activation_tables='fpga-export' "
+        "for fpga-export's nearest-centre tables)",
+    )
 
 
 def _targets(key, graph: Graph, layers: dict[str, list[str]], where: str) -> list[str]:

@@ -23,6 +23,7 @@ LAYER_KEYS = (
     "table_range",
     "parallelization_factor",
     "implementation",
+    "softmax_implementation",
 )
 _TABLES = "table_size / table_range apply to activations computed with lookup tables"
 # op attributes a user may set per layer -> which layers have them (for the error message)
@@ -33,6 +34,8 @@ TUNABLE = {
     "output pixels per step)",
     "implementation": "implementation applies to recurrent layers ('static': one cell shared "
     "by the timesteps, 'unrolled': a cell per timestep)",
+    "softmax_implementation": "softmax_implementation applies to softmax computed as hls4ml's "
+    "(activation_tables='hls4ml'): 'stable', 'latency' or 'argmax'",
 }
 _ALL = "*"  # precision key: every type role of the layer
 
@@ -229,6 +232,13 @@ def _is_role_key(key, known: list[str]) -> bool:
 
 def _tunable(key: str, value, where: str):
     """An hls4ml tunable's value as our op field takes it (the op validates it)."""
+    if key in hk.CHOICES:
+        choices = hk.CHOICES[key]
+        if not isinstance(value, str) or value.strip().lower() not in map(str.lower, choices):
+            raise ValueError(
+                f"{where}: unknown value {value!r}; expected one of {_fmt(choices)} (any case)"
+            )
+        return value.strip().lower()
     if hk.TUNABLE[key] == "implementation":  # Static: True = one shared cell
         if not isinstance(value, bool):
             raise ValueError(f"{where}: expected True or False, got {value!r}")

@@ -56,7 +56,6 @@ NO_EFFECT = {
     "ConvImplementation": "convolutions and pooling use one line-buffer window scan",
     # layer level
     "Trace": _TRACE,
-    "Implementation": "softmax has one implementation (exp and 1/sum lookup tables)",
     "Skip": "the softmax is kept (Skip: True, which drops it, is refused)",
     "RecurrentReuseFactor": "a recurrent cell shares its multipliers over ReuseFactor",
     "TableRangePower2": "layer normalization sizes its table by table_size / table_range",
@@ -98,6 +97,7 @@ TUNABLE = {
     "table_range": "table_range",
     "ParallelizationFactor": "parallelization_factor",
     "parallelization_factor": "parallelization_factor",
+    "Implementation": "softmax_implementation",  # hls4ml's softmax (activation_tables)
     "Static": "implementation",  # True: "static" (one shared cell), False: "unrolled"
     "static": "implementation",
 }
@@ -160,7 +160,14 @@ OPTIONAL_ROLES = {
 }
 # settings hls4ml gives a whole layer class (every Activation has a TableSize): noted where
 # our node has no such field; op field -> (hls4ml key, why it changes nothing there)
-OPTIONAL_FIELDS = {"table_size": ("TableSize", "computed without a lookup table")}
+OPTIONAL_FIELDS = {
+    "table_size": ("TableSize", "computed without a lookup table"),
+    "softmax_implementation": (
+        "Implementation",
+        "not a softmax computed as hls4ml's (fpga-export's softmax has one implementation; "
+        "activation_tables='hls4ml' for hls4ml's)",
+    ),
+}
 DEFAULT_ROLE = "default"  # hls4ml: a layer's Precision["default"] is its whole-layer type
 
 # ---------------------------------------------------------------------- layer classes
@@ -174,8 +181,8 @@ CLASS_KINDS = {
     "DepthwiseConv2D": ("depthwise_conv2d",),
     "BatchNormalization": ("batchnorm",),
     "LayerNormalization": ("layernorm",),
-    "Activation": ("activation",),
-    "Softmax": ("activation",),
+    "Activation": ("activation", "activation_hls4ml"),
+    "Softmax": ("activation", "activation_hls4ml"),
     "MaxPooling1D": ("pool1d",),
     "MaxPooling2D": ("pool2d",),
     "AveragePooling1D": ("pool1d",),
@@ -199,15 +206,27 @@ CLASS_KINDS = {
 }
 
 
+# hls4ml's classes of activations fused into a layer (its Keras 3 parser names them
+# "<layer>_<function>": Softmax, ELU, LeakyReLU, HardActivation; the rest are "Activation")
+ACTIVATION_CLASSES = {
+    "Softmax": ("softmax",),
+    "ELU": ("elu",),
+    "LeakyReLU": ("leaky_relu",),
+    "HardActivation": ("hard_sigmoid",),
+}
+CLASS_KINDS.update(dict.fromkeys(("ELU", "LeakyReLU", "HardActivation"), CLASS_KINDS["Softmax"]))
+
+
 def class_matches(hls_class: str, op) -> bool:
-    """Whether an hls4ml layer class name stands for this op (softmax is its own class)."""
+    """Whether an hls4ml layer class name stands for this op (softmax, elu, leaky relu and
+    hard sigmoid are classes of their own)."""
     if op.kind not in CLASS_KINDS.get(hls_class, ()):
         return False
-    softmax = getattr(op, "function", None) == "softmax"
-    if hls_class == "Softmax":
-        return softmax
+    function = getattr(op, "function", None)
+    if hls_class in ACTIVATION_CLASSES:
+        return function in ACTIVATION_CLASSES[hls_class]
     if hls_class == "Activation":
-        return not softmax
+        return not any(function in f for f in ACTIVATION_CLASSES.values())
     pool = getattr(op, "op", None)  # pooling: "max" or "average"
     if "MaxPooling" in hls_class:
         return pool == "max"

@@ -25,6 +25,7 @@ def export_fpga(
     overwrite=False,
     max_width=64,
     name=None,
+    activation_tables=None,
 ):
     """Export this live model as FPGA firmware; returns a ``fpga_export.Firmware``.
 
@@ -47,6 +48,10 @@ def export_fpga(
             (``Firmware.write``).
         max_width: cap (bits) for types computed by ``"auto"``.
         name: project and top-function name (default: the model's name).
+        activation_tables: how sigmoid, tanh, softplus, softsign, elu, selu and softmax
+            compute: ``"hls4ml"`` (hls4ml's tables and truncated index, so csim equals
+            hls4ml's csim) or ``"fpga-export"`` (nearest-centre tables, more accurate).
+            Default: ``"hls4ml"`` when ``hls_config`` is given, else ``"fpga-export"``.
 
     Per layer, ``layers`` wins over ``hls_config["LayerName"]``, which wins over
     ``hls_config["LayerType"]``, which wins over the model-wide settings.
@@ -65,6 +70,7 @@ def export_fpga(
         input_precision=input_precision,
         overwrite=overwrite,
         max_width=max_width,
+        activation_tables=activation_tables,
         name=name,
     )
     graph = to_graph(self, config)

@@ -10,6 +10,8 @@ import numpy as np
 
 from fpga_export.ir import Graph, Node
 from fpga_export.layers.activation import SUPPORTED, Activation
+from fpga_export.layers.activation_hls4ml import FUNCTIONS as HLS4ML_FUNCTIONS
+from fpga_export.layers.activation_hls4ml import Hls4mlActivation
 from fpga_export.layers.conv import Conv1D, Conv2D
 from fpga_export.layers.dense import Dense
 from fpga_export.layers.depthwise import DepthwiseConv1D, DepthwiseConv2D
@@ -188,6 +190,11 @@ def every_op_graph() -> Graph:
         acts.append(Activation(f, **extra, **({} if f in ("relu", "linear") else SMALL_TABLES)))
     acts.append(Activation("relu", max_value=4.0))  # relu with a clip is clipped_relu
     add_chain(g, "act", (2, 4), "ap_fixed<12,5>", acts, rng)
+    # the same as hls4ml computes them, every softmax implementation
+    acts = [Hls4mlActivation(f, table_size=64) for f in HLS4ML_FUNCTIONS]
+    acts += [Hls4mlActivation("softmax", 64, impl) for impl in ("latency", "argmax")]
+    add_chain(g, "h4", (2, 4), "ap_fixed<12,5>", acts, rng)
+    add_chain(g, "h4u", (4,), "ap_ufixed<8,3>", [Hls4mlActivation("softmax", 64)], rng)
     # two-input ops; every one reads the same two nodes (fan-out in io_stream)
     g.add(Node("pair_a", Input(), shape=(3, 4)))
     g.add(Node("pair_b", Input(), shape=(3, 4), precision={"result": "ap_ufixed<9,4>"}))

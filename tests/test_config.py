@@ -331,8 +331,8 @@ def all_roles():
         (
             {"layers": {"dense_1": {"reuse": 2}}},
             "layers['dense_1']: unknown key 'reuse'; accepted keys: precision, reuse_factor, "
-            f"strategy, table_size, table_range, parallelization_factor, implementation, or a type "
-            f"role: {ROLES}",
+            "strategy, table_size, table_range, parallelization_factor, implementation, "
+            f"softmax_implementation, or a type role: {ROLES}",
         ),
         (
             {"layers": {"dense_1": {"precision": "ap_fixed<16,6,AP_SAT>"}}},

@@ -34,7 +34,7 @@ def graph():
 
 
 def applied(hls, types=TYPES):
-    c = ExportConfig(hls_config=hls)
+    c = ExportConfig(hls_config=hls, activation_tables="fpga-export")
     return c, c.apply(graph(), types)
 
 
@@ -65,7 +65,6 @@ MODEL = {
 }
 LAYER = {
     "Trace": False,
-    "Implementation": "stable",
     "Skip": False,
     "ConvImplementation": "Encoded",
     "RecurrentReuseFactor": 1,
@@ -318,7 +317,116 @@ def test_bad_values(hls, message):
 
 def test_a_role_hls4ml_never_gives_the_layer_is_still_refused():
     raises(
-        "hls_config['LayerName']['sigmoid']: layer 'sigmoid' (Activation) has no type role "
+        "hls_config['LayerName']['sigmoid']: layer 'sigmoid' (Hls4mlActivation) has no type role "
         "'kernel'; its type roles: result, table",
         hls_config={"LayerName": {"sigmoid": {"Precision": {"weight": "fixed<8,2>"}}}},
     )
+
+
+# ------------------------------------------------------------------ activation tables
+
+
+def softmax_graph():
+    """input_1 -> dense_1 -> dense_1_relu -> dense_2 -> sigmoid, and dense_2 -> softmax"""
+    g = graph()
+    g.add(Node("softmax", Activation("softmax"), ["dense_2"]))
+    g.outputs = ["sigmoid", "softmax"]
+    return g
+
+
+def kinds(g) -> dict[str, str]:
+    return {n.name: n.op.kind for n in g if "activation" in n.op.kind}
+
+
+def test_hls_config_computes_activations_as_hls4ml():
+    """With an hls4ml config the table activations are hls4ml's; relu stays as it is."""
+    c = ExportConfig(hls_config={"Model": {"Precision": "fixed<16,6>"}})
+    g = c.apply(softmax_graph(), dict(TYPES, softmax="Softmax"))
+    assert kinds(g) == {
+        "dense_1_relu": "activation",
+        "sigmoid": "activation_hls4ml",
+        "softmax": "activation_hls4ml",
+    }
+    assert c.notes == (
+        "activation_tables: sigmoid, softmax computed as hls4ml computes them (its tables and "
+        "truncated index, layers/activation_hls4ml.py; activation_tables='fpga-export' for "
+        "fpga-export's nearest-centre tables)",
+    )
+    # without hls_config, fpga-export's own; either can be asked for
+    for kw, kind in (({}, "activation"), ({"activation_tables": "hls4ml"}, "activation_hls4ml")):
+        g = ExportConfig(**kw).apply(softmax_graph(), TYPES)
+        assert kinds(g)["softmax"] == kind
+    c = ExportConfig(hls_config={"Model": {}}, activation_tables="fpga-export")
+    assert kinds(c.apply(softmax_graph(), TYPES))["sigmoid"] == "activation"
+    assert c.notes == ()
+
+
+def test_softmax_implementation_key():
+    hls = {"LayerName": {"softmax": {"Implementation": "Latency", "TableSize": 256}}}
+    g = ExportConfig(hls_config=hls).apply(softmax_graph(), TYPES)
+    op = g["softmax"].op
+    assert (op.softmax_implementation, op.table_size) == ("latency", 256)
+    hls = {"LayerType": {"Softmax": {"Implementation": "argmax"}}}
+    g = ExportConfig(hls_config=hls).apply(softmax_graph(), TYPES)
+    assert g["softmax"].op.roles == ("result",)
+    # fpga-export's softmax has one implementation: noted, not refused
+    c = ExportConfig(hls_config=hls, activation_tables="fpga-export")
+    c.apply(softmax_graph(), TYPES)
+    assert c.notes == (
+        "hls_config: Implementation accepted, no effect on softmax: not a softmax computed as "
+        "hls4ml's (fpga-export's softmax has one implementation; activation_tables='hls4ml' "
+        "for hls4ml's)",
+    )
+    g = ExportConfig(layers={"softmax": {"softmax_implementation": "latency"}},
+                     activation_tables="hls4ml").apply(softmax_graph(), TYPES)  # fmt: skip
+    assert g["softmax"].op.softmax_implementation == "latency"
+
+
+@pytest.mark.parametrize(
+    "kw, message",
+    [
+        (
+            {"hls_config": {"LayerName": {"softmax": {"Implementation": "legacy"}}}},
+            "layer 'softmax': softmax Implementation 'legacy' (hls4ml's oldest softmax) is not "
+            "supported; use one of stable, latency, argmax ('stable' is hls4ml's default)",
+        ),
+        (
+            {"activation_tables": "hls4mlx"},
+            "activation_tables must be 'hls4ml', 'fpga-export' or None (hls4ml's when "
+            "hls_config is given), got 'hls4mlx'",
+        ),
+    ],
+)
+def test_activation_table_errors(kw, message):
+    with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
+        ExportConfig(**kw).apply(softmax_graph(), TYPES)
+
+
+def test_fused_activation_classes_of_hls4mls_keras3_parser():
+    """hls4ml 1.x's Keras 3 parser splits a layer's activation into "<layer>_<function>" of
+    class Softmax, ELU, LeakyReLU, HardActivation or Activation; a LayerType entry for one
+    of them reaches exactly those nodes (here: fused activations, framework class
+    "Activation")."""
+    g = mlp((4, 8, 3))
+    fused = {"elu": "dense_1_elu", "leaky_relu": "dense_2_leaky_relu"}
+    g.add(Node(fused["elu"], Activation("elu"), ["dense_1"]), after="dense_1")
+    g["dense_2"].inputs = [fused["elu"]]
+    g.add(Node(fused["leaky_relu"], Activation("leaky_relu"), ["dense_2"]))
+    g.add(Node("hard", Activation("hard_sigmoid"), ["dense_2"]))
+    g.outputs = [fused["leaky_relu"], "hard"]
+    types = {"input_1": "InputLayer", "dense_1": "Dense", "dense_2": "Dense"}
+    types |= dict.fromkeys([*fused.values(), "hard"], "Activation")
+    hls = {
+        "LayerType": {
+            "ELU": {"Precision": {"result": "fixed<10,4>"}},
+            "LeakyReLU": {"Precision": {"result": "fixed<11,4>"}},
+            "HardActivation": {"Precision": {"result": "fixed<12,4>"}},
+        }
+    }
+    g = ExportConfig(hls_config=hls).apply(g, types)
+    got = {n: g[n].precision.get("result") for n in (*fused.values(), "hard")}
+    assert got == {
+        "dense_1_elu": T("ap_fixed<10,4>"),
+        "dense_2_leaky_relu": T("ap_fixed<11,4>"),
+        "hard": T("ap_fixed<12,4>"),
+    }

@@ -105,6 +105,14 @@ MLP_LAYERS = [  # hls4ml's layer list: fused activations split off, '<layer>_lin
 ]
 
 
+def tables_note(names: str) -> str:
+    return (
+        f"activation_tables: {names} computed as hls4ml computes them (its tables and "
+        "truncated index, layers/activation_hls4ml.py; activation_tables='fpga-export' for "
+        "fpga-export's nearest-centre tables)"
+    )
+
+
 def check_csim(fw, x):
     fw.compile()
     np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
@@ -149,7 +157,9 @@ def test_keras_mlp_type_and_name_granularity(tmp_path, granularity):
     check_csim(fw, x)
     notes = fw.config.notes
     assert hk.note("Trace") in notes
-    assert notes[-1] == (
+    assert notes[-1] == tables_note("sig, out_softmax")
+    assert {g[n].op.kind for n in ("sig", "out_softmax")} == {"activation_hls4ml"}
+    assert notes[-2] == (
         "hls_config: Precision 'table' accepted, no effect on fc1_relu, out_softmax: computed "
         "without a lookup table"
     )
@@ -259,4 +269,8 @@ def test_torch_older_generator_model_keys(tmp_path):
     }
     fw = Net().eval().export_fpga(tmp_path / "p", input_shape=(16,), hls_config={"Model": model})
     assert {(n.reuse_factor, n.strategy) for n in fw.graph} == {(2, "resource")}
-    assert fw.config.notes == (hk.note("InputsChannelLast"), hk.note("TransposeOutputs"))
+    assert fw.config.notes == (
+        hk.note("InputsChannelLast"),
+        hk.note("TransposeOutputs"),
+        tables_note("softmax"),
+    )

@@ -184,6 +184,7 @@ def export_fpga(
     overwrite=False,
     max_width=64,
     name=None,
+    activation_tables=None,
     channels_last_io=False,
     concrete_args=None,
     batch_axis=0,
@@ -198,7 +199,8 @@ def export_fpga(
         example_input: a tensor the model accepts (batch included), or a list of them; its
             dtype is used too (integer token ids for an Embedding).
         backend, precision, reuse_factor, strategy, io_type, part, clock_period, layers,
-            hls_config, input_precision, overwrite, max_width, name: as for Keras'
+            hls_config, input_precision, overwrite, max_width, name, activation_tables: as
+            for Keras'
             ``Model.export_fpga`` (``layers``/``hls_config`` name layers by their qualified
             name in the model, ``"features.0"``, or the node name ``"features_0"``;
             ``LayerType`` by class name, ``"Conv2d"``, or function name, ``"relu"``).
@@ -235,6 +237,7 @@ def export_fpga(
         input_precision=input_precision,
         overwrite=overwrite,
         max_width=max_width,
+        activation_tables=activation_tables,
         name=name,
     )
     frontend = functools.partial(

@@ -79,6 +79,16 @@ class Op:
         """Types for roles the user did not set. ``ctx`` is a TypeContext (passes.infer_types)."""
         return {role: ctx.default for role in self.roles}
 
+    def hls4ml_compatible(self) -> Op:
+        """This op computing as hls4ml does (``activation_tables="hls4ml"``): a different
+        op where hls4ml's arithmetic differs from ours (lookup-table activations); self
+        otherwise."""
+        return self
+
+    def types_ready(self, node: Node, graph: Graph) -> None:
+        """Called by ``infer_types`` once the node has its types: weights that depend on
+        them (hls4ml's softmax tables are indexed by the bits of their types)."""
+
     def exact_spans(self, node: Node, graph: Graph) -> dict | None:
         """Exact values (``ir.span.Span``) this node computes before converting them into
         its types, for inputs holding any value of their nodes' ``result`` types: role

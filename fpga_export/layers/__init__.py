@@ -5,6 +5,7 @@ Imported explicitly here so that the registry is complete once ``fpga_export`` i
 
 from . import (  # noqa: F401
     activation,
+    activation_hls4ml,
     conv,
     dense,
     depthwise,

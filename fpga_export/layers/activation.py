@@ -199,6 +199,17 @@ class Activation(Op):
         self.roles = ("result", *weights) + (("accum",) if self.function == "softmax" else ())
         self.weight_roles = {w: w for w in weights}
 
+    def hls4ml_compatible(self):
+        """This activation as hls4ml computes it (``activation_tables="hls4ml"``): its
+        lookup-table functions become ``Hls4mlActivation`` (layers/activation_hls4ml.py);
+        the others, and an elu with an alpha other than 1 (hls4ml's config names no type
+        for it), stay as they are."""
+        from .activation_hls4ml import FUNCTIONS, Hls4mlActivation
+
+        if self.function not in FUNCTIONS or self.alpha not in (None, 1.0):
+            return self
+        return Hls4mlActivation(self.function, self.table_size)
+
     # -- constants ----------------------------------------------------------------------
     def params(self) -> np.ndarray:
         """The ``param`` weight (float64): the constants the function multiplies/compares by."""

@@ -97,6 +97,7 @@ def infer_types(graph: Graph, config=None) -> Graph:
                 types[r] = ctx.cap(types[r])  # weights fitted to their values: a W-bit guess
         _check_given_widths(node, types, ctx)
         node.types = {r: types[r] for r in op.roles}
+        op.types_ready(node, graph)
     return graph
 
 

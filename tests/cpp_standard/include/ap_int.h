@@ -111,6 +111,10 @@ struct ap_result {
     typedef ap_num<i + f, i, s> plus;
     typedef ap_num<i + f, i, s> minus;
     typedef ap_num<A::width + B::width, A::iwidth + B::iwidth, s> mult;
+    // the vendor's quotient keeps A's fraction bits (hls4ml's int(x * N / 16))
+    typedef ap_num<A::width + ap_max(B::width - B::iwidth, 0) + B::sign_flag,
+                   A::iwidth + B::width - B::iwidth + B::sign_flag, s>
+        div;
 };
 
 // The ap_num a built-in integer operand stands for; no `type` for other types (so the
@@ -148,6 +152,7 @@ ap_num<W + 1, I + 1, true> operator-(const ap_num<W, I, S> &a) {
 AP_STANDIN_ARITHMETIC(+, plus)
 AP_STANDIN_ARITHMETIC(-, minus)
 AP_STANDIN_ARITHMETIC(*, mult)
+AP_STANDIN_ARITHMETIC(/, div)
 #undef AP_STANDIN_ARITHMETIC
 
 // a OP b for two numbers, or a number and a built-in integer or floating-point value.
