@@ -166,10 +166,8 @@ def build(directory, csim, synth, cosim, export, vsynth, overwrite, quiet):
     """Regenerate the project in DIR from its saved firmware and run Vitis HLS on it
     (vitis-run 2023.2+ or vitis_hls on PATH); then `fpga-export report DIR`. Only files
     fpga-export wrote are replaced (edited ones with --overwrite)."""
-    from .backends.vitis_build import find_tool
-
     fw = load_project(directory)
-    find_tool()  # the clear error before anything is written
+    fw.backend.find_tool()  # the clear error before anything is written
     folder = directory.expanduser()
     Progress(quiet).note(f"regenerating {folder} from its saved firmware")
     fw.write(folder, overwrite=overwrite)
