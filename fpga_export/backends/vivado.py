@@ -12,7 +12,8 @@ differently, all of it here:
   but not in 2019.x's. The csim dataflow simulation still bounds each FIFO by its depth,
 - ``build_prj.tcl`` for ``vivado_hls -f build_prj.tcl`` (``backends.vivado_build``).
 
-Cost model, tool limits, parts and report parsing are the Vitis ones: the limits in
+Cost model, tool limits, parts and report parsing are the Vitis ones (the cost model with
+Vivado HLS' clock uncertainty, ``VivadoCost``): the limits in
 ``vitis_limits`` are Vivado HLS' own messages (the complete-partition threshold is raised by
 ``config_array_partition -maximum_size`` in build_prj.tcl), and Vivado HLS writes
 ``<name>_prj/solution1/syn/report/<top>_csynth.xml`` as ``vitis_report`` reads it.
@@ -30,6 +31,7 @@ from ..codegen.fifo import DEFAULT_DEPTH
 from ..ir.graph import Graph, Node
 from ..ir.hardware import PARTITION
 from .vitis import VitisBackend
+from .vitis_cost import VitisCost
 from .vitis_limits import LIMITS
 from .vivado_pragmas import respell
 
@@ -52,6 +54,19 @@ TEMPLATES.filters["tcl"] = names.tcl_word  # every value printed into tcl
 # "<node>_config" (report_html.match_instances). 256: Vitis HLS' default (UG1399 config_compile).
 NAME_MAX_LENGTH = 256
 
+# Vivado HLS' default clock uncertainty: 12.5 % of the period (UG902 "Specifying the Clock
+# Frequency"; every Vivado HLS 2019.2-2020.1 csynth.xml of ../shared/reports at 5 ns says
+# <ClockUncertainty>0.62</ClockUncertainty>). Vitis HLS: 27 % (vitis_cost.UNCERTAINTY).
+UNCERTAINTY = 0.125
+
+
+class VivadoCost(VitisCost):
+    """The Vitis cost primitives, scheduled into the period minus Vivado HLS' uncertainty."""
+
+    def __init__(self, config):
+        super().__init__(config)
+        self.t_eff = self.clock_period * (1 - UNCERTAINTY)
+
 
 class VivadoBackend(VitisBackend):
     name = "vivado"
@@ -69,6 +84,9 @@ class VivadoBackend(VitisBackend):
             max_partition=LIMITS[PARTITION],
             name_max_length=NAME_MAX_LENGTH,
         )
+
+    def cost_model(self, config) -> VivadoCost:
+        return VivadoCost(config)
 
     # -- the vendor tool -----------------------------------------------------------------
     def find_tool(self) -> str:

@@ -216,3 +216,16 @@ def test_pragma_without_vivado_form_is_refused_by_family():
     )
     with pytest.raises(VivadoPragmaError, match=r"options 'off=true' not known here"):
         respell("#pragma HLS ARRAY_PARTITION variable=x type=complete off=true\n", "firmware/a.h")
+
+
+def test_cost_model_schedules_with_vivado_uncertainty():
+    """Vivado HLS schedules into the period minus 12.5 % (Vitis: 27 %): a 4 ns chain fits one
+    5 ns cycle in Vivado HLS, two in Vitis HLS; resources are priced alike."""
+    cfg = ExportConfig(backend="vivado", part="xc7z020-clg400-1", clock_period=5)
+    vivado, vitis = get_backend("vivado").cost_model(cfg), get_backend("vitis").cost_model(cfg)
+    assert (vivado.t_eff, vitis.t_eff) == (4.375, 5 * (1 - 0.27))
+    assert (vivado.cycles(4.0), vitis.cycles(4.0)) == (1, 2)
+    assert vivado.dsp_tiles(25, 18) == vitis.dsp_tiles(25, 18) == 1  # a 7-series DSP48E1
+    assert vivado.dsp_tiles(27, 18) == 2
+    est = Firmware(every_op_graph(), cfg).estimate()
+    assert est.capacity.device == "xc7z020" and est.capacity.dsp == 220
