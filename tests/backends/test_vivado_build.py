@@ -195,3 +195,19 @@ def test_fake_tool_checks_the_files_it_is_given(tmp_path, fake):
         f"first error: ERROR: fpga-export: project setup failed: add_files: "
         f"{fw.output_dir.resolve()}/tb_data does not exist"
     )
+
+
+def test_command_line_build_of_a_saved_vivado_project(tmp_path, fake, capsys, monkeypatch):
+    """`fpga-export build DIR` runs the saved project's backend tool: vivado_hls."""
+    from fpga_export.cli import main
+
+    prj = firmware(tmp_path).write()
+    assert main(["build", str(prj), "--no-csim", "-q"]) == 0
+    (call,) = fake()
+    assert call["tool"] == "vivado_hls" and Path(call["cwd"]) == prj
+    assert capsys.readouterr().out == f"build log: {prj / 'fpga_export_build.log'}\n"
+    monkeypatch.setenv("PATH", str(tmp_path))  # no vendor tool
+    assert main(["build", str(prj)]) == 2
+    assert capsys.readouterr().err.startswith(
+        "fpga-export build: error: Vivado HLS not found: 'vivado_hls' is not on PATH."
+    )

@@ -1,5 +1,5 @@
 """CSimCallback with backend="vivado": csim metrics every epoch from the vivado project's csim,
-which equals a Vitis export of the same weights bit for bit."""
+which equals a Vitis export of the same weights bit for bit; its CSimLayer."""
 
 import json
 
@@ -31,3 +31,6 @@ def test_callback_with_the_vivado_backend(tmp_path):
     assert history.history["csim_accuracy"][-1] == pytest.approx(np.mean(y.argmax(1) == Y))
     vitis = model.export_fpga(tmp_path / "vitis").compile()
     np.testing.assert_array_equal(vitis.predict(X), y)
+    layer = fw.as_keras_layer()  # the CSim layer of the vivado firmware
+    out = np.asarray(layer(X))
+    np.testing.assert_array_equal(out, y.astype(out.dtype))

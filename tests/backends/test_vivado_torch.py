@@ -1,5 +1,6 @@
 """CSimValidator with backend="vivado": firmware metrics of a plain training loop from the
-vivado project's csim, equal to a Vitis export of the same weights bit for bit."""
+vivado project's csim, equal to a Vitis export of the same weights bit for bit; its
+CSimModule."""
 
 import json
 
@@ -33,3 +34,6 @@ def test_validator_with_the_vivado_backend(tmp_path):
     assert results["csim_accuracy"] == float(np.mean(y.argmax(1) == Y.numpy()))
     vitis = model.export_fpga(tmp_path / "vitis", input_shape=(6,)).compile()
     np.testing.assert_array_equal(vitis.predict(X.numpy()), y)
+    module = fw.as_torch_module()  # the CSim module of the vivado firmware
+    out = module(X).detach().numpy()
+    np.testing.assert_array_equal(out, y.astype(out.dtype))

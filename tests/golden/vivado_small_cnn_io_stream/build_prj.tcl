@@ -26,8 +26,8 @@ proc step {title body} {
     }
 }
 
-# C++11, spelled -std=c++0x: the GCC 4.6 that Vivado HLS 2019.2 ships for C simulation
-# predates the -std=c++11 spelling; its clang front end takes both.
+# C++11, spelled -std=c++0x: the GCC 4.6.3 toolchain in Vivado HLS 2019.2 (lnx64/tools/gcc)
+# predates the -std=c++11 spelling (GCC 4.7); every compiler Vivado HLS runs takes c++0x.
 set cflags "-std=c++0x -I$root/firmware"
 step "project setup" {
     open_project -reset small_cnn_prj
