@@ -151,7 +151,7 @@ def summary(directory):
 # -- build -----------------------------------------------------------------------------------
 
 
-@click.command(short_help="Run the vendor HLS tool (Vitis HLS) on a project.")
+@click.command(short_help="Run the vendor HLS tool (Vitis/Vivado HLS) on a project.")
 @_DIR
 @click.option("--csim/--no-csim", default=True, show_default=True, help="C simulation.")
 @click.option("--synth/--no-synth", default=True, show_default=True, help="C synthesis.")
@@ -163,13 +163,12 @@ def summary(directory):
 @click.option("--overwrite", is_flag=True, help="Replace generated files you edited in DIR.")
 @_QUIET
 def build(directory, csim, synth, cosim, export, vsynth, overwrite, quiet):
-    """Regenerate the project in DIR from its saved firmware and run Vitis HLS on it
-    (vitis-run 2023.2+ or vitis_hls on PATH); then `fpga-export report DIR`. Only files
+    """Regenerate the project in DIR from its saved firmware and run its backend's HLS tool
+    on it (Vitis: vitis-run 2023.2+ or vitis_hls on PATH; Vivado HLS: vivado_hls); then
+    `fpga-export report DIR`. Only files
     fpga-export wrote are replaced (edited ones with --overwrite)."""
-    from .backends.vitis_build import find_tool
-
     fw = load_project(directory)
-    find_tool()  # the clear error before anything is written
+    fw.backend.find_tool()  # the clear error before anything is written
     folder = directory.expanduser()
     Progress(quiet).note(f"regenerating {folder} from its saved firmware")
     fw.write(folder, overwrite=overwrite)

@@ -447,22 +447,23 @@ class Firmware:
         log=None,
         verbose: bool = True,
     ) -> Path:
-        """Run Vitis HLS (``vitis-run`` 2023.2+, else ``vitis_hls``) on the project.
+        """Run the backend's HLS tool on the project: Vitis HLS (``vitis-run`` 2023.2+, else
+        ``vitis_hls``), or ``vivado_hls`` for ``backend="vivado"``.
 
         Steps: C simulation, C synthesis, C/RTL co-simulation, IP export, Vivado synthesis of
         the RTL (``vsynth``). Prints each step with the elapsed time (``verbose``); raises
         BuildError naming the log and its first error when the tool fails. Returns the log
         path; ``report()`` then reads the results.
         """
-        from .backends.vitis_build import OPTIONS_FILE, BuildOptions, find_tool, run_build
+        from .backends.vitis_build import OPTIONS_FILE, BuildOptions
 
-        find_tool()  # a clear error before anything is written
+        self.backend.find_tool()  # a clear error before anything is written
         enforce(self.check_limits())  # also when compile() wrote the project
         if not self._written:
             self.write(check_limits=False)
         options = BuildOptions(csim, synth, cosim, export, vsynth)
         self._write_file(OPTIONS_FILE, options.tcl())  # recorded: never a file of yours
-        return run_build(self.output_dir, options, log=log, verbose=verbose)
+        return self.backend.run_build(self.output_dir, options, log=log, verbose=verbose)
 
     @_exclusive
     def _write_file(self, rel: str, text: str) -> None:

@@ -264,7 +264,10 @@ def all_roles():
 @pytest.mark.parametrize(
     "kw, message",
     [
-        ({"backend": "quartus"}, "unknown backend 'quartus'; available backends: vitis (any case)"),
+        (
+            {"backend": "quartus"},
+            "unknown backend 'quartus'; available backends: vitis, vivado (any case)",
+        ),
         (
             {"io_type": "io_serial"},
             "unknown io_type 'io_serial'; expected one of io_parallel, io_stream (any case)",
@@ -293,7 +296,10 @@ def all_roles():
         ),
         ({"clock_period": 0}, "clock_period must be a positive, finite number of ns, got 0"),
         ({"max_width": 200}, "max_width must be between 1 and 128 bits, got 200"),
-        ({"backend": ["vitis"]}, "unknown backend ['vitis']; available backends: vitis (any case)"),
+        (
+            {"backend": ["vitis"]},
+            "unknown backend ['vitis']; available backends: vitis, vivado (any case)",
+        ),
         (
             {"io_type": {"a": 1}},
             "unknown io_type {'a': 1}; expected one of io_parallel, io_stream (any case)",

@@ -1,8 +1,9 @@
-"""Vendor backends: type spelling, pragmas and project files. Vitis first."""
+"""Vendor backends: type spelling, pragmas and project files. Vitis first, Vivado HLS."""
 
 from .vitis import VitisBackend
+from .vivado import VivadoBackend
 
-BACKENDS = {"vitis": VitisBackend}
+BACKENDS = {"vitis": VitisBackend, "vivado": VivadoBackend}
 
 
 def get_backend(name: str):
@@ -14,4 +15,4 @@ def get_backend(name: str):
         ) from None
 
 
-__all__ = ["BACKENDS", "VitisBackend", "get_backend"]
+__all__ = ["BACKENDS", "VitisBackend", "VivadoBackend", "get_backend"]

@@ -41,6 +41,7 @@ class Port:
 class VitisBackend:
     name = "vitis"
     vendor = "ap"
+    templates = TEMPLATES  # build_prj.tcl.j2, testbench.cpp.j2
 
     def spell(self, t: FixedType) -> str:
         return t.spell(self.vendor)
@@ -79,7 +80,7 @@ class VitisBackend:
         args = ", ".join(p.var for p in ins + outs)
         files.text(
             f"{name}_test.cpp",
-            TEMPLATES.get_template("testbench.cpp.j2").render(
+            self.templates.get_template("testbench.cpp.j2").render(
                 name=name,
                 inputs=ins,
                 outputs=outs,
@@ -89,16 +90,30 @@ class VitisBackend:
                 total_out=sum(p.size for p in outs),
             ),
         )
-        files.text(
-            "build_prj.tcl",
-            TEMPLATES.get_template("build_prj.tcl.j2").render(
-                name=name, part=config.part, clock_period=config.clock_period, version=version
-            ),
-        )
+        files.text("build_prj.tcl", self.build_script(graph, config, name, version))
         if tb_in is not None:
             files.text("tb_data/tb_input_features.dat", _dat(tb_in))
             files.text("tb_data/tb_output_predictions.dat", _dat(tb_out))
         return ins, outs, ctx
+
+    def build_script(self, graph: Graph, config, name: str, version: str) -> str:
+        """build_prj.tcl: the vendor tool's script (``backends.vitis_build``)."""
+        return self.templates.get_template("build_prj.tcl.j2").render(
+            name=name, part=config.part, clock_period=config.clock_period, version=version
+        )
+
+    # -- the vendor tool (``Firmware.build``) -------------------------------------------------
+    def find_tool(self) -> str:
+        """The vendor command on PATH; VendorToolNotFoundError saying what to install."""
+        from .vitis_build import find_tool
+
+        return find_tool()
+
+    def run_build(self, project: Path, options, *, log=None, verbose: bool = True) -> Path:
+        """Run the tool on a written project (its options file written); returns the log."""
+        from .vitis_build import run_build
+
+        return run_build(project, options, log=log, verbose=verbose)
 
     def context(self, graph: Graph, config) -> EmitContext:
         dataflow = config.io_type == "io_parallel" and self.pipeline_style(graph) == "dataflow"
@@ -298,11 +313,7 @@ class VitisBackend:
         simulation). FE_TRACE_STREAM lines are csim hooks, empty for synthesis."""
         ports = [p.var for p in ins + outs]
         depths = self.fifo_depths(graph, ctx)
-        body = [
-            '    // UG1399 "pragma HLS interface": an AXI4-Stream port per argument',
-            *[f"#pragma HLS INTERFACE mode=axis port={v}" for v in ports],
-            "#pragma HLS DATAFLOW",
-        ]
+        body = self.stream_top_pragmas(ports)
         port_vars = set(ports)
         for index, node in enumerate(graph):
             e = emissions[node.name]
@@ -320,6 +331,14 @@ class VitisBackend:
         lines += [b if b.startswith(("#", "    //")) or not b else "    " + b for b in body]
         lines.append("}")
         return "\n".join(lines) + "\n"
+
+    @staticmethod
+    def stream_top_pragmas(ports: list[str]) -> list[str]:
+        return [
+            '    // UG1399 "pragma HLS interface": an AXI4-Stream port per argument',
+            *[f"#pragma HLS INTERFACE mode=axis port={v}" for v in ports],
+            "#pragma HLS DATAFLOW",
+        ]
 
     def fifo_depths(self, graph: Graph, ctx: EmitContext) -> dict[str, int]:
         """Computed depths (codegen.fifo), replaced by the graph's ``fifo_depths`` (set by
@@ -399,7 +418,7 @@ class VitisBackend:
             "generator": GENERATOR,
             "version": version,
             "name": name,
-            "backend": "vitis",
+            "backend": config.backend,
             "io_type": config.io_type,
             "part": config.part,
             "clock_period": config.clock_period,

@@ -81,18 +81,21 @@ def log_errors(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if _ERROR.match(line.strip())]
 
 
-def run_build(project: Path, options: BuildOptions, *, log=None, verbose: bool = True) -> Path:
+def run_build(
+    project: Path, options: BuildOptions, *, log=None, verbose: bool = True, cmd=None
+) -> Path:
     """Run the tool in the project folder (its ``build_opt.tcl`` written), check it; returns
-    the log.
+    the log. ``cmd``: the command line (default: Vitis HLS, ``command(find_tool())``; the
+    vivado backend passes ``vivado_hls -f build_prj.tcl``).
 
     With ``verbose`` each step build_prj.tcl announces is printed with the elapsed time.
     """
-    tool = find_tool()
+    cmd = list(cmd) if cmd else command(find_tool())
+    tool = cmd[0]
     project = Path(project)
     if not (project / OPTIONS_FILE).is_file():  # Firmware.build writes it (recorded)
         raise FileNotFoundError(f"{project / OPTIONS_FILE} missing (Firmware.build writes it)")
     log_path = Path(log) if log else project / LOG_FILE
-    cmd = command(tool)
     start = time.perf_counter()
 
     def say(text: str) -> None:

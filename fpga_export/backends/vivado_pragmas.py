@@ -1,0 +1,109 @@
+"""HLS pragmas in the spelling of Vivado HLS 2019.2-2020.1 (UG902, chapter "HLS Pragmas").
+
+The nnet headers and the Vitis backend write pragmas as Vitis HLS documents them (UG1399
+2022.2 and later: ``type=`` and ``mode=`` options). Vivado HLS takes the older positional
+forms, which Vitis HLS introduced the options for:
+
+- ``ARRAY_PARTITION`` / ``ARRAY_RESHAPE``: ``variable=<name> <type> factor=<int> dim=<int>``
+  (UG902 "pragma HLS array_partition", "pragma HLS array_reshape"; UG1399 2020.2 still shows
+  this form, 2022.2 the ``type=<type>`` one),
+- ``ALLOCATION``: ``instances=<list> limit=<value> <type>`` (UG902 "pragma HLS allocation";
+  Vitis puts the type first: ``allocation <type> instances=<list> limit=<value>``),
+- ``INTERFACE``: ``<mode> port=<name>`` (UG902 "pragma HLS interface"; Vitis ``mode=<mode>``).
+
+``PIPELINE``, ``UNROLL``, ``INLINE``, ``DATAFLOW``, ``STREAM`` and ``FUNCTION_INSTANTIATE``
+are spelled alike. Any other pragma is refused by name (``VivadoPragmaError``), so a pragma
+Vivado HLS does not know (e.g. Vitis' ``BIND_OP``) never reaches a Vivado project unnoticed.
+"""
+
+from __future__ import annotations
+
+import re
+
+SAME = {"PIPELINE", "UNROLL", "INLINE", "DATAFLOW", "STREAM", "FUNCTION_INSTANTIATE"}
+_PRAGMA = re.compile(r"^(\s*)#pragma\s+HLS\s+(\w+)(.*?)\s*$")
+
+
+class VivadoPragmaError(ValueError):
+    """A pragma of the generated C++ that Vivado HLS has no spelling for."""
+
+
+def _words(args: str) -> list[str]:
+    """The pragma's arguments split at blanks outside <...> (``II=sizes<a, b>::ii`` is one
+    word, written without its inner blanks)."""
+    words, word, depth = [], "", 0
+    for ch in args:
+        depth += (ch == "<") - (ch == ">")
+        if ch.isspace():
+            if depth == 0 and word:
+                words.append(word)
+                word = ""
+            continue
+        word += ch
+    if word:
+        words.append(word)
+    return words
+
+
+def _split(words: list[str]) -> tuple[dict[str, str], list[str]]:
+    options, flags = {}, []
+    for w in words:
+        key, eq, value = w.partition("=")
+        if eq:
+            options[key.lower()] = value
+        else:
+            flags.append(w)
+    return options, flags
+
+
+def spell(directive: str, args: str) -> str:
+    """The arguments of ``#pragma HLS <directive> <args>`` in Vivado HLS form."""
+    name = directive.upper()
+    words = _words(args)
+    if name in SAME:
+        return " ".join(words)
+    options, flags = _split(words)
+    if name in ("ARRAY_PARTITION", "ARRAY_RESHAPE"):
+        kind = options.pop("type", None) or (flags.pop(0) if flags else "complete")
+        order = [f"variable={options.pop('variable')}", kind]
+        order += [f"{k}={options.pop(k)}" for k in ("factor", "dim") if k in options]
+    elif name == "ALLOCATION":
+        kind = options.pop("type", None) or (flags.pop(0) if flags else "operation")
+        order = [f"{k}={options.pop(k)}" for k in ("instances", "limit") if k in options]
+        order.append(kind)
+    elif name == "INTERFACE":
+        mode = options.pop("mode", None) or flags.pop(0)
+        order = [mode] + [f"port={options.pop('port')}"]
+    else:
+        raise VivadoPragmaError(f"#pragma HLS {directive}: no Vivado HLS spelling")
+    if options or flags:
+        rest = " ".join([*flags, *(f"{k}={v}" for k, v in options.items())])
+        raise VivadoPragmaError(f"#pragma HLS {directive}: options {rest!r} not known here")
+    return " ".join(order)
+
+
+def respell(text: str, where: str) -> str:
+    """``text`` (C++) with every ``#pragma HLS`` line in Vivado HLS form. ``where`` (the
+    project file) names the file and the layer family (a header's stem) in errors."""
+    if "#pragma" not in text:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        m = _PRAGMA.match(line)
+        if m is None:
+            if re.match(r"\s*#\s*pragma\s+HLS\b", line, re.IGNORECASE):
+                raise VivadoPragmaError(f"{where} line {i + 1}: unreadable pragma {line.strip()!r}")
+            continue
+        indent, directive, args = m.groups()
+        try:
+            new = spell(directive, args)
+        except (VivadoPragmaError, KeyError, IndexError) as exc:
+            family = where.rsplit("/", 1)[-1].split(".")[0]
+            why = str(exc) if isinstance(exc, VivadoPragmaError) else "unexpected arguments"
+            raise VivadoPragmaError(
+                f"{where} line {i + 1}: {line.strip()!r} has no Vivado HLS 2019.2-2020.1 "
+                f"spelling ({why}); the vivado backend cannot write layer family {family!r} "
+                "(use backend='vitis')"
+            ) from None
+        lines[i] = f"{indent}#pragma HLS {directive}" + (f" {new}" if new else "")
+    return "\n".join(lines)
