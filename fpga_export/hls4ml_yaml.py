@@ -83,7 +83,7 @@ _HLS4ML_REFUSED = {
     "TensorFlowModel": "TensorFlow graphs are not supported: save the Keras model (.keras/.h5)",
     "KerasModel": "KerasModel holds a live model in hls4ml's Python API; in a file use KerasH5",
 }
-_VITIS_BACKENDS = ("vitis", "vivado")
+_BACKENDS = ("vitis", "vivado")  # hls4ml's names, any case
 
 
 class ConfigFileError(ValueError):
@@ -103,15 +103,11 @@ class ProjectConfig:
 
 
 def backend_name(value, notes: list[str], where: str) -> str:
-    """hls4ml's Vivado/Vitis backends are our ``vitis`` (Vivado with a note); other names
-    are left to ExportConfig's check."""
-    if isinstance(value, str) and value.strip().lower() in _VITIS_BACKENDS:
-        if value.strip().lower() == "vivado":
-            notes.append(
-                f"{where} {value!r}: fpga-export writes a Vitis HLS project (backend 'vitis', "
-                "built with vitis-run or vitis_hls)"
-            )
-        return "vitis"
+    """hls4ml's backend names (``Vitis``, ``Vivado``) as ours (``vitis``, ``vivado``: the
+    legacy Vivado HLS project); other names are left to ExportConfig's check, which lists the
+    available backends."""
+    if isinstance(value, str) and value.strip().lower() in _BACKENDS:
+        return value.strip().lower()
     return value
 
 

@@ -175,8 +175,6 @@ def test_convert_hls4ml_yaml_with_old_json_and_h5(models, tmp_path, capsys):
     yml = cfg / "hls4ml.yml"
     assert notes == [
         f"note: {yml}: ClockUncertainty has no effect: the clock uncertainty is the tool's default",
-        f"note: {yml}: Backend 'Vivado': fpga-export writes a Vitis HLS project (backend "
-        "'vitis', built with vitis-run or vitis_hls)",
         "note: --precision replaces HLSConfig Model Precision of the config file",
     ]
     assert re.search(r"tf_keras 2\.\d+\.\d+ \(tf_keras\.models\.model_from_json \+ "
@@ -184,7 +182,7 @@ def test_convert_hls4ml_yaml_with_old_json_and_h5(models, tmp_path, capsys):
     fw = Firmware.load(prj)
     c = fw.config
     assert (fw.name, c.part, c.clock_period, c.io_type, c.backend) == (
-        "myproject", "xcku115-flvb2104-2-i", 4.0, "io_stream", "vitis",
+        "myproject", "xcku115-flvb2104-2-i", 4.0, "io_stream", "vivado",
     )  # fmt: skip
     assert (fw.graph["d1"].reuse_factor, fw.graph["d2"].reuse_factor) == (2, 1)
     assert str(fw.graph["d1"].result) == "ap_fixed<12,5>"

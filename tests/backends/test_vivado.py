@@ -129,13 +129,11 @@ def test_same_cpp_as_vitis_but_pragmas_comments_and_stream_declarations(projects
         n_streams = len(re.findall(r"hls::stream<\w+, \d+>", vitis[f"firmware/{NAME}.cpp"]))
         assert len(vitis_streams) == n_streams > 40
         assert STREAM_VIVADO.findall(top) == vitis_streams
-        code = (
-            lambda t: [  # noqa: E731
-                line
-                for line in t.splitlines()
-                if not (PRAGMA.match(line) or line.strip()[:2] == "//")
-            ]
-        )
+
+        def code(text):
+            lines = text.splitlines()
+            return [s for s in lines if not (PRAGMA.match(s) or s.strip()[:2] == "//")]
+
         vitis_top = vitis[f"firmware/{NAME}.cpp"]
         assert code(STREAM_VIVADO.sub("", top)) == code(STREAM_VITIS.sub("", vitis_top))
 
