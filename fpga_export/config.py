@@ -443,21 +443,27 @@ class ExportConfig:
 
 
 def _hls4ml_tables(graph: Graph) -> tuple[str, ...]:
-    """Turn the graph's activations into hls4ml's (``Op.hls4ml_compatible``); the summary
-    line naming them."""
-    changed = []
+    """Turn the graph's activations into hls4ml's (``Op.hls4ml_compatible``); summary lines
+    naming them, and the nodes that still compute differently (``Op.hls4ml_difference``)."""
+    changed, differ = [], {}
     for node in graph:
         op = node.op.hls4ml_compatible()
         if op is not node.op:
             node.op = op
             changed.append(node.name)
-    if not changed:
-        return ()
-    return (
+        why = node.op.hls4ml_difference()
+        if why:
+            differ.setdefault(why, []).append(node.name)
+    lines = [
         f"activation_tables: {_fmt(changed)} computed as hls4ml computes them (its tables "
         "and truncated index, layers/activation_hls4ml.py; activation_tables='fpga-export' "
-        "for fpga-export's nearest-centre tables)",
-    )
+        "for fpga-export's nearest-centre tables)"
+    ] if changed else []  # fmt: skip
+    lines += [
+        f"activation_tables: {_fmt(names)} can differ from hls4ml's csim: {why}"
+        for why, names in differ.items()
+    ]
+    return tuple(lines)
 
 
 def _targets(key, graph: Graph, layers: dict[str, list[str]], where: str) -> list[str]:

@@ -430,3 +430,24 @@ def test_fused_activation_classes_of_hls4mls_keras3_parser():
         "dense_2_leaky_relu": T("ap_fixed<11,4>"),
         "hard": T("ap_fixed<12,4>"),
     }
+
+
+def test_nodes_that_differ_from_hls4ml_are_named():
+    g = mlp((4, 3))
+    g.add(Node("e", Activation("elu", alpha=0.5), ["dense_1"]))
+    g.add(Node("s", Activation("sigmoid"), ["dense_1"]))
+    g.outputs = ["e", "s"]
+    c = ExportConfig(hls_config={"Model": {}})
+    g = c.apply(g, {})
+    assert kinds(g) == {"e": "activation", "s": "activation_hls4ml"}
+    assert c.notes[1] == (
+        "activation_tables: e can differ from hls4ml's csim: an elu with alpha other than 1 "
+        "keeps fpga-export's table (hls4ml's config names no type for its alpha)"
+    )
+    w = {"kernel": np.ones((3, 8)), "recurrent_kernel": np.ones((2, 8)), "bias": np.ones(8)}
+    c = ExportConfig(hls_config={"Model": {}})
+    c.apply(single(LSTM(units=2), (5, 3), w), {})
+    assert c.notes == (
+        "activation_tables: layer can differ from hls4ml's csim: recurrent layers compute with "
+        "fpga-export's own cell arithmetic and tables (layers/recurrent.py), not hls4ml's",
+    )

@@ -85,6 +85,11 @@ class Op:
         otherwise."""
         return self
 
+    def hls4ml_difference(self) -> str | None:
+        """Why this op's outputs can differ from hls4ml's csim even with hls4ml's types
+        (a summary note with ``activation_tables="hls4ml"``); None: they do not."""
+        return None
+
     def types_ready(self, node: Node, graph: Graph) -> None:
         """Called by ``infer_types`` once the node has its types: weights that depend on
         them (hls4ml's softmax tables are indexed by the bits of their types)."""

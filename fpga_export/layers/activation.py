@@ -210,6 +210,14 @@ class Activation(Op):
             return self
         return Hls4mlActivation(self.function, self.table_size)
 
+    def hls4ml_difference(self) -> str | None:
+        if self.function == "elu" and self.alpha not in (None, 1.0):
+            return (
+                "an elu with alpha other than 1 keeps fpga-export's table (hls4ml's config "
+                "names no type for its alpha)"
+            )
+        return None
+
     # -- constants ----------------------------------------------------------------------
     def params(self) -> np.ndarray:
         """The ``param`` weight (float64): the constants the function multiplies/compares by."""

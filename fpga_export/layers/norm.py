@@ -190,6 +190,10 @@ class LayerNormalization(Op):
     weight_roles = {"gamma": "scale", "beta": "bias", "table": "table"}
 
     epsilon: float = 1e-3
+
+    def hls4ml_difference(self) -> str | None:
+        return "layer normalization computes with fpga-export's own 1/sqrt table (layers/norm.py)"
+
     table_size: int = 1024
     table_range: float = 8.0
 

@@ -136,6 +136,12 @@ def constants_of(name: str, act: Activation) -> np.ndarray:
 class _Recurrent(Op):
     """Shared by SimpleRNN, LSTM and GRU (module docstring)."""
 
+    def hls4ml_difference(self) -> str | None:
+        return (
+            "recurrent layers compute with fpga-export's own cell arithmetic and tables "
+            "(layers/recurrent.py), not hls4ml's"
+        )
+
     family = "recurrent"
     gates: ClassVar[int] = 1
     roles: ClassVar[tuple[str, ...]] = (
