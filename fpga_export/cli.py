@@ -7,9 +7,11 @@
     fpga-export report DIR [--html [PATH]] [--json] [--overwrite]
 
 A command raises ``CommandError`` for a problem the user can fix: ``main`` prints it as one
-line and returns 2 (no traceback). Usage errors (click) exit with 2 too; anything unexpected
-returns 1 with the traceback. Progress lines go to stderr (``--quiet``: none), results to
-stdout. Nothing is built into a shell command: subprocesses get argument lists.
+line and returns 2 (no traceback), as it does for a ValueError raised by fpga-export's own
+checks (a setting, a shape, a file). Usage errors (click) exit with 2 too; anything unexpected,
+also a ValueError from inside a library (numpy, a framework), returns 1 with the traceback.
+Progress lines go to stderr (``--quiet``: none), results to stdout. Nothing is built into a
+shell command: subprocesses get argument lists.
 """
 
 from __future__ import annotations
@@ -51,7 +53,6 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
     return (
         CommandError,
-        ValueError,
         ProjectFolderError,
         ReportFileError,
         VendorToolNotFoundError,
@@ -98,10 +99,34 @@ def main(argv: list[str] | None = None) -> int:
         except _tool_failures() as e:
             click.echo(f"{_prog(ctx)}: failed: {_one_line(e)}", err=True)
             return 1
+        except ValueError as e:
+            if not _raised_by_us(e):
+                return _unexpected(ctx, e)
+            click.echo(f"{_prog(ctx)}: error: {_one_line(e)}", err=True)
+            return 2
         except Exception as e:
-            traceback.print_exc()
-            click.echo(f"{_prog(ctx)}: failed: {type(e).__name__}: {_one_line(e)}", err=True)
-            return 1
+            return _unexpected(ctx, e)
+
+
+def _unexpected(ctx, e: BaseException) -> int:
+    traceback.print_exc()
+    click.echo(f"{_prog(ctx)}: failed: {type(e).__name__}: {_one_line(e)}", err=True)
+    return 1
+
+
+_OURS = tuple(
+    str(Path(__file__).resolve().parent.parent / pkg) + os.sep
+    for pkg in ("fpga_export", "keras_plugin", "torch_plugin")
+)
+
+
+def _raised_by_us(e: BaseException) -> bool:
+    """Whether fpga-export's own code raised ``e`` (the innermost frame of its traceback is in
+    one of our packages): a check of the user's input, not a failure inside a library."""
+    tb = e.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and str(Path(tb.tb_frame.f_code.co_filename).resolve()).startswith(_OURS)
 
 
 def _prog(ctx) -> str:

@@ -246,3 +246,20 @@ def test_a_config_file_cannot_turn_on_unpickling(tmp_path):
         f"{cfg}: allow_pickle cannot be set in a config file (unpickling runs code from the "
         "model file); pass --allow-pickle on the command line if you trust the file"
     )
+
+
+def test_a_library_value_error_is_a_failure_not_a_user_error(prj, tmp_path, capsys, monkeypatch):
+    """A ValueError raised inside a library (a bug, not the user's input) exits with 1 and
+    the traceback; ours (a check of the input) with 2 and one line."""
+    np.save(tmp_path / "x.npy", np.zeros((2, 4)))
+
+    def broken(self, x, **kw):
+        return np.zeros(3).reshape(2, 2)  # numpy raises ValueError
+
+    monkeypatch.setattr(Firmware, "predict", broken)
+    code, out, err = run(["predict", prj, "-i", tmp_path / "x.npy", "-q"], capsys)
+    assert code == 1
+    assert "Traceback (most recent call last)" in err
+    assert err.endswith(
+        "fpga-export predict: failed: ValueError: cannot reshape array of size 3 into shape (2,2)\n"
+    )
