@@ -139,6 +139,9 @@ def qconv(layer, call: LayerCall) -> str:
     if getattr(layer, "groups", 1) != 1:
         raise call.refuse(f"groups={layer.groups} is not supported (only 1)")
     op = conv_op(layer, call)
+    pf = getattr(layer, "parallelization_factor", -1)  # HGQ2's: output pixels in parallel
+    if isinstance(pf, int) and pf > 0:  # (its default, -1, becomes all pixels once built)
+        op = dataclasses.replace(op, parallelization_factor=pf)
     inputs = _input_quantizers(layer, call)
     bias = _qbias(layer, op.filters)
     node = _weight_node(call, op, inputs, array(layer.qkernel), bias)

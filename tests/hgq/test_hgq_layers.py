@@ -127,3 +127,15 @@ def test_node_names_and_types(tmp_path):
     assert dense.given["accum"] == "auto" and dense.given["result"] == "auto"
     k = dense.types["kernel"]
     np.testing.assert_array_equal(k.quantize(dense.weights["kernel"]), dense.weights["kernel"])
+
+
+def test_conv_parallelization_factor_is_hgq2s(tmp_path):
+    """HGQ2's parallelization_factor (output pixels per step; default: all of them) becomes
+    the convolution's."""
+    model = build("conv2d")
+    fw = model.export_fpga(tmp_path / "p")
+    assert fw.graph["conv"].op.parallelization_factor == 36
+    inp = keras.Input((6, 6, 2), name="x")
+    out = hl.QConv2D(2, (3, 3), parallelization_factor=4, name="conv")(inp)
+    small = keras.Model(inp, out)
+    assert small.export_fpga(tmp_path / "q").graph["conv"].op.parallelization_factor == 4
