@@ -518,9 +518,7 @@ class Activation(Op):
                 ns += hw.T_DSP if dsp else hw.T_ADD
             depth = hw.cycles(ns + hw.T_CMP)
         res += hw.registers(n * w_out * max(depth, 0))
-        if not ctx.stream:
-            return Cost(res, latency=depth, ii=1)
-        return Cost(res, latency=depth + calls, ii=calls, fill=depth + 1)
+        return pipelined_cost(res, depth, calls, ctx.stream)
 
     def config_fields(self, node, ctx):
         return {
@@ -541,6 +539,14 @@ class Activation(Op):
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def pipelined_cost(res: Resources, depth: int, calls: int, stream: bool) -> Cost:
+    """An element-wise layer pipelined at II 1: io_parallel in one call of ``depth`` cycles,
+    io_stream one packet per cycle over ``calls`` packets."""
+    if not stream:
+        return Cost(res, latency=depth, ii=1)
+    return Cost(res, latency=depth + calls, ii=calls, fill=depth + 1)
 
 
 def _fit_param(values: np.ndarray) -> FixedType:

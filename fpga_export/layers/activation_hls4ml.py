@@ -56,11 +56,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..ir import arith
-from ..ir.cost import Cost, Resources
+from ..ir.cost import Resources
 from ..ir.op import Emission, Op, Tensor
 from ..ir.rawmath import where, wide
 from ..types import FixedType, Overflow, Rounding
-from .activation import SELU_ALPHA, SELU_SCALE, _check_pow2, _model_default
+from .activation import SELU_ALPHA, SELU_SCALE, _check_pow2, _model_default, pipelined_cost
 
 FUNCTIONS = ("sigmoid", "tanh", "softplus", "softsign", "elu", "selu", "softmax")
 IMPLEMENTATIONS = ("stable", "latency", "argmax")
@@ -243,9 +243,7 @@ class Hls4mlActivation(Op):
                 + hw.cycles(hw.T_DSP if hw.dsps(e, inv) else hw.T_ADD)
             )
         res += hw.registers(n * node.result.width * depth)
-        if not ctx.stream:
-            return Cost(res, latency=depth, ii=1)
-        return Cost(res, latency=depth + calls, ii=calls, fill=depth + 1)
+        return pipelined_cost(res, depth, calls, ctx.stream)
 
     def config_fields(self, node, ctx):
         return {
