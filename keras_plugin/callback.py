@@ -171,10 +171,13 @@ class CSimCallback(keras.callbacks.Callback):
         self._say(f"CSimCallback: exporting {self.model.name!r} ...")
         start = time.perf_counter()
         fw = self.model.export_fpga(**self.export_kwargs)
-        fw.write(check_limits=False)  # csim in the training loop; synthesis limits are build()'s
-        self._say(f"CSimCallback: compiling csim in {fw.output_dir} ...")
-        fw.compile(verbose=False)  # a CompileError (naming the log) stops fit here
-        self._say(f"CSimCallback: csim ready in {time.perf_counter() - start:.1f} s")
+        self._say("CSimCallback: compiling csim ...")
+        # a csim-only project (no weight values, no testbench data, no synthesis limits:
+        # those are write()'s and build()'s); a CompileError (naming the log) stops fit here
+        fw.compile(verbose=False)
+        self._say(
+            f"CSimCallback: csim ready in {time.perf_counter() - start:.1f} s ({fw.output_dir})"
+        )
         self.firmware = fw
         self._check_shapes(x)
         self.best = None
