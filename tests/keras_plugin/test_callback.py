@@ -174,6 +174,13 @@ def test_every_and_keep_best(tmp_path):
     assert (tmp_path / "best" / "project.json").is_file()
     assert cb.best == max(h["csim_accuracy"] for h in cb.history)
     assert cb.firmware.output_dir != tmp_path / "best"
+    # the best project is complete (weight values, testbench data); the callback's own is
+    # csim-only: its weights are pushed at run time
+    kernel = "firmware/weights/d1_kernel.h"
+    assert "#error" not in (tmp_path / "best" / kernel).read_text()
+    assert (tmp_path / "best" / "tb_data" / "tb_input_features.dat").is_file()
+    assert "#error" in (cb.firmware.output_dir / kernel).read_text()
+    assert not (cb.firmware.output_dir / "tb_data").exists()
 
 
 def test_keep_best_never_writes_into_a_folder_of_the_users(tmp_path):
