@@ -254,7 +254,7 @@ class Dense(Op):
         block = max(1, _PRODUCTS // max(1, batch * n_in))
         parts = [
             self._run_block(node, x, kernel, bias, slice(lo, lo + block))
-            for lo in range(0, self.units, block)
+            for lo in range(0, self.units, block) or [0]
         ]
         if len(parts) == 1:
             return parts[0]
