@@ -87,6 +87,7 @@ class Firmware:
         self._lib: CSimLibrary | None = None
         self._written = False
         self._files: dict[Path, dict[str, str]] = {}  # folder -> files this object wrote
+        self._complete: set[Path] = set()  # folders written with weight values and tb data
         self._rw = ReadWriteLock()
 
     @property
@@ -112,6 +113,7 @@ class Firmware:
         fw.config, fw.graph, fw.name = config, graph, name
         fw.backend = get_backend(config.backend)
         fw._frontend, fw._lib, fw._written, fw._files = None, None, False, {}
+        fw._complete = set()
         arch = state.dump(config, graph, name)[0]
         digest = project.sha256(arch + __version__.encode())[:20]
         fw.output_dir = cache_dir().parent / "projects" / f"{name}-{digest}"
@@ -150,19 +152,46 @@ class Firmware:
         what to change, multipliers beyond the part's DSPs warn (``ResourceUseWarning``).
         ``check_limits=False`` skips the check (``compile()`` never runs it: csim is not
         synthesis).
+
+        ``compile()`` of a project not written yet writes a csim-only project: weight headers
+        without values (csim pushes them at run time) and no testbench data; ``write()`` and
+        ``build()`` write them.
         """
         if check_limits:
             enforce(self.check_limits())
+        return self._write(output_dir, overwrite=overwrite, tb_data=tb_data)
+
+    def _write(self, output_dir=None, *, overwrite=None, tb_data=None, complete=True) -> Path:
+        """Write the project: ``complete`` (for the vendor tool) or csim-only (no weight
+        values, no testbench data: nothing formatted or run that csim does not read)."""
         if output_dir is not None:
             self.output_dir = project.output_path(output_dir)
         if self.output_dir is None:
             self.output_dir = Path(tempfile.mkdtemp(prefix=f"fpga-export-{self.name}-"))
         overwrite = self.config.overwrite if overwrite is None else overwrite
-        files = self._project_files(tb_data)
+        files = self._project_files(tb_data, complete=complete)
         out = self.output_dir
         self._files[out.resolve()] = project.write_project(out, files, overwrite=overwrite)
+        complete_folders = self._complete_folders
+        if complete:
+            complete_folders.add(out.resolve())
+        else:
+            complete_folders.discard(out.resolve())
         self._written = True
         return out
+
+    @property
+    def _complete_folders(self) -> set[Path]:
+        return self.__dict__.setdefault("_complete", set())  # also objects made without __init__
+
+    def _is_complete(self) -> bool:
+        """The project in ``output_dir`` holds weight values and testbench data."""
+        folder = self.output_dir
+        return self._written and folder is not None and folder.resolve() in self._complete_folders
+
+    def _rewrite(self) -> Path:
+        """Write the project again as completely as it was written."""
+        return self._write(complete=self._is_complete())
 
     def check_limits(self) -> list[Finding]:
         """What the synthesis tool would refuse (severity "error": arrays, loops, ROMs over
@@ -170,8 +199,24 @@ class Firmware:
         notes (a part not in the table), each naming the layer and what to change."""
         return self.backend.check(self.graph, self.config)
 
-    def _project_files(self, tb_data=None) -> project.ProjectFiles:
-        """Every file of the project, in memory (written by ``project.write_project``)."""
+    def _project_files(self, tb_data=None, *, complete=True) -> project.ProjectFiles:
+        """Every file of the project, in memory (written by ``project.write_project``);
+        csim-only (``complete=False``): no weight values, no testbench data."""
+        tb = self._testbench_data(tb_data) if complete else (None, None)
+        files = project.ProjectFiles()
+        ins, outs, ctx = self.backend.write(
+            self.graph, self.config, files, self.name, __version__, *tb, values=complete
+        )
+        self._write_bridge(files, ins, outs, ctx)
+        files.json(
+            "project.json", self.backend.describe(self.graph, self.config, self.name, __version__)
+        )
+        self._add_state(files)
+        return files
+
+    def _testbench_data(self, tb_data=None) -> tuple[np.ndarray, np.ndarray]:
+        """(inputs, expected outputs) of the C++ testbench, one flat row per sample: the
+        numpy reference run on ``tb_data`` (default: 8 random samples)."""
         tb_in = self._inputs(tb_data) if tb_data is not None else self._random_inputs(8)
         tb_out = Interpreter(self.graph).run(tb_in)
         flat = lambda arrays: np.concatenate(  # noqa: E731
@@ -181,16 +226,7 @@ class Firmware:
             ],
             axis=1,
         )
-        files = project.ProjectFiles()
-        ins, outs, ctx = self.backend.write(
-            self.graph, self.config, files, self.name, __version__, flat(tb_in), flat(tb_out)
-        )
-        self._write_bridge(files, ins, outs, ctx)
-        files.json(
-            "project.json", self.backend.describe(self.graph, self.config, self.name, __version__)
-        )
-        self._add_state(files)
-        return files
+        return flat(tb_in), flat(tb_out)
 
     def _add_state(self, files: project.ProjectFiles) -> None:
         data, weights = state.dump(self.config, self.graph, self.name)
@@ -244,13 +280,14 @@ class Firmware:
     # -- csim ----------------------------------------------------------------------------
     @_exclusive
     def compile(self, *, verbose: bool = False) -> Firmware:
-        """Build the csim library (reused from the cache when identical) and load it."""
+        """Build the csim library (reused from the cache when identical) and load it. A
+        project not written yet is written csim-only (see ``write``)."""
         if not self._written:
-            self.write(check_limits=False)
+            self._write(complete=False)
         out = self.output_dir
         with project.locked(out):  # no other export rewrites the sources while g++ reads them
             if project.recorded(out) != self._files.get(out.resolve()):
-                self.write(check_limits=False)  # another export wrote the folder since: ours again
+                self._rewrite()  # another export wrote the folder since: ours again
             lib_path, _ = build_library(out, self.name, verbose=verbose)
         sizes = lambda names: [self.graph[n].size for n in names]  # noqa: E731
         lib = CSimLibrary(lib_path, sizes(self.graph.inputs), sizes(self.graph.outputs))
@@ -316,7 +353,7 @@ class Firmware:
             )
         xs = self._inputs(x)
         if not self._written:
-            self.write(check_limits=False)
+            self._write(complete=False)
         sizes = lambda names: [self.graph[n].size for n in names]  # noqa: E731
         lib = dataflow.build(
             self.output_dir, self.name, sizes(self.graph.inputs), sizes(self.graph.outputs),
@@ -416,7 +453,7 @@ class Firmware:
         )
         compiled, self._lib = self._lib is not None, None  # never the old library, new graph
         self.graph = fresh
-        self.write(check_limits=False)  # csim of the live model; build() checks
+        self._rewrite()  # csim of the live model; build() checks
         if compiled:
             self.compile()
         return False
@@ -459,7 +496,7 @@ class Firmware:
 
         self.backend.find_tool()  # a clear error before anything is written
         enforce(self.check_limits())  # also when compile() wrote the project
-        if not self._written:
+        if not self._is_complete():  # not written, or csim-only (compile())
             self.write(check_limits=False)
         options = BuildOptions(csim, synth, cosim, export, vsynth)
         self._write_file(OPTIONS_FILE, options.tcl())  # recorded: never a file of yours

@@ -11,13 +11,20 @@ epoch (every ``every`` epochs) the current weights are pushed into the compiled 
 validation data and these entries are written into ``logs`` (so EarlyStopping,
 ModelCheckpoint, History and TensorBoard see them):
 
-- ``csim_<metric>`` for each requested metric, computed by a fresh ``keras.metrics`` object
-  ("accuracy" is resolved as ``compile`` resolves it: sparse categorical, categorical or
-  binary accuracy from the shapes of the labels and outputs);
+- ``csim_<metric>`` for each requested metric, computed by a ``keras.metrics`` object reset
+  before each use ("accuracy" is resolved as ``compile`` resolves it: sparse categorical,
+  categorical or binary accuracy from the shapes of the labels and outputs; these three are
+  computed in numpy with Keras' float32 operations, the same value, see
+  ``keras_plugin.accuracy``);
 - ``csim_agreement``: for outputs with more than one value per sample, the fraction of
   samples whose csim argmax equals the float model's argmax; for one output value per
   sample, the fraction of samples within one LSB of the output type of the float output;
 - ``csim_max_abs_diff``: the largest |csim - float| over all outputs.
+
+The float outputs come from Keras' compiled predict function (``predict_on_batch``: the
+values ``model.predict`` gives). ``timings`` holds the seconds of each evaluation by part:
+``refresh`` (weights pushed), ``csim``, ``float``, ``metrics``, ``overflow`` (when logged)
+and ``total``.
 
 Validation data: the ``validation_data`` argument ``(x, y)`` or ``(x, y, sample_weight)``
 (arrays), or, when it is None, the validation data of ``model.fit`` (``validation_data=``
@@ -48,6 +55,8 @@ import numpy as np
 from fpga_export import project
 from fpga_export.config import ExportConfig
 from fpga_export.metrics import compare, count_overflow
+
+from .accuracy import accuracy
 
 __all__ = ["CSimCallback", "count_overflow"]
 
@@ -143,8 +152,10 @@ class CSimCallback(keras.callbacks.Callback):
         self.best = None
         self.best_epoch = None
         self.history: list[dict] = []  # csim entries per evaluated epoch (with "epoch")
-        self.timings: list[dict] = []  # seconds per evaluated epoch: refresh, csim, total
+        # seconds per evaluated epoch: refresh, csim, float, metrics (overflow), total
+        self.timings: list[dict] = []
         self._data = None
+        self._metrics = []
 
     # tf_keras (legacy Keras 2) asks its callbacks these; Keras 3 does not
     _supports_tf_logs = False
@@ -171,12 +182,16 @@ class CSimCallback(keras.callbacks.Callback):
         self._say(f"CSimCallback: exporting {self.model.name!r} ...")
         start = time.perf_counter()
         fw = self.model.export_fpga(**self.export_kwargs)
-        fw.write(check_limits=False)  # csim in the training loop; synthesis limits are build()'s
-        self._say(f"CSimCallback: compiling csim in {fw.output_dir} ...")
-        fw.compile(verbose=False)  # a CompileError (naming the log) stops fit here
-        self._say(f"CSimCallback: csim ready in {time.perf_counter() - start:.1f} s")
+        self._say("CSimCallback: compiling csim ...")
+        # a csim-only project (no weight values, no testbench data, no synthesis limits:
+        # those are write()'s and build()'s); a CompileError (naming the log) stops fit here
+        fw.compile(verbose=False)
+        self._say(
+            f"CSimCallback: csim ready in {time.perf_counter() - start:.1f} s ({fw.output_dir})"
+        )
         self.firmware = fw
         self._check_shapes(x)
+        self._metrics = self._metric_objects()  # reset before each use
         self.best = None
         self.best_epoch = None
         self.history = []
@@ -248,7 +263,7 @@ class CSimCallback(keras.callbacks.Callback):
         logs = logs if logs is not None else {}
         start = time.perf_counter()
         try:
-            results, t_refresh, t_csim = self._evaluate()
+            results, seconds = self._evaluate()
         except Exception as exc:  # a csim failure must not lose the training run
             results = {k: math.nan for k in self._names()}
             logs.update(results)
@@ -266,7 +281,7 @@ class CSimCallback(keras.callbacks.Callback):
         logs.update(results)
         self.history.append({"epoch": epoch, **results})
         total = time.perf_counter() - start
-        self.timings.append({"refresh": t_refresh, "csim": t_csim, "total": total})
+        self.timings.append({**seconds, "total": total})
         if self.verbose:
             text = " - ".join(f"{k}: {v:.4f}" for k, v in results.items())
             print(f"CSimCallback epoch {epoch + 1}: {text} ({total:.2f} s)", flush=True)
@@ -289,21 +304,30 @@ class CSimCallback(keras.callbacks.Callback):
         return names + (["csim_overflow"] if self.overflow else [])
 
     def _evaluate(self):
+        """(results, seconds per part: refresh, csim, float, metrics[, overflow])."""
         x, y, sw = self._data
-        t0 = time.perf_counter()
+        t = [time.perf_counter()]
         self.firmware.refresh_from(self.model)  # weights only: pushed, no recompilation
-        t1 = time.perf_counter()
+        t.append(time.perf_counter())
         y_csim = np.asarray(self.firmware.predict(x, threads=self.threads))
+        t.append(time.perf_counter())
         y_float = self._float_predict(x).reshape(y_csim.shape)
-        results = csim_metrics(y, y_csim, y_float, self._metric_objects(), sw, self._output_lsb())
+        t.append(time.perf_counter())
+        results = csim_metrics(y, y_csim, y_float, self._metrics, sw, self._output_lsb())
+        t.append(time.perf_counter())
+        parts = ["refresh", "csim", "float", "metrics"]
         if self.overflow:
             n = len(x) if self.overflow is True else int(self.overflow)
             results["csim_overflow"] = float(count_overflow(self.firmware.graph, x[:n]))
-        return results, t1 - t0, time.perf_counter() - t1
+            t.append(time.perf_counter())
+            parts.append("overflow")
+        return results, {k: b - a for k, a, b in zip(parts, t[:-1], t[1:], strict=True)}
 
     def _float_predict(self, x, chunk: int = 8192):
+        """The float model's outputs, by Keras' own compiled predict function (the values
+        ``model.predict`` gives; an eager ``model(x)`` costs several times more)."""
         parts = [
-            keras.ops.convert_to_numpy(self.model(x[i : i + chunk], training=False))
+            np.asarray(self.model.predict_on_batch(x[i : i + chunk]))
             for i in range(0, len(x), chunk)
         ]
         return np.concatenate(parts, axis=0).astype(np.float64)
@@ -361,10 +385,13 @@ def csim_metrics(y_true, y_csim, y_float, metrics, sample_weight=None, lsb=None)
     """
     out = {}
     for name, metric in metrics:
-        metric.reset_state()
         y_pred = y_csim.astype(getattr(metric, "dtype", None) or "float32")  # as Keras feeds it
-        metric.update_state(y_true, y_pred, sample_weight=sample_weight)
-        out[f"csim_{name}"] = float(keras.ops.convert_to_numpy(metric.result()))
+        value = accuracy(metric, y_true, y_pred, sample_weight)  # numpy, the same value
+        if value is None:
+            metric.reset_state()
+            metric.update_state(y_true, y_pred, sample_weight=sample_weight)
+            value = float(keras.ops.convert_to_numpy(metric.result()))
+        out[f"csim_{name}"] = value
     out.update(compare(y_csim, y_float, lsb))
     return out
 

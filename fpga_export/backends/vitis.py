@@ -47,9 +47,22 @@ class VitisBackend:
         return t.spell(self.vendor)
 
     # -- the project ---------------------------------------------------------------------
-    def write(self, graph: Graph, config, files, name: str, version: str, tb_in=None, tb_out=None):
+    def write(
+        self,
+        graph: Graph,
+        config,
+        files,
+        name: str,
+        version: str,
+        tb_in=None,
+        tb_out=None,
+        *,
+        values: bool = True,
+    ):
         """Add the project's files to ``files`` (a ``project.ProjectFiles``: relative path ->
-        content; ``Firmware.write`` writes them into the folder and records them)."""
+        content; ``Firmware.write`` writes them into the folder and records them).
+        ``values=False``: a csim-only project, whose weight headers hold no values (csim
+        pushes them at run time; ``weight``)."""
         ctx = self.context(graph, config)
         for out_name in graph.outputs:
             if out_name in graph.inputs:
@@ -65,7 +78,7 @@ class VitisBackend:
             for w, role in node.op.weight_roles.items():
                 files.text(
                     f"firmware/weights/{ctx.weight_var(node, w)}.h",
-                    self.weight(node, w, role, ctx),
+                    self.weight(node, w, role, ctx, values),
                 )
         files.text(f"firmware/{name}.h", self.top_header(name, ctx, ins, outs))
         files.text(f"firmware/{name}.cpp", self.top_source(graph, name, ctx, ins, outs, emissions))
@@ -200,10 +213,12 @@ class VitisBackend:
         lines.append("#endif")
         return "\n".join(lines) + "\n"
 
-    def weight(self, node: Node, w: str, role: str, ctx: EmitContext) -> str:
-        var, tname = ctx.weight_var(node, w), ctx.type_name(node, role)
-        values = node.types[role].quantize(node.weights[w])
-        n = int(np.size(values))
+    def weight(self, node: Node, w: str, role: str, ctx: EmitContext, values: bool = True) -> str:
+        """A weight's header: its values for synthesis, an ``extern`` array for the csim
+        library (values pushed at run time). ``values=False`` (csim-only projects) writes
+        an ``#error`` in place of the values."""
+        var, tname, t = ctx.weight_var(node, w), ctx.type_name(node, role), node.types[role]
+        n = int(np.size(node.weights[w]))
         guard = f"WEIGHTS_{var.upper()}_H_"
         constants = [
             f"static const unsigned {name} = {value};"
@@ -211,17 +226,28 @@ class VitisBackend:
         ]
         if constants:  # derived from the values: outside the csim hash, like them
             constants.insert(0, "// derived from the values (pragma limits)")
+        if values:
+            raw = t.quantize_raw(node.weights[w])  # the values are raw * lsb, written exactly
+            codes = raw if raw.dtype != object else None
+            body = [
+                f"static const {tname} {var}[{n}] = {{",
+                f"    {cpp.array_values(t.from_raw(raw), codes=codes)}}};",
+            ]
+        else:
+            body = [
+                f'#error "{var}: values not written (a csim-only project, written by '
+                'Firmware.compile); Firmware.write() writes them"'
+            ]
         return "\n".join(
             [
                 f"// {node.name} {w}: shape {tuple(np.shape(node.weights[w]))}, type "
-                f"{self.spell(node.types[role])}",
+                f"{self.spell(t)}",
                 f"#ifndef {guard}",
                 f"#define {guard}",
                 "#ifdef FPGA_EXPORT_RUNTIME_WEIGHTS  // csim library: values pushed at run time",
                 f"extern {tname} {var}[{n}];",
                 "#else",
-                f"static const {tname} {var}[{n}] = {{",
-                f"    {cpp.array_values(values)}}};",
+                *body,
                 "#endif",
                 *constants,
                 "#endif",

@@ -72,8 +72,8 @@ class VivadoBackend(VitisBackend):
     name = "vivado"
     templates = TEMPLATES
 
-    def write(self, graph: Graph, config, files, name: str, version: str, tb_in=None, tb_out=None):
-        return super().write(graph, config, _VivadoFiles(files), name, version, tb_in, tb_out)
+    def write(self, graph: Graph, config, files, name: str, version: str, *args, **kwargs):
+        return super().write(graph, config, _VivadoFiles(files), name, version, *args, **kwargs)
 
     def build_script(self, graph: Graph, config, name: str, version: str) -> str:
         return self.templates.get_template("build_prj.tcl.j2").render(

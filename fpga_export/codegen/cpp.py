@@ -32,11 +32,43 @@ def struct(
     return "\n".join(lines)
 
 
-def array_values(values: np.ndarray, per_line: int = 8) -> str:
-    """Comma-separated exact values (repr of float64) wrapped for readability."""
-    flat = [repr(float(v)) for v in np.asarray(values, dtype=np.float64).ravel()]
-    rows = [", ".join(flat[i : i + per_line]) for i in range(0, len(flat), per_line)]
-    return ",\n    ".join(rows)
+def array_values(values: np.ndarray, per_line: int = 8, *, codes=None) -> str:
+    """Comma-separated exact values (``repr`` of each float64) wrapped for readability.
+
+    Each distinct value is formatted once and the text is one join, so a million weights take
+    milliseconds. Values are told apart by integer ``codes`` (equal codes must mean equal
+    values: a fixed-point type's raw integers), by default the float64 bit patterns; the text
+    is the same either way."""
+    flat = np.asarray(values, dtype=np.float64).ravel()
+    if flat.size == 0:
+        return ""
+    codes = flat.view(np.int64) if codes is None else np.asarray(codes).ravel()
+    if codes.shape != flat.shape or codes.dtype.kind not in "iu":
+        raise ValueError("codes must be integers, one per value")
+    first, slot = _distinct(codes)
+    words = [repr(v) for v in flat[first].tolist()]
+    # three tokens per distinct value: inside a line, at a line's end, the very last one
+    tokens = np.array([w + s for w in words for s in (", ", ",\n    ", "")], dtype=object)
+    index = 3 * slot
+    index[per_line - 1 :: per_line] += 1
+    index[-1] = 3 * slot[-1] + 2
+    return "".join(tokens[index].tolist())
+
+
+def _distinct(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(one position of each distinct code, each element's number among the distinct codes).
+    Small code ranges (fixed-point raw values) take a table, in linear time; others sort."""
+    lo, hi = int(codes.min()), int(codes.max())
+    if hi - lo < max(4 * codes.size, 1 << 16):
+        offset = (codes - lo).astype(np.intp)
+        where = np.full(hi - lo + 1, -1, dtype=np.intp)
+        where[offset] = np.arange(codes.size)  # any position of each code will do
+        present = np.flatnonzero(where >= 0)
+        number = np.zeros(hi - lo + 1, dtype=np.intp)
+        number[present] = np.arange(present.size)
+        return where[present], number[offset]
+    _, first, slot = np.unique(codes, return_index=True, return_inverse=True)
+    return first, slot.ravel()
 
 
 def reciprocal_table(name: str, type_name: str, n_max: int) -> tuple[str, str]:

@@ -67,7 +67,7 @@ def accumulate(acc: Tensor, terms: np.ndarray, axis: int) -> Tensor:
     t = acc.type
     grown = t + t  # type of acc + term before the assignment back into t
     if t.overflow == Overflow.WRAP and t.width <= 63:
-        total = acc.raw.astype(np.int64) + terms.astype(np.int64).sum(axis=axis)
+        total = acc.raw.astype(np.int64) + terms.astype(np.int64, copy=False).sum(axis=axis)
         return Tensor(_wrap(total, t), t)
     raw = as_wide(acc.raw, grown.width)
     terms = as_wide(terms, grown.width)

@@ -14,6 +14,7 @@ from ..ir.span import Span, weight_span
 from ..types import FixedType, Overflow
 
 STRATEGIES = ("latency", "resource")
+_PRODUCTS = 1 << 18  # products per block of the numpy reference (Dense.run): 2 MB of int64
 
 
 def divisors(n: int) -> list[int]:
@@ -247,12 +248,26 @@ class Dense(Op):
         (x,) = inputs
         kernel = arith.const(node.weights["kernel"], node.types["kernel"])
         bias = arith.const(node.weights["bias"], node.types["bias"])
+        # outputs are independent: a block of them at a time keeps the (batch, n_in, block)
+        # products small (a large layer's would not fit the caches)
+        batch, n_in = x.raw.shape
+        block = max(1, _PRODUCTS // max(1, batch * n_in))
+        parts = [
+            self._run_block(node, x, kernel, bias, slice(lo, lo + block))
+            for lo in range(0, self.units, block) or [0]
+        ]
+        if len(parts) == 1:
+            return parts[0]
+        return Tensor(np.concatenate([p.raw for p in parts], axis=1), node.result)
+
+    def _run_block(self, node, x, kernel, bias, units: slice):
         accum = node.types["accum"]
-        # products (batch, n_in, n_out) at full precision, each converted to accum
+        kernel, bias = Tensor(kernel.raw[:, units], kernel.type), Tensor(bias.raw[units], bias.type)
+        # products (batch, n_in, units) at full precision, each converted to accum
         prod = arith.mul(Tensor(x.raw[:, :, None], x.type), kernel)
         terms = arith.convert(prod, accum).raw
         acc = arith.convert(bias, accum)
-        acc = Tensor(np.broadcast_to(acc.raw, (x.raw.shape[0], self.units)), accum)
+        acc = Tensor(np.broadcast_to(acc.raw, (x.raw.shape[0], acc.raw.shape[0])), accum)
         return arith.convert(arith.accumulate(acc, terms, axis=1), node.result)
 
     def config_fields(self, node, ctx):

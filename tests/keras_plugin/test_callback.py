@@ -174,6 +174,13 @@ def test_every_and_keep_best(tmp_path):
     assert (tmp_path / "best" / "project.json").is_file()
     assert cb.best == max(h["csim_accuracy"] for h in cb.history)
     assert cb.firmware.output_dir != tmp_path / "best"
+    # the best project is complete (weight values, testbench data); the callback's own is
+    # csim-only: its weights are pushed at run time
+    kernel = "firmware/weights/d1_kernel.h"
+    assert "#error" not in (tmp_path / "best" / kernel).read_text()
+    assert (tmp_path / "best" / "tb_data" / "tb_input_features.dat").is_file()
+    assert "#error" in (cb.firmware.output_dir / kernel).read_text()
+    assert not (cb.firmware.output_dir / "tb_data").exists()
 
 
 def test_keep_best_never_writes_into_a_folder_of_the_users(tmp_path):
@@ -263,6 +270,32 @@ def test_named_and_object_metrics_match_keras_on_csim_outputs():
     assert logs["csim_accuracy"] == pytest.approx(np.mean(y.argmax(1) == Y))
     assert logs["csim_top2"] == pytest.approx(float(want_top2.result()))
     assert logs["csim_sparse_categorical_crossentropy"] == pytest.approx(float(want_ce.result()))
+
+
+def test_numbers_equal_keras_metric_and_predict_exactly():
+    """The numpy accuracy and the compiled float predict change no reported number."""
+    from fpga_export.metrics import compare
+
+    model = make_model(lr=0.5)
+    cb = CSimCallback((X, Y), verbose=0, metrics=["accuracy", "acc"])
+    rec = Recorder(cb)
+
+    class Independent(keras.callbacks.Callback):
+        seen = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            y_csim = rec.csim[-1]
+            metric = keras.metrics.SparseCategoricalAccuracy()
+            metric.update_state(Y, y_csim.astype("float32"))
+            lsb = cb.firmware.graph[cb.firmware.graph.outputs[0]].result.lsb
+            want = {"csim_accuracy": float(metric.result()), "csim_acc": float(metric.result())}
+            want.update(compare(y_csim, model.predict(X, verbose=0), lsb))
+            self.seen.append((want, {k: logs[k] for k in want}))
+
+    fit(model, [cb, rec, Independent()], epochs=2)
+    for want, got in Independent.seen:
+        assert got == want
+    assert [sorted(t) for t in cb.timings] == [["csim", "float", "metrics", "refresh", "total"]] * 2
 
 
 def test_compile_failure_stops_before_training(monkeypatch):

@@ -49,3 +49,20 @@ def test_hardware_lists_the_kernel_partition_or_rom_and_the_multipliers():
         HwUse(RESHAPE, "dense_1_kernel", 8 * 16, reuse_work=32),  # 8 weights of 16 bits a word
         HwUse(UNROLL, "reuse step", 8, reuse_work=32),
     ]
+
+
+def test_reference_in_blocks_of_outputs_equals_one_block(monkeypatch):
+    """Dense.run takes a block of outputs at a time; the blocks change no value (wrapping
+    and saturating accumulators, the latter summed step by step)."""
+    import fpga_export.layers.dense as dense
+    from fpga_export import ExportConfig, Firmware
+    from tests.graphs import mlp
+
+    x = np.random.default_rng(0).normal(0, 3, (40, 12))
+    for accum in ("ap_fixed<12,4>", "ap_fixed<12,4,AP_RND,AP_SAT>"):
+        layers = {"dense_1": {"accum": accum}}
+        fw = Firmware(mlp((12, 7), scale=1.0), ExportConfig(layers=layers))
+        whole = fw.reference(x)
+        monkeypatch.setattr(dense, "_PRODUCTS", 40 * 12 * 2)  # two outputs per block
+        np.testing.assert_array_equal(fw.reference(x), whole)
+        monkeypatch.undo()
