@@ -397,7 +397,8 @@ class Firmware:
     def set_weights(self, weights: dict[str, dict[str, np.ndarray]]) -> None:
         """Replace weights by node name (``{"dense_1": {"kernel": ..., "bias": ...}}``)
         and push them into the compiled library without recompiling. All are checked
-        before any is replaced."""
+        before any is replaced. A written project keeps the old values until ``write()``;
+        ``build()`` writes the new ones first."""
         updates = []
         for name, ws in weights.items():
             node = self.graph[name]
@@ -414,6 +415,8 @@ class Firmware:
                 updates.append((node, w, value))
         for node, w, value in updates:
             node.weights[w] = value
+        if updates:  # written weight values are stale: build() writes them again
+            self._complete_folders.clear()
         if self._lib is not None:
             try:
                 self._push_weights(self._lib, list({id(n): n for n, _, _ in updates}.values()))

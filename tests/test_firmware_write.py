@@ -94,6 +94,27 @@ def test_build_completes_a_csim_only_project(tmp_path, monkeypatch):
     assert all((fw.output_dir / rel).is_file() for rel in TB_DATA)
 
 
+def test_build_writes_weights_set_after_write(tmp_path, monkeypatch):
+    """A complete project whose weights changed since (set_weights, a refresh during
+    training) is written again before the vendor tool reads it: never stale values."""
+    fw = firmware(tmp_path)
+    fw.write()
+    kernel = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    fw.set_weights({"dense_1": {"kernel": kernel}})
+    assert kernel_header(fw) == KERNEL_WITH_VALUES  # write() has not run since
+    seen = []
+    monkeypatch.setattr(fw.backend, "find_tool", lambda: "vitis-run")
+    monkeypatch.setattr(
+        fw.backend,
+        "run_build",
+        lambda project, options, **kw: seen.append(kernel_header(fw)) or project / "log",
+    )
+    fw.build(csim=True, synth=False)
+    assert "1.0, 2.0, 3.0, 4.0, 5.0, 6.0};" in seen[0]
+    fw.build(csim=True, synth=False)  # unchanged since: not written again
+    assert seen[1] == seen[0]
+
+
 @pytest.mark.parametrize("complete", [False, True])
 def test_a_rebuild_on_refresh_keeps_the_project_as_complete_as_it_was(tmp_path, complete):
     grow = {"units": 2}
