@@ -191,6 +191,7 @@ def test_modes():
         "RND_MIN_INF",
         "RND_INF",
         "RND_CONV",
+        "RND_CONV_ODD",
     ]
     assert [m.value for m in Overflow] == ["WRAP", "SAT", "SAT_ZERO", "SAT_SYM"]
 
@@ -553,17 +554,19 @@ SPECIAL = [0.0, -0.0, 5e-324, -5e-324, 2.2e-308, -2.2e-308, 1e-300, 1.7976931348
 
 
 def _random_types(rng, n, max_width=62):
-    modes_q = [m.value for m in Rounding]
     modes_o = [m.value for m in Overflow]
     for _ in range(n):
         w = int(rng.integers(1, max_width + 1))
         i = int(rng.integers(-8, w + 9))
+        family = ("ap", "ac")[rng.integers(2)]
+        modes_q = [m.value for m in Rounding.members(family)]
         yield FixedType(
             w,
             i,
             bool(rng.integers(2)),
             modes_q[rng.integers(len(modes_q))],
             modes_o[rng.integers(len(modes_o))],
+            family=family,
         )
 
 
