@@ -2,7 +2,7 @@
 compat headers in ``nnet_cpp/compat``.
 
 Records are grouped by (op, types): one C++ function per group, compiled against our
-``ap_fixed.h``; the records themselves are passed at run time as a binary table (raw bits /
+``ap_fixed.h`` (or, for the ac vectors, ``ac_fixed.h``: ``headers``); the records themselves are passed at run time as a binary table (raw bits /
 double bits / shift amount), and the harness writes raw result words back.  Nothing about a
 record's expected value is compiled in, so any vectors file of the documented format works.
 
@@ -41,9 +41,10 @@ REC_DTYPE = np.dtype(
 )
 OUT_WORDS = 4
 
+AP_HEADERS = ("ap_fixed.h", "ap_int.h")
+AC_HEADERS = ("ac_fixed.h", "ac_int.h")
+
 _PRELUDE = r"""
-#include "ap_fixed.h"
-#include "ap_int.h"
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -255,8 +256,13 @@ class Harness:
     compile_log: list[str] = field(default_factory=list)
 
 
-def _cache_key(keys: Sequence[tuple], vectors_file: Path | None) -> str:
+def _prelude(headers: Sequence[str]) -> str:
+    return "".join(f'#include "{name}"\n' for name in headers) + _PRELUDE
+
+
+def _cache_key(keys: Sequence[tuple], vectors_file: Path | None, headers: Sequence[str]) -> str:
     h = hashlib.sha256()
+    h.update(repr(tuple(headers)).encode())
     for path in sorted(COMPAT_DIR.glob("*.h")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     h.update(Path(__file__).read_bytes())
@@ -280,14 +286,18 @@ def _compile(args: list[str], cwd: Path) -> str:
 
 
 def build(
-    cases: Sequence[dict], vectors_file: Path | None = None, jobs: int | None = None
+    cases: Sequence[dict],
+    vectors_file: Path | None = None,
+    jobs: int | None = None,
+    headers: Sequence[str] = AP_HEADERS,
 ) -> Harness:
-    """Generate and compile (or reuse from the cache) the harness for ``cases``."""
+    """Generate and compile (or reuse from the cache) the harness for ``cases``, whose types
+    come from the compat ``headers`` (``AP_HEADERS`` or ``AC_HEADERS``)."""
     groups: dict[tuple, int] = {}
     for rec in cases:
         groups.setdefault(group_key(rec), len(groups))
     keys = list(groups)
-    key = _cache_key(keys, vectors_file)
+    key = _cache_key(keys, vectors_file, headers)
     out_dir = CACHE_ROOT / key
     exe = out_dir / "harness"
     if exe.is_file():
@@ -301,7 +311,7 @@ def build(
         n_tus = max(1, min(N_TUS, len(keys)))
         sources = []
         for t in range(n_tus):
-            body = [_PRELUDE]
+            body = [_prelude(headers)]
             body += [emit_group(gid, k) for gid, k in enumerate(keys) if gid % n_tus == t]
             src = work / f"groups_{t}.cpp"
             src.write_text("".join(body))
@@ -309,7 +319,9 @@ def build(
         decls = "".join(f"void g{gid}(const Rec*, uint64_t*);\n" for gid in range(len(keys)))
         table = ",".join(f"g{gid}" for gid in range(len(keys)))
         main = work / "main.cpp"
-        main.write_text(_PRELUDE + _MAIN % {"decls": decls, "table": table, "words": OUT_WORDS})
+        main.write_text(
+            _prelude(headers) + _MAIN % {"decls": decls, "table": table, "words": OUT_WORDS}
+        )
         sources.append(main)
 
         inc = ["-I", str(COMPAT_DIR)]
