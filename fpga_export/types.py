@@ -107,8 +107,9 @@ class FixedType:
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}")
             object.__setattr__(self, name, bool(getattr(self, name)))
-        object.__setattr__(self, "rounding", Rounding.coerce(self.rounding))
-        object.__setattr__(self, "overflow", Overflow.coerce(self.overflow))
+        strict = "ac" if self.family == "ac" else None  # ac: AC_ names (error lists them)
+        object.__setattr__(self, "rounding", Rounding.coerce(self.rounding, family=strict))
+        object.__setattr__(self, "overflow", Overflow.coerce(self.overflow, family=strict))
         if self.rounding.ac_only and self.family != "ac":
             raise ValueError(
                 f"rounding mode {self.rounding} exists only for ac types (family='ac'), "
