@@ -226,7 +226,7 @@ AP_COMPAT_INLINE constexpr T round_shr(T x, int d) {
   if constexpr (Q == AP_TRN) {
     return fl;
   } else {
-    bool half, rest;  // bit d-1 of x; any bit below d-1
+    bool half = false, rest = false;  // bit d-1 of x; any bit below d-1
     if (d > BT) {
       half = neg;
       rest = x != 0;
@@ -235,7 +235,7 @@ AP_COMPAT_INLINE constexpr T round_shr(T x, int d) {
       half = ((ux >> (d - 1)) & 1) != 0;
       rest = d > 1 && (ux & static_cast<UT>(static_cast<UT>(~UT(0)) >> (BT - d + 1))) != 0;
     }
-    bool inc;
+    bool inc = false;
     if constexpr (Q == AP_TRN_ZERO) inc = neg && (half || rest);
     else if constexpr (Q == AP_RND) inc = half;
     else if constexpr (Q == AP_RND_ZERO) inc = half && (rest || neg);
