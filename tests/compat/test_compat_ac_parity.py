@@ -6,10 +6,16 @@ The program (``cpp/ac_parity.h`` plus a generated ``main``) runs every operator,
 slice and bit access a layer library uses on a seeded sample of ``ac_fixed``/``ac_int`` types
 (all rounding and overflow modes, I < 0 and I > W) and values, and ``ac_channel``; values are
 printed as bit strings and types by ``type_name()``, so result types are compared too.
+
+Each side's output is cached under ``<repo>/.pytest_cache/ac_parity/`` by a hash of the
+program, the headers it includes and the compiler: the slow reference build runs once, ours
+again whenever our headers change.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import random
 import shutil
 import subprocess
@@ -22,6 +28,7 @@ from conformance import find_shared
 
 HERE = Path(__file__).resolve().parent
 COMPAT_DIR = HERE.parents[1] / "nnet_cpp" / "compat"
+CACHE = HERE.parents[1] / ".pytest_cache" / "ac_parity"
 REFERENCE = find_shared("shared/vendor/ac_types/include")
 CXX = shutil.which("g++")
 
@@ -78,23 +85,36 @@ def parity_source(seed: int = 16) -> str:
     return f'#include "ac_parity.h"\nint main() {{\n{body}\n  channel_case();\n  return 0;\n}}\n'
 
 
-def _build_and_run(src: Path, include: Path, out: Path) -> list[str]:
+def _output(source: str, include: Path, work: Path) -> list[str]:
+    """The program's output lines when compiled against ``include`` (cached)."""
     args = [CXX, "-std=c++17", "-O0", "-w", "-I", str(HERE / "cpp"), "-I", str(include)]
-    proc = subprocess.run([*args, str(src), "-o", str(out)], capture_output=True, text=True)
+    h = hashlib.sha256(source.encode() + " ".join(args[:4]).encode())
+    h.update(subprocess.run([CXX, "--version"], capture_output=True, text=True).stdout.encode())
+    for path in sorted([*include.glob("*.h"), *(HERE / "cpp").glob("ac_parity*.h")]):
+        h.update(path.name.encode() + b"\0" + path.read_bytes())
+    cached = CACHE / f"{h.hexdigest()[:24]}.txt"
+    if cached.is_file():
+        return cached.read_text().splitlines()
+    src, exe = work / "parity.cpp", work / "parity"
+    src.write_text(source)
+    proc = subprocess.run([*args, str(src), "-o", str(exe)], capture_output=True, text=True)
     assert proc.returncode == 0, f"compile against {include} failed:\n{proc.stderr[:5000]}"
-    run = subprocess.run([str(out)], capture_output=True, text=True, timeout=60)
+    run = subprocess.run([str(exe)], capture_output=True, text=True, timeout=60)
     assert run.returncode == 0, run.stderr
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(f".tmp{os.getpid()}")
+    tmp.write_text(run.stdout)
+    os.replace(tmp, cached)  # atomic: a concurrent run sees a complete file or none
     return run.stdout.splitlines()
 
 
 def test_same_output_as_reference(tmp_path):
-    src = tmp_path / "parity.cpp"
-    src.write_text(parity_source())
+    source = parity_source()
+    jobs = [(COMPAT_DIR, tmp_path / "ours"), (REFERENCE, tmp_path / "reference")]
+    for _, work in jobs:
+        work.mkdir()
     with ThreadPoolExecutor(max_workers=2) as pool:
-        ours, ref = pool.map(
-            lambda job: _build_and_run(src, *job),
-            [(COMPAT_DIR, tmp_path / "ours"), (REFERENCE, tmp_path / "reference")],
-        )
+        ours, ref = pool.map(lambda job: _output(source, *job), jobs)
     assert len(ref) > 3000
     diffs = [(k, o, r) for k, (o, r) in enumerate(zip(ours, ref, strict=True)) if o != r]
     shown = "\n".join(f"line {k}: ours {o!r}\n        ref  {r!r}" for k, o, r in diffs[:10])
