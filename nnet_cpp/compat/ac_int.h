@@ -61,7 +61,10 @@ constexpr ap_q_mode q_of(ac_q_mode q) {
                                : ap_detail::q_rnd_conv_odd;
 }
 constexpr ap_o_mode o_of(ac_o_mode o) {
-  return o == AC_WRAP ? AP_WRAP : o == AC_SAT ? AP_SAT : o == AC_SAT_ZERO ? AP_SAT_ZERO : AP_SAT_SYM;
+  return o == AC_WRAP       ? AP_WRAP
+         : o == AC_SAT      ? AP_SAT
+         : o == AC_SAT_ZERO ? AP_SAT_ZERO
+                            : AP_SAT_SYM;
 }
 
 // double -> the raw value of a <W, I, S> type with modes Q, O, as the reference computes it:
@@ -99,9 +102,8 @@ inline std::string bool_name(bool s) { return s ? "true" : "false"; }
 }  // namespace ac_detail
 
 template <int W, bool S>
-class ac_int
-    : public ac_detail::int_conv<ac_int<W, S>, (W + !S <= 64),
-                                 typename std::conditional<S, long long, unsigned long long>::type> {
+class ac_int : public ac_detail::int_conv<ac_int<W, S>, (W + !S <= 64),
+                                          typename std::conditional<S, long long, ap_ulong>::type> {
   static_assert(W >= 1 && W <= 128,
                 "ac_int: width W must be in 1..128 in fpga-export's compat headers (this includes "
                 "the full-precision result types of + - *); use the reference headers for wider "

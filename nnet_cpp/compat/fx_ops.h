@@ -23,6 +23,9 @@ struct binop_ok
 template <class A, class B>
 struct fam_of : std::integral_constant<int, tr<A>::fam == FAM_C ? tr<B>::fam : tr<A>::fam> {};
 
+template <class T>
+struct is_ap : std::integral_constant<bool, tr<T>::fam == FAM_AP> {};
+
 // The result type of a family (specialised in ap_fixed.h and ac_fixed.h).
 template <int W, int I, bool S, bool INT, int FAM>
 struct mk;
@@ -243,16 +246,16 @@ AP_COMPAT_CMP(>=, ap_detail::cmp_ord(a, b))
 #undef AP_COMPAT_CMP
 
 // ---------------------------------------------------------------- with double: in double
-#define AP_COMPAT_DBLOP(OP)                                                               \
-  template <class A>                                                                      \
-  constexpr typename std::enable_if<ap_detail::tr<A>::fam == ap_detail::FAM_AP, double>::type operator OP(      \
-      const A& a, double b) {                                                             \
-    return ap_detail::to_dbl(a) OP b;                                                     \
-  }                                                                                       \
-  template <class B>                                                                      \
-  constexpr typename std::enable_if<ap_detail::tr<B>::fam == ap_detail::FAM_AP, double>::type operator OP(      \
-      double a, const B& b) {                                                             \
-    return a OP ap_detail::to_dbl(b);                                                     \
+#define AP_COMPAT_DBLOP(OP)                                                          \
+  template <class A>                                                                 \
+  constexpr typename std::enable_if<ap_detail::is_ap<A>::value, double>::type        \
+  operator OP(const A& a, double b) {                                                \
+    return ap_detail::to_dbl(a) OP b;                                                \
+  }                                                                                  \
+  template <class B>                                                                 \
+  constexpr typename std::enable_if<ap_detail::is_ap<B>::value, double>::type        \
+  operator OP(double a, const B& b) {                                                \
+    return a OP ap_detail::to_dbl(b);                                                \
   }
 AP_COMPAT_DBLOP(+)
 AP_COMPAT_DBLOP(-)

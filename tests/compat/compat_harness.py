@@ -20,7 +20,8 @@ import struct
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -383,3 +384,46 @@ def compare(cases: Sequence[dict], out: np.ndarray) -> list[tuple[int, list[int 
         if any(e is not None and int(row[j]) != e for j, e in enumerate(exp)):
             bad.append((i, exp))
     return bad
+
+
+def check_vectors(
+    cases: Sequence[dict],
+    vectors_file: Path,
+    headers: Sequence[str],
+    kind_of: Callable[[dict], str],
+    max_shown: int = 8,
+) -> tuple[str, str | None]:
+    """Build (or reuse) the harness for ``cases``, run and compare every record.
+
+    Returns a per-kind table (``kind_of(rec)`` groups the rows) and, if any record differs, a
+    failure message showing the first ``max_shown`` of them (else None)."""
+    t0 = time.perf_counter()
+    harness = build(cases, vectors_file, headers=headers)
+    t_build = time.perf_counter() - t0
+    out = run(harness, cases)
+    bad = compare(cases, out)
+
+    total = Counter(kind_of(rec) for rec in cases)
+    failed = Counter(kind_of(cases[i]) for i, _ in bad)
+    width = max(len(k) for k in total)
+    lines = [f"{'op':<{width}}  {'pass':>7} / {'total':<7}"]
+    for kind in sorted(total):
+        lines.append(f"{kind:<{width}}  {total[kind] - failed[kind]:>7} / {total[kind]:<7}")
+    lines.append(f"{'all':<{width}}  {len(cases) - len(bad):>7} / {len(cases):<7}")
+    origin = "cached" if harness.cached else f"built in {harness.build_seconds:.1f} s"
+    lines.append(f"harness: {len(harness.groups)} groups, {origin} (total {t_build:.1f} s)")
+    report = "\n".join(lines)
+    if not bad:
+        return report, None
+    shown = []
+    for i, exp in bad[:max_shown]:
+        exp_words = [f"0x{e:x}" if e is not None else "-" for e in exp]
+        shown.append(
+            f"{cases[i]}\n    expected words {exp_words}\n"
+            f"    got: {describe_words(cases[i], out[i])}"
+        )
+    failure = (
+        f"{len(bad)} of {len(cases)} records differ from the reference\n{report}\n\n"
+        "first failures:\n" + "\n".join(shown)
+    )
+    return report, failure
