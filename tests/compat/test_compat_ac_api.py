@@ -40,25 +40,26 @@ def test_empty_channel_read_fails_loudly(tmp_path):
 
 def _all_modes_source() -> str:
     blocks = []
+    sizes = ((10, 3, 12, 4), (40, 10, 8, 2), (64, 50, 60, -3))
     for s1 in ("true", "false"):
         for q in Q_MODES:
             for o in O_MODES:
-                for w1, i1, w2, i2 in ((10, 3, 12, 4), (40, 10, 8, 2), (64, 50, 60, -3)):
-                    s2 = "false" if s1 == "true" else "true"
-                    blocks.append(
-                        f"""  {{
-    typedef ac_fixed<{w1}, {i1}, {s1}, {q}, {o}> A;
-    typedef ac_fixed<{w2}, {i2}, {s2}, {q}, {o}> B;
-    A x = 1.5; B y = x; y = 2.25; y = 3; y = 3u; y = -2L; y = x * ac_int<4>(2);
-    y += x; y -= x; y *= 2; y += 1; y -= ac_int<3, false>(1);
-    ac_int<{w2}> i = x.to_ac_int(); ac_int<{w2}, false> u = 7; i += u; u -= i; i = u / 3;
-    u = i % 5; i = i & u; u = u | 3; i ^= 1;
-    bool c = (x < y) || (x >= y) || (x == 1) || (y != 2.0) || (i > u) || (u <= 0) || (x < i);
-    sink += y.to_double() + x.to_int() + double(y.to_int64()) + y.to_uint() + c
-         + (x >> 1).to_double() + (-y).to_double() + i.to_double() + double(u.to_int64())
-         + double((i << 2).to_int64()) + x.slc<3>(1).to_int();
+                w1, i1, w2, i2 = sizes[len(blocks) % 3]  # the sizes in turn
+                s2 = "false" if s1 == "true" else "true"
+                blocks.append(
+                    f"""  {{
+typedef ac_fixed<{w1}, {i1}, {s1}, {q}, {o}> A;
+typedef ac_fixed<{w2}, {i2}, {s2}, {q}, {o}> B;
+A x = 1.5; B y = x; y = 2.25; y = 3; y = 3u; y = -2L; y = x * ac_int<4>(2);
+y += x; y -= x; y *= 2; y += 1; y -= ac_int<3, false>(1);
+ac_int<{w2}> i = x.to_ac_int(); ac_int<{w2}, false> u = 7; i += u; u -= i; i = u / 3;
+u = i % 5; i = i & u; u = u | 3; i ^= 1;
+bool c = (x < y) || (x >= y) || (x == 1) || (y != 2.0) || (i > u) || (u <= 0) || (x < i);
+sink += y.to_double() + x.to_int() + double(y.to_int64()) + y.to_uint() + c
+     + (x >> 1).to_double() + (-y).to_double() + i.to_double() + double(u.to_int64())
+     + double((i << 2).to_int64()) + x.slc<3>(1).to_int();
   }}"""
-                    )
+                )
     return (
         '#include "ac_fixed.h"\n#include <cstdio>\n'
         "static double sink = 0;\nint main() {\n"
