@@ -118,6 +118,18 @@ class ac_fixed {
     return *this;
   }
   constexpr bool is_neg() const { return ap_detail::isneg(raw()); }
+  // AC_VAL_0, AC_VAL_MIN (AC_SAT_SYM: -max, and 0 for W == 1, as the reference), AC_VAL_MAX,
+  // AC_VAL_QUANTUM (one LSB); AC_VAL_DC ("don't care"): 0 here.
+  template <ac_special_val VAL>
+  constexpr ac_fixed& set_val() {
+    constexpr bool sym = O == AC_SAT_SYM && S;
+    constexpr raw_type lo = sym ? (W == 1 ? raw_type(0) : raw_type(-ap_detail::max_raw<W, S>()))
+                                : ap_detail::min_raw<W, S>();
+    set_raw(VAL == AC_VAL_MIN   ? lo
+            : VAL == AC_VAL_MAX ? ap_detail::max_raw<W, S>()
+                                : raw_type(VAL == AC_VAL_QUANTUM));
+    return *this;
+  }
 
   // ------------------------------------------------------------------ unary
   constexpr ac_fixed<W + 1, I + 1, true> operator-() const {
@@ -206,6 +218,12 @@ class ac_fixed {
     return r;
   }
 };
+
+template <ac_special_val VAL, int W, int I, bool S, ac_q_mode Q, ac_o_mode O>
+constexpr ac_fixed<W, I, S, Q, O> value(ac_fixed<W, I, S, Q, O>) {
+  ac_fixed<W, I, S, Q, O> r;
+  return r.template set_val<VAL>();
+}
 
 namespace ap_detail {
 

@@ -40,6 +40,7 @@ enum ac_q_mode {
   AC_RND_CONV_ODD
 };
 enum ac_o_mode { AC_WRAP, AC_SAT, AC_SAT_ZERO, AC_SAT_SYM };
+enum ac_special_val { AC_VAL_DC, AC_VAL_0, AC_VAL_MIN, AC_VAL_MAX, AC_VAL_QUANTUM };
 
 template <int W, bool S = true>
 class ac_int;
@@ -181,6 +182,14 @@ class ac_int : public ac_detail::int_conv<ac_int<W, S>, (W + !S <= 64),
     return r;
   }
   constexpr bool is_neg() const { return ap_detail::isneg(raw()); }
+  // AC_VAL_0, AC_VAL_MIN, AC_VAL_MAX, AC_VAL_QUANTUM (1); AC_VAL_DC ("don't care"): 0 here.
+  template <ac_special_val VAL>
+  constexpr ac_int& set_val() {
+    set_raw(VAL == AC_VAL_MIN   ? ap_detail::min_raw<W, S>()
+            : VAL == AC_VAL_MAX ? ap_detail::max_raw<W, S>()
+                                : raw_type(VAL == AC_VAL_QUANTUM));
+    return *this;
+  }
 
   // ------------------------------------------------------------------ unary
   constexpr ac_int<W + 1, true> operator-() const {
@@ -290,6 +299,13 @@ class ac_int : public ac_detail::int_conv<ac_int<W, S>, (W + !S <= 64),
     return r;
   }
 };
+
+// value<AC_VAL_MAX>(x): a value of x's type set to a special value (see set_val).
+template <ac_special_val VAL, int W, bool S>
+constexpr ac_int<W, S> value(ac_int<W, S>) {
+  ac_int<W, S> r;
+  return r.template set_val<VAL>();
+}
 
 #include "fx_ops.h"
 

@@ -135,6 +135,12 @@ static void bits() {
   CHECK(f.is_neg() && f.to_double() == -4.5);
   CHECK(ac_int<4, false>(15).and_reduce() && ac_int<4>(0).or_reduce() == false);
   CHECK(ac_int<5>(7).xor_reduce());
+  ac_fixed<8, 4, true, AC_TRN, AC_SAT_SYM> sym;
+  CHECK(sym.set_val<AC_VAL_MIN>().to_double() == -7.9375);
+  CHECK(value<AC_VAL_MIN>(ac_fixed<8, 4>()).to_double() == -8);
+  CHECK(value<AC_VAL_MAX>(ac_fixed<8, 4, false>()).to_double() == 15.9375);
+  CHECK(value<AC_VAL_QUANTUM>(ac_fixed<8, 4>()).to_double() == 0.0625);
+  CHECK(value<AC_VAL_MIN>(ac_int<8>()) == -128 && value<AC_VAL_MAX>(ac_int<8, false>()) == 255);
 }
 
 static void channels() {

@@ -71,6 +71,10 @@ void fixed_case(double x, double y) {
   }
   c[0] = 1;
   show("c[0]=1", c);
+  show("MIN", c.template set_val<AC_VAL_MIN>());
+  show("MAX", c.template set_val<AC_VAL_MAX>());
+  show("QUANTUM", value<AC_VAL_QUANTUM>(c));
+  show("0", value<AC_VAL_0>(c));
 }
 
 // Integer types: arithmetic, bitwise, shifts, slices, conversions.
@@ -122,6 +126,8 @@ void int_case(long long x, long long y) {
   ac_fixed<W1 + 4, W1, S1> f = a;
   show("fixed(a)", f);
   show("f+a", f + a);
+  show("MIN", c.template set_val<AC_VAL_MIN>());
+  show("MAX", value<AC_VAL_MAX>(a));
 }
 
 inline void channel_case() {
