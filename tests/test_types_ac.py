@@ -200,3 +200,24 @@ def test_ac_sat_zero_below_min_with_width_multiple_of_32():
     assert list(t.quantize_raw(x.astype(object))) == [0, t.raw_min, t.raw_min]
     other = P("ac_fixed<31,4,true,AC_RND,AC_SAT_ZERO>")  # a spare bit: rounds to the minimum
     assert list(other.quantize_raw(x)) == [other.raw_min] * 3
+
+
+def test_ac_sat_sym_source_keeps_its_minimum():
+    """The reference skips overflow handling when the target holds every value of the source,
+    counting an AC_SAT_SYM source as never at its minimum: that minimum stays (found by
+    comparing every raw value of small types with the reference, tests/compat)."""
+    src = P("ac_fixed<8,4,true,AC_TRN,AC_SAT_SYM>")
+    raw = np.array([-128, -127, 127])
+    wider = P("ac_fixed<10,4,true,AC_TRN,AC_SAT_SYM>")
+    assert list(wider.cast_raw(raw, src)) == [-512, -508, 508]
+    assert list(wider.cast_raw(raw.astype(object), src)) == [-512, -508, 508]
+    assert list(src.cast_raw(raw, src)) == [-128, -127, 127]  # as a copy
+    # otherwise AC_SAT_SYM moves the minimum to -max, as in ap
+    assert list(wider.cast_raw(raw, src.with_(overflow="SAT"))) == [-511, -508, 508]
+    assert list(
+        P("ac_fixed<8,4,true,AC_RND,AC_SAT_SYM>").cast_raw(
+            raw * 2, "ac_fixed<9,4,true,AC_TRN,AC_SAT_SYM>"
+        )
+    ) == [-127, -127, 127]
+    ap = P("ap_fixed<10,4,AP_TRN,AP_SAT_SYM>")
+    assert list(ap.cast_raw(raw, "ap_fixed<8,4,AP_TRN,AP_SAT_SYM>")) == [-511, -508, 508]

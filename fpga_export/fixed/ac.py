@@ -8,6 +8,13 @@ bits of that fraction exactly.  Two effects follow (conformance README quirks 8 
 * signed types with W a multiple of 32 (no spare sign bit in the top word) flag a value just
   below the minimum as overflow before rounding; only ``AC_SAT_ZERO`` sees the difference: it
   gives 0 even when the value rounds up to the minimum (``below_min_is_overflow``).
+
+And one of the conversion between two ac_fixed types (not in the README; found by comparing
+every raw value of small types with the reference): the reference skips the overflow handling
+when the target holds every value of the source, counting an ``AC_SAT_SYM`` source as never
+holding its minimum.  So an ``AC_SAT_SYM`` source at its minimum keeps that minimum in an
+``AC_SAT_SYM`` target with the same I and at least its fraction bits, where -max would be
+expected (``keeps_sym_min``).
 """
 
 from __future__ import annotations
@@ -48,3 +55,17 @@ def underflows(t: FixedType, x):
 def below_min_is_overflow(t: FixedType) -> bool:
     """Whether quirk 9 applies to conversions from double into ``t``."""
     return t.family == "ac" and t.signed and t.width % 32 == 0 and t.overflow == Overflow.SAT_ZERO
+
+
+def keeps_sym_min(t: FixedType, src: FixedType) -> bool:
+    """Whether the reference converts ``src`` into ``t`` without any overflow handling even
+    though t's AC_SAT_SYM would move src's minimum (both signed AC_SAT_SYM, I_t >= I_src,
+    F_t >= F_src; with I_t > I_src the minimum is not reached anyway)."""
+    return (
+        t.family == src.family == "ac"
+        and t.overflow == src.overflow == Overflow.SAT_SYM
+        and t.signed
+        and src.signed
+        and t.integer >= src.integer
+        and t.frac >= src.frac
+    )

@@ -85,7 +85,7 @@ def from_raw(t: FixedType, raw: int, src: FixedType) -> int:
         mode = Rounding.TRN if src.integer == 0 else Rounding.TRN_ZERO  # quirk 6
     shift = t.frac - src.frac
     if shift >= 0:
-        return overflow(t, raw << shift)
+        return raw << shift if ac.keeps_sym_min(t, src) else overflow(t, raw << shift)
     return overflow(t, round_div(raw, 1 << -shift, mode))
 
 

@@ -82,9 +82,12 @@ def cast_int64(t: FixedType, raw: np.ndarray, src: FixedType, shift: int) -> np.
     if t.is_int and not src.is_int and t.family == "ap":
         mode = Rounding.TRN if src.integer == 0 else Rounding.TRN_ZERO  # quirk 6
 
+    keep = ac.keeps_sym_min(t, src)  # no overflow handling at all (ac quirk, see ac.py)
+
     def block(r, out):
         out[...] = r << shift if shift >= 0 else round_int64(r, -shift, mode)
-        overflow_int64(t, out)
+        if not keep:
+            overflow_int64(t, out)
 
     return blockwise(block, raw, np.int64)
 

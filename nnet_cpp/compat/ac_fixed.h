@@ -11,7 +11,9 @@
 //    AC_RND_INF half away from 0, AC_RND_MIN_INF half down, AC_RND_CONV half to even,
 //    AC_RND_CONV_ODD half to odd), then apply its O (AC_WRAP keeps the low W bits, AC_SAT
 //    clamps, AC_SAT_ZERO gives 0, AC_SAT_SYM clamps to [-max, max] for signed types).  Doubles
-//    convert exactly, except the reference's quirks 8 and 9 (reproduced, see ac_int.h).
+//    convert exactly, except the reference's quirks 8 and 9 (reproduced, see ac_int.h).  As
+//    the reference, an AC_SAT_SYM source at its minimum keeps it in an AC_SAT_SYM target with
+//    the same I and at least its fraction bits (no overflow handling there).
 //  * a + b, a - b, a * b are exact, in ac_fixed<W,I,S> (AC_TRN, AC_WRAP) of the same widths as
 //    the ap types (README point 1); -a is ac_fixed<W+1,I+1,true>.  ac_int operands count as
 //    ac_fixed<W,W,S>, C integers as ac_int<bits, signed>.  There is no arithmetic with double
@@ -56,9 +58,16 @@ class ac_fixed {
   AP_COMPAT_TINY constexpr ac_fixed() : V(0) {}
   constexpr ac_fixed(const ac_fixed&) = default;
   constexpr ac_fixed& operator=(const ac_fixed&) = default;
+  // As the reference: no overflow handling at all when this type holds every value of x's
+  // type, counting an AC_SAT_SYM x as never holding its minimum (so that minimum stays).
   template <int W2, int I2, bool S2, ac_q_mode Q2, ac_o_mode O2>
   AP_COMPAT_TINY constexpr ac_fixed(const ac_fixed<W2, I2, S2, Q2, O2>& x)
-      : V(store_type(ap_detail::fx_convert<W, I, S, QA, OA, W2, I2, S2>(x.raw()))) {}
+      : V(store_type(ap_detail::fx_convert<W, I, S, QA,
+                                           (O == AC_SAT_SYM && O2 == AC_SAT_SYM && S && S2 &&
+                                                    I >= I2 && W - I >= W2 - I2
+                                                ? AP_WRAP
+                                                : OA),
+                                           W2, I2, S2>(x.raw()))) {}
   template <int W2, bool S2>
   AP_COMPAT_TINY constexpr ac_fixed(const ac_int<W2, S2>& x)
       : V(store_type(ap_detail::fx_convert<W, I, S, QA, OA, W2, W2, S2>(x.raw()))) {}

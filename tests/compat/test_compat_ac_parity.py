@@ -1,6 +1,8 @@
 """API parity: one C++ program compiled against our ac headers and against the Algorithmic C
 reference headers (``shared/vendor/ac_types/include``: third-party, Apache-2.0, used here and
-never copied) prints the same lines.
+never copied) prints the same lines.  A second program converts every raw value of small
+ac_fixed types into other ac_fixed types (all modes, I and F near each other, where the
+reference's shortcuts live); ours, the reference and fpga_export.types must agree.
 
 The program (``cpp/ac_parity.h`` plus a generated ``main``) runs every operator, conversion,
 slice and bit access a layer library uses on a seeded sample of ``ac_fixed``/``ac_int`` types
@@ -22,9 +24,11 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from conformance import find_shared
+from conformance import bits_to_raw, find_shared
+from fpga_export.types import FixedType
 
 HERE = Path(__file__).resolve().parent
 COMPAT_DIR = HERE.parents[1] / "nnet_cpp" / "compat"
@@ -119,3 +123,69 @@ def test_same_output_as_reference(tmp_path):
     diffs = [(k, o, r) for k, (o, r) in enumerate(zip(ours, ref, strict=True)) if o != r]
     shown = "\n".join(f"line {k}: ours {o!r}\n        ref  {r!r}" for k, o, r in diffs[:10])
     assert not diffs, f"{len(diffs)} of {len(ref)} lines differ:\n{shown}"
+
+
+N_CAST_PAIRS = 160
+CAST_PROGRAM = """#include <cstdio>
+#include "ac_fixed.h"
+template <class A, class B>
+void run(const char* a_name, const char* b_name) {
+  for (long long r = 0; r < (1LL << A::width); ++r) {
+    A a;
+    a.set_slc(0, ac_int<A::width, false>(r));
+    B b = a;
+    std::printf("%s %s %lld ", a_name, b_name, r);
+    for (int i = B::width - 1; i >= 0; --i) std::putchar(b[i] ? '1' : '0');
+    std::putchar('\\n');
+  }
+}
+int main() {
+"""
+
+
+def cast_pairs(seed: int = 7) -> list[tuple[str, str]]:
+    """(source, target) ac_fixed spellings: small widths; half of them with the same I and
+    signedness and at least the source's fraction bits, often both AC_SAT_SYM."""
+    rng = random.Random(seed)
+    pairs = []
+    for k in range(N_CAST_PAIRS):
+        w, i = rng.randint(1, 8), rng.randint(-3, 11)
+        s = rng.choice(["true", "false"])
+        a = f"ac_fixed<{w},{i},{s},{rng.choice(Q_MODES)},{rng.choice(O_MODES)}>"
+        if k % 2:
+            o = "AC_SAT_SYM" if k % 4 == 1 else rng.choice(O_MODES)
+            o_a = "AC_SAT_SYM" if k % 4 == 1 else rng.choice(O_MODES)
+            a = f"ac_fixed<{w},{i},{s},{rng.choice(Q_MODES)},{o_a}>"
+            b = f"ac_fixed<{w + rng.randint(0, 2)},{i},{s},{rng.choice(Q_MODES)},{o}>"
+        else:
+            w2 = rng.randint(1, 10)
+            b = f"ac_fixed<{w2},{rng.randint(-3, w2 + 3)},{rng.choice(['true', 'false'])},"
+            b += f"{rng.choice(Q_MODES)},{rng.choice(O_MODES)}>"
+        pairs.append((a, b))
+    return pairs
+
+
+def test_small_casts_exhaustively_as_reference(tmp_path):
+    calls = "".join(f'  run<{a}, {b} >("{a}", "{b}");\n' for a, b in cast_pairs())
+    source = CAST_PROGRAM + calls + "  return 0;\n}\n"
+    jobs = [(COMPAT_DIR, tmp_path / "ours"), (REFERENCE, tmp_path / "reference")]
+    for _, work in jobs:
+        work.mkdir()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        ours, ref = pool.map(lambda job: _output(source, *job), jobs)
+    assert len(ref) > 10000
+    assert ours == ref
+    rows: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for line in ref:
+        a, b, r, bits = line.split()
+        src, dst = FixedType.parse(a), FixedType.parse(b)
+        raw = bits_to_raw(hex(int(r)), src.width, src.signed)
+        rows.setdefault((a, b), []).append(
+            (raw, bits_to_raw(hex(int(bits, 2)), dst.width, dst.signed))
+        )
+    bad = []
+    for (a, b), pairs in rows.items():
+        raws = np.array([r for r, _ in pairs], dtype=np.int64)
+        got = FixedType.parse(b).cast_raw(raws, a)
+        bad += [(a, b, r, w, int(g)) for (r, w), g in zip(pairs, got, strict=True) if g != w]
+    assert not bad, f"{len(bad)} casts differ from the reference, first: {bad[:5]}"

@@ -141,6 +141,12 @@ static void bits() {
   CHECK(value<AC_VAL_MAX>(ac_fixed<8, 4, false>()).to_double() == 15.9375);
   CHECK(value<AC_VAL_QUANTUM>(ac_fixed<8, 4>()).to_double() == 0.0625);
   CHECK(value<AC_VAL_MIN>(ac_int<8>()) == -128 && value<AC_VAL_MAX>(ac_int<8, false>()) == 255);
+  // as the reference: an AC_SAT_SYM source at its minimum keeps it in a wider AC_SAT_SYM type
+  ac_fixed<8, 4, true, AC_TRN, AC_SAT_SYM> at_min;
+  at_min.set_slc(0, ac_int<8, false>(0x80));
+  CHECK(ac_fixed<10, 4, true, AC_TRN, AC_SAT_SYM>(at_min).to_double() == -8);
+  CHECK(ac_fixed<10, 4, true, AC_TRN, AC_SAT>(at_min).to_double() == -8);
+  CHECK(ac_fixed<10, 4, true, AC_TRN, AC_SAT_SYM>(ac_fixed<8, 4>(-8.0)).to_double() == -7.984375);
 }
 
 static void channels() {
