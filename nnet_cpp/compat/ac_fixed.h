@@ -18,7 +18,8 @@
 //    the ap types (README point 1); -a is ac_fixed<W+1,I+1,true>.  ac_int operands count as
 //    ac_fixed<W,W,S>, C integers as ac_int<bits, signed>.  There is no arithmetic with double
 //    (as in the reference); comparisons with a double are done in double.
-//  * a += b etc.: a = a op b at full precision, converted back with a's own Q and O.
+//  * a += b etc.: a = a op b at full precision, converted back with a's own Q and O; ++a and
+//    --a step by one LSB.
 //  * a << k, a >> k keep the type and are raw bit shifts (no rounding, no saturation).
 //  * Comparisons are exact value comparisons.
 //  * to_int()/to_int64()/to_ac_int() floor (round toward -inf), then keep the low bits;
@@ -148,16 +149,17 @@ class ac_fixed {
   }
   constexpr ac_fixed operator+() const { return *this; }
   constexpr bool operator!() const { return V == 0; }
-  constexpr ac_fixed& operator++() { return *this += 1; }
-  constexpr ac_fixed& operator--() { return *this -= 1; }
+  // ++ and -- step by one quantum (LSB), as the reference, with this type's overflow mode.
+  constexpr ac_fixed& operator++() { return *this += quantum(); }
+  constexpr ac_fixed& operator--() { return *this -= quantum(); }
   constexpr ac_fixed operator++(int) {
     ac_fixed t = *this;
-    *this += 1;
+    *this += quantum();
     return t;
   }
   constexpr ac_fixed operator--(int) {
     ac_fixed t = *this;
-    *this -= 1;
+    *this -= quantum();
     return t;
   }
 
@@ -217,6 +219,11 @@ class ac_fixed {
   }
 
  private:
+  static constexpr ac_fixed<1, I - W + 1, false> quantum() {
+    ac_fixed<1, I - W + 1, false> q;
+    q.set_raw(1);
+    return q;
+  }
   template <int WT, bool ST>
   constexpr ap_detail::raw_t<WT, ST> floor_to() const {
     return ap_detail::fx_convert<WT, WT, ST, AP_TRN, AP_WRAP, W, I, S>(raw());

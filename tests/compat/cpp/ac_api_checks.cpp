@@ -88,10 +88,13 @@ static void arithmetic() {
   CHECK((a < ac_fixed<12, 6>(3)) && (a >= 2) && (a != 0) && !(a == 2.5) && (a > -1.0));
   CHECK(ac_fixed<70, 40>(3.0) * ac_fixed<50, 10, false>(0.5) == ac_fixed<8, 4>(1.5));
   ac_fixed<8, 4> q = 1.5;
-  ++q;
+  ++q;  // one LSB
+  CHECK(q.to_double() == 1.5625);
   q--;
   q <<= 1;
   CHECK(q.to_double() == 3.0 && (q >> 1).to_double() == 1.5);
+  ac_fixed<4, 2, true, AC_TRN, AC_SAT> top = 1.75;
+  CHECK((++top).to_double() == 1.75);  // saturates
   CHECK((ac_fixed<8, 4>(3.25) / ac_fixed<8, 4>(0.5)).to_double() == 6.5);
 }
 
