@@ -33,6 +33,7 @@ from fpga_export.types import FixedType
 HERE = Path(__file__).resolve().parent
 COMPAT_DIR = HERE.parents[1] / "nnet_cpp" / "compat"
 CACHE = HERE.parents[1] / ".pytest_cache" / "ac_parity"
+KEEP_CACHED = 8  # outputs kept (most recently written)
 REFERENCE = find_shared("shared/vendor/ac_types/include")
 CXX = shutil.which("g++")
 
@@ -98,6 +99,7 @@ def _output(source: str, include: Path, work: Path) -> list[str]:
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     cached = CACHE / f"{h.hexdigest()[:24]}.txt"
     if cached.is_file():
+        os.utime(cached)  # recently used
         return cached.read_text().splitlines()
     src, exe = work / "parity.cpp", work / "parity"
     src.write_text(source)
@@ -109,6 +111,9 @@ def _output(source: str, include: Path, work: Path) -> list[str]:
     tmp = cached.with_suffix(f".tmp{os.getpid()}")
     tmp.write_text(run.stdout)
     os.replace(tmp, cached)  # atomic: a concurrent run sees a complete file or none
+    outputs = sorted(CACHE.glob("*.txt"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in outputs[KEEP_CACHED:]:  # older header versions
+        old.unlink(missing_ok=True)
     return run.stdout.splitlines()
 
 
