@@ -1,4 +1,5 @@
-"""Exact fixed-point types (``ap_fixed`` semantics) and a bit-exact numpy quantizer.
+"""Exact fixed-point types (``ap_fixed`` and ``ac_fixed`` semantics) and a bit-exact numpy
+quantizer.
 
 A :class:`FixedType` is W total bits, I integer bits (the LSB weighs 2^(I-W); I may be
 negative or larger than W), signedness, a quantization (rounding) mode and an overflow mode.
@@ -20,6 +21,19 @@ vectors in ``shared/conformance`` (see its README, whose numbered quirks are cit
   (README point 1 and 2), with default modes; the result is an int type (``ap_int``) exactly
   when all operands are.
 
+A type belongs to a *family*: ``"ap"`` (AMD/Xilinx ``ap_fixed``/``ap_int``, the default) or
+``"ac"`` (Algorithmic C ``ac_fixed<W,I,S,Q,O>``/``ac_int<W,S>``).  The family selects the
+conversion details that differ between the reference libraries:
+
+* ``ac`` has the extra rounding mode ``AC_RND_CONV_ODD`` (ties to odd);
+* ``ac_int`` from a double floors then wraps (no quirk 5); conversions of fixed-point values
+  into ``ac_int`` floor (``to_int()`` does too; no quirk 6);
+* ``ac`` conversions from double scale the double in floating point first, so an input whose
+  scaled value underflows converts as 0 (quirk 8), and a signed ``AC_SAT_ZERO`` type with W a
+  multiple of 32 gives 0 for a value just below its minimum (quirk 9);
+* ``+ - *`` and ``-a`` give the same full-precision widths, as ``ac_fixed<W,I,S>`` (default
+  modes) or ``ac_int<W,S>``; the two families do not mix in arithmetic.
+
 Exactness: the vectorized float64/int64 paths (:mod:`fpga_export.fixed.vector`) are used only
 where they are provably exact (target W <= 62, int64 inputs below 2^60); everything else goes
 through Python integers (:mod:`fpga_export.fixed.exact`).
@@ -36,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .fixed import exact, vector
-from .fixed.modes import Overflow, Rounding
+from .fixed.modes import FAMILIES, Overflow, Rounding
 
 __all__ = ["MAX_FRAC", "MAX_INTEGER", "MAX_WIDTH", "FixedType", "Overflow", "Rounding"]
 
@@ -55,6 +69,12 @@ _FORMS = (
     "(Q a rounding mode such as AP_RND, O an overflow mode such as AP_SAT, N = 0)"
 )
 _TYPE_RE = re.compile(r"^\s*(ap_fixed|ap_ufixed|ap_int|ap_uint|fixed|ufixed|int|uint)\s*<(.*)>\s*$")
+_AC_FORMS = (
+    "ac_fixed<W,I[,S[,Q[,O]]]>, ac_int<W[,S]> (S true or false, Q a rounding mode such as "
+    "AC_RND, O an overflow mode such as AC_SAT)"
+)
+_AC_TYPE_RE = re.compile(r"^\s*(ac_fixed|ac_int)\s*<(.*)>\s*$")
+_BOOL = {"true": True, "false": False}
 _INT_RE = re.compile(r"^[+-]?\d+$")
 
 
@@ -73,8 +93,11 @@ class FixedType:
     rounding: Rounding = Rounding.TRN
     overflow: Overflow = Overflow.WRAP
     is_int: bool = False
+    family: str = "ap"
 
     def __post_init__(self):
+        if self.family not in FAMILIES:
+            raise ValueError(f"family must be 'ap' or 'ac', got {self.family!r}")
         for name in ("width", "integer"):
             value = getattr(self, name)
             if not isinstance(value, int | np.integer) or isinstance(value, bool):
@@ -84,8 +107,14 @@ class FixedType:
             if not isinstance(getattr(self, name), bool | np.bool_):
                 raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}")
             object.__setattr__(self, name, bool(getattr(self, name)))
-        object.__setattr__(self, "rounding", Rounding.coerce(self.rounding))
-        object.__setattr__(self, "overflow", Overflow.coerce(self.overflow))
+        strict = "ac" if self.family == "ac" else None  # ac: AC_ names (error lists them)
+        object.__setattr__(self, "rounding", Rounding.coerce(self.rounding, family=strict))
+        object.__setattr__(self, "overflow", Overflow.coerce(self.overflow, family=strict))
+        if self.rounding.ac_only and self.family != "ac":
+            raise ValueError(
+                f"rounding mode {self.rounding} exists only for ac types (family='ac'), "
+                "not for ap_fixed"
+            )
         if self.width < 1:
             raise ValueError(f"width W must be >= 1, got {self.width}")
         if self.width > MAX_WIDTH:
@@ -105,7 +134,7 @@ class FixedType:
             if (self.rounding, self.overflow) != (Rounding.TRN, Overflow.WRAP):
                 raise ValueError(
                     "an integer type (is_int) has no rounding/overflow modes, got "
-                    f"{self.rounding}, {self.overflow}"
+                    f"{self.rounding.spell(self.family)}, {self.overflow.spell(self.family)}"
                 )
 
     # ------------------------------------------------------------------ parse / spell
@@ -113,38 +142,51 @@ class FixedType:
     @classmethod
     def parse(cls, text: str | FixedType) -> FixedType:
         """Parse ``ap_fixed<16,6>``, ``ap_ufixed<8,3,AP_RND_CONV,AP_SAT>``, ``ap_int<8>``,
-        hls4ml's ``fixed<16,6>``/``ufixed``/``int``/``uint`` ... (cached)."""
+        hls4ml's ``fixed<16,6>``/``ufixed``/``int``/``uint``, and the ac spellings
+        ``ac_fixed<16,6,true,AC_RND,AC_SAT>``, ``ac_int<8,false>`` (family ``"ac"``) (cached)."""
         if isinstance(text, FixedType):
             return text
         if not isinstance(text, str):
             raise TypeError(f"FixedType.parse expects a str, got {type(text).__name__}")
         return _parse(text)
 
-    def spell(self, vendor: str = "ap") -> str:
-        """The type's text for a vendor: ``"ap"`` (``ap_fixed<...>``) or ``"ac"``
-        (``ac_fixed<W,I,S[,Q,O]>``, ``ac_int<W,S>``).  Spelling only: this module implements
-        the ap conversion semantics (ac differs in places, conformance README quirks 5-9)."""
+    def spell(self, vendor: str | None = None) -> str:
+        """The type's text for a vendor family: ``"ap"`` (``ap_fixed<...>``, ``ap_int<W>``) or
+        ``"ac"`` (``ac_fixed<W,I,S[,Q,O]>``, ``ac_int<W,S>``); default: the type's own family.
+
+        Spelling only: a type of the other family keeps its own conversion semantics (see the
+        module docstring), so a backend converts types with ``with_(family=...)`` first.
+        ``AC_RND_CONV_ODD`` has no ap spelling (ValueError)."""
+        vendor = self.family if vendor is None else vendor
         if vendor == "ap":
-            return str(self)
+            return self._spell_ap()
         if vendor == "ac":
             s = "true" if self.signed else "false"
             if self.is_int:
                 return f"ac_int<{self.width},{s}>"
             modes = ""
             if (self.rounding, self.overflow) != (Rounding.TRN, Overflow.WRAP):
-                modes = f",AC_{self.rounding.value},AC_{self.overflow.value}"
+                modes = f",{self.rounding.spell('ac')},{self.overflow.spell('ac')}"
             return f"ac_fixed<{self.width},{self.integer},{s}{modes}>"
         raise ValueError(f"unknown vendor {vendor!r}: expected 'ap' or 'ac'")
 
-    def __str__(self) -> str:
+    def _spell_ap(self) -> str:
         if self.is_int:
             return f"ap_{'' if self.signed else 'u'}int<{self.width}>"
+        if self.rounding.ac_only:
+            raise ValueError(
+                f"{self.spell('ac')} has no ap spelling: ap_fixed has no rounding mode "
+                f"{self.rounding}"
+            )
         params = f"{self.width},{self.integer}"
         if self.overflow != Overflow.WRAP:
             params += f",{self.rounding},{self.overflow}"
         elif self.rounding != Rounding.TRN:
             params += f",{self.rounding}"
         return f"ap_{'' if self.signed else 'u'}fixed<{params}>"
+
+    def __str__(self) -> str:
+        return self.spell()
 
     def __repr__(self) -> str:
         return f"FixedType.parse({str(self)!r})"
@@ -193,15 +235,14 @@ class FixedType:
 
     # ------------------------------------------------------------------ growth rules
 
-    @staticmethod
-    def _result(what: str, width: int, integer: int, signed: bool, is_int: bool) -> FixedType:
+    def _result(self, what: str, width: int, integer: int, signed: bool, is_int: bool) -> FixedType:
         if width > MAX_WIDTH:
             raise ValueError(
                 f"{what} needs a width of {width} bits, more than the supported "
                 f"maximum of {MAX_WIDTH}"
             )
         try:
-            return FixedType(width, integer, signed, is_int=is_int)
+            return FixedType(width, integer, signed, is_int=is_int, family=self.family)
         except ValueError as exc:
             raise ValueError(f"{what}: {exc}") from None
 
@@ -217,7 +258,15 @@ class FixedType:
             return NotImplemented
         return self._add_like("-", other, True)
 
+    def _same_family(self, op: str, other: FixedType) -> None:
+        if self.family != other.family:
+            raise ValueError(
+                f"{self} {op} {other}: ap and ac types do not mix (convert one with "
+                "with_(family=...))"
+            )
+
     def _add_like(self, op: str, other: FixedType, signed: bool) -> FixedType:
+        self._same_family(op, other)
         frac = max(self.frac, other.frac)
         integer = 1 + max(
             self.integer + (other.signed and not self.signed),
@@ -230,6 +279,7 @@ class FixedType:
         """Result type of ``a * b``: W_a + W_b, I_a + I_b, signed if either is."""
         if not isinstance(other, FixedType):
             return NotImplemented
+        self._same_family("*", other)
         return self._result(
             f"{self} * {other}",
             self.width + other.width,
@@ -318,6 +368,8 @@ class FixedType:
 
 @functools.lru_cache(maxsize=4096)
 def _parse(text: str) -> FixedType:
+    if text.lstrip().startswith("ac_"):
+        return _parse_ac(text)
     m = _TYPE_RE.match(text)
     if not m:
         raise ValueError(f"cannot parse fixed-point type {text!r}: expected one of {_FORMS}")
@@ -346,13 +398,57 @@ def _parse(text: str) -> FixedType:
                 f"{params[2]!r} in {text!r} is an overflow mode; the rounding mode comes first: "
                 f"{family}<W,I,Q,O>, e.g. {family}<{width},{integer},AP_TRN,{params[2]}>"
             )
-        modes["rounding"] = Rounding.coerce(params[2], text)
+        modes["rounding"] = Rounding.coerce(params[2], text, "ap")
     if len(params) > 3:
-        modes["overflow"] = Overflow.coerce(params[3], text)
+        modes["overflow"] = Overflow.coerce(params[3], text, "ap")
+    return _make(text, width, integer, signed, is_int=is_int, **modes)
+
+
+def _make(text: str, *args, **kwargs) -> FixedType:
     try:
-        return FixedType(width, integer, signed, is_int=is_int, **modes)
+        return FixedType(*args, **kwargs)
     except ValueError as exc:
         raise ValueError(f"invalid fixed-point type {text!r}: {exc}") from None
+
+
+def _parse_ac(text: str) -> FixedType:
+    """``ac_fixed<W,I[,S[,Q[,O]]]>`` and ``ac_int<W[,S]>`` (S defaults to true, as in ac)."""
+    m = _AC_TYPE_RE.match(text)
+    params = [p.strip() for p in m.group(2).split(",")] if m else []
+    is_int = bool(m) and m.group(1) == "ac_int"
+    n_int = 1 if is_int else 2
+    if (
+        not m
+        or not n_int <= len(params) <= (2 if is_int else 5)
+        or not all(_INT_RE.match(p) for p in params[:n_int])
+    ):
+        raise ValueError(f"cannot parse fixed-point type {text!r}: expected one of {_AC_FORMS}")
+    family = m.group(1)
+    width = int(params[0])
+    integer = width if is_int else int(params[1])
+    signed = True
+    if len(params) > n_int:
+        sign = params[n_int]
+        if sign not in _BOOL:
+            if not is_int and (Rounding._missing_(sign) or Overflow._missing_(sign)):
+                raise ValueError(
+                    f"{sign!r} in {text!r} is a mode; the signedness comes first: "
+                    f"ac_fixed<W,I,S,Q,O>, e.g. ac_fixed<{width},{integer},true,{sign}>"
+                )
+            raise ValueError(f"signedness {sign!r} in {text!r} must be true or false")
+        signed = _BOOL[sign]
+    modes = {}
+    if len(params) > 3:
+        if len(params) == 4 and Overflow._missing_(params[3]) is not None:
+            raise ValueError(
+                f"{params[3]!r} in {text!r} is an overflow mode; the rounding mode comes first: "
+                f"{family}<W,I,S,Q,O>, e.g. {family}<{width},{integer},{params[2]},AC_TRN,"
+                f"{params[3]}>"
+            )
+        modes["rounding"] = Rounding.coerce(params[3], text, "ac")
+    if len(params) > 4:
+        modes["overflow"] = Overflow.coerce(params[4], text, "ac")
+    return _make(text, width, integer, signed, is_int=is_int, family="ac", **modes)
 
 
 _INT64 = FixedType(64, 64, True, is_int=True)

@@ -9,6 +9,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from fpga_export.fixed.ac import keeps_sym_min
 from fpga_export.types import MAX_WIDTH, FixedType, Overflow, Rounding
 
 P = FixedType.parse
@@ -191,6 +192,7 @@ def test_modes():
         "RND_MIN_INF",
         "RND_INF",
         "RND_CONV",
+        "RND_CONV_ODD",
     ]
     assert [m.value for m in Overflow] == ["WRAP", "SAT", "SAT_ZERO", "SAT_SYM"]
 
@@ -553,17 +555,19 @@ SPECIAL = [0.0, -0.0, 5e-324, -5e-324, 2.2e-308, -2.2e-308, 1e-300, 1.7976931348
 
 
 def _random_types(rng, n, max_width=62):
-    modes_q = [m.value for m in Rounding]
     modes_o = [m.value for m in Overflow]
     for _ in range(n):
         w = int(rng.integers(1, max_width + 1))
         i = int(rng.integers(-8, w + 9))
+        family = ("ap", "ac")[rng.integers(2)]
+        modes_q = [m.value for m in Rounding.members(family)]
         yield FixedType(
             w,
             i,
             bool(rng.integers(2)),
             modes_q[rng.integers(len(modes_q))],
             modes_o[rng.integers(len(modes_o))],
+            family=family,
         )
 
 
@@ -628,6 +632,8 @@ def test_cast_raw_vs_rational():
     """cast_raw agrees with quantizing the exact rational value."""
     rng = np.random.default_rng(7)
     for src, dst in zip(_random_types(rng, 100), _random_types(rng, 100), strict=True):
+        if keeps_sym_min(dst, src):  # the ac reference's shortcut (fpga_export/fixed/ac.py)
+            continue
         raw = rng.integers(src.raw_min, src.raw_max, 50, endpoint=True)
         values = np.array([Fraction(int(r)) / Fraction(2) ** src.frac for r in raw], dtype=object)
         assert list(dst.cast_raw(raw, src)) == list(dst.quantize_raw(values)), (src, dst)

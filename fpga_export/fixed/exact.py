@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import ac
 from .modes import Overflow, Rounding
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ def round_div(num: int, den: int, mode: Rounding) -> int:
         return q + (num < 0)
     if mode == Rounding.RND_CONV:
         return q + (q & 1)
+    if mode == Rounding.RND_CONV_ODD:
+        return q + 1 - (q & 1)
     return q  # RND_MIN_INF, RND_INF below zero
 
 
@@ -52,12 +55,15 @@ def overflow(t: FixedType, q: int) -> int:
 
 
 def from_number(t: FixedType, v) -> int:
-    """ap conversion of one number (float, int, Fraction) into raw bits of ``t``."""
+    """Conversion of one number (float, int, Fraction) into raw bits of ``t`` (ap or ac)."""
+    is_ap = t.family == "ap"
     if isinstance(v, float | np.floating):
         if not math.isfinite(v):
             raise ValueError(f"cannot quantize non-finite value {float(v)!r} into {t}")
+        if not is_ap and ac.underflows(t, float(v)):
+            return 0  # quirk 8
         num, den = float(v).as_integer_ratio()
-        if t.is_int and -0.5 < v < 0:
+        if is_ap and t.is_int and -0.5 < v < 0:
             return overflow(t, 1)  # quirk 5
     elif isinstance(v, int | np.integer | Fraction):
         num, den = Fraction(v).as_integer_ratio()
@@ -67,17 +73,19 @@ def from_number(t: FixedType, v) -> int:
         num <<= t.frac
     else:
         den <<= -t.frac
-    mode = Rounding.TRN_ZERO if t.is_int else t.rounding
+    mode = Rounding.TRN_ZERO if t.is_int and is_ap else t.rounding
+    if ac.below_min_is_overflow(t) and isinstance(v, float | np.floating) and num < t.raw_min * den:
+        return 0  # quirk 9 (AC_SAT_ZERO)
     return overflow(t, round_div(num, den, mode))
 
 
 def from_raw(t: FixedType, raw: int, src: FixedType) -> int:
     mode = t.rounding
-    if t.is_int and not src.is_int:
+    if t.is_int and not src.is_int and t.family == "ap":
         mode = Rounding.TRN if src.integer == 0 else Rounding.TRN_ZERO  # quirk 6
     shift = t.frac - src.frac
     if shift >= 0:
-        return overflow(t, raw << shift)
+        return raw << shift if ac.keeps_sym_min(t, src) else overflow(t, raw << shift)
     return overflow(t, round_div(raw, 1 << -shift, mode))
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import ac
 from .modes import Overflow, Rounding
 
 if TYPE_CHECKING:
@@ -48,8 +49,10 @@ def round_int64(raw: np.ndarray, shift: int, mode: Rounding) -> np.ndarray:
                 tie &= raw < 0
             elif mode == Rounding.RND_INF:
                 tie &= raw > 0
-            else:  # RND_CONV
+            elif mode == Rounding.RND_CONV:
                 tie &= (q & 1) == 1
+            else:  # RND_CONV_ODD
+                tie &= (q & 1) == 0
             up |= tie
     q += up
     return q
@@ -76,12 +79,15 @@ def overflow_int64(t: FixedType, q: np.ndarray) -> None:
 
 def cast_int64(t: FixedType, raw: np.ndarray, src: FixedType, shift: int) -> np.ndarray:
     mode = t.rounding
-    if t.is_int and not src.is_int:
+    if t.is_int and not src.is_int and t.family == "ap":
         mode = Rounding.TRN if src.integer == 0 else Rounding.TRN_ZERO  # quirk 6
+
+    keep = ac.keeps_sym_min(t, src)  # no overflow handling at all (ac quirk, see ac.py)
 
     def block(r, out):
         out[...] = r << shift if shift >= 0 else round_int64(r, -shift, mode)
-        overflow_int64(t, out)
+        if not keep:
+            overflow_int64(t, out)
 
     return blockwise(block, raw, np.int64)
 
@@ -99,8 +105,14 @@ def quantize_float(t: FixedType, x: np.ndarray, as_float: bool = False) -> np.nd
     f = t.frac
     float_out = as_float and t.width <= 53 and -1000 <= f <= 1000
     big_fix = t.overflow == Overflow.WRAP
+    is_ac = t.family == "ac"
+    sat_zero_quirk = ac.below_min_is_overflow(t)
 
     def block(xb, out):
+        if is_ac:
+            under = ac.underflows(t, xb)
+            if under.any():
+                xb = np.where(under, 0.0, xb)  # quirk 8
         with np.errstate(over="ignore"):
             if -1022 <= f <= 1023:
                 y = np.multiply(xb, 2.0**f, dtype=np.float64)
@@ -122,7 +134,10 @@ def quantize_float(t: FixedType, x: np.ndarray, as_float: bool = False) -> np.nd
                     y[big] = np.where(np.isfinite(y[big]), np.fmod(y[big], 2.0**t.width), 0.0)
             else:
                 y[big] = np.copysign(_BIG, y[big])  # beyond every limit either way
+        below = y < t.raw_min if sat_zero_quirk else None  # y is exact here (W <= 62)
         q = round_float(t, y)
+        if below is not None and below.any():
+            q[below] = t.raw_min - 1  # quirk 9: overflow, AC_SAT_ZERO gives 0
         if float_out:
             lo, hi = t.raw_min, t.raw_max  # exact doubles for W <= 53
             sym = t.overflow == Overflow.SAT_SYM and t.signed and t.width > 1
@@ -150,7 +165,7 @@ def round_float(t: FixedType, y: np.ndarray) -> np.ndarray:
 
     y - floor(y) is not exact for negative y, but r = y - trunc(y) is exact for every
     double, so the half-way modes compare r with +-1/2."""
-    if t.is_int:  # quirk 5 (frac == 0 here, so y == x)
+    if t.is_int and t.family == "ap":  # quirk 5 (frac == 0 here, so y == x)
         quirk = (y < 0) & (y > -0.5)
         np.trunc(y, out=y)
         y[quirk] = 1.0
@@ -164,6 +179,11 @@ def round_float(t: FixedType, y: np.ndarray) -> np.ndarray:
         return np.rint(y, out=y)
     q = np.trunc(y)
     r = np.subtract(y, q, out=y)
+    if mode == Rounding.RND_CONV_ODD:  # ties to the odd neighbour
+        even = np.fmod(q, 2.0) == 0
+        q += (r > 0.5) | ((r == 0.5) & even)
+        q -= (r < -0.5) | ((r == -0.5) & even)
+        return q
     # ties: RND up, RND_MIN_INF down, RND_ZERO toward 0, RND_INF away from 0
     up = r >= 0.5 if mode in (Rounding.RND, Rounding.RND_INF) else r > 0.5
     down = r <= -0.5 if mode in (Rounding.RND_MIN_INF, Rounding.RND_INF) else r < -0.5

@@ -1,4 +1,5 @@
-// fpga-export compat headers: shared core of ap_int.h / ap_fixed.h.
+// fpga-export compat headers: shared core of ap_int.h / ap_fixed.h (and of ac_int.h /
+// ac_fixed.h, which map their modes onto the ap ones; see ac_int.h).
 //
 // Our own implementation of the AMD/Xilinx HLS arbitrary-precision types for C simulation
 // (csim) with g++, written from the semantics in shared/conformance/README.md.  Values are
@@ -56,6 +57,10 @@ struct ap_fixed_base;
 #endif
 
 namespace ap_detail {
+
+// Rounding "ties to odd" (ac's AC_RND_CONV_ODD) for the helpers below: a value of ap_q_mode's
+// range (0..7) that names no ap enumerator, so ap code can never select it.
+constexpr ap_q_mode q_rnd_conv_odd = static_cast<ap_q_mode>(7);
 
 __extension__ typedef __int128 i128;
 __extension__ typedef unsigned __int128 u128;
@@ -156,17 +161,19 @@ AP_COMPAT_TINY constexpr bool isneg(T v) {
   else return false;
 }
 
-// Operand traits of the binary operators: ap types (specialised in ap_fixed.h) and C
-// integers, which behave as ap_int<bits> / ap_uint<bits>.
+// Operand traits of the binary operators (fx_ops.h): library types (specialised in
+// ap_fixed.h and ac_fixed.h; lib = true, fam = FAM_AP or FAM_AC) and C integers, which behave
+// as ap_int<bits> / ap_uint<bits> (ac_int<bits, signed> with ac types).
+enum family { FAM_C = 0, FAM_AP = 1, FAM_AC = 2 };
 template <class T, class = void>
 struct tr {
-  static constexpr bool ap = false, any = false, isint = false, S = false;
-  static constexpr int W = 0, I = 0;
+  static constexpr bool lib = false, any = false, isint = false, S = false;
+  static constexpr int W = 0, I = 0, fam = FAM_C;
 };
 template <class T>
 struct tr<T, typename std::enable_if<cint<T>::value>::type> {
-  static constexpr bool ap = false, any = true, isint = true, S = cint<T>::S;
-  static constexpr int W = cint<T>::W, I = cint<T>::W;
+  static constexpr bool lib = false, any = true, isint = true, S = cint<T>::S;
+  static constexpr int W = cint<T>::W, I = cint<T>::W, fam = FAM_C;
   AP_COMPAT_TINY static constexpr raw_t<W, S> get(T x) { return static_cast<raw_t<W, S>>(x); }
 };
 
@@ -219,7 +226,7 @@ AP_COMPAT_INLINE constexpr T round_shr(T x, int d) {
   if constexpr (Q == AP_TRN) {
     return fl;
   } else {
-    bool half, rest;  // bit d-1 of x; any bit below d-1
+    bool half = false, rest = false;  // bit d-1 of x; any bit below d-1
     if (d > BT) {
       half = neg;
       rest = x != 0;
@@ -228,12 +235,13 @@ AP_COMPAT_INLINE constexpr T round_shr(T x, int d) {
       half = ((ux >> (d - 1)) & 1) != 0;
       rest = d > 1 && (ux & static_cast<UT>(static_cast<UT>(~UT(0)) >> (BT - d + 1))) != 0;
     }
-    bool inc;
+    bool inc = false;
     if constexpr (Q == AP_TRN_ZERO) inc = neg && (half || rest);
     else if constexpr (Q == AP_RND) inc = half;
     else if constexpr (Q == AP_RND_ZERO) inc = half && (rest || neg);
     else if constexpr (Q == AP_RND_MIN_INF) inc = half && rest;
     else if constexpr (Q == AP_RND_INF) inc = half && (rest || !neg);
+    else if constexpr (Q == q_rnd_conv_odd) inc = half && (rest || (fl & 1) == 0);
     else inc = half && (rest || (fl & 1) != 0);  // AP_RND_CONV
     return static_cast<T>(fl + T(inc));
   }
@@ -290,6 +298,55 @@ AP_COMPAT_TINY constexpr raw_t<W2, S2> fx_convert(raw_t<W1, S1> v) {
   constexpr int d = (W1 - I1) - (W2 - I2);
   if constexpr (d > 0) return finish<W2, S2, O>(round_shr<Q>(T(v), d), 0);
   else return finish<W2, S2, O>(T(v), -d);
+}
+
+// Raw bit shift of a W-bit value (k > 0: left, bits shifted out are lost; k < 0: right,
+// arithmetic for signed types; |k| >= W gives 0, or -1 for a negative value shifted right).
+template <int W, bool S>
+AP_COMPAT_INLINE constexpr raw_t<W, S> raw_shift(raw_t<W, S> v, int k) {
+  if (k >= 0) {
+    if (k >= W) return raw_t<W, S>(0);
+    typedef wuint_t<W> U;
+    return wrap_to<W, S>(static_cast<U>(static_cast<U>(v) << k));
+  }
+  k = -k;
+  return k < W ? raw_t<W, S>(v >> k) : raw_t<W, S>(isneg(v) ? -1 : 0);
+}
+
+// -v as a (W+1)-bit signed raw value (exact).
+template <int W, bool S>
+AP_COMPAT_TINY constexpr raw_t<W + 1, true> raw_neg(raw_t<W, S> v) {
+  typedef wuint_t<W + 1> U;
+  return wrap_to<W + 1, true>(static_cast<U>(U(0) - static_cast<U>(v)));
+}
+
+// V = wrap(V + b) (SUB: V - b) for a type <W, I, S> with AP_TRN/AP_WRAP (ac: AC_TRN/AC_WRAP),
+// stored in V (uint_t<W>): b (any operand with traits tr<B>) is floored onto this type's grid
+// (exact when its LSB is not finer) and added modulo 2^W.  Same result as converting the
+// full-precision sum, since floor(a + b) == a + floor(b) when a is on the grid.
+template <int W, int I, bool S, bool SUB, class B>
+AP_COMPAT_INLINE constexpr void add_trn_wrap(uint_t<W>& V, const B& b) {
+  typedef tr<B> TB;
+  constexpr int F = W - I, FB = TB::W - TB::I;
+  typedef wuint_t<W> U;
+  const auto y = TB::get(b);
+  U uy;
+  if constexpr (FB <= F) {
+    if constexpr (F - FB >= W) uy = U(0);
+    else uy = static_cast<U>(static_cast<U>(y) << (F - FB));
+  } else if constexpr (SUB) {  // floor(a - b) == a + floor(-b)
+    typedef wsint_t<TB::W + 1> T;
+    const T ny = static_cast<T>(-static_cast<T>(y));
+    const T q = round_shr<AP_TRN>(ny, FB - F);
+    uy = static_cast<U>(static_cast<U>(0) - static_cast<U>(q));
+  } else {
+    typedef wraw_t<TB::W, TB::S> T;
+    uy = static_cast<U>(round_shr<AP_TRN>(T(y), FB - F));
+  }
+  const U ux = static_cast<U>(V);
+  const U sum = static_cast<U>(SUB ? ux - uy : ux + uy);
+  if constexpr (W == num<U>::bits) V = static_cast<uint_t<W>>(sum);  // no renormalisation
+  else V = static_cast<uint_t<W>>(wrap_to<W, S>(sum));
 }
 
 // double -> fixed, exact (integer arithmetic on the double's mantissa and exponent).
@@ -368,9 +425,10 @@ struct bit_ref {
   constexpr bit_ref& operator=(T v) {
     return *this = bool(v & 1);
   }
-  template <int W2, bool S2>
-  constexpr bit_ref& operator=(const ap_int_base<W2, S2>& v) {
-    return *this = bool(v.raw() & 1);
+  // ap_int / ac_int sources: their lowest bit.
+  template <class T, typename std::enable_if<tr<T>::lib && tr<T>::isint, int>::type = 0>
+  constexpr bit_ref& operator=(const T& v) {
+    return *this = bool(tr<T>::get(v) & 1);
   }
   constexpr bool operator~() const { return !bool(*this); }
   constexpr int length() const { return 1; }

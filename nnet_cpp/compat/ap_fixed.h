@@ -33,6 +33,7 @@
 #define FPGA_EXPORT_COMPAT_AP_FIXED_H
 
 #include "ap_int.h"
+#include "fx_ops.h"
 
 template <int W, int I, bool S, ap_q_mode Q, ap_o_mode O, int N>
 struct ap_fixed_base {
@@ -142,8 +143,7 @@ struct ap_fixed_base {
   // ------------------------------------------------------------------ unary
   constexpr ap_fixed_base<W + 1, I + 1, true> operator-() const {
     ap_fixed_base<W + 1, I + 1, true> r;
-    typedef ap_detail::wuint_t<W + 1> U;
-    r.set_raw(ap_detail::wrap_to<W + 1, true>(static_cast<U>(U(0) - static_cast<U>(raw()))));
+    r.set_raw(ap_detail::raw_neg<W, S>(raw()));
     return r;
   }
   constexpr ap_fixed_base operator+() const { return *this; }
@@ -197,7 +197,7 @@ struct ap_fixed_base {
   constexpr ap_fixed_base& operator+=(const B& b) {
     if constexpr (Q == AP_TRN && O == AP_WRAP && ap_detail::tr<B>::any) {
       // Fast path, identical result: floor(a + b) == a + floor(b) when a is on the grid.
-      add_trn_wrap<false>(b);
+      ap_detail::add_trn_wrap<W, I, S, false>(V, b);
       return *this;
     } else {
       return *this = ap_fixed_base(*this + b);
@@ -207,7 +207,7 @@ struct ap_fixed_base {
   constexpr ap_fixed_base& operator-=(const B& b) {
     if constexpr (Q == AP_TRN && O == AP_WRAP && ap_detail::tr<B>::any &&
                   ap_detail::tr<B>::W < 128) {
-      add_trn_wrap<true>(b);
+      ap_detail::add_trn_wrap<W, I, S, true>(V, b);
       return *this;
     } else {
       return *this = ap_fixed_base(*this - b);
@@ -230,42 +230,8 @@ struct ap_fixed_base {
   }
   constexpr ap_fixed_base shifted(int k) const {  // k > 0: left, k < 0: right
     ap_fixed_base r;
-    if (k >= 0) {
-      if (k < W) {
-        typedef ap_detail::wuint_t<W> U;
-        r.set_raw(ap_detail::wrap_to<W, S>(static_cast<U>(static_cast<U>(raw()) << k)));
-      }
-    } else {
-      k = -k;
-      r.set_raw(k < W ? raw_type(raw() >> k) : raw_type(ap_detail::isneg(raw()) ? -1 : 0));
-    }
+    r.set_raw(ap_detail::raw_shift<W, S>(raw(), k));
     return r;
-  }
-  // this = wrap(this + b) (or -) for AP_TRN/AP_WRAP: b is floored onto this type's grid
-  // (exact when its LSB is not finer), added modulo 2^W.
-  template <bool SUB, class B>
-  AP_COMPAT_INLINE constexpr void add_trn_wrap(const B& b) {
-    typedef ap_detail::tr<B> TB;
-    constexpr int F = W - I, FB = TB::W - TB::I;
-    typedef ap_detail::wuint_t<W> U;
-    const auto y = TB::get(b);
-    U uy;
-    if constexpr (FB <= F) {
-      if constexpr (F - FB >= W) uy = U(0);
-      else uy = static_cast<U>(static_cast<U>(y) << (F - FB));
-    } else if constexpr (SUB) {  // floor(a - b) == a + floor(-b)
-      typedef ap_detail::wsint_t<TB::W + 1> T;
-      const T ny = static_cast<T>(-static_cast<T>(y));
-      const T q = ap_detail::round_shr<AP_TRN>(ny, FB - F);
-      uy = static_cast<U>(static_cast<U>(0) - static_cast<U>(q));
-    } else {
-      typedef ap_detail::wraw_t<TB::W, TB::S> T;
-      uy = static_cast<U>(ap_detail::round_shr<AP_TRN>(T(y), FB - F));
-    }
-    const U ux = static_cast<U>(V);
-    const U sum = static_cast<U>(SUB ? ux - uy : ux + uy);
-    if constexpr (W == ap_detail::num<U>::bits) V = sum;  // no renormalisation needed
-    else set_raw(ap_detail::wrap_to<W, S>(sum));
   }
 };
 
@@ -280,262 +246,29 @@ namespace ap_detail {
 // Operand traits (primary template and C integers: ap_common.h).
 template <int W_, int I_, bool S_, ap_q_mode Q_, ap_o_mode O_, int N_>
 struct tr<ap_fixed_base<W_, I_, S_, Q_, O_, N_>, void> {
-  static constexpr bool ap = true, any = true, isint = false, S = S_;
-  static constexpr int W = W_, I = I_;
+  static constexpr bool lib = true, any = true, isint = false, S = S_;
+  static constexpr int W = W_, I = I_, fam = FAM_AP;
   typedef ap_fixed_base<W_, I_, S_, Q_, O_, N_> T;
   AP_COMPAT_TINY static constexpr raw_t<W_, S_> get(const T& x) { return x.raw(); }
 };
 template <int W_, bool S_>
 struct tr<ap_int_base<W_, S_>, void> {
-  static constexpr bool ap = true, any = true, isint = true, S = S_;
-  static constexpr int W = W_, I = W_;
+  static constexpr bool lib = true, any = true, isint = true, S = S_;
+  static constexpr int W = W_, I = W_, fam = FAM_AP;
   typedef ap_int_base<W_, S_> T;
   AP_COMPAT_TINY static constexpr raw_t<W_, S_> get(const T& x) { return x.raw(); }
 };
 
-template <class A, class B>
-struct binop_ok
-    : std::integral_constant<bool, (tr<A>::ap && tr<B>::any) || (tr<A>::any && tr<B>::ap)> {};
-
+// Result types of the ap family.
 template <int W, int I, bool S, bool INT>
-struct mk {
+struct mk<W, I, S, INT, FAM_AP> {
   typedef ap_fixed_base<W, I, S> type;
 };
 template <int W, int I, bool S>
-struct mk<W, I, S, true> {
+struct mk<W, I, S, true, FAM_AP> {
   typedef ap_int_base<W, S> type;
 };
 
-// Full-precision result types (README "Semantics worth knowing" 1, and the vendor's / rule).
-template <class A, class B, bool = binop_ok<A, B>::value>
-struct arith {};
-template <class A, class B>
-struct arith<A, B, true> {
-  typedef tr<A> TA;
-  typedef tr<B> TB;
-  static constexpr bool INT = TA::isint && TB::isint, S = TA::S || TB::S;
-  static constexpr int FA = TA::W - TA::I, FB = TB::W - TB::I, F = imax(FA, FB);
-  static constexpr int IADD = imax(TA::I + (TB::S && !TA::S), TB::I + (TA::S && !TB::S)) + 1;
-  typedef typename mk<IADD + F, IADD, S, INT>::type plus;
-  typedef typename mk<IADD + F, IADD, true, INT>::type minus;
-  typedef typename mk<TA::W + TB::W, TA::I + TB::I, S, INT>::type mult;
-  typedef typename mk<TA::W + imax(FB, 0) + TB::S, TA::I + FB + TB::S, S, INT>::type div;
-  static constexpr int WLOGIC = imax(TA::W + (TB::S && !TA::S), TB::W + (TA::S && !TB::S));
-  static constexpr int WMOD = imin(TA::W, TB::W + (TA::S && !TB::S));
-};
-template <class A, class B, bool = binop_ok<A, B>::value && tr<A>::isint && tr<B>::isint>
-struct intop {};
-template <class A, class B>
-struct intop<A, B, true> {
-  typedef arith<A, B> X;
-  typedef ap_int_base<X::WLOGIC, X::S> logic;
-  typedef ap_int_base<X::WMOD, tr<A>::S> mod;
-};
-
-template <int W, bool S, int SA, int SB, bool SUB, class TA, class TB>
-AP_COMPAT_INLINE constexpr raw_t<W, S> addsub_raw(TA x, TB y) {
-  typedef wuint_t<W> U;
-  const U ux = static_cast<U>(static_cast<U>(x) << SA);
-  const U uy = static_cast<U>(static_cast<U>(y) << SB);
-  return wrap_to<W, S>(static_cast<U>(SUB ? ux - uy : ux + uy));
-}
-template <int W, bool S, class TA, class TB>
-AP_COMPAT_INLINE constexpr raw_t<W, S> mul_raw(TA x, TB y) {
-  typedef wraw_t<W, S> T;  // the exact product fits in W bits
-  return static_cast<raw_t<W, S>>(static_cast<T>(static_cast<T>(x) * static_cast<T>(y)));
-}
-template <int W, bool S, int SH, class TA, class TB>
-constexpr raw_t<W, S> div_raw(TA x, TB y) {
-  typedef wraw_t<imax(W, imax(num<TA>::bits, num<TB>::bits) + 1), S> T;
-  typedef typename num<T>::U U;
-  if (y == 0) fail("division by zero");
-  const T n = static_cast<T>(static_cast<U>(static_cast<T>(x)) << SH);
-  return static_cast<raw_t<W, S>>(n / static_cast<T>(y));
-}
-
-// Comparison: compare x * 2^s with y (s >= 0; x, y of one native type, same sign).
-template <class T>
-constexpr int cmp_sh(T x, int s, T y) {
-  typedef typename num<T>::U U;
-  constexpr int B = num<T>::bits;
-  T q;
-  bool rem;
-  if (s >= B) {
-    q = T(isneg(y) ? -1 : 0);
-    rem = y != 0;
-  } else {
-    q = static_cast<T>(y >> s);
-    rem = s > 0 && (static_cast<U>(y) & static_cast<U>(~U(0) >> (B - s))) != 0;
-  }
-  if (x < q) return -1;
-  if (x > q) return 1;
-  return rem ? -1 : 0;
-}
-template <class TA, class TB>
-constexpr int cmp_general(TA x, int sa, TB y, int sb) {
-  const bool nx = isneg(x), ny = isneg(y);
-  if (nx != ny) return nx ? -1 : 1;
-  if (nx) {  // both negative: both types signed
-    return sa >= sb ? cmp_sh<i128>(i128(x), sa - sb, i128(y))
-                    : -cmp_sh<i128>(i128(y), sb - sa, i128(x));
-  }
-  return sa >= sb ? cmp_sh<u128>(u128(x), sa - sb, u128(y))
-                  : -cmp_sh<u128>(u128(y), sb - sa, u128(x));
-}
-
-template <class A, class B>
-struct cmp_info {
-  typedef tr<A> TA;
-  typedef tr<B> TB;
-  static constexpr int FA = TA::W - TA::I, FB = TB::W - TB::I;
-  static constexpr int SA = imax(FB - FA, 0), SB = imax(FA - FB, 0);
-  static constexpr int NEED = imax(TA::W + SA + !TA::S, TB::W + SB + !TB::S);
-  // Quirk 4: the reference aligns the binary points (the left operand gets one extra bit
-  // when it is the one widened) and compares the raw integers with C's promotion rules.
-  static constexpr int WA = TA::W + (FA < FB ? FB - FA + 1 : 0);
-  static constexpr int WB = TB::W + (FB < FA ? FA - FB : 0);
-  static constexpr bool QUIRK =
-      TA::S != TB::S && !(imax(WA, WB) < 32 || (TA::S ? WA > WB : WB > WA));
-};
-
-template <class A, class B>
-AP_COMPAT_INLINE constexpr int cmp3(const A& a, const B& b) {  // exact: -1, 0, 1
-  typedef cmp_info<A, B> C;
-  const auto x = tr<A>::get(a);
-  const auto y = tr<B>::get(b);
-  if constexpr (C::NEED <= 128) {
-    typedef wsint_t<C::NEED> T;
-    typedef typename num<T>::U U;
-    const T xx = static_cast<T>(static_cast<U>(static_cast<T>(x)) << C::SA);
-    const T yy = static_cast<T>(static_cast<U>(static_cast<T>(y)) << C::SB);
-    return xx < yy ? -1 : (xx > yy ? 1 : 0);
-  } else {
-    return cmp_general(x, C::SA, y, C::SB);
-  }
-}
-template <class A, class B>
-AP_COMPAT_INLINE constexpr int cmp_ord(const A& a, const B& b) {  // with quirk 4
-  if constexpr (cmp_info<A, B>::QUIRK) {
-    if constexpr (tr<A>::S) {
-      if (isneg(tr<A>::get(a))) return 1;
-    } else {
-      if (isneg(tr<B>::get(b))) return -1;
-    }
-  }
-  return cmp3(a, b);
-}
-
-template <class T>
-constexpr double to_dbl(const T& x) {
-  return x.to_double();
-}
-
 }  // namespace ap_detail
-
-// ---------------------------------------------------------------- arithmetic (full precision)
-template <class A, class B>
-constexpr typename ap_detail::arith<A, B>::plus operator+(const A& a, const B& b) {
-  typedef ap_detail::arith<A, B> X;
-  typename X::plus r;
-  r.set_raw(ap_detail::addsub_raw<X::plus::width, X::plus::sign_flag, X::F - X::FA,
-                                  X::F - X::FB, false>(ap_detail::tr<A>::get(a),
-                                                       ap_detail::tr<B>::get(b)));
-  return r;
-}
-template <class A, class B>
-constexpr typename ap_detail::arith<A, B>::minus operator-(const A& a, const B& b) {
-  typedef ap_detail::arith<A, B> X;
-  typename X::minus r;
-  r.set_raw(ap_detail::addsub_raw<X::minus::width, true, X::F - X::FA, X::F - X::FB, true>(
-      ap_detail::tr<A>::get(a), ap_detail::tr<B>::get(b)));
-  return r;
-}
-template <class A, class B>
-constexpr typename ap_detail::arith<A, B>::mult operator*(const A& a, const B& b) {
-  typedef ap_detail::arith<A, B> X;
-  typename X::mult r;
-  r.set_raw(ap_detail::mul_raw<X::mult::width, X::mult::sign_flag>(ap_detail::tr<A>::get(a),
-                                                                     ap_detail::tr<B>::get(b)));
-  return r;
-}
-template <class A, class B>
-constexpr typename ap_detail::arith<A, B>::div operator/(const A& a, const B& b) {
-  typedef ap_detail::arith<A, B> X;
-  typename X::div r;
-  r.set_raw(ap_detail::div_raw<X::div::width, X::div::sign_flag, ap_detail::imax(X::FB, 0)>(
-      ap_detail::tr<A>::get(a), ap_detail::tr<B>::get(b)));
-  return r;
-}
-template <class A, class B>
-constexpr typename ap_detail::intop<A, B>::mod operator%(const A& a, const B& b) {
-  typedef typename ap_detail::intop<A, B>::mod R;
-  typedef ap_detail::wsint_t<ap_detail::imax(ap_detail::tr<A>::W, ap_detail::tr<B>::W) + 1> T;
-  const auto x = ap_detail::tr<A>::get(a);
-  const auto y = ap_detail::tr<B>::get(b);
-  if (y == 0) ap_detail::fail("modulo by zero");
-  R r;
-  r.set_raw(static_cast<typename R::raw_type>(static_cast<T>(x) % static_cast<T>(y)));
-  return r;
-}
-
-// ---------------------------------------------------------------- bitwise (integer types)
-#define AP_COMPAT_BITOP(OP)                                                               \
-  template <class A, class B>                                                             \
-  constexpr typename ap_detail::intop<A, B>::logic operator OP(const A& a, const B& b) {  \
-    typedef typename ap_detail::intop<A, B>::logic R;                                     \
-    typedef ap_detail::wuint_t<R::width> U;                                               \
-    R r;                                                                                  \
-    r.set_raw(ap_detail::wrap_to<R::width, R::sign_flag>(                                 \
-        static_cast<U>(static_cast<U>(ap_detail::tr<A>::get(a))                           \
-                           OP static_cast<U>(ap_detail::tr<B>::get(b)))));                \
-    return r;                                                                             \
-  }
-AP_COMPAT_BITOP(&)
-AP_COMPAT_BITOP(|)
-AP_COMPAT_BITOP(^)
-#undef AP_COMPAT_BITOP
-
-// ---------------------------------------------------------------- comparisons
-#define AP_COMPAT_CMP(OP, EXPR)                                                         \
-  template <class A, class B>                                                           \
-  constexpr typename std::enable_if<ap_detail::binop_ok<A, B>::value, bool>::type       \
-  operator OP(const A& a, const B& b) {                                                 \
-    return EXPR OP 0;                                                                   \
-  }                                                                                     \
-  template <class A>                                                                    \
-  constexpr typename std::enable_if<ap_detail::tr<A>::ap, bool>::type operator OP(      \
-      const A& a, double b) {                                                           \
-    return ap_detail::to_dbl(a) OP b;                                                   \
-  }                                                                                     \
-  template <class B>                                                                    \
-  constexpr typename std::enable_if<ap_detail::tr<B>::ap, bool>::type operator OP(      \
-      double a, const B& b) {                                                           \
-    return a OP ap_detail::to_dbl(b);                                                   \
-  }
-AP_COMPAT_CMP(==, ap_detail::cmp3(a, b))
-AP_COMPAT_CMP(!=, ap_detail::cmp3(a, b))
-AP_COMPAT_CMP(<, ap_detail::cmp_ord(a, b))
-AP_COMPAT_CMP(<=, ap_detail::cmp_ord(a, b))
-AP_COMPAT_CMP(>, ap_detail::cmp_ord(a, b))
-AP_COMPAT_CMP(>=, ap_detail::cmp_ord(a, b))
-#undef AP_COMPAT_CMP
-
-// ---------------------------------------------------------------- with double: in double
-#define AP_COMPAT_DBLOP(OP)                                                               \
-  template <class A>                                                                      \
-  constexpr typename std::enable_if<ap_detail::tr<A>::ap, double>::type operator OP(      \
-      const A& a, double b) {                                                             \
-    return ap_detail::to_dbl(a) OP b;                                                     \
-  }                                                                                       \
-  template <class B>                                                                      \
-  constexpr typename std::enable_if<ap_detail::tr<B>::ap, double>::type operator OP(      \
-      double a, const B& b) {                                                             \
-    return a OP ap_detail::to_dbl(b);                                                     \
-  }
-AP_COMPAT_DBLOP(+)
-AP_COMPAT_DBLOP(-)
-AP_COMPAT_DBLOP(*)
-AP_COMPAT_DBLOP(/)
-#undef AP_COMPAT_DBLOP
 
 #endif  // FPGA_EXPORT_COMPAT_AP_FIXED_H

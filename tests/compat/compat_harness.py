@@ -2,7 +2,7 @@
 compat headers in ``nnet_cpp/compat``.
 
 Records are grouped by (op, types): one C++ function per group, compiled against our
-``ap_fixed.h``; the records themselves are passed at run time as a binary table (raw bits /
+``ap_fixed.h`` (or, for the ac vectors, ``ac_fixed.h``: ``headers``); the records themselves are passed at run time as a binary table (raw bits /
 double bits / shift amount), and the harness writes raw result words back.  Nothing about a
 record's expected value is compiled in, so any vectors file of the documented format works.
 
@@ -20,7 +20,8 @@ import struct
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,9 +42,10 @@ REC_DTYPE = np.dtype(
 )
 OUT_WORDS = 4
 
+AP_HEADERS = ("ap_fixed.h", "ap_int.h")
+AC_HEADERS = ("ac_fixed.h", "ac_int.h")
+
 _PRELUDE = r"""
-#include "ap_fixed.h"
-#include "ap_int.h"
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -255,8 +257,13 @@ class Harness:
     compile_log: list[str] = field(default_factory=list)
 
 
-def _cache_key(keys: Sequence[tuple], vectors_file: Path | None) -> str:
+def _prelude(headers: Sequence[str]) -> str:
+    return "".join(f'#include "{name}"\n' for name in headers) + _PRELUDE
+
+
+def _cache_key(keys: Sequence[tuple], vectors_file: Path | None, headers: Sequence[str]) -> str:
     h = hashlib.sha256()
+    h.update(repr(tuple(headers)).encode())
     for path in sorted(COMPAT_DIR.glob("*.h")):
         h.update(path.name.encode() + b"\0" + path.read_bytes())
     h.update(Path(__file__).read_bytes())
@@ -280,14 +287,18 @@ def _compile(args: list[str], cwd: Path) -> str:
 
 
 def build(
-    cases: Sequence[dict], vectors_file: Path | None = None, jobs: int | None = None
+    cases: Sequence[dict],
+    vectors_file: Path | None = None,
+    jobs: int | None = None,
+    headers: Sequence[str] = AP_HEADERS,
 ) -> Harness:
-    """Generate and compile (or reuse from the cache) the harness for ``cases``."""
+    """Generate and compile (or reuse from the cache) the harness for ``cases``, whose types
+    come from the compat ``headers`` (``AP_HEADERS`` or ``AC_HEADERS``)."""
     groups: dict[tuple, int] = {}
     for rec in cases:
         groups.setdefault(group_key(rec), len(groups))
     keys = list(groups)
-    key = _cache_key(keys, vectors_file)
+    key = _cache_key(keys, vectors_file, headers)
     out_dir = CACHE_ROOT / key
     exe = out_dir / "harness"
     if exe.is_file():
@@ -301,7 +312,7 @@ def build(
         n_tus = max(1, min(N_TUS, len(keys)))
         sources = []
         for t in range(n_tus):
-            body = [_PRELUDE]
+            body = [_prelude(headers)]
             body += [emit_group(gid, k) for gid, k in enumerate(keys) if gid % n_tus == t]
             src = work / f"groups_{t}.cpp"
             src.write_text("".join(body))
@@ -309,7 +320,9 @@ def build(
         decls = "".join(f"void g{gid}(const Rec*, uint64_t*);\n" for gid in range(len(keys)))
         table = ",".join(f"g{gid}" for gid in range(len(keys)))
         main = work / "main.cpp"
-        main.write_text(_PRELUDE + _MAIN % {"decls": decls, "table": table, "words": OUT_WORDS})
+        main.write_text(
+            _prelude(headers) + _MAIN % {"decls": decls, "table": table, "words": OUT_WORDS}
+        )
         sources.append(main)
 
         inc = ["-I", str(COMPAT_DIR)]
@@ -371,3 +384,46 @@ def compare(cases: Sequence[dict], out: np.ndarray) -> list[tuple[int, list[int 
         if any(e is not None and int(row[j]) != e for j, e in enumerate(exp)):
             bad.append((i, exp))
     return bad
+
+
+def check_vectors(
+    cases: Sequence[dict],
+    vectors_file: Path,
+    headers: Sequence[str],
+    kind_of: Callable[[dict], str],
+    max_shown: int = 8,
+) -> tuple[str, str | None]:
+    """Build (or reuse) the harness for ``cases``, run and compare every record.
+
+    Returns a per-kind table (``kind_of(rec)`` groups the rows) and, if any record differs, a
+    failure message showing the first ``max_shown`` of them (else None)."""
+    t0 = time.perf_counter()
+    harness = build(cases, vectors_file, headers=headers)
+    t_build = time.perf_counter() - t0
+    out = run(harness, cases)
+    bad = compare(cases, out)
+
+    total = Counter(kind_of(rec) for rec in cases)
+    failed = Counter(kind_of(cases[i]) for i, _ in bad)
+    width = max(len(k) for k in total)
+    lines = [f"{'op':<{width}}  {'pass':>7} / {'total':<7}"]
+    for kind in sorted(total):
+        lines.append(f"{kind:<{width}}  {total[kind] - failed[kind]:>7} / {total[kind]:<7}")
+    lines.append(f"{'all':<{width}}  {len(cases) - len(bad):>7} / {len(cases):<7}")
+    origin = "cached" if harness.cached else f"built in {harness.build_seconds:.1f} s"
+    lines.append(f"harness: {len(harness.groups)} groups, {origin} (total {t_build:.1f} s)")
+    report = "\n".join(lines)
+    if not bad:
+        return report, None
+    shown = []
+    for i, exp in bad[:max_shown]:
+        exp_words = [f"0x{e:x}" if e is not None else "-" for e in exp]
+        shown.append(
+            f"{cases[i]}\n    expected words {exp_words}\n"
+            f"    got: {describe_words(cases[i], out[i])}"
+        )
+    failure = (
+        f"{len(bad)} of {len(cases)} records differ from the reference\n{report}\n\n"
+        "first failures:\n" + "\n".join(shown)
+    )
+    return report, failure

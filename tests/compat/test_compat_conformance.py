@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import shutil
 import sys
-import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -25,42 +23,14 @@ from conformance import AP_CASES, conformance_dir, load_cases, op_kind  # noqa: 
 
 pytestmark = pytest.mark.skipif(shutil.which(compat_harness.CXX) is None, reason="needs g++")
 
-MAX_SHOWN = 8
-
 
 def test_every_ap_record_bit_exact(capsys):
     cases = list(load_cases(AP_CASES))
     assert cases, "no conformance records loaded"
-    t0 = time.perf_counter()
-    harness = compat_harness.build(cases, conformance_dir() / AP_CASES)
-    t_build = time.perf_counter() - t0
-    out = compat_harness.run(harness, cases)
-    bad = compat_harness.compare(cases, out)
-
-    total = Counter(op_kind(rec) for rec in cases)
-    failed = Counter(op_kind(cases[i]) for i, _ in bad)
-    width = max(len(k) for k in total)
-    lines = [f"{'op':<{width}}  {'pass':>7} / {'total':<7}"]
-    for kind in sorted(total):
-        lines.append(f"{kind:<{width}}  {total[kind] - failed[kind]:>7} / {total[kind]:<7}")
-    n_pass = len(cases) - len(bad)
-    lines.append(f"{'all':<{width}}  {n_pass:>7} / {len(cases):<7}")
-    origin = "cached" if harness.cached else f"built in {harness.build_seconds:.1f} s"
-    lines.append(f"harness: {len(harness.groups)} groups, {origin} (total {t_build:.1f} s)")
-    report = "\n".join(lines)
+    report, failure = compat_harness.check_vectors(
+        cases, conformance_dir() / AP_CASES, compat_harness.AP_HEADERS, op_kind
+    )
     with capsys.disabled():
         print("\n" + report)
-
-    if bad:
-        shown = []
-        for i, exp in bad[:MAX_SHOWN]:
-            rec = cases[i]
-            exp_words = [f"0x{e:x}" if e is not None else "-" for e in exp]
-            shown.append(
-                f"{rec}\n    expected words {exp_words}\n"
-                f"    got: {compat_harness.describe_words(rec, out[i])}"
-            )
-        pytest.fail(
-            f"{len(bad)} of {len(cases)} records differ from the reference\n{report}\n\n"
-            "first failures:\n" + "\n".join(shown)
-        )
+    if failure:
+        pytest.fail(failure)
