@@ -206,11 +206,66 @@ Reuse:
     }
 }
 
+#ifdef FE_CSIM_KERNELS
+// csim only (common.h): a wrapping accumulator (AP_WRAP) keeps its value modulo 2^W, so
+// acc = accum(bias) + sum of accum(x * w) taken modulo 2^W in any order, wrapped once at the
+// end, equals the step-by-step sums of dense_latency and dense_resource. Terms and bias are
+// converted by the firmware's own code (weighted, accum_t); only the sum runs on raw
+// integers (the accumulator's storage type: vectorises). Other accumulators take the
+// firmware path.
+namespace csim {
+template <class T>
+struct wrapping_accum {
+    static const bool value = false;
+};
+template <int W, int I, bool S, ap_q_mode Q, int N>
+struct wrapping_accum<ap_fixed_base<W, I, S, Q, AP_WRAP, N> > {
+    static const bool value = true;
+    typedef ap_detail::uint_t<W> lane_t;  // the raw value's width, unsigned: wraps (no UB)
+    static const int lane_bits = 8 * sizeof(lane_t);
+    // the lane's bits as a value with the accumulator's fraction bits
+    typedef ap_fixed_base<lane_bits, lane_bits - (W - I), true, AP_TRN, AP_WRAP, 0> lane_fixed;
+};
+
+template <class data_T, class res_T, typename CONFIG_T>
+FE_CSIM_HOT void dense_wrapping(
+    const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
+    const typename CONFIG_T::kernel_t kernel[CONFIG_T::n_in * CONFIG_T::n_out],
+    const typename CONFIG_T::bias_t bias[CONFIG_T::n_out]) {
+    typedef typename CONFIG_T::accum_t accum_t;
+    typedef wrapping_accum<accum_t> A;
+    typedef typename A::lane_t lane_t;
+    lane_t acc[CONFIG_T::n_out];
+    for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
+        acc[j] = lane_t(((accum_t)bias[j]).raw());
+    }
+    for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+        const data_T x = data[i];
+        const typename CONFIG_T::kernel_t *row = kernel + i * CONFIG_T::n_out;
+        for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
+            acc[j] += lane_t(weighted<accum_t>(x, row[j]).raw());
+        }
+    }
+    for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
+        typename A::lane_fixed sum;
+        sum.set_raw(typename A::lane_fixed::raw_type(acc[j]));
+        res[j] = (res_T)(accum_t)sum;  // the wrap to W bits, then the result conversion
+    }
+}
+}  // namespace csim
+#endif
+
 template <class data_T, class res_T, typename CONFIG_T>
 void dense(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
            const typename CONFIG_T::kernel_t kernel[CONFIG_T::n_in * CONFIG_T::n_out],
            const typename CONFIG_T::bias_t bias[CONFIG_T::n_out]) {
 #pragma HLS INLINE
+#ifdef FE_CSIM_KERNELS
+    if constexpr (csim::wrapping_accum<typename CONFIG_T::accum_t>::value) {
+        csim::dense_wrapping<data_T, res_T, CONFIG_T>(data, res, kernel, bias);
+        return;
+    }
+#endif
     if (CONFIG_T::strategy == resource) {
         dense_resource<data_T, res_T, CONFIG_T>(data, res, kernel, bias);
     } else {
