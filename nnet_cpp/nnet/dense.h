@@ -209,10 +209,10 @@ Reuse:
 #ifdef FE_CSIM_KERNELS
 // csim only (common.h): a wrapping accumulator (AP_WRAP) keeps its value modulo 2^W, so
 // acc = accum(bias) + sum of accum(x * w) taken modulo 2^W in any order, wrapped once at the
-// end, equals the step-by-step sums of dense_latency and dense_resource. Terms and bias are
-// converted by the firmware's own code (weighted, accum_t); only the sum runs on raw
-// integers (the accumulator's storage type: vectorises). Other accumulators take the
-// firmware path.
+// end, equals the step-by-step sums of dense_latency and dense_resource. The sum runs on raw
+// integers in the accumulator's storage type (vectorises); each term is accum(x * w) made by
+// raw_term where that is a shift (below), else by the firmware's own code (weighted). Other
+// accumulators take the firmware path.
 namespace csim {
 template <class T>
 struct wrapping_accum {
@@ -227,6 +227,41 @@ struct wrapping_accum<ap_fixed_base<W, I, S, Q, AP_WRAP, N> > {
     typedef ap_fixed_base<lane_bits, lane_bits - (W - I), true, AP_TRN, AP_WRAP, 0> lane_fixed;
 };
 
+// accum(x * w) modulo 2^lane_bits from the raw integers, where no rounding code is needed.
+// d = fraction bits of the product minus the accumulator's: d <= 0, the product shifted left
+// (exact: any quantization mode); 0 < d < 63 with AP_TRN, floor(product / 2^d), an arithmetic
+// shift of the exact int64 product (16-bit signed operands and lanes: from the product's
+// 16-bit halves, 32 lanes per AVX-512 multiply). ok = false: other modes, wider operands.
+template <class data_T, class kernel_T, class accum_T>
+struct raw_term {
+    typedef kernel_bits<data_T> X;
+    typedef kernel_bits<kernel_T> K;
+    typedef wrapping_accum<accum_T> A;
+    typedef typename A::lane_t lane_t;
+    typedef ap_detail::wuint_t<A::lane_bits> work_t;  // >= 32 bits: no promotion to int
+    static const int d = (X::W - X::I) + (K::W - K::I) - (accum_T::width - accum_T::iwidth);
+    static const bool floors = accum_T::qmode == AP_TRN && d > 0 && d < 63 && X::W + K::W <= 62;
+    static const bool halves = floors && A::lane_bits == 16 && d < 16 && X::S && K::S &&
+                               X::W <= 16 && K::W <= 16;
+    static const bool ok = X::W > 0 && K::W > 0 && (d <= 0 || floors);
+    template <class RX, class RW>
+    static lane_t of(RX x, RW w) {
+        if constexpr (d <= 0) {
+            if constexpr (-d >= A::lane_bits) {
+                return 0;  // a multiple of 2^lane_bits
+            } else {
+                return lane_t((work_t(x) * work_t(w)) << -d);
+            }
+        } else if constexpr (halves) {
+            const uint16_t lo = uint16_t(uint32_t(uint16_t(x)) * uint32_t(uint16_t(w)));
+            const int16_t hi = int16_t((int32_t(x) * int32_t(w)) >> 16);
+            return lane_t((uint32_t(uint16_t(hi)) << (16 - d)) | (lo >> d));
+        } else {
+            return lane_t((int64_t(x) * int64_t(w)) >> d);
+        }
+    }
+};
+
 template <class data_T, class res_T, typename CONFIG_T>
 FE_CSIM_HOT void dense_wrapping(
     const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
@@ -235,6 +270,7 @@ FE_CSIM_HOT void dense_wrapping(
     typedef typename CONFIG_T::accum_t accum_t;
     typedef wrapping_accum<accum_t> A;
     typedef typename A::lane_t lane_t;
+    typedef raw_term<data_T, typename CONFIG_T::kernel_t, accum_t> term;
     lane_t acc[CONFIG_T::n_out];
     for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
         acc[j] = lane_t(((accum_t)bias[j]).raw());
@@ -243,7 +279,11 @@ FE_CSIM_HOT void dense_wrapping(
         const data_T x = data[i];
         const typename CONFIG_T::kernel_t *row = kernel + i * CONFIG_T::n_out;
         for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
-            acc[j] += lane_t(weighted<accum_t>(x, row[j]).raw());
+            if constexpr (term::ok) {
+                acc[j] += term::of(x.raw(), row[j].raw());
+            } else {
+                acc[j] += lane_t(weighted<accum_t>(x, row[j]).raw());
+            }
         }
     }
     for (unsigned j = 0; j < CONFIG_T::n_out; j++) {

@@ -22,11 +22,11 @@ QUANT += ("AP_RND_CONV",)
 SATURATE = ("AP_SAT", "AP_SAT_ZERO", "AP_SAT_SYM")
 
 
-def random_type(rng, width, signed=True, overflow=None) -> str:
+def random_type(rng, width, signed=True, overflow=None, quant=None) -> str:
     w = int(width)
     i = int(rng.integers(-2, w + 3))
     kind = "ap_fixed" if signed else "ap_ufixed"
-    q = str(rng.choice(QUANT))
+    q = quant or str(rng.choice(QUANT))
     o = overflow or ("AP_WRAP" if rng.random() < 0.5 else str(rng.choice(SATURATE)))
     return f"{kind}<{w},{i},{q},{o}>"
 
@@ -46,7 +46,11 @@ def random_graph(seed: int, sizes=(12, 20, 8, 6, 10, 4)):
             kernel=random_type(rng, kernel_width, signed=kernel_width > 1 or rng.random() < 0.5),
             bias=random_type(rng, rng.integers(2, 17)),
             accum=random_type(
-                rng, accum_width, signed=rng.random() < 0.8, overflow="AP_WRAP" if wrap else None
+                rng,
+                accum_width,
+                signed=rng.random() < 0.8,
+                overflow="AP_WRAP" if wrap else None,
+                quant="AP_TRN" if rng.random() < 0.5 else None,  # raw_term's floor shift
             ),
             result=random_type(rng, rng.integers(4, 20)),
         )
@@ -82,17 +86,56 @@ def test_kernel_equals_firmware_code_and_interpreter(tmp_path, monkeypatch, seed
         np.testing.assert_array_equal(got[name], ref[name], err_msg=name)
 
 
+# (input, kernel, accum) for each way raw_term makes a term (d: product minus accum fraction bits)
+BRANCHES = [
+    ("ap_fixed<16,6>", "ap_fixed<16,6>", "ap_fixed<16,6>"),  # 16-bit halves, d = 10
+    ("ap_fixed<8,3>", "ap_fixed<6,1>", "ap_fixed<24,8>"),  # d = -6: exact, shifted left
+    ("ap_fixed<8,3>", "ap_fixed<6,1>", "ap_fixed<24,8,AP_RND_CONV>"),  # same, any mode
+    ("ap_fixed<20,5>", "ap_fixed<18,2>", "ap_fixed<32,12>"),  # d = 11, int64 product
+    ("ap_ufixed<16,6>", "ap_fixed<16,6>", "ap_fixed<16,6>"),  # unsigned 16 bits: int64 product
+    ("ap_fixed<16,6>", "ap_fixed<16,6>", "ap_fixed<16,6,AP_RND>"),  # firmware term (weighted)
+    ("ap_fixed<16,6>", "ap_fixed<2,1>", "ap_fixed<12,4>"),  # 2-bit kernel: d = 3, halves
+    ("ap_fixed<4,2>", "ap_fixed<4,2>", "ap_fixed<8,-10>"),  # d = -14: 0 modulo 2^8 (last)
+]
+
+
+def test_every_kind_of_term_equals_the_firmware_code(tmp_path, monkeypatch):
+    """One layer per BRANCHES entry (its input: the previous layer's result), one build."""
+    sizes = (10, 40, 24, 30, 16, 28, 20, 32, 6)
+    g = mlp(sizes, seed=7, scale=1.5)
+    g["input_1"].precision.update(result=BRANCHES[0][0])
+    dense = [n for n in g if n.op.kind == "dense"]
+    for k, node in enumerate(dense):
+        _, kernel, accum = BRANCHES[k]
+        result = BRANCHES[(k + 1) % len(BRANCHES)][0]
+        node.precision.update(kernel=kernel, bias=kernel, accum=accum, result=result)
+    fast, plain = firmware_pair(tmp_path, g, "io_parallel", monkeypatch)
+    x = np.random.default_rng(3).normal(0, 8, (300, 10))
+    np.testing.assert_array_equal(fast.predict(x), fast.reference(x))
+    got, ref = fast.trace(x), plain.trace(x)
+    for node in dense:
+        if node.types["accum"].spell() != "ap_fixed<8,-10>":  # that one sums to 0 (d = -14)
+            assert len(np.unique(ref[node.name])) > 8, node.name  # values, not one saturated
+        np.testing.assert_array_equal(got[node.name], ref[node.name], err_msg=node.name)
+
+
 CHECK = """
 #include "nnet/dense.h"
 static_assert(nnet::csim::wrapping_accum<ap_fixed<16, 6> >::value, "");
 static_assert(nnet::csim::wrapping_accum<ap_ufixed<70, 3, AP_RND, AP_WRAP> >::value, "");
 static_assert(!nnet::csim::wrapping_accum<ap_fixed<16, 6, AP_TRN, AP_SAT> >::value, "");
 static_assert(!nnet::csim::wrapping_accum<ap_int<16> >::value, "");
+typedef ap_fixed<16, 6> f16;
+static_assert(nnet::csim::raw_term<f16, f16, f16>::halves, "");
+static_assert(nnet::csim::raw_term<ap_ufixed<16, 6>, f16, f16>::ok, "");
+static_assert(!nnet::csim::raw_term<ap_ufixed<16, 6>, f16, f16>::halves, "");
+static_assert(!nnet::csim::raw_term<f16, f16, ap_fixed<16, 6, AP_RND> >::ok, "");
+static_assert(nnet::csim::raw_term<f16, f16, ap_fixed<32, 12, AP_RND> >::ok, "");
 """
 
 
 @pytest.mark.skipif(shutil.which("g++") is None, reason="needs g++")
-def test_wrapping_accumulators_take_the_kernel():
+def test_which_accumulators_and_terms_take_the_kernel():
     cmd = ["g++", "-std=c++17", "-fsyntax-only", "-DFPGA_EXPORT_CSIM_KERNELS", "-x", "c++", "-"]
     cmd += [f"-I{ROOT / 'nnet_cpp'}", f"-I{ROOT / 'nnet_cpp' / 'compat'}"]
     proc = subprocess.run(cmd, input=CHECK, capture_output=True, text=True)
