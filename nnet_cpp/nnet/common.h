@@ -87,10 +87,11 @@ void fan_out_2(const T in[N], T out0[N], T out1[N]) {
 // build.py); with our compat ap types (they expose raw values) a few layers then take faster
 // C++ that gives the same values as their firmware code (tests build both and compare).
 // Synthesis and vendor type headers never see these paths. FE_CSIM_HOT: -O3 for such a kernel
-// only (the library is -O2: -O3 measured slower on other code).
+// only (the library stays -O2: -O3 everywhere was measured slower on CNNs, issue 17; no -O3
+// in -O0 builds).
 #if defined(FPGA_EXPORT_CSIM_KERNELS) && defined(FPGA_EXPORT_COMPAT_AP_FIXED_H)
 #define FE_CSIM_KERNELS 1
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
 #define FE_CSIM_HOT __attribute__((optimize("O3")))
 #else
 #define FE_CSIM_HOT

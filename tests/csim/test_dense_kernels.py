@@ -12,8 +12,9 @@ import pytest
 
 from fpga_export.config import ExportConfig
 from fpga_export.firmware import Firmware
+from fpga_export.layers.conv import Conv2D
 from fpga_export.layers.dense import divisors
-from graphs import mlp
+from graphs import mlp, single
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRMWARE_PATH = "-UFPGA_EXPORT_CSIM_KERNELS"  # CXXFLAGS: csim runs the firmware code
@@ -117,6 +118,21 @@ def test_every_kind_of_term_equals_the_firmware_code(tmp_path, monkeypatch):
         if node.types["accum"].spell() != "ap_fixed<8,-10>":  # that one sums to 0 (d = -14)
             assert len(np.unique(ref[node.name])) > 8, node.name  # values, not one saturated
         np.testing.assert_array_equal(got[node.name], ref[node.name], err_msg=node.name)
+
+
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_conv_products_take_the_kernel_too(tmp_path, monkeypatch, io_type):
+    """Conv calls dense per pixel (and group): the same kernel, the same values."""
+    op = Conv2D(filters=6, kernel_size=(3, 3), padding="same", groups=3)
+    rng = np.random.default_rng(4)
+    w = {"kernel": rng.normal(0, 0.6, (3, 3, 3, 1, 2)), "bias": rng.normal(0, 0.5, 6)}
+    g = single(op, (5, 4, 3), w, name="cnn")
+    g["layer"].precision.update(result="ap_fixed<10,4>", accum="ap_fixed<14,5>")
+    fast, plain = firmware_pair(tmp_path, g, io_type, monkeypatch)
+    x = rng.normal(0, 3, (64, 5, 4, 3))
+    want = fast.reference(x)
+    np.testing.assert_array_equal(fast.predict(x), want)
+    np.testing.assert_array_equal(plain.predict(x), want)
 
 
 CHECK = """
