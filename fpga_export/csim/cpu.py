@@ -18,6 +18,7 @@ import subprocess
 NATIVE = "-march=native"
 
 
+@functools.cache
 def cpu_identity() -> str:
     """Model and feature flags of this CPU (Linux: /proc/cpuinfo's first processor)."""
     keys = ("vendor_id", "model name", "cpu family", "model", "flags", "features", "cpu part")
