@@ -682,8 +682,13 @@ class Firmware:
 
 
 @functools.cache
+@functools.cache
 def _cores() -> int:
-    return os.cpu_count() or 1  # tens of microseconds per call on Linux: asked once
+    """Cores this process may run on (its affinity mask, e.g. under taskset or a batch
+    system), else all; asked once."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
 
 
 def _changes(old: Graph, new: Graph) -> str:

@@ -10,6 +10,11 @@ build ends, however it ends; those of killed processes are swept by the next bui
 The compiler command is ``CXX`` (default ``g++``; split like a shell line, so ``ccache g++``
 works), followed by our flags and then ``CXXFLAGS`` (so ``CXXFLAGS=-O0`` overrides our
 ``-O2``), as make does. Both are part of the hash. No shell is involved.
+
+Speed: ``-DFPGA_EXPORT_CSIM_KERNELS`` lets layers take csim-only kernels that give the firmware
+code's values faster (nnet/common.h; ``CXXFLAGS=-UFPGA_EXPORT_CSIM_KERNELS`` runs the firmware
+code path instead), and ``-march=native`` builds for this CPU, whose identity is then part of
+the hash (cpu.py; ``FPGA_EXPORT_CSIM_PORTABLE=1``: a portable build).
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ import time
 import warnings
 from pathlib import Path
 
+from .cpu import native_flags
+
 FLAGS = (
     "-std=c++17",
     "-O2",
@@ -34,6 +41,7 @@ FLAGS = (
     "-pthread",
     "-DFPGA_EXPORT_RUNTIME_WEIGHTS",
     "-DFPGA_EXPORT_TRACE",
+    "-DFPGA_EXPORT_CSIM_KERNELS",
 )
 TEMP_PREFIX = ".tmp-"  # .tmp-<pid of the writer>-<random>: files we may sweep
 STALE_SECONDS = 3600  # a temporary file this old is left over, whoever wrote it
@@ -96,11 +104,14 @@ def include_dirs(project: Path) -> list[Path]:
     return [project / "firmware", project / "csim", *types, project / "compat"]
 
 
-def source_hash(project: Path, name: str, compiler: list[str], flags) -> str:
-    """Hash of everything that affects the library except weight values (pushed at run time)."""
+def source_hash(project: Path, name: str, compiler: list[str], flags, cpu: str = "") -> str:
+    """Hash of everything that affects the library except weight values (pushed at run time);
+    ``cpu``: the CPU's identity when the flags build for it (cpu.py)."""
     h = hashlib.sha256()
     h.update(" ".join(compiler).encode())
     h.update(" ".join(flags).encode())
+    if cpu:
+        h.update(b"\0cpu\0" + cpu.encode())
     for inc in include_dirs(project):
         h.update(str(inc.relative_to(project) if inc.is_relative_to(project) else inc).encode())
         for f in sorted(inc.rglob("*.h")) + sorted(inc.rglob("*.cpp")):
@@ -237,8 +248,9 @@ def build_library(
     """Returns (library path, built): built is False when the cache already had it.
     ``extra_flags`` (e.g. ``-DFPGA_EXPORT_DATAFLOW_SIM``) make a different library (hash)."""
     compiler = compiler_command()
-    flags = [*FLAGS, *extra_flags, *user_flags()]
-    digest = source_hash(project, name, compiler, flags)
+    native, cpu = native_flags(compiler)
+    flags = [*FLAGS, *native, *extra_flags, *user_flags()]
+    digest = source_hash(project, name, compiler, flags, cpu)
     lib = cache_dir() / f"lib{name}-{digest}.so"
     if lib.exists():
         problem = corruption(lib)

@@ -83,6 +83,21 @@ void fan_out_2(const T in[N], T out0[N], T out1[N]) {
 
 }  // namespace nnet
 
+// csim-only kernels: the csim library is built with FPGA_EXPORT_CSIM_KERNELS (fpga_export/csim
+// build.py); with our compat ap types (they expose raw values) a few layers then take faster
+// C++ that gives the same values as their firmware code (tests build both and compare).
+// Synthesis and vendor type headers never see these paths. FE_CSIM_HOT: -O3 for such a kernel
+// only (the library stays -O2: -O3 everywhere was measured slower on CNNs, issue 17; no -O3
+// in -O0 builds).
+#if defined(FPGA_EXPORT_CSIM_KERNELS) && defined(FPGA_EXPORT_COMPAT_AP_FIXED_H)
+#define FE_CSIM_KERNELS 1
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#define FE_CSIM_HOT __attribute__((optimize("O3")))
+#else
+#define FE_CSIM_HOT
+#endif
+#endif
+
 // Tracing hooks: empty for synthesis, filled in by the csim bridge (fpga_export/csim). The
 // dataflow simulation runs the processes concurrently, so it traces nothing.
 #if defined(FPGA_EXPORT_TRACE) && !defined(FPGA_EXPORT_DATAFLOW_SIM)

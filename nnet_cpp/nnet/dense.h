@@ -206,11 +206,106 @@ Reuse:
     }
 }
 
+#ifdef FE_CSIM_KERNELS
+// csim only (common.h): a wrapping accumulator (AP_WRAP) keeps its value modulo 2^W, so
+// acc = accum(bias) + sum of accum(x * w) taken modulo 2^W in any order, wrapped once at the
+// end, equals the step-by-step sums of dense_latency and dense_resource. The sum runs on raw
+// integers in the accumulator's storage type (vectorises); each term is accum(x * w) made by
+// raw_term where that is a shift (below), else by the firmware's own code (weighted). Other
+// accumulators take the firmware path.
+namespace csim {
+template <class T>
+struct wrapping_accum {
+    static const bool value = false;
+};
+template <int W, int I, bool S, ap_q_mode Q, int N>
+struct wrapping_accum<ap_fixed_base<W, I, S, Q, AP_WRAP, N> > {
+    static const bool value = true;
+    typedef ap_detail::uint_t<W> lane_t;  // the raw value's width, unsigned: wraps (no UB)
+    static const int lane_bits = 8 * sizeof(lane_t);
+    // the lane's bits as a value with the accumulator's fraction bits
+    typedef ap_fixed_base<lane_bits, lane_bits - (W - I), true, AP_TRN, AP_WRAP, 0> lane_fixed;
+};
+
+// accum(x * w) modulo 2^lane_bits from the raw integers, where no rounding code is needed.
+// d = fraction bits of the product minus the accumulator's: d <= 0, the product shifted left
+// (exact: any quantization mode); 0 < d < 63 with AP_TRN, floor(product / 2^d), an arithmetic
+// shift of the exact int64 product (16-bit signed operands and lanes: from the product's
+// 16-bit halves, 32 lanes per AVX-512 multiply). ok = false: other modes, wider operands.
+template <class data_T, class kernel_T, class accum_T>
+struct raw_term {
+    typedef kernel_bits<data_T> X;
+    typedef kernel_bits<kernel_T> K;
+    typedef wrapping_accum<accum_T> A;
+    typedef typename A::lane_t lane_t;
+    typedef ap_detail::wuint_t<A::lane_bits> work_t;  // >= 32 bits: no promotion to int
+    static const int d = (X::W - X::I) + (K::W - K::I) - (accum_T::width - accum_T::iwidth);
+    static const bool floors = accum_T::qmode == AP_TRN && d > 0 && d < 63 && X::W + K::W <= 62;
+    static const bool halves = floors && A::lane_bits == 16 && d < 16 && X::S && K::S &&
+                               X::W <= 16 && K::W <= 16;
+    static const bool ok = X::W > 0 && K::W > 0 && (d <= 0 || floors);
+    template <class RX, class RW>
+    static lane_t of(RX x, RW w) {
+        if constexpr (d <= 0) {
+            if constexpr (-d >= A::lane_bits) {
+                return 0;  // a multiple of 2^lane_bits
+            } else {
+                return lane_t((work_t(x) * work_t(w)) << -d);
+            }
+        } else if constexpr (halves) {
+            const uint16_t lo = uint16_t(uint32_t(uint16_t(x)) * uint32_t(uint16_t(w)));
+            const int16_t hi = int16_t((int32_t(x) * int32_t(w)) >> 16);
+            return lane_t((uint32_t(uint16_t(hi)) << (16 - d)) | (lo >> d));
+        } else {
+            return lane_t((int64_t(x) * int64_t(w)) >> d);
+        }
+    }
+};
+
+template <class data_T, class res_T, typename CONFIG_T>
+FE_CSIM_HOT void dense_wrapping(
+    const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
+    const typename CONFIG_T::kernel_t kernel[CONFIG_T::n_in * CONFIG_T::n_out],
+    const typename CONFIG_T::bias_t bias[CONFIG_T::n_out]) {
+    typedef typename CONFIG_T::accum_t accum_t;
+    typedef wrapping_accum<accum_t> A;
+    typedef typename A::lane_t lane_t;
+    typedef raw_term<data_T, typename CONFIG_T::kernel_t, accum_t> term;
+    lane_t acc[CONFIG_T::n_out];
+    for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
+        acc[j] = lane_t(((accum_t)bias[j]).raw());
+    }
+    for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+        const data_T x = data[i];
+        const typename CONFIG_T::kernel_t *row = kernel + i * CONFIG_T::n_out;
+        for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
+            if constexpr (term::ok) {
+                acc[j] += term::of(x.raw(), row[j].raw());
+            } else {
+                acc[j] += lane_t(weighted<accum_t>(x, row[j]).raw());
+            }
+        }
+    }
+    for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
+        typename A::lane_fixed sum;
+        sum.set_raw(typename A::lane_fixed::raw_type(acc[j]));
+        res[j] = (res_T)(accum_t)sum;  // the wrap to W bits, then the result conversion
+    }
+}
+}  // namespace csim
+#endif
+
 template <class data_T, class res_T, typename CONFIG_T>
 void dense(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
            const typename CONFIG_T::kernel_t kernel[CONFIG_T::n_in * CONFIG_T::n_out],
            const typename CONFIG_T::bias_t bias[CONFIG_T::n_out]) {
 #pragma HLS INLINE
+#ifdef FE_CSIM_KERNELS
+    if constexpr (csim::wrapping_accum<typename CONFIG_T::accum_t>::value) {
+        csim::dense_wrapping<data_T, res_T, CONFIG_T>(data, res, kernel, bias);
+        return;
+    }
+#endif
     if (CONFIG_T::strategy == resource) {
         dense_resource<data_T, res_T, CONFIG_T>(data, res, kernel, bias);
     } else {

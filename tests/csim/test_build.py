@@ -114,7 +114,9 @@ def test_interrupted_build_leaves_no_temporary_file(tmp_path):
     cache = tmp_path / "cache"
     marker = tmp_path / "compiler.pid"
     slow = tmp_path / "slow-cxx"
-    slow.write_text(f'#!/bin/sh\necho $$ > "{marker}"\nexec sleep 60\n')
+    # the -march=native probe (csim/cpu.py, runs -E) is answered at once: the build is slow
+    probe = 'case "$*" in *" -E "*) exit 0;; esac\n'
+    slow.write_text(f'#!/bin/sh\n{probe}echo $$ > "{marker}"\nexec sleep 60\n')
     slow.chmod(0o755)
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(tmp_path / "prj")],
@@ -206,3 +208,22 @@ def test_a_project_folder_named_like_an_option_is_not_read_as_one(tmp_path, monk
     x = np.random.default_rng(0).normal(size=(8, 4))
     np.testing.assert_array_equal(fw.predict(x), fw.reference(x))
     assert (tmp_path / "-o" / "csim").is_dir()
+
+
+def test_native_build_is_keyed_by_the_cpu_and_portable_on_request(tmp_path, monkeypatch):
+    from fpga_export.csim import cpu
+
+    monkeypatch.setenv("FPGA_EXPORT_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("FPGA_EXPORT_CSIM_PORTABLE", raising=False)
+    out = firmware(tmp_path).write()
+    log = out / "csim" / "build.log"
+    native, built = build_library(out, "mlp")
+    assert built and " -march=native " in log.read_text()
+    assert build_library(out, "mlp") == (native, False)
+    monkeypatch.setattr(cpu, "cpu_identity", lambda: "another CPU")
+    other, built = build_library(out, "mlp")  # another CPU kind: its own library
+    assert built and other != native
+    monkeypatch.setenv("FPGA_EXPORT_CSIM_PORTABLE", "1")
+    portable, built = build_library(out, "mlp")
+    assert built and portable not in (native, other)
+    assert "-march" not in log.read_text()
