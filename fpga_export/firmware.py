@@ -269,6 +269,7 @@ class Firmware:
             inputs=ins,
             outputs=outs,
             stream=ctx.stream,
+            stream_class=self.backend.stream_class,
             call_args=", ".join(
                 [f"in{i}" for i in range(len(ins))] + [f"out{i}" for i in range(len(outs))]
             ),
@@ -350,6 +351,11 @@ class Firmware:
             raise ValueError(
                 f"check_dataflow simulates io_stream designs; {self.name!r} is "
                 f"{self.config.io_type} (export with io_type='io_stream')"
+            )
+        if not self.backend.dataflow_sim:
+            raise ValueError(
+                f"check_dataflow simulates hls::stream FIFOs; the {self.config.backend} backend's "
+                f"streams are {self.backend.stream_class} (check the design with backend='vitis')"
             )
         xs = self._inputs(x)
         if not self._written:
