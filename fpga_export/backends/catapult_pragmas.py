@@ -34,7 +34,9 @@ DROPPED = {
     "ALLOCATION",
     "FUNCTION_INSTANTIATE",
 }
-_PRAGMA = re.compile(r'^(\s*)(?:#pragma\s+HLS\s+(\w+)(.*?)|_Pragma\("HLS\s+(\w+)([^"]*)"\))(\s*\\?)\s*$')
+_PRAGMA = re.compile(
+    r'^(\s*)(?:#pragma\s+HLS\s+(\w+)(.*?)|_Pragma\("HLS\s+(\w+)([^"]*)"\))(\s*\\?)\s*$'
+)
 _ANY = re.compile(r'^\s*(#\s*pragma\s+HLS\b|_Pragma\(\s*"HLS\b)', re.IGNORECASE)
 _LOOP = re.compile(r"^\s*(?:\w+\s*:\s*)?(for|while)\s*\(")
 _LABEL = re.compile(r"^\s*\w+\s*:\s*\\?\s*$")

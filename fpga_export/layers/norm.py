@@ -178,7 +178,8 @@ def inv_n_const(n: int, family: str = "ap") -> Tensor:
     k = int(n).bit_length() - 1
     frac = INV_N_WIDTH - 1 + k
     raw = ((1 << (frac + 1)) // n + 1) // 2
-    return Tensor(np.array([raw], dtype=np.int64), FixedType(INV_N_WIDTH, 1 - k, False, family=family))
+    t = FixedType(INV_N_WIDTH, 1 - k, False, family=family)
+    return Tensor(np.array([raw], dtype=np.int64), t)
 
 
 @dataclass
