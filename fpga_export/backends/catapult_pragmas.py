@@ -81,7 +81,7 @@ def respell(text: str, where: str) -> str:
     """``text`` (C++) with every Vitis pragma respelled for Catapult, moved before its loop,
     or dropped (module docstring). ``where`` (the project file) names the file and the layer
     family (a header's stem) in errors."""
-    if "HLS" not in text:
+    if "hls" not in text.lower():
         return text
     lines = text.split("\n")
     out = list(lines)

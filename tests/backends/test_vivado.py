@@ -80,7 +80,10 @@ def test_registry_and_unknown_backend_message():
     assert str(err.value) == "unknown backend 'nope'; available backends: vitis, vivado, catapult"
     with pytest.raises(ValueError) as err:
         ExportConfig(backend="nope")
-    assert str(err.value) == "unknown backend 'nope'; available backends: vitis, vivado, catapult (any case)"
+    assert (
+        str(err.value)
+        == "unknown backend 'nope'; available backends: vitis, vivado, catapult (any case)"
+    )
 
 
 def test_every_op_family_is_available(projects):
