@@ -53,6 +53,7 @@ class CatapultBackend(VitisBackend):
     templates = TEMPLATES
     stream_class = "ac_channel"
     dataflow_sim = False
+    testbench_options = {"scverify": True}  # CCS_MAIN / CCS_DESIGN for SCVerify
     type_includes = (
         "#define NNET_AC_TYPES  // nnet/types.h: the Algorithmic C types",
         '#include "ac_fixed.h"',

@@ -45,6 +45,7 @@ class VitisBackend:
     templates = TEMPLATES  # build_prj.tcl.j2, testbench.cpp.j2
     stream_class = "hls::stream"  # the io_stream channel template
     dataflow_sim = True  # Firmware.check_dataflow (bounded hls::stream FIFOs) is available
+    testbench_options: dict = {}  # backend-specific switches of testbench.cpp.j2
     # the vendor's type and stream headers, in defines.h before any nnet header
     type_includes = ('#include "ap_fixed.h"', '#include "ap_int.h"', '#include "hls_stream.h"')
 
@@ -122,6 +123,7 @@ class VitisBackend:
                 outputs=outs,
                 stream=stream,
                 stream_class=self.stream_class,
+                **self.testbench_options,
                 args=args,
                 total_in=sum(p.size for p in ins),
                 total_out=sum(p.size for p in outs),
