@@ -524,7 +524,7 @@ class Firmware:
         """The synthesis report of the project (``fpga_export.read_report``): latency, II and
         resources of the top function and of each layer, post-synthesis utilization when
         Vivado synthesis ran."""
-        from .backends.vitis_report import ReportNotFoundError, read_report
+        from .backends.vitis_report import ReportNotFoundError
 
         if not self._written or self.output_dir is None:
             raise ReportNotFoundError(
@@ -532,7 +532,7 @@ class Firmware:
                 "firmware.build(synth=True) first"
             )
         try:
-            return read_report(self.output_dir, top=top or self.name)
+            return self.backend.read_report(self.output_dir, top=top or self.name)
         except ReportNotFoundError as e:
             raise ReportNotFoundError(
                 f"no synthesis report for {self.name!r} in {self.output_dir} yet: run "

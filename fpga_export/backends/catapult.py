@@ -93,6 +93,12 @@ class CatapultBackend(VitisBackend):
 
         return run_build(project, options, log=log, verbose=verbose, cmd=command(find_tool()))
 
+    def read_report(self, folder: Path, top: str):
+        raise NotImplementedError(
+            "fw.report() does not read Catapult's reports yet: see the solution's reports "
+            f"under {Path(folder) / (top + '_prj')} (Catapult's rtl.rpt, cycle.rpt)"
+        )
+
     # -- the top function ------------------------------------------------------------------
     def top_source(self, graph, name, ctx: EmitContext, ins, outs, emissions) -> str:
         text = super().top_source(graph, name, ctx, ins, outs, emissions)

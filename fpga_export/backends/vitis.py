@@ -154,6 +154,12 @@ class VitisBackend:
 
         return run_build(project, options, log=log, verbose=verbose)
 
+    def read_report(self, folder: Path, top: str):
+        """The tool's synthesis report (``backends.vitis_report``)."""
+        from .vitis_report import read_report
+
+        return read_report(folder, top=top)
+
     def context(self, graph: Graph, config) -> EmitContext:
         dataflow = config.io_type == "io_parallel" and self.pipeline_style(graph) == "dataflow"
         return EmitContext(graph, self, config.io_type, dataflow=dataflow)

@@ -166,3 +166,14 @@ def test_respell_refuses_unknown_pragmas_by_name():
     with pytest.raises(CatapultPragmaError) as err:
         respell("#pragma  hls  pipeline", "a.h")
     assert str(err.value) == "a.h line 1: unreadable pragma '#pragma  hls  pipeline'"
+
+
+def test_report_is_not_read_yet(tmp_path):
+    fw = Firmware(mlp((4, 3)), ExportConfig(output_dir=tmp_path / "p", backend="catapult"))
+    fw.write()
+    with pytest.raises(NotImplementedError) as err:
+        fw.report()
+    assert str(err.value) == (
+        "fw.report() does not read Catapult's reports yet: see the solution's reports under "
+        f"{fw.output_dir / 'mlp_prj'} (Catapult's rtl.rpt, cycle.rpt)"
+    )
