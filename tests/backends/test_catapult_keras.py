@@ -1,6 +1,6 @@
 """CSimCallback with backend="catapult": csim metrics every epoch from the catapult project's
 csim (ac types), equal to the interpreter; with AP_RND_CONV/AP_SAT types (the same in both
-families) equal to a Vitis export of the same weights too."""
+families) equal to a Vitis export of the same weights too; its CSimLayer."""
 
 import keras
 import numpy as np
@@ -33,3 +33,5 @@ def test_callback_with_the_catapult_backend(tmp_path):
     assert history.history["csim_accuracy"][-1] == pytest.approx(np.mean(y.argmax(1) == Y))
     vitis = model.export_fpga(tmp_path / "vitis", precision=PRECISION).compile()
     np.testing.assert_array_equal(vitis.predict(X), y)
+    out = np.asarray(fw.as_keras_layer()(X))  # the CSim layer of the catapult firmware
+    np.testing.assert_array_equal(out, y.astype(out.dtype))
