@@ -242,7 +242,7 @@ inline res_T hard_sigmoid_value(const data_T &x, const typename CONFIG_T::param_
         }                                                                                    \
     }                                                                                        \
     template <class data_T, class res_T, typename CONFIG_T>                                  \
-    void NAME##_stream(stream<data_T> &data, stream<res_T> &res DECLS) {           \
+    void NAME##_stream(stream<data_T> &data, stream<res_T> &res DECLS) {                     \
         static_assert(data_T::size == res_T::size, #NAME ": input and output packets differ"); \
         for (unsigned p = 0; p < CONFIG_T::n_in / data_T::size; p++) {                       \
             _Pragma("HLS PIPELINE")                                                          \
@@ -250,7 +250,7 @@ inline res_T hard_sigmoid_value(const data_T &x, const typename CONFIG_T::param_
             res_T out;                                                                       \
             for (unsigned c = 0; c < data_T::size; c++) {                                    \
                 _Pragma("HLS UNROLL")                                                        \
-                out[c] = NAME##_value<typename res_T::value_type, CONFIG_T>(in[c] ARGS);      \
+                out[c] = NAME##_value<typename res_T::value_type, CONFIG_T>(in[c] ARGS);     \
             }                                                                                \
             res.write(out);                                                                  \
         }                                                                                    \

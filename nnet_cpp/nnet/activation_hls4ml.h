@@ -86,7 +86,7 @@ struct hls4ml_selu_fn {
         quantize_array<FN, data_T, res_T, CONFIG_T>(data, res, table);                       \
     }                                                                                        \
     template <class data_T, class res_T, typename CONFIG_T>                                  \
-    void NAME##_stream(stream<data_T> &data, stream<res_T> &res,                   \
+    void NAME##_stream(stream<data_T> &data, stream<res_T> &res,                             \
                        const typename CONFIG_T::table_t table[CONFIG_T::table_size]) {       \
         quantize_stream<FN, data_T, res_T, CONFIG_T>(data, res, table);                      \
     }
@@ -191,7 +191,7 @@ void hls4ml_argmax_vector(const data_T x[CONFIG_T::n_chan], res_T res[CONFIG_T::
 }
 
 // io_parallel: every vector of the n_in values; io_stream: one packet is one vector.
-#define NNET_HLS4ML_SOFTMAX(NAME, CALL, DECLS)                                                \
+#define NNET_HLS4ML_SOFTMAX(NAME, CALL, DECLS)                                               \
     template <class data_T, class res_T, typename CONFIG_T>                                  \
     void NAME(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in] DECLS) {          \
         _Pragma("HLS PIPELINE")                                                              \
@@ -204,7 +204,7 @@ void hls4ml_argmax_vector(const data_T x[CONFIG_T::n_chan], res_T res[CONFIG_T::
         }                                                                                    \
     }                                                                                        \
     template <class data_T, class res_T, typename CONFIG_T>                                  \
-    void NAME##_stream(stream<data_T> &data, stream<res_T> &res DECLS) {           \
+    void NAME##_stream(stream<data_T> &data, stream<res_T> &res DECLS) {                     \
         static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_chan,   \
                       "softmax_stream: packets must hold one softmax vector (n_chan values)"); \
         for (unsigned p = 0; p < CONFIG_T::n_in / CONFIG_T::n_chan; p++) {                   \

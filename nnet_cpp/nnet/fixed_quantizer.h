@@ -18,7 +18,7 @@ namespace nnet {
 struct fixed_quantizer_config {
     static const unsigned n_in = 10;  // values per sample (flat)
     static const unsigned wrap = 1;   // 1: AP_WRAP, 0: saturate (SAT / SAT_SYM bounds)
-    typedef fixed<32, 32, RND> int_t;  // round(x * 2^f); its mode is the rounding
+    typedef fixed<32, 32, RND> int_t;     // round(x * 2^f); its mode is the rounding
     typedef ufixed<16, 8> scale_t;        // 2^f
     typedef ufixed<16, 8> unscale_t;      // 2^-f
     typedef fixed<16, 16> bound_t;        // lo, hi
@@ -34,7 +34,7 @@ res_T fixed_quantize_value(const data_T &x, const scale_T &scale, const unscale_
                            const bound_T &lo, const bound_T &hi, const inv_T &inv_period) {
 #pragma HLS INLINE
     typedef typename CONFIG_T::int_t int_T;
-    typedef fixed<int_T::width, int_T::width> floor_T;  // AP_TRN: floor
+    typedef fixed<int_T::width, int_T::width> floor_T;  // TRN: floor
     int_T r = x * scale;
     if (CONFIG_T::wrap) {
         const floor_T q = (r - lo) * inv_period;

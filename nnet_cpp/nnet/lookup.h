@@ -14,7 +14,7 @@ namespace nnet {
 struct lookup_config {
     static const unsigned n_in = 10;         // values per sample (flat)
     static const bool in_signed = true;      // the input type is signed
-    typedef fixed<18, 8> table_t;         // the table entries, held exactly
+    typedef fixed<18, 8> table_t;  // the table entries, held exactly
 };
 
 struct lookup_fn {

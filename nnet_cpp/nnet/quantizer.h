@@ -82,7 +82,7 @@ void quantize_stream(stream<data_T> &data, stream<res_T> &res, const const_T par
         quantize_array<NAME##_fn, data_T, res_T, CONFIG_T>(data, res, param);                \
     }                                                                                        \
     template <class data_T, class res_T, typename CONFIG_T>                                  \
-    void NAME##_stream(stream<data_T> &data, stream<res_T> &res,                   \
+    void NAME##_stream(stream<data_T> &data, stream<res_T> &res,                             \
                        const typename CONFIG_T::param_t param[]) {                           \
         quantize_stream<NAME##_fn, data_T, res_T, CONFIG_T>(data, res, param);               \
     }
@@ -95,7 +95,7 @@ struct po2_config {
     static const unsigned n_in = 10;          // values per sample (flat)
     static const unsigned n_thresholds = 8;   // max_exp - min_exp
     static const unsigned relu = 0;           // 1: negative inputs give the smallest level
-    typedef fixed<18, 8> param_t;          // thresholds, then the levels 2^min .. 2^max
+    typedef fixed<18, 8> param_t;  // thresholds, then the levels 2^min .. 2^max
 };
 
 struct po2_fn {

@@ -274,7 +274,7 @@ inline void recurrent_final(const typename CONFIG_T::state_t h[],
 
 // The weights every cell reads in each step (UG1399 "pragma HLS array_partition" complete);
 // the tables stay ROMs.
-#define NNET_RECURRENT_PARTITION                                    \
+#define NNET_RECURRENT_PARTITION                                           \
     _Pragma("HLS ARRAY_PARTITION variable=kernel type=complete")           \
     _Pragma("HLS ARRAY_PARTITION variable=recurrent_kernel type=complete") \
     _Pragma("HLS ARRAY_PARTITION variable=bias type=complete")
@@ -290,7 +290,7 @@ void recurrent_zero_state(typename CONFIG_T::state_t h[CONFIG_T::n_units],
         c[j] = 0;
     }
 }
-#define NNET_RECURRENT_STATE                                         \
+#define NNET_RECURRENT_STATE                                          \
     typename CONFIG_T::state_t h[CONFIG_T::n_units];                  \
     typename CONFIG_T::cell_t c[CONFIG_T::n_units];                   \
     _Pragma("HLS ARRAY_PARTITION variable=h type=complete")           \
