@@ -73,7 +73,11 @@ def _kwargs(ctx, param, values) -> dict | None:
 @click.option("--io-type", type=click.Choice(["io_parallel", "io_stream"], case_sensitive=False))
 @click.option("--reuse-factor", type=click.IntRange(min=1), help="Model-wide reuse factor.")
 @click.option("--strategy", type=click.Choice(["latency", "resource"], case_sensitive=False))
-@click.option("--backend", help="vitis or vivado (Vivado HLS 2019.2-2020.1); any case.")
+@click.option(
+    "--backend",
+    help="vitis, vivado (Vivado HLS 2019.2-2020.1) or catapult (Siemens Catapult HLS, ac types); "
+    "any case.",
+)
 @click.option("--part", help="FPGA part, e.g. xcvu13p-flga2577-2-e.")
 @click.option("--clock-period", type=click.FloatRange(min=0, min_open=True), help="In ns.")
 @click.option("--name", help="Project and top-function name (default: the model's).")

@@ -284,12 +284,20 @@ class ExportConfig:
         return dataclasses.replace(self, **changes)
 
     def type_context(self) -> TypeContext:
+        """Types as the backend takes them: a backend of one type family (``family``, e.g.
+        Catapult's ac types) converts every type into it; otherwise ops build their own types
+        in the family of the default precision."""
+        from .backends import BACKENDS
+
         p = self._parsed
+        family = BACKENDS[self.backend].family
         return TypeContext(
             default=p["default"],
             role_defaults=dict(p["role_defaults"]),
             input_precision=p["input_precision"],
             max_width=p["max_width"],
+            family=family or p["default"].family,
+            convert=family is not None,
         )
 
     def apply(

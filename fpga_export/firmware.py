@@ -269,6 +269,7 @@ class Firmware:
             inputs=ins,
             outputs=outs,
             stream=ctx.stream,
+            stream_class=self.backend.stream_class,
             call_args=", ".join(
                 [f"in{i}" for i in range(len(ins))] + [f"out{i}" for i in range(len(outs))]
             ),
@@ -350,6 +351,11 @@ class Firmware:
             raise ValueError(
                 f"check_dataflow simulates io_stream designs; {self.name!r} is "
                 f"{self.config.io_type} (export with io_type='io_stream')"
+            )
+        if not self.backend.dataflow_sim:
+            raise ValueError(
+                f"check_dataflow simulates hls::stream FIFOs; the {self.config.backend} backend's "
+                f"streams are {self.backend.stream_class} (check the design with backend='vitis')"
             )
         xs = self._inputs(x)
         if not self._written:
@@ -518,7 +524,7 @@ class Firmware:
         """The synthesis report of the project (``fpga_export.read_report``): latency, II and
         resources of the top function and of each layer, post-synthesis utilization when
         Vivado synthesis ran."""
-        from .backends.vitis_report import ReportNotFoundError, read_report
+        from .backends.vitis_report import ReportNotFoundError
 
         if not self._written or self.output_dir is None:
             raise ReportNotFoundError(
@@ -526,7 +532,7 @@ class Firmware:
                 "firmware.build(synth=True) first"
             )
         try:
-            return read_report(self.output_dir, top=top or self.name)
+            return self.backend.read_report(self.output_dir, top=top or self.name)
         except ReportNotFoundError as e:
             raise ReportNotFoundError(
                 f"no synthesis report for {self.name!r} in {self.output_dir} yet: run "

@@ -32,7 +32,7 @@ def export_fpga(
     Args:
         output_dir: project folder (``~`` expanded; default: a new temporary folder when
             written). Never the current folder, one of its parents or the home folder.
-        backend: ``"vitis"``.
+        backend: ``"vitis"``, ``"vivado"`` or ``"catapult"``.
         precision: model-wide type: ``"ap_fixed<16,6>"``, ``"auto"``, or a dict
             role -> type/``"auto"`` (``{"default": ..., "accum": "auto"}``).
         reuse_factor, strategy: model-wide (``"latency"`` or ``"resource"``).

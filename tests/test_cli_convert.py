@@ -132,6 +132,20 @@ def test_convert_keras3_file_then_predict_summary_report(models, tmp_path, capsy
     )
 
 
+def test_convert_with_the_catapult_backend(models, tmp_path, capsys):
+    """--backend catapult: a Catapult project with ac types; csim == the interpreter."""
+    prj = tmp_path / "cat"
+    code = main(["convert", models / "new.keras", "-o", prj, "--backend", "Catapult"])
+    out, err = capsys.readouterr()
+    assert (code, out) == (0, f"wrote {prj}\n"), err
+    assert "directive set -DESIGN_HIERARCHY" in (prj / "build_prj.tcl").read_text()
+    assert "typedef ac_fixed<16,6,true> " in (prj / "firmware/defines.h").read_text()
+    fw = Firmware.load(prj)
+    assert fw.config.backend == "catapult"
+    x = np.load(models / "x.npy")
+    np.testing.assert_array_equal(_predict(prj, models / "x.npy", capsys), fw.reference(x))
+
+
 def test_convert_hls4ml_yaml_with_old_json_and_h5(models, tmp_path, capsys):
     """hls4ml's project file with Keras 2 JSON + weights; paths relative to the YAML's folder
     (the command runs elsewhere); options override the file."""

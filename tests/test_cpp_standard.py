@@ -9,7 +9,9 @@ holding every op family (tests/every_op.py) is written and its top function and 
 -fsyntax-only`` and the same with ``-std=c++14``, against tests/cpp_standard/include/, a
 small C++11 stand-in for the vendor type headers. The csim bridge (with fe_trace.h) is
 checked against the same stand-in, whose hls::stream, like the vendor's, has no value_type.
-The compiles run in parallel, started by a module fixture.
+The compiles run in parallel, started by a module fixture. The catapult projects (ac types,
+ac_channel; Catapult reads C++11: ``options set Input/CppStandard c++11``) are checked the
+same way against the reference Algorithmic C headers (shared/vendor/ac_types, when present).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import pytest
 
+from conformance import find_shared
 from every_op import MERGE_OPS, NAME, QUANTIZER_FUNCTIONS, SUPPORTED, every_op_graph
 from fpga_export.config import ExportConfig
 from fpga_export.firmware import Firmware
@@ -38,6 +41,7 @@ CHECK = ["-pedantic-errors", "-fsyntax-only", f"-I{STANDIN}"]
 FLAGS = ["-std=c++11", *CHECK]
 IO_TYPES = ("io_parallel", "io_stream")
 CSIM_DEFINES = ["-DFPGA_EXPORT_RUNTIME_WEIGHTS", "-DFPGA_EXPORT_TRACE"]
+AC_TYPES = find_shared("shared/vendor/ac_types/include")
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +64,17 @@ def compiles(tmp_path_factory):
                 cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
             )
             out[io_type, what] = (cmd, proc)
+        if AC_TYPES is not None:
+            project = tmp_path_factory.mktemp(f"catapult_{io_type}") / NAME
+            cfg = ExportConfig(output_dir=project, io_type=io_type, backend="catapult")
+            Firmware(every_op_graph(), cfg).write()
+            sources = [project / "firmware" / f"{NAME}.cpp", project / f"{NAME}_test.cpp"]
+            cmd = [CXX, "-std=c++11", "-pedantic-errors", "-fsyntax-only", f"-I{AC_TYPES}"]
+            cmd += [*map(str, sources), f"-I{project / 'firmware'}"]
+            proc = subprocess.Popen(
+                cmd, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            )
+            out[io_type, "catapult"] = (cmd, proc)
     yield out
     for _, proc in out.values():
         if proc.poll() is None:
@@ -78,6 +93,13 @@ def _result(compiles, key) -> tuple[str, int]:
 def test_firmware_is_standard_cpp(compiles, io_type, std):
     log, code = _result(compiles, (io_type, std))
     assert code == 0, f"the {io_type} firmware is not {std}:\n{log}"
+
+
+@pytest.mark.skipif(AC_TYPES is None, reason="reference ac headers not found (shared/vendor)")
+@pytest.mark.parametrize("io_type", IO_TYPES)
+def test_catapult_firmware_is_cpp11_with_the_reference_ac_headers(compiles, io_type):
+    log, code = _result(compiles, (io_type, "catapult"))
+    assert code == 0, f"the catapult {io_type} firmware is not C++11:\n{log}"
 
 
 @pytest.mark.parametrize("io_type", IO_TYPES)

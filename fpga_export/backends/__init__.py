@@ -1,9 +1,11 @@
-"""Vendor backends: type spelling, pragmas and project files. Vitis first, Vivado HLS."""
+"""Vendor backends: type spelling, pragmas and project files. Vitis first, Vivado HLS,
+Catapult HLS."""
 
+from .catapult import CatapultBackend
 from .vitis import VitisBackend
 from .vivado import VivadoBackend
 
-BACKENDS = {"vitis": VitisBackend, "vivado": VivadoBackend}
+BACKENDS = {"vitis": VitisBackend, "vivado": VivadoBackend, "catapult": CatapultBackend}
 
 
 def get_backend(name: str):
@@ -15,4 +17,4 @@ def get_backend(name: str):
         ) from None
 
 
-__all__ = ["BACKENDS", "VitisBackend", "VivadoBackend", "get_backend"]
+__all__ = ["BACKENDS", "CatapultBackend", "VitisBackend", "VivadoBackend", "get_backend"]

@@ -40,11 +40,33 @@ class Port:
 
 class VitisBackend:
     name = "vitis"
-    vendor = "ap"
+    vendor = "ap"  # the type family this backend spells
+    family = None  # a family every type is converted into (None: types keep theirs)
     templates = TEMPLATES  # build_prj.tcl.j2, testbench.cpp.j2
+    stream_class = "hls::stream"  # the io_stream channel template
+    dataflow_sim = True  # Firmware.check_dataflow (bounded hls::stream FIFOs) is available
+    testbench_options: dict = {}  # backend-specific switches of testbench.cpp.j2
+    # the vendor's type and stream headers, in defines.h before any nnet header
+    type_includes = ('#include "ap_fixed.h"', '#include "ap_int.h"', '#include "hls_stream.h"')
 
     def spell(self, t: FixedType) -> str:
+        if t.family != self.vendor:
+            raise ValueError(self.family_error(t))
         return t.spell(self.vendor)
+
+    def family_error(self, t: FixedType, where: str = "") -> str:
+        return (
+            f"{where}the {self.name} backend writes {self.vendor} types; {t} is an "
+            f"{'Algorithmic C' if t.family == 'ac' else 'ap'} type (give {self.vendor}_fixed "
+            "precisions, or use backend='catapult' for ac types)"
+        )
+
+    def check_families(self, graph: Graph) -> None:
+        """Every type of the graph in this backend's family, before anything is written."""
+        for node in graph:
+            for role, t in node.types.items():
+                if t.family != self.vendor:
+                    raise ValueError(self.family_error(t, f"{node.name} ({role} type): "))
 
     # -- the project ---------------------------------------------------------------------
     def write(
@@ -63,6 +85,7 @@ class VitisBackend:
         content; ``Firmware.write`` writes them into the folder and records them).
         ``values=False``: a csim-only project, whose weight headers hold no values (csim
         pushes them at run time; ``weight``)."""
+        self.check_families(graph)
         ctx = self.context(graph, config)
         for out_name in graph.outputs:
             if out_name in graph.inputs:
@@ -82,7 +105,8 @@ class VitisBackend:
                 )
         files.text(f"firmware/{name}.h", self.top_header(name, ctx, ins, outs))
         files.text(f"firmware/{name}.cpp", self.top_source(graph, name, ctx, ins, outs, emissions))
-        headers = {"nnet/common.h"} | {h for e in emissions.values() for h in e.includes}
+        headers = {"nnet/common.h", "nnet/types.h"}
+        headers |= {h for e in emissions.values() for h in e.includes}
         for h in sorted(headers):
             files.copy(f"firmware/{h}", nnet_cpp.ROOT / h)
         _copy_user_headers(files, graph, emissions)
@@ -98,6 +122,8 @@ class VitisBackend:
                 inputs=ins,
                 outputs=outs,
                 stream=stream,
+                stream_class=self.stream_class,
+                **self.testbench_options,
                 args=args,
                 total_in=sum(p.size for p in ins),
                 total_out=sum(p.size for p in outs),
@@ -127,6 +153,12 @@ class VitisBackend:
         from .vitis_build import run_build
 
         return run_build(project, options, log=log, verbose=verbose)
+
+    def read_report(self, folder: Path, top: str):
+        """The tool's synthesis report (``backends.vitis_report``)."""
+        from .vitis_report import read_report
+
+        return read_report(folder, top=top)
 
     def context(self, graph: Graph, config) -> EmitContext:
         dataflow = config.io_type == "io_parallel" and self.pipeline_style(graph) == "dataflow"
@@ -168,9 +200,7 @@ class VitisBackend:
             "#ifndef DEFINES_H_",
             "#define DEFINES_H_",
             "",
-            '#include "ap_fixed.h"',
-            '#include "ap_int.h"',
-            '#include "hls_stream.h"',
+            *self.type_includes,
             '#include "nnet/common.h"',
             "",
         ]
@@ -257,7 +287,7 @@ class VitisBackend:
 
     def signature(self, name: str, ctx: EmitContext, ins, outs) -> str:
         if ctx.stream:
-            args = [f"hls::stream<{p.dtype}> &{p.var}" for p in ins + outs]
+            args = [f"{self.stream_class}<{p.dtype}> &{p.var}" for p in ins + outs]
         else:
             args = [f"const {p.dtype} {p.var}[{p.size}]" for p in ins]
             args += [f"{p.dtype} {p.var}[{p.size}]" for p in outs]

@@ -289,9 +289,9 @@ class Activation(Op):
             if _model_default(ctx, role):
                 out[role] = _model_default(ctx, role)
             elif role == "param":
-                out[role] = _fit_param(node.weights["param"])
+                out[role] = ctx.own(_fit_param(node.weights["param"]))
             else:
-                out[role] = TABLE_DEFAULT
+                out[role] = ctx.own(TABLE_DEFAULT)
         if "accum" in self.roles:
             if _model_default(ctx, "accum"):
                 out["accum"] = _model_default(ctx, "accum")
@@ -565,7 +565,7 @@ def _union(a: FixedType, b: FixedType) -> FixedType:
 def _model_default(ctx, role: str) -> FixedType | None:
     """The model-wide type for ``role`` (``role_defaults``), None if unset or 'auto'."""
     t = ctx.role_defaults.get(role)
-    return None if t is None or t == "auto" else FixedType.parse(t)
+    return None if t is None or t == "auto" else ctx.chosen(FixedType.parse(t))
 
 
 def _user_type(node, role: str) -> FixedType | None:

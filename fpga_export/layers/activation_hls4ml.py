@@ -152,7 +152,7 @@ class Hls4mlActivation(Op):
     def default_types(self, node, graph, ctx):
         out = {"result": FixedType.parse(ctx.default_for(node, "result"))}
         for role in self.weight_names:
-            fallback = TABLE_DEFAULT if role == "table" else SOFTMAX_TABLE_DEFAULT
+            fallback = ctx.own(TABLE_DEFAULT if role == "table" else SOFTMAX_TABLE_DEFAULT)
             out[role] = _model_default(ctx, role) or fallback
         if self.function != "softmax":
             self.prepare(node)
@@ -201,7 +201,7 @@ class Hls4mlActivation(Op):
         X, n = x.type, self.table_bits
         if self.softmax_implementation == "stable":
             m = Tensor(xr.max(axis=1, keepdims=True), X)
-            diff = FixedType(X.width, X.integer, True, Rounding.RND, Overflow.SAT)
+            diff = FixedType(X.width, X.integer, True, Rounding.RND, Overflow.SAT, family=X.family)
             d = arith.convert(arith.sub(Tensor(xr, X), m), diff)
             idx = _top(arith.convert(d, X).raw, X.width, n)
         else:
@@ -258,7 +258,7 @@ class Hls4mlActivation(Op):
         members = ()
         if self.function == "softmax" and self.weight_names:
             x = ctx.input_node(node).result
-            diff = FixedType(x.width, x.integer, True, Rounding.RND, Overflow.SAT)
+            diff = FixedType(x.width, x.integer, True, Rounding.RND, Overflow.SAT, family=x.family)
             members = (f"typedef {ctx.spell(diff)} diff_t;",)
         roles = {f"{r}_t": r for r in self.weight_names}
         config = ctx.config(node, "nnet::activation_hls4ml_config", self.config_fields(node, ctx),

@@ -198,7 +198,9 @@ class FixedQuantizer(Op):
         out = np.zeros(x.raw.shape, dtype=object)
         for fv in np.unique(f):
             mask = np.broadcast_to(f == fv, x.raw.shape)
-            rt = FixedType(wi, wi - int(fv), True, self.rounding, "WRAP")
+            rt = FixedType(
+                wi, wi - int(fv), True, self.rounding, "WRAP", family=node.types["int"].family
+            )
             r = np.asarray(rt.cast_raw(x.raw, x.type)).astype(object)
             low = np.broadcast_to(lo, r.shape).astype(object)
             high = np.broadcast_to(hi, r.shape).astype(object)

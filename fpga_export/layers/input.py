@@ -16,7 +16,9 @@ class Input(Op):
         return node.shape
 
     def default_types(self, node, graph, ctx):
-        return {"result": ctx.input_precision or ctx.default_for(node, "result")}
+        if ctx.input_precision is not None:
+            return {"result": ctx.chosen(ctx.input_precision)}
+        return {"result": ctx.default_for(node, "result")}
 
     def exact_spans(self, node, graph):
         """Nothing computed: the input is the framework's input converted to the node's type

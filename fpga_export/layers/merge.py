@@ -112,7 +112,7 @@ class Merge(Op):
     def default_types(self, node, graph, ctx):
         out = {"result": ctx.default_for(node, "result")}
         if self.op == "average":
-            out["recip"] = RECIP_DEFAULT
+            out["recip"] = ctx.own(RECIP_DEFAULT)
         return out
 
     def full_type(self, types: list[FixedType]) -> FixedType:

@@ -172,12 +172,14 @@ class BatchNormalization(Op):
 INV_N_WIDTH = 18
 
 
-def inv_n_const(n: int) -> Tensor:
-    """1/n as ``ap_ufixed<18, 1 - floor(log2 n)>``, rounded half up (module docstring)."""
+def inv_n_const(n: int, family: str = "ap") -> Tensor:
+    """1/n as ``ap_ufixed<18, 1 - floor(log2 n)>`` (of ``family``), rounded half up (module
+    docstring)."""
     k = int(n).bit_length() - 1
     frac = INV_N_WIDTH - 1 + k
     raw = ((1 << (frac + 1)) // n + 1) // 2
-    return Tensor(np.array([raw], dtype=np.int64), FixedType(INV_N_WIDTH, 1 - k, False))
+    t = FixedType(INV_N_WIDTH, 1 - k, False, family=family)
+    return Tensor(np.array([raw], dtype=np.int64), t)
 
 
 @dataclass
@@ -230,7 +232,7 @@ class LayerNormalization(Op):
     def default_types(self, node, graph, ctx):
         self.prepare(node)
         out = {r: ctx.default_for(node, r) for r in self.roles if r != "table"}
-        out["table"] = _model_default(ctx, "table") or TABLE_DEFAULT
+        out["table"] = _model_default(ctx, "table") or ctx.own(TABLE_DEFAULT)
         return out
 
     def run(self, node, inputs):
@@ -241,7 +243,7 @@ class LayerNormalization(Op):
         shape = x.raw.shape
         n = shape[-1]
         rows = Tensor(x.raw.reshape(-1, n), x.type)
-        inv_n = inv_n_const(n)
+        inv_n = inv_n_const(n, acc_t.family)
         zero = Tensor(np.zeros(rows.raw.shape[0], dtype=np.int64), acc_t)
         s = arith.accumulate(zero, arith.convert(rows, acc_t).raw, axis=1)
         mean = arith.convert(arith.mul(s, inv_n), acc_t)

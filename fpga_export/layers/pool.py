@@ -102,7 +102,7 @@ class _Pool(WindowOp):
         return {
             "result": src.result,
             "accum": src.result.sum_type(g["filt_height"] * g["filt_width"]),
-            "recip": RECIP_DEFAULT,
+            "recip": ctx.own(RECIP_DEFAULT),
         }
 
     def exact_spans(self, node, graph):

@@ -275,8 +275,8 @@ class _Recurrent(Op):
     # -- types --------------------------------------------------------------------------
     def default_types(self, node, graph, ctx):
         self.prepare(node)
-        d = FixedType.parse(ctx.default)
-        modes = {"rounding": d.rounding, "overflow": d.overflow}
+        d = ctx.chosen(FixedType.parse(ctx.default))
+        modes = {"rounding": d.rounding, "overflow": d.overflow, "family": d.family}
         bounded = self.activation in BOUNDED
         w = d.width
         small = FixedType(w, 2, True, **modes) if bounded else d
@@ -295,11 +295,11 @@ class _Recurrent(Op):
             out[r] = FixedType.parse(ctx.default_for(node, r))
         for r, name in (("table", self.activation), ("recurrent_table", self.recurrent_activation)):
             if name in ("tanh", "sigmoid"):
-                out[r] = TABLE_DEFAULT
+                out[r] = ctx.own(TABLE_DEFAULT)
             elif name.startswith("hard_sigmoid"):
-                out[r] = _fit_param(constants_of(name, activation_of(name, 2, 1.0)))
+                out[r] = ctx.own(_fit_param(constants_of(name, activation_of(name, 2, 1.0))))
             else:
-                out[r] = UNUSED_TABLE
+                out[r] = ctx.own(UNUSED_TABLE)
         for r in out:
             if _model_default(ctx, r):
                 out[r] = _model_default(ctx, r)
@@ -579,7 +579,8 @@ class GRU(_Recurrent):
                 q = arith.convert(q, ty["state"])
             pre = arith.add(cols(zx, 2), matvec(q, cols(rk, 2), None, a))
         n = self.apply("table", pre, ty["candidate"], consts)
-        new = arith.add(arith.mul(z, h), arith.mul(arith.sub(ONE, z), n))
+        one = Tensor(ONE.raw, ONE.type.with_(family=z.type.family))
+        new = arith.add(arith.mul(z, h), arith.mul(arith.sub(one, z), n))
         return {"h": arith.convert(new, ty["state"])}
 
 

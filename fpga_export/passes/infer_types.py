@@ -4,6 +4,11 @@ Per role, in order: the user's type for this node (``node.precision``, filled fr
 ``layers=``/``hls_config=``), the type the framework itself uses (``node.given``, from the
 live quantizers), ``"auto"`` (the op computes a type wide enough never to lose bits, capped
 at ``max_width``; from the user or from ``node.given``), else the model default precision.
+
+Type family: ops build their internal and default types in ``TypeContext.family`` (``own``);
+a backend with one type family (Catapult: ac) sets ``convert``, and every type, also one
+given in the other family's spelling (``ap_fixed<16,6>``, hls4ml's vocabulary), becomes a
+type of that family with the same widths and modes (``FixedType.with_(family=...)``).
 """
 
 from __future__ import annotations
@@ -22,10 +27,20 @@ class TypeContext:
     role_defaults: dict[str, FixedType | str] = field(default_factory=dict)  # model-wide per role
     input_precision: FixedType | None = None
     max_width: int = 64
+    family: str = "ap"  # internal and default types of ops are built in this family
+    convert: bool = False  # every type becomes a type of ``family`` (the backend's only one)
+
+    def own(self, t: FixedType) -> FixedType:
+        """``t`` (an op's internal or default type) in the context's family."""
+        return t if t.family == self.family else _into(t, self.family)
+
+    def chosen(self, t: FixedType) -> FixedType:
+        """A type given by the user, a quantizer or an op: in ``family`` when converting."""
+        return self.own(t) if self.convert else t
 
     def default_for(self, node: Node, role: str) -> FixedType:
         t = self.role_defaults.get(role, self.default)
-        return self.default if t == AUTO else t
+        return self.chosen(self.default if t == AUTO else t)
 
     def wants_auto(self, node: Node, role: str) -> bool:
         if role in node.precision:
@@ -39,6 +54,13 @@ class TypeContext:
         if t.width <= self.max_width:
             return t
         return t.with_(width=self.max_width)
+
+
+def _into(t: FixedType, family: str) -> FixedType:
+    try:
+        return t.with_(family=family)
+    except ValueError as exc:
+        raise ValueError(f"the type {t} has no {family} counterpart ({exc})") from None
 
 
 def span_types(node: Node, graph: Graph, ctx: TypeContext, types: dict) -> dict:
@@ -74,7 +96,7 @@ def infer_types(graph: Graph, config=None) -> Graph:
         for r in op.roles:
             chosen = node.precision.get(r, node.given.get(r))
             if chosen is not None and chosen != AUTO:
-                types[r] = FixedType.parse(chosen)
+                types[r] = ctx.chosen(FixedType.parse(chosen))
                 if r not in node.precision and r in op.weight_roles.values():
                     # a wider type holds the weight values as exactly
                     types[r] = _widen(types[r], node.floor.get(r))
@@ -96,7 +118,7 @@ def infer_types(graph: Graph, config=None) -> Graph:
             for r in set(auto) & set(op.weight_roles.values()):
                 types[r] = ctx.cap(types[r])  # weights fitted to their values: a W-bit guess
         _check_given_widths(node, types, ctx)
-        node.types = {r: types[r] for r in op.roles}
+        node.types = {r: ctx.chosen(types[r]) for r in op.roles}
         op.types_ready(node, graph)
     return graph
 

@@ -33,8 +33,6 @@
 #ifndef NNET_ACTIVATION_H_
 #define NNET_ACTIVATION_H_
 
-#include "ap_fixed.h"
-#include "ap_int.h"
 #include "nnet/common.h"
 
 namespace nnet {
@@ -50,11 +48,11 @@ struct activation_config {
     // implementation
     static const unsigned reuse_factor = 1;
     // types
-    typedef ap_fixed<18, 8, AP_RND> param_t;
-    typedef ap_fixed<18, 8, AP_RND, AP_SAT> table_t;
-    typedef ap_fixed<18, 8, AP_RND, AP_SAT> exp_table_t;
-    typedef ap_fixed<18, 8, AP_RND, AP_SAT> inv_table_t;
-    typedef ap_fixed<22, 12> accum_t;
+    typedef fixed<18, 8, RND> param_t;
+    typedef fixed<18, 8, RND, SAT> table_t;
+    typedef fixed<18, 8, RND, SAT> exp_table_t;
+    typedef fixed<18, 8, RND, SAT> inv_table_t;
+    typedef fixed<22, 12> accum_t;
 };
 
 // log2 of a power of two, at compile time.
@@ -74,8 +72,8 @@ template <typename CONFIG_T, class T>
 inline unsigned two_sided_index(const T &x) {
 #pragma HLS INLINE
     typedef table_shape<CONFIG_T> S;
-    ap_fixed<S::bits, S::range + 1, AP_RND, AP_SAT> q = x;
-    return q.range(S::bits - 1, 0).to_uint() ^ (CONFIG_T::table_size / 2);
+    fixed<S::bits, S::range + 1, RND, SAT> q = x;
+    return bits<S::bits - 1, 0>(q).to_uint() ^ (CONFIG_T::table_size / 2);
 }
 
 // Index of u >= 0 in a one-sided table (centers 0 ... r - bw).
@@ -83,32 +81,22 @@ template <typename CONFIG_T, class T>
 inline unsigned one_sided_index(const T &u) {
 #pragma HLS INLINE
     typedef table_shape<CONFIG_T> S;
-    ap_ufixed<S::bits, S::range, AP_RND, AP_SAT> q = u;
-    return q.range(S::bits - 1, 0).to_uint();
+    ufixed<S::bits, S::range, RND, SAT> q = u;
+    return bits<S::bits - 1, 0>(q).to_uint();
 }
 
-// Integer and fraction bits of an ap_fixed / ap_ufixed / ap_int / ap_uint type.
+// Integer and fraction bits of a fixed-point or integer type (nnet::fixed_traits).
 template <class T>
 struct fixed_bits {
-    static const int I = T::iwidth;
-    static const int F = T::width - T::iwidth;
-};
-template <int W>
-struct fixed_bits<ap_int<W> > {
-    static const int I = W;
-    static const int F = 0;
-};
-template <int W>
-struct fixed_bits<ap_uint<W> > {
-    static const int I = W;
-    static const int F = 0;
+    static const int I = fixed_traits<T>::I;
+    static const int F = fixed_traits<T>::W - fixed_traits<T>::I;
 };
 
 // 2^E exactly (a signed type: comparisons with signed and unsigned values stay exact).
 template <int E>
-inline ap_fixed<2, E + 2> pow2_value() {
-    ap_fixed<2, E + 2> v = 0;
-    v.range(0, 0) = 1;
+inline fixed<2, E + 2> pow2_value() {
+    fixed<2, E + 2> v = 0;
+    set_bits<0, 0>(v, 1);
     return v;
 }
 
@@ -118,7 +106,7 @@ struct reciprocal_type {
     static const int F = fixed_bits<d_T>::F;
     static const int up = F > 0 ? F : 0;
     static const int down = fixed_bits<d_T>::I > 1 ? fixed_bits<d_T>::I - 1 : 0;
-    typedef ap_fixed<inv_T::width + up + down + 1, fixed_bits<inv_T>::I + up + 1> type;
+    typedef fixed<inv_T::width + up + down + 1, fixed_bits<inv_T>::I + up + 1> type;
 };
 
 // 1/d for d > 0, normalized like a float (see the top of this file).
@@ -133,10 +121,10 @@ LeadingOne:
 #pragma HLS UNROLL
         if (d[b]) p = b;
     }
-    ap_uint<W + n> t = d.range(W - 1, 0);
+    uint<W + n> t = bits<W - 1, 0>(d);
     t <<= n;
     t >>= p;
-    typename reciprocal_type<d_T, inv_T>::type r = inv_table[t.range(n - 1, 0).to_uint()];
+    typename reciprocal_type<d_T, inv_T>::type r = inv_table[bits<n - 1, 0>(t).to_uint()];
     const int s = reciprocal_type<d_T, inv_T>::F - p;
     if (s >= 0) {
         r <<= s;
@@ -221,14 +209,14 @@ inline res_T softsign_value(const data_T &x, const typename CONFIG_T::inv_table_
     const int F = fixed_bits<data_T>::F, I = fixed_bits<data_T>::I;
     const int FD = F > 0 ? F : 0;
     const int ID = (I > 0 ? I : 0) + 2;
-    ap_ufixed<ID + FD, ID> d;
+    ufixed<ID + FD, ID> d;
     if (x < 0) {
         d = -x;
     } else {
         d = x;
     }
     d += 1;
-    const ap_ufixed<1, 1> one = 1;
+    const ufixed<1, 1> one = 1;
     if (x >= 0) return (res_T)(one - reciprocal<CONFIG_T>(d, inv_table));
     return (res_T)(reciprocal<CONFIG_T>(d, inv_table) - one);
 }
@@ -254,7 +242,7 @@ inline res_T hard_sigmoid_value(const data_T &x, const typename CONFIG_T::param_
         }                                                                                    \
     }                                                                                        \
     template <class data_T, class res_T, typename CONFIG_T>                                  \
-    void NAME##_stream(hls::stream<data_T> &data, hls::stream<res_T> &res DECLS) {           \
+    void NAME##_stream(stream<data_T> &data, stream<res_T> &res DECLS) {                     \
         static_assert(data_T::size == res_T::size, #NAME ": input and output packets differ"); \
         for (unsigned p = 0; p < CONFIG_T::n_in / data_T::size; p++) {                       \
             _Pragma("HLS PIPELINE")                                                          \
@@ -262,7 +250,7 @@ inline res_T hard_sigmoid_value(const data_T &x, const typename CONFIG_T::param_
             res_T out;                                                                       \
             for (unsigned c = 0; c < data_T::size; c++) {                                    \
                 _Pragma("HLS UNROLL")                                                        \
-                out[c] = NAME##_value<typename res_T::value_type, CONFIG_T>(in[c] ARGS);      \
+                out[c] = NAME##_value<typename res_T::value_type, CONFIG_T>(in[c] ARGS);     \
             }                                                                                \
             res.write(out);                                                                  \
         }                                                                                    \
@@ -349,7 +337,7 @@ void softmax(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
 
 // io_stream: one packet is one softmax vector.
 template <class data_T, class res_T, typename CONFIG_T>
-void softmax_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+void softmax_stream(stream<data_T> &data, stream<res_T> &res,
                     const typename CONFIG_T::exp_table_t exp_table[CONFIG_T::table_size],
                     const typename CONFIG_T::inv_table_t inv_table[CONFIG_T::table_size]) {
     static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_chan,

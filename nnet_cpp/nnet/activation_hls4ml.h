@@ -11,8 +11,6 @@
 #ifndef NNET_ACTIVATION_HLS4ML_H_
 #define NNET_ACTIVATION_HLS4ML_H_
 
-#include "ap_fixed.h"
-#include "ap_int.h"
 #include "nnet/common.h"
 #include "nnet/quantizer.h"
 
@@ -24,9 +22,9 @@ struct activation_hls4ml_config {
     static const unsigned table_size = 1024;
     static const int table_range = 8;       // element-wise tables cover [-range, range)
     static const unsigned reuse_factor = 1;
-    typedef ap_fixed<18, 8> table_t;
-    typedef ap_fixed<18, 8, AP_RND, AP_SAT> exp_table_t;
-    typedef ap_fixed<18, 8, AP_RND, AP_SAT> inv_table_t;
+    typedef fixed<18, 8> table_t;
+    typedef fixed<18, 8, RND, SAT> exp_table_t;
+    typedef fixed<18, 8, RND, SAT> inv_table_t;
 };
 
 // log2 of a power of two and the largest power of two <= n, at compile time (C++11).
@@ -39,7 +37,7 @@ inline unsigned hls4ml_index(const data_T &x) {
 #pragma HLS INLINE
     const unsigned n = CONFIG_T::table_size;  // locals: the operators take references
     const int span = 2 * CONFIG_T::table_range;
-    const int index = int(unsigned((x * n / span).to_int()) + n / 2);
+    const int index = int(unsigned(to_int_trunc(x * n / span)) + n / 2);
     return index < 0 ? 0u : index > int(n - 1) ? n - 1 : unsigned(index);
 }
 
@@ -49,7 +47,7 @@ inline unsigned hls4ml_negative_index(const data_T &x) {
 #pragma HLS INLINE
     const unsigned n = CONFIG_T::table_size;
     const int neg_range = -CONFIG_T::table_range;
-    const int index = (x * n / neg_range).to_int();
+    const int index = to_int_trunc(x * n / neg_range);
     return index < 0 ? 0u : index > int(n - 1) ? n - 1 : unsigned(index);
 }
 
@@ -88,7 +86,7 @@ struct hls4ml_selu_fn {
         quantize_array<FN, data_T, res_T, CONFIG_T>(data, res, table);                       \
     }                                                                                        \
     template <class data_T, class res_T, typename CONFIG_T>                                  \
-    void NAME##_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,                   \
+    void NAME##_stream(stream<data_T> &data, stream<res_T> &res,                             \
                        const typename CONFIG_T::table_t table[CONFIG_T::table_size]) {       \
         quantize_stream<FN, data_T, res_T, CONFIG_T>(data, res, table);                      \
     }
@@ -107,7 +105,7 @@ template <int N_BITS, class T>
 inline unsigned hls4ml_top_bits(const T &x) {
 #pragma HLS INLINE
     static_assert(T::width >= N_BITS, "hls4ml softmax: the index type is narrower than log2(N)");
-    return x.range(T::width - 1, T::width - N_BITS).to_uint();
+    return bits<T::width - 1, T::width - N_BITS>(x).to_uint();
 }
 
 // hls4ml's adder tree: the first part holds the largest power of two below N; every partial
@@ -193,7 +191,7 @@ void hls4ml_argmax_vector(const data_T x[CONFIG_T::n_chan], res_T res[CONFIG_T::
 }
 
 // io_parallel: every vector of the n_in values; io_stream: one packet is one vector.
-#define NNET_HLS4ML_SOFTMAX(NAME, CALL, DECLS)                                                \
+#define NNET_HLS4ML_SOFTMAX(NAME, CALL, DECLS)                                               \
     template <class data_T, class res_T, typename CONFIG_T>                                  \
     void NAME(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in] DECLS) {          \
         _Pragma("HLS PIPELINE")                                                              \
@@ -206,7 +204,7 @@ void hls4ml_argmax_vector(const data_T x[CONFIG_T::n_chan], res_T res[CONFIG_T::
         }                                                                                    \
     }                                                                                        \
     template <class data_T, class res_T, typename CONFIG_T>                                  \
-    void NAME##_stream(hls::stream<data_T> &data, hls::stream<res_T> &res DECLS) {           \
+    void NAME##_stream(stream<data_T> &data, stream<res_T> &res DECLS) {                     \
         static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_chan,   \
                       "softmax_stream: packets must hold one softmax vector (n_chan values)"); \
         for (unsigned p = 0; p < CONFIG_T::n_in / CONFIG_T::n_chan; p++) {                   \

@@ -2,8 +2,7 @@
 #ifndef NNET_COMMON_H_
 #define NNET_COMMON_H_
 
-#include "ap_fixed.h"
-#include "hls_stream.h"
+#include "nnet/types.h"
 
 namespace nnet {
 
@@ -23,7 +22,7 @@ struct array {
 
 // Copy a stream of packets into an array (and back) at the edges of a design.
 template <class T, class packet_T, unsigned N>
-void array_to_stream(const T in[N], hls::stream<packet_T> &out) {
+void array_to_stream(const T in[N], stream<packet_T> &out) {
     const unsigned P = packet_T::size;
     for (unsigned p = 0; p < N / P; p++) {
 #pragma HLS PIPELINE
@@ -42,7 +41,7 @@ void array_to_stream(const T in[N], hls::stream<packet_T> &out) {
 // output, one packet per clock; any number of outputs (the pack expands in an array
 // initializer: C++11).
 template <class packet_T, unsigned N_PACKETS, class... S>
-void clone_stream(hls::stream<packet_T> &in, S &...out) {
+void clone_stream(stream<packet_T> &in, S &...out) {
     static_assert(sizeof...(S) >= 2, "clone_stream: a fan-out has 2 or more readers");
 Clone:
     for (unsigned p = 0; p < N_PACKETS; p++) {
@@ -54,7 +53,7 @@ Clone:
 }
 
 template <class packet_T, class T, unsigned N>
-void stream_to_array(hls::stream<packet_T> &in, T out[N]) {
+void stream_to_array(stream<packet_T> &in, T out[N]) {
     const unsigned P = packet_T::size;
     for (unsigned p = 0; p < N / P; p++) {
 #pragma HLS PIPELINE

@@ -54,9 +54,9 @@ struct conv_config {
     // 0: not given, ceil(n_in*n_out/reuse_factor) of that Dense
     static const unsigned multiplier_limit = 0;
     // types
-    typedef ap_fixed<16, 6> accum_t;
-    typedef ap_fixed<16, 6> kernel_t;
-    typedef ap_fixed<16, 6> bias_t;
+    typedef fixed<16, 6> accum_t;
+    typedef fixed<16, 6> kernel_t;
+    typedef fixed<16, 6> bias_t;
 };
 
 // The per-pixel Dense of a conv config (of one group).
@@ -193,7 +193,7 @@ struct window_counter {
 // the window shifts left and takes the new column on the right.
 template <class data_T, class CONFIG_T>
 void window_shift(
-    hls::stream<data_T> &data, unsigned ph, unsigned pw,
+    stream<data_T> &data, unsigned ph, unsigned pw,
     typename data_T::value_type lines[window_stream_sizes<CONFIG_T>::lines]
                                      [window_stream_sizes<CONFIG_T>::width][CONFIG_T::n_chan],
     typename data_T::value_type window[window_stream_sizes<CONFIG_T>::rows]
@@ -395,7 +395,7 @@ void conv_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG
 // pixel, both in raster order; the window is a shift register fed by line buffers (see
 // "streaming windows" above), one input position per II = reuse_factor.
 template <class data_T, class res_T, typename CONFIG_T>
-void conv_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+void conv_2d_stream(stream<data_T> &data, stream<res_T> &res,
                     const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
                     const typename CONFIG_T::bias_t bias[CONFIG_T::n_filt]) {
     typedef typename data_T::value_type in_t;

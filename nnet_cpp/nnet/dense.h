@@ -32,9 +32,9 @@ struct dense_config {
     // n_in*n_out/reuse_factor (resource).
     static const unsigned multiplier_limit = 0;
     // types
-    typedef ap_fixed<16, 6> accum_t;
-    typedef ap_fixed<16, 6> kernel_t;
-    typedef ap_fixed<16, 6> bias_t;
+    typedef fixed<16, 6> accum_t;
+    typedef fixed<16, 6> kernel_t;
+    typedef fixed<16, 6> bias_t;
 };
 
 // The ALLOCATION limit of a dense config: its multiplier_limit, else one multiplier per
@@ -46,36 +46,12 @@ struct dense_multipliers {
     static const unsigned value = CONFIG_T::multiplier_limit ? CONFIG_T::multiplier_limit : all;
 };
 
-// Width, integer bits and signedness of a fixed-point kernel type (W = 0: not fixed-point).
-template <class T>
-struct kernel_bits {
-    static const int W = 0, I = 0;
-    static const bool S = true;
-};
-template <int W_, int I_, ap_q_mode Q, ap_o_mode O, int N>
-struct kernel_bits<ap_fixed<W_, I_, Q, O, N> > {
-    static const int W = W_, I = I_;
-    static const bool S = true;
-};
-template <int W_, int I_, ap_q_mode Q, ap_o_mode O, int N>
-struct kernel_bits<ap_ufixed<W_, I_, Q, O, N> > {
-    static const int W = W_, I = I_;
-    static const bool S = false;
-};
-template <int W_>
-struct kernel_bits<ap_int<W_> > {
-    static const int W = W_, I = W_;
-    static const bool S = true;
-};
-template <int W_>
-struct kernel_bits<ap_uint<W_> > {
-    static const int W = W_, I = W_;
-    static const bool S = false;
-};
+// Width, integer bits and signedness of a kernel type: nnet::fixed_traits (nnet/types.h;
+// W = 0: not fixed-point).
 
 // accum_T(x * w), the product at full precision. General kernel types multiply.
 template <class accum_T, class data_T, class kernel_T,
-          bool TINY = (kernel_bits<kernel_T>::W >= 1 && kernel_bits<kernel_T>::W <= 2)>
+          bool TINY = (fixed_traits<kernel_T>::W >= 1 && fixed_traits<kernel_T>::W <= 2)>
 struct product {
     static accum_T of(const data_T &x, const kernel_T &w) {
 #pragma HLS INLINE
@@ -89,9 +65,9 @@ template <class accum_T, class data_T, class kernel_T>
 struct product<accum_T, data_T, kernel_T, true> {
     static accum_T of(const data_T &x, const kernel_T &w) {
 #pragma HLS INLINE
-        typedef kernel_bits<kernel_T> K;
-        ap_ufixed<1, K::I - K::W + 1> unit = 0;
-        unit[0] = 1;  // the LSB of kernel_T
+        typedef fixed_traits<kernel_T> K;
+        ufixed<1, K::I - K::W + 1> unit = 0;
+        set_bits<0, 0>(unit, 1);  // the LSB of kernel_T
         const auto xu = x * unit;
         decltype(x * w) p = 0;
         const bool low_negative = K::S && K::W == 1;
@@ -328,7 +304,7 @@ struct dense_stream_sizes {
 // loops inside are unrolled, the gather into `packets` FIFO reads) at
 // II = max(reuse_factor, packets).
 template <class data_T, class res_T, typename CONFIG_T>
-void dense_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+void dense_stream(stream<data_T> &data, stream<res_T> &res,
                   const typename CONFIG_T::kernel_t kernel[CONFIG_T::n_in * CONFIG_T::n_out],
                   const typename CONFIG_T::bias_t bias[CONFIG_T::n_out]) {
 #pragma HLS PIPELINE II=dense_stream_sizes<data_T, CONFIG_T>::ii

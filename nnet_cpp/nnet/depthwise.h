@@ -44,9 +44,9 @@ struct depthwise_config {
     // 0: not given, ceil(filt_height*filt_width*n_chan*depth_multiplier / reuse_factor)
     static const unsigned multiplier_limit = 0;
     // types
-    typedef ap_fixed<16, 6> accum_t;
-    typedef ap_fixed<16, 6> kernel_t;
-    typedef ap_fixed<16, 6> bias_t;
+    typedef fixed<16, 6> accum_t;
+    typedef fixed<16, 6> kernel_t;
+    typedef fixed<16, 6> bias_t;
 };
 
 template <class CONFIG_T>
@@ -182,7 +182,7 @@ Rows:
 // values per output pixel, raster order; a shift-register window fed by line buffers
 // (nnet/conv.h "streaming windows"), one input position per II = reuse_factor.
 template <class data_T, class res_T, typename CONFIG_T>
-void depthwise_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+void depthwise_2d_stream(stream<data_T> &data, stream<res_T> &res,
                          const typename CONFIG_T::kernel_t
                              kernel[depthwise_sizes<CONFIG_T>::n_in * CONFIG_T::depth_multiplier],
                          const typename CONFIG_T::bias_t bias[depthwise_sizes<CONFIG_T>::n_out]) {

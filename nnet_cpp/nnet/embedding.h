@@ -17,7 +17,7 @@ struct embedding_config {
     static const unsigned vocab_size = 16;  // rows of the table
     static const unsigned n_out = 8;        // embedding dimension
     // types
-    typedef float embeddings_t;
+    typedef fixed<16, 6> embeddings_t;
 };
 
 template <class data_T, typename CONFIG_T>
@@ -46,7 +46,7 @@ Sequence:
 // io_stream: the input is one packet holding the whole sequence (n_in ids); the output is
 // n_in packets of n_out values, one per token.
 template <class data_T, class res_T, typename CONFIG_T>
-void embedding_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+void embedding_stream(stream<data_T> &data, stream<res_T> &res,
                       const typename CONFIG_T::embeddings_t
                           embeddings[CONFIG_T::vocab_size * CONFIG_T::n_out]) {
     data_T in_packet = data.read();

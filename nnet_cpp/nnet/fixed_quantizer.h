@@ -11,7 +11,6 @@
 #ifndef NNET_FIXED_QUANTIZER_H_
 #define NNET_FIXED_QUANTIZER_H_
 
-#include "ap_fixed.h"
 #include "nnet/common.h"
 
 namespace nnet {
@@ -19,15 +18,15 @@ namespace nnet {
 struct fixed_quantizer_config {
     static const unsigned n_in = 10;  // values per sample (flat)
     static const unsigned wrap = 1;   // 1: AP_WRAP, 0: saturate (SAT / SAT_SYM bounds)
-    typedef ap_fixed<32, 32, AP_RND> int_t;  // round(x * 2^f); its mode is the rounding
-    typedef ap_ufixed<16, 8> scale_t;        // 2^f
-    typedef ap_ufixed<16, 8> unscale_t;      // 2^-f
-    typedef ap_fixed<16, 16> bound_t;        // lo, hi
-    typedef ap_ufixed<16, 0> inv_period_t;   // 2^-(k+i+f) (wrap only)
+    typedef fixed<32, 32, RND> int_t;     // round(x * 2^f); its mode is the rounding
+    typedef ufixed<16, 8> scale_t;        // 2^f
+    typedef ufixed<16, 8> unscale_t;      // 2^-f
+    typedef fixed<16, 16> bound_t;        // lo, hi
+    typedef ufixed<16, 0> inv_period_t;   // 2^-(k+i+f) (wrap only)
 };
 
 // The inv_period argument of a saturating quantizer (unused).
-static const ap_ufixed<1, 1> no_inv_period[1] = {0};
+static const ufixed<1, 1> no_inv_period[1] = {0};
 
 template <class res_T, typename CONFIG_T, class data_T, class scale_T, class unscale_T,
           class bound_T, class inv_T>
@@ -35,7 +34,7 @@ res_T fixed_quantize_value(const data_T &x, const scale_T &scale, const unscale_
                            const bound_T &lo, const bound_T &hi, const inv_T &inv_period) {
 #pragma HLS INLINE
     typedef typename CONFIG_T::int_t int_T;
-    typedef ap_fixed<int_T::width, int_T::width> floor_T;  // AP_TRN: floor
+    typedef fixed<int_T::width, int_T::width> floor_T;  // TRN: floor
     int_T r = x * scale;
     if (CONFIG_T::wrap) {
         const floor_T q = (r - lo) * inv_period;
@@ -64,7 +63,7 @@ void fixed_quantize(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]
 }
 
 template <class data_T, class res_T, typename CONFIG_T, class inv_T>
-void fixed_quantize_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+void fixed_quantize_stream(stream<data_T> &data, stream<res_T> &res,
                            const typename CONFIG_T::scale_t scale[CONFIG_T::n_in],
                            const typename CONFIG_T::unscale_t unscale[CONFIG_T::n_in],
                            const typename CONFIG_T::bound_t lo[CONFIG_T::n_in],

@@ -6,8 +6,6 @@
 #ifndef NNET_LOOKUP_H_
 #define NNET_LOOKUP_H_
 
-#include "ap_fixed.h"
-#include "ap_int.h"
 #include "nnet/common.h"
 #include "nnet/quantizer.h"
 
@@ -16,7 +14,7 @@ namespace nnet {
 struct lookup_config {
     static const unsigned n_in = 10;         // values per sample (flat)
     static const bool in_signed = true;      // the input type is signed
-    typedef ap_fixed<18, 8> table_t;         // the table entries, held exactly
+    typedef fixed<18, 8> table_t;  // the table entries, held exactly
 };
 
 struct lookup_fn {
@@ -26,7 +24,7 @@ struct lookup_fn {
         const unsigned W = data_T::width;
         static_assert(W <= 16, "lookup: inputs of at most 16 bits");
         const unsigned flip = CONFIG_T::in_signed ? 1u << (W - 1) : 0u;
-        return (res_T)table[x.range(W - 1, 0).to_uint() ^ flip];
+        return (res_T)table[bits<W - 1, 0>(x).to_uint() ^ flip];
     }
 };
 
@@ -38,7 +36,7 @@ void lookup(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
 }
 
 template <class data_T, class res_T, typename CONFIG_T>
-void lookup_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+void lookup_stream(stream<data_T> &data, stream<res_T> &res,
                    const typename CONFIG_T::table_t table[]) {
     quantize_stream<lookup_fn, data_T, res_T, CONFIG_T>(data, res, table);
 }

@@ -29,7 +29,7 @@ enum merge_op {
 struct merge_config {
     static const unsigned n_elem = 10;  // values per input (and output)
     static const unsigned merge_op = merge_add;
-    typedef float recip_t;  // type of 1/n (average only)
+    typedef fixed<16, 6> recip_t;  // type of 1/n (average only)
     // average: recip_t(1.0 / n) for n inputs (generated configs: a constant table)
     static recip_t recip(unsigned n) { return recip_t(1) / recip_t(n); }
 };
@@ -43,7 +43,7 @@ struct concat_config {
 
 struct dot_config {
     static const unsigned n_in = 10;
-    typedef float accum_t;
+    typedef fixed<16, 6> accum_t;
 };
 
 // One exact step of a merge (C++11: chosen by specialization on merge_op, no if constexpr;
@@ -167,7 +167,7 @@ res_T merge_packets(const Packets &packets, unsigned c, merge_indices<K...>) {
 
 // io_stream: one packet of each input per pixel (read in input order), one packet out.
 template <typename CONFIG_T, class res_T, class... data_T>
-void merge_stream(hls::stream<res_T> &res, hls::stream<data_T> &...in) {
+void merge_stream(stream<res_T> &res, stream<data_T> &...in) {
     static_assert(all_true((data_T::size == res_T::size)...),
                   "merge_stream: inputs and output must have the same packet size");
     for (unsigned p = 0; p < CONFIG_T::n_elem / res_T::size; p++) {
@@ -205,8 +205,8 @@ void concatenate(const data0_T in0[CONFIG_T::n_outer * CONFIG_T::n_inner_0],
 
 // io_stream, concatenation on the last axis: the two packets of a pixel become one.
 template <class data0_T, class data1_T, class res_T, typename CONFIG_T>
-void concatenate_stream_last(hls::stream<data0_T> &in0, hls::stream<data1_T> &in1,
-                             hls::stream<res_T> &res) {
+void concatenate_stream_last(stream<data0_T> &in0, stream<data1_T> &in1,
+                             stream<res_T> &res) {
     static_assert(data0_T::size == CONFIG_T::n_inner_0 && data1_T::size == CONFIG_T::n_inner_1 &&
                       res_T::size == data0_T::size + data1_T::size,
                   "concatenate_stream_last: packets must hold one pixel");
@@ -230,8 +230,8 @@ void concatenate_stream_last(hls::stream<data0_T> &in0, hls::stream<data1_T> &in
 // io_stream, concatenation on another axis: per row, input 0's packets then input 1's.
 // Input 1's stream must be deep enough to hold its block while input 0's drains.
 template <class data0_T, class data1_T, class res_T, typename CONFIG_T>
-void concatenate_stream(hls::stream<data0_T> &in0, hls::stream<data1_T> &in1,
-                        hls::stream<res_T> &res) {
+void concatenate_stream(stream<data0_T> &in0, stream<data1_T> &in1,
+                        stream<res_T> &res) {
     static_assert(data0_T::size == res_T::size && data1_T::size == res_T::size,
                   "concatenate_stream: inputs and output must have the same packet size");
     for (unsigned o = 0; o < CONFIG_T::n_outer; o++) {
@@ -272,7 +272,7 @@ void dot(const data0_T in0[CONFIG_T::n_in], const data1_T in1[CONFIG_T::n_in], r
 
 // io_stream: one packet holds each whole input vector; the output packet holds one value.
 template <class data0_T, class data1_T, class res_T, typename CONFIG_T>
-void dot_stream(hls::stream<data0_T> &in0, hls::stream<data1_T> &in1, hls::stream<res_T> &res) {
+void dot_stream(stream<data0_T> &in0, stream<data1_T> &in1, stream<res_T> &res) {
     static_assert(data0_T::size == CONFIG_T::n_in && data1_T::size == CONFIG_T::n_in &&
                       res_T::size == 1,
                   "dot_stream: packets must hold the whole vectors");

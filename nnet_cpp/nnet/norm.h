@@ -18,7 +18,6 @@
 #ifndef NNET_NORM_H_
 #define NNET_NORM_H_
 
-#include "ap_fixed.h"
 #include "nnet/common.h"
 
 namespace nnet {
@@ -30,9 +29,9 @@ struct batchnorm_config {
     // implementation
     static const unsigned reuse_factor = 1;
     // types
-    typedef float accum_t;
-    typedef float scale_t;
-    typedef float bias_t;
+    typedef fixed<16, 6> accum_t;
+    typedef fixed<16, 6> scale_t;
+    typedef fixed<16, 6> bias_t;
 };
 
 template <class res_T, typename CONFIG_T, class data_T>
@@ -58,7 +57,7 @@ void batchnorm(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
 
 // io_stream: each packet holds the n_chan channels of one position.
 template <class data_T, class res_T, typename CONFIG_T>
-void batchnorm_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+void batchnorm_stream(stream<data_T> &data, stream<res_T> &res,
                       const typename CONFIG_T::scale_t scale[CONFIG_T::n_chan],
                       const typename CONFIG_T::bias_t bias[CONFIG_T::n_chan]) {
     static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_chan,
@@ -85,11 +84,11 @@ struct layernorm_config {
     // implementation
     static const unsigned reuse_factor = 1;
     // types
-    typedef ap_fixed<16, 6> accum_t;
-    typedef ap_fixed<16, 6> var_t;
-    typedef ap_fixed<18, 8, AP_RND, AP_SAT> table_t;
-    typedef ap_fixed<16, 6> scale_t;
-    typedef ap_fixed<16, 6> bias_t;
+    typedef fixed<16, 6> accum_t;
+    typedef fixed<16, 6> var_t;
+    typedef fixed<18, 8, RND, SAT> table_t;
+    typedef fixed<16, 6> scale_t;
+    typedef fixed<16, 6> bias_t;
 };
 
 // floor(log2 n), at compile time.
@@ -102,8 +101,8 @@ inline unsigned layernorm_table_index(const T &var) {
     static const int bits = layernorm_log2(CONFIG_T::table_size);
     static_assert(CONFIG_T::table_size >= 2 && (1u << bits) == CONFIG_T::table_size,
                   "layernorm: table_size must be a power of two >= 2");
-    ap_ufixed<bits, CONFIG_T::table_range_log2, AP_RND, AP_SAT> q = var;
-    return q.range(bits - 1, 0).to_uint();
+    ufixed<bits, CONFIG_T::table_range_log2, RND, SAT> q = var;
+    return nnet::bits<bits - 1, 0>(q).to_uint();
 }
 
 // 1/N as ap_ufixed<18, 1 - floor(log2 N)>, rounded half up, from integers.
@@ -111,12 +110,12 @@ template <unsigned N>
 struct layernorm_inv_n {
     static const int k = layernorm_log2(N);
     static const int F = 17 + k;
-    typedef ap_ufixed<18, 1 - k> type;
+    typedef ufixed<18, 1 - k> type;
     static type value() {
         static_assert(F + 1 < 64, "layernorm: row too long for the 1/n constant");
         const unsigned long long raw = ((1ULL << (F + 1)) / N + 1) / 2;
         type v = 0;
-        v.range(17, 0) = raw;
+        set_bits<17, 0>(v, raw);
         return v;
     }
 };
@@ -170,7 +169,7 @@ void layernorm(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
 
 // io_stream: each packet is one row (the n_chan values of one position).
 template <class data_T, class res_T, typename CONFIG_T>
-void layernorm_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,
+void layernorm_stream(stream<data_T> &data, stream<res_T> &res,
                       const typename CONFIG_T::table_t table[CONFIG_T::table_size],
                       const typename CONFIG_T::scale_t gamma[CONFIG_T::n_chan],
                       const typename CONFIG_T::bias_t beta[CONFIG_T::n_chan]) {

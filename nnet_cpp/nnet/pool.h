@@ -39,8 +39,8 @@ struct pool_config {
     static const unsigned pool_op = pool_max;
     static const bool count_pad = false;  // average: n counts padding positions too
     // types (average only)
-    typedef float accum_t;
-    typedef float recip_t;
+    typedef fixed<16, 6> accum_t;
+    typedef fixed<16, 6> recip_t;
     // average: recip_t(1.0 / n) for n = 1 .. filt_height * filt_width (generated configs
     // define it as a lookup in a constant table)
     static recip_t recip(unsigned n) { return recip_t(1) / recip_t(n); }
@@ -104,7 +104,7 @@ void pool_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG
 // io_stream: one packet per pixel in raster order, in and out; the shift-register window of
 // nnet/conv.h ("streaming windows"), one input position per clock.
 template <class data_T, class res_T, typename CONFIG_T>
-void pool_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res) {
+void pool_2d_stream(stream<data_T> &data, stream<res_T> &res) {
     typedef typename data_T::value_type in_t;
     typedef typename res_T::value_type out_t;
     static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_chan,

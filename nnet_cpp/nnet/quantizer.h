@@ -9,14 +9,13 @@
 #ifndef NNET_QUANTIZER_H_
 #define NNET_QUANTIZER_H_
 
-#include "ap_fixed.h"
 #include "nnet/common.h"
 
 namespace nnet {
 
 struct quantizer_config {
     static const unsigned n_in = 10;  // values per sample (flat)
-    typedef ap_fixed<18, 8> param_t;  // the constants, held exactly
+    typedef fixed<18, 8> param_t;  // the constants, held exactly
 };
 
 struct binary_fn {
@@ -60,7 +59,7 @@ void quantize_array(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in]
 }
 
 template <class FN, class data_T, class res_T, typename CONFIG_T, class const_T>
-void quantize_stream(hls::stream<data_T> &data, hls::stream<res_T> &res, const const_T param[]) {
+void quantize_stream(stream<data_T> &data, stream<res_T> &res, const const_T param[]) {
     static_assert(data_T::size == res_T::size, "quantizer: input and output packets differ");
     for (unsigned p = 0; p < CONFIG_T::n_in / data_T::size; p++) {
 #pragma HLS PIPELINE
@@ -83,7 +82,7 @@ void quantize_stream(hls::stream<data_T> &data, hls::stream<res_T> &res, const c
         quantize_array<NAME##_fn, data_T, res_T, CONFIG_T>(data, res, param);                \
     }                                                                                        \
     template <class data_T, class res_T, typename CONFIG_T>                                  \
-    void NAME##_stream(hls::stream<data_T> &data, hls::stream<res_T> &res,                   \
+    void NAME##_stream(stream<data_T> &data, stream<res_T> &res,                             \
                        const typename CONFIG_T::param_t param[]) {                           \
         quantize_stream<NAME##_fn, data_T, res_T, CONFIG_T>(data, res, param);               \
     }
@@ -96,7 +95,7 @@ struct po2_config {
     static const unsigned n_in = 10;          // values per sample (flat)
     static const unsigned n_thresholds = 8;   // max_exp - min_exp
     static const unsigned relu = 0;           // 1: negative inputs give the smallest level
-    typedef ap_fixed<18, 8> param_t;          // thresholds, then the levels 2^min .. 2^max
+    typedef fixed<18, 8> param_t;  // thresholds, then the levels 2^min .. 2^max
 };
 
 struct po2_fn {

@@ -77,18 +77,18 @@ struct recurrent_config {
     // cell (times n_timesteps when unrolled).
     static const unsigned multiplier_limit = 0;
     // types
-    typedef ap_fixed<16, 6> accum_t;
-    typedef ap_fixed<16, 6> kernel_t;
-    typedef ap_fixed<16, 6> recurrent_kernel_t;
-    typedef ap_fixed<16, 6> bias_t;
-    typedef ap_fixed<16, 6> recurrent_bias_t;
-    typedef ap_fixed<16, 2> state_t;
-    typedef ap_fixed<16, 2> state_read_t;  // with round_state_on_read
-    typedef ap_fixed<20, 6> cell_t;
-    typedef ap_ufixed<16, 1> gate_t;
-    typedef ap_fixed<16, 2> candidate_t;
-    typedef ap_fixed<18, 2, AP_RND, AP_SAT> table_t;
-    typedef ap_fixed<18, 2, AP_RND, AP_SAT> recurrent_table_t;
+    typedef fixed<16, 6> accum_t;
+    typedef fixed<16, 6> kernel_t;
+    typedef fixed<16, 6> recurrent_kernel_t;
+    typedef fixed<16, 6> bias_t;
+    typedef fixed<16, 6> recurrent_bias_t;
+    typedef fixed<16, 2> state_t;
+    typedef fixed<16, 2> state_read_t;  // with round_state_on_read
+    typedef fixed<20, 6> cell_t;
+    typedef ufixed<16, 1> gate_t;
+    typedef fixed<16, 2> candidate_t;
+    typedef fixed<18, 2, RND, SAT> table_t;
+    typedef fixed<18, 2, RND, SAT> recurrent_table_t;
 };
 
 // The activation.h view of one of the layer's tables.
@@ -226,7 +226,7 @@ inline void recurrent_cell(const data_T x[CONFIG_T::n_in], typename CONFIG_T::st
             recurrent_matvec<CONFIG_T, CONFIG_T::n_units, CONFIG_T::n_units>(
                 q, recurrent_kernel, G, 2 * U, zq);
         }
-        const ap_ufixed<1, 1> one = 1;
+        const ufixed<1, 1> one = 1;
         for (unsigned j = 0; j < U; j++) {
 #pragma HLS UNROLL
             cand_t n;
@@ -274,7 +274,7 @@ inline void recurrent_final(const typename CONFIG_T::state_t h[],
 
 // The weights every cell reads in each step (UG1399 "pragma HLS array_partition" complete);
 // the tables stay ROMs.
-#define NNET_RECURRENT_PARTITION                                    \
+#define NNET_RECURRENT_PARTITION                                           \
     _Pragma("HLS ARRAY_PARTITION variable=kernel type=complete")           \
     _Pragma("HLS ARRAY_PARTITION variable=recurrent_kernel type=complete") \
     _Pragma("HLS ARRAY_PARTITION variable=bias type=complete")
@@ -290,7 +290,7 @@ void recurrent_zero_state(typename CONFIG_T::state_t h[CONFIG_T::n_units],
         c[j] = 0;
     }
 }
-#define NNET_RECURRENT_STATE                                         \
+#define NNET_RECURRENT_STATE                                          \
     typename CONFIG_T::state_t h[CONFIG_T::n_units];                  \
     typename CONFIG_T::cell_t c[CONFIG_T::n_units];                   \
     _Pragma("HLS ARRAY_PARTITION variable=h type=complete")           \
@@ -363,7 +363,7 @@ void recurrent(const data_T data[CONFIG_T::n_timesteps * CONFIG_T::n_in],
 
 // io_stream, static: one timestep per input packet through one cell.
 template <class data_T, class res_T, typename CONFIG_T, class rbias_T, class rtable_T>
-void recurrent_stream_static(hls::stream<data_T> &data, hls::stream<res_T> &res,
+void recurrent_stream_static(stream<data_T> &data, stream<res_T> &res,
                              NNET_RECURRENT_WEIGHTS) {
     typedef typename data_T::value_type in_t;
     typedef typename res_T::value_type out_t;
@@ -446,7 +446,7 @@ Timestep:
 
 // io_stream, unrolled: the whole sequence in, the unrolled cells, the outputs out.
 template <class data_T, class res_T, typename CONFIG_T, class rbias_T, class rtable_T>
-void recurrent_stream_unrolled(hls::stream<data_T> &data, hls::stream<res_T> &res,
+void recurrent_stream_unrolled(stream<data_T> &data, stream<res_T> &res,
                                NNET_RECURRENT_WEIGHTS) {
     typedef typename data_T::value_type in_t;
     typedef typename res_T::value_type out_t;
@@ -479,7 +479,7 @@ Write:
 }
 
 template <class data_T, class res_T, typename CONFIG_T, class rbias_T, class rtable_T>
-void recurrent_stream(hls::stream<data_T> &data, hls::stream<res_T> &res, NNET_RECURRENT_WEIGHTS) {
+void recurrent_stream(stream<data_T> &data, stream<res_T> &res, NNET_RECURRENT_WEIGHTS) {
     static_assert(data_T::size == CONFIG_T::n_in, "recurrent_stream: one timestep per packet");
     static_assert(res_T::size == CONFIG_T::n_units, "recurrent_stream: one state per packet");
     if (CONFIG_T::implementation == rnn_unrolled) {

@@ -85,7 +85,7 @@ void zeropad_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CON
 }
 
 template <class data_T, class res_T, typename CONFIG_T>
-void zeropad_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res) {
+void zeropad_2d_stream(stream<data_T> &data, stream<res_T> &res) {
     typedef typename res_T::value_type out_t;
     static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_chan,
                   "zeropad_2d_stream: packets must hold one pixel");
@@ -130,7 +130,7 @@ void crop_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG
 }
 
 template <class data_T, class res_T, typename CONFIG_T>
-void crop_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res) {
+void crop_2d_stream(stream<data_T> &data, stream<res_T> &res) {
     typedef typename res_T::value_type out_t;
     static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_chan,
                   "crop_2d_stream: packets must hold one pixel");
@@ -170,7 +170,7 @@ void upsample_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CO
 
 // io_stream: one input row is kept and written height_factor times.
 template <class data_T, class res_T, typename CONFIG_T>
-void upsample_2d_stream(hls::stream<data_T> &data, hls::stream<res_T> &res) {
+void upsample_2d_stream(stream<data_T> &data, stream<res_T> &res) {
     typedef typename res_T::value_type out_t;
     static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_chan,
                   "upsample_2d_stream: packets must hold one pixel");
@@ -214,7 +214,7 @@ void reshape(const data_T data[CONFIG_T::n_elem], res_T res[CONFIG_T::n_elem]) {
 // io_stream: values are repacked from packets of the old last dim into packets of the new
 // last dim, in order; at most one input and one output packet are held (no tensor buffer).
 template <class data_T, class res_T, typename CONFIG_T>
-void reshape_stream(hls::stream<data_T> &data, hls::stream<res_T> &res) {
+void reshape_stream(stream<data_T> &data, stream<res_T> &res) {
     typedef typename res_T::value_type out_t;
     const unsigned A = data_T::size, B = res_T::size;
     static_assert(CONFIG_T::n_elem % A == 0 && CONFIG_T::n_elem % B == 0,
@@ -261,7 +261,7 @@ void permute(const data_T data[CONFIG_T::out_dim0 * CONFIG_T::out_dim1 * CONFIG_
 // io_stream: the first output value may depend on the last input value, so the whole
 // tensor is buffered before the permuted packets are written.
 template <class data_T, class res_T, typename CONFIG_T>
-void permute_stream(hls::stream<data_T> &data, hls::stream<res_T> &res) {
+void permute_stream(stream<data_T> &data, stream<res_T> &res) {
     typedef typename data_T::value_type in_t;
     typedef typename res_T::value_type out_t;
     const unsigned N = CONFIG_T::out_dim0 * CONFIG_T::out_dim1 * CONFIG_T::out_dim2;

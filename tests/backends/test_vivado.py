@@ -72,15 +72,18 @@ def _cpp_files(folder: Path) -> dict[str, str]:
 
 
 def test_registry_and_unknown_backend_message():
-    assert list(BACKENDS) == ["vitis", "vivado"]
+    assert list(BACKENDS) == ["vitis", "vivado", "catapult"]
     assert isinstance(get_backend("vivado"), VivadoBackend)
     assert ExportConfig(backend=" Vivado").backend == "vivado"
     with pytest.raises(ValueError) as err:
         get_backend("nope")
-    assert str(err.value) == "unknown backend 'nope'; available backends: vitis, vivado"
+    assert str(err.value) == "unknown backend 'nope'; available backends: vitis, vivado, catapult"
     with pytest.raises(ValueError) as err:
         ExportConfig(backend="nope")
-    assert str(err.value) == "unknown backend 'nope'; available backends: vitis, vivado (any case)"
+    assert (
+        str(err.value)
+        == "unknown backend 'nope'; available backends: vitis, vivado, catapult (any case)"
+    )
 
 
 def test_every_op_family_is_available(projects):

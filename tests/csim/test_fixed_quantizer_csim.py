@@ -43,7 +43,7 @@ def oracle(x, kif, rounding, overflow):
 
 
 @pytest.mark.parametrize("overflow", ["WRAP", "SAT", "SAT_SYM"])
-@pytest.mark.parametrize("rounding", [m.value for m in Rounding.members("ap")])
+@pytest.mark.parametrize("rounding", [m.value for m in Rounding.members("ap")])  # HGQ2 modes
 def test_interpreter_follows_the_per_element_types(tmp_path, rounding, overflow):
     g, kif = quantizer_graph(rounding, overflow)
     fw = Firmware(g, ExportConfig(output_dir=tmp_path))

@@ -1,0 +1,136 @@
+// fpga-export nnet library: the number types and streams every layer header uses, in the
+// vendor's family. The generated defines.h chooses the family before including nnet headers:
+//   (default)          AMD ap types: ap_fixed.h, ap_int.h, hls_stream.h
+//   NNET_AC_TYPES      Algorithmic C types: ac_fixed.h, ac_int.h, ac_channel.h (Catapult)
+// Layer headers spell types only through this file:
+//   nnet::fixed<W, I, Q, O>, nnet::ufixed<W, I, Q, O>   signed / unsigned fixed point
+//   nnet::sint<W>, nnet::uint<W>                         integers
+//   nnet::TRN, RND, ... / nnet::WRAP, SAT, ...           quantization and overflow modes
+//   nnet::stream<T>                                      hls::stream<T> / ac_channel<T>
+//   nnet::bits<HI, LO>(x)                                bits HI..LO of x's pattern, unsigned
+//   nnet::set_bits<HI, LO>(x, v)                         set them
+//   nnet::fixed_traits<T>::W, I, S                       width, integer bits, signedness
+//   nnet::to_int_trunc(x)                                int(x) truncated toward zero (ap's
+//                                                        to_int(); ac's to_int() floors)
+#ifndef NNET_TYPES_H_
+#define NNET_TYPES_H_
+
+#ifdef NNET_AC_TYPES
+#include "ac_channel.h"
+#include "ac_fixed.h"
+#include "ac_int.h"
+#else
+#include "ap_fixed.h"
+#include "ap_int.h"
+#include "hls_stream.h"
+#endif
+
+namespace nnet {
+
+#ifdef NNET_AC_TYPES
+typedef ac_q_mode q_mode;
+typedef ac_o_mode o_mode;
+constexpr q_mode TRN = AC_TRN, TRN_ZERO = AC_TRN_ZERO, RND = AC_RND, RND_ZERO = AC_RND_ZERO,
+                 RND_INF = AC_RND_INF, RND_MIN_INF = AC_RND_MIN_INF, RND_CONV = AC_RND_CONV;
+constexpr o_mode WRAP = AC_WRAP, SAT = AC_SAT, SAT_ZERO = AC_SAT_ZERO, SAT_SYM = AC_SAT_SYM;
+
+template <int W, int I, q_mode Q = TRN, o_mode O = WRAP>
+using fixed = ac_fixed<W, I, true, Q, O>;
+template <int W, int I, q_mode Q = TRN, o_mode O = WRAP>
+using ufixed = ac_fixed<W, I, false, Q, O>;
+template <int W>
+using sint = ac_int<W, true>;
+template <int W>
+using uint = ac_int<W, false>;
+template <class T>
+using stream = ac_channel<T>;
+
+template <class T>
+struct fixed_traits {  // not a fixed-point type
+    static const int W = 0, I = 0;
+    static const bool S = true;
+};
+template <int W_, int I_, bool S_, ac_q_mode Q, ac_o_mode O>
+struct fixed_traits<ac_fixed<W_, I_, S_, Q, O> > {
+    static const int W = W_, I = I_;
+    static const bool S = S_;
+};
+template <int W_, bool S_>
+struct fixed_traits<ac_int<W_, S_> > {
+    static const int W = W_, I = W_;
+    static const bool S = S_;
+};
+
+template <int HI, int LO, class T>
+inline uint<HI - LO + 1> bits(const T &x) {
+    return uint<HI - LO + 1>(x.template slc<HI - LO + 1>(LO));
+}
+template <int HI, int LO, class T, class V>
+inline void set_bits(T &x, const V &v) {
+    x.set_slc(LO, uint<HI - LO + 1>(v));
+}
+template <class T>
+inline int to_int_trunc(const T &x) {  // -floor(-x) for x < 0, in C int's wrap-around
+    return x < 0 ? int(0u - unsigned((-x).to_int())) : x.to_int();
+}
+#else
+typedef ap_q_mode q_mode;
+typedef ap_o_mode o_mode;
+constexpr q_mode TRN = AP_TRN, TRN_ZERO = AP_TRN_ZERO, RND = AP_RND, RND_ZERO = AP_RND_ZERO,
+                 RND_INF = AP_RND_INF, RND_MIN_INF = AP_RND_MIN_INF, RND_CONV = AP_RND_CONV;
+constexpr o_mode WRAP = AP_WRAP, SAT = AP_SAT, SAT_ZERO = AP_SAT_ZERO, SAT_SYM = AP_SAT_SYM;
+
+template <int W, int I, q_mode Q = TRN, o_mode O = WRAP>
+using fixed = ap_fixed<W, I, Q, O>;
+template <int W, int I, q_mode Q = TRN, o_mode O = WRAP>
+using ufixed = ap_ufixed<W, I, Q, O>;
+template <int W>
+using sint = ap_int<W>;
+template <int W>
+using uint = ap_uint<W>;
+template <class T>
+using stream = hls::stream<T>;
+
+template <class T>
+struct fixed_traits {  // not a fixed-point type
+    static const int W = 0, I = 0;
+    static const bool S = true;
+};
+template <int W_, int I_, ap_q_mode Q, ap_o_mode O, int N>
+struct fixed_traits<ap_fixed<W_, I_, Q, O, N> > {
+    static const int W = W_, I = I_;
+    static const bool S = true;
+};
+template <int W_, int I_, ap_q_mode Q, ap_o_mode O, int N>
+struct fixed_traits<ap_ufixed<W_, I_, Q, O, N> > {
+    static const int W = W_, I = I_;
+    static const bool S = false;
+};
+template <int W_>
+struct fixed_traits<ap_int<W_> > {
+    static const int W = W_, I = W_;
+    static const bool S = true;
+};
+template <int W_>
+struct fixed_traits<ap_uint<W_> > {
+    static const int W = W_, I = W_;
+    static const bool S = false;
+};
+
+template <int HI, int LO, class T>
+inline uint<HI - LO + 1> bits(const T &x) {
+    return uint<HI - LO + 1>(x.range(HI, LO));
+}
+template <int HI, int LO, class T, class V>
+inline void set_bits(T &x, const V &v) {
+    x.range(HI, LO) = v;
+}
+template <class T>
+inline int to_int_trunc(const T &x) {
+    return x.to_int();
+}
+#endif
+
+}  // namespace nnet
+
+#endif
