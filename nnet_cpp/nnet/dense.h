@@ -210,8 +210,8 @@ struct wrapping_accum<ap_fixed_base<W, I, S, Q, AP_WRAP, N> > {
 // 16-bit halves, 32 lanes per AVX-512 multiply). ok = false: other modes, wider operands.
 template <class data_T, class kernel_T, class accum_T>
 struct raw_term {
-    typedef kernel_bits<data_T> X;
-    typedef kernel_bits<kernel_T> K;
+    typedef fixed_traits<data_T> X;
+    typedef fixed_traits<kernel_T> K;
     typedef wrapping_accum<accum_T> A;
     typedef typename A::lane_t lane_t;
     typedef ap_detail::wuint_t<A::lane_bits> work_t;  // >= 32 bits: no promotion to int
