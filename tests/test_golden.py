@@ -49,10 +49,16 @@ def small_cnn() -> Graph:
     return g
 
 
+# one snapshot per backend: tests/golden/[<backend>_]small_cnn_<io type>
+BACKENDS = {"vitis": "", "vivado": "vivado_", "catapult": "catapult_"}
+
+
 @pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
-def test_generated_cnn_project_matches_golden(tmp_path, io_type):
-    out = Firmware(small_cnn(), ExportConfig(output_dir=tmp_path / "p", io_type=io_type)).write()
-    golden = GOLDEN / f"small_cnn_{io_type}"
+@pytest.mark.parametrize("backend", list(BACKENDS))
+def test_generated_cnn_project_matches_golden(tmp_path, backend, io_type):
+    cfg = ExportConfig(output_dir=tmp_path / "p", io_type=io_type, backend=backend)
+    out = Firmware(small_cnn(), cfg).write()
+    golden = GOLDEN / f"{BACKENDS[backend]}small_cnn_{io_type}"
     update = os.environ.get("FPGA_EXPORT_UPDATE_GOLDEN") == "1"
     for rel in FILES:
         text = (out / rel).read_text()

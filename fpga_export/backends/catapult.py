@@ -29,6 +29,7 @@ from ..codegen import names
 from ..codegen.context import EmitContext
 from ..ir.graph import Graph, Node
 from .catapult_pragmas import respell
+from .respelled import RespelledFiles
 from .vitis import VitisBackend
 
 TEMPLATES = jinja2.Environment(
@@ -62,7 +63,9 @@ class CatapultBackend(VitisBackend):
     )
 
     def write(self, graph: Graph, config, files, name: str, version: str, *args, **kwargs):
-        return super().write(graph, config, _CatapultFiles(files), name, version, *args, **kwargs)
+        return super().write(
+            graph, config, RespelledFiles(files, respell), name, version, *args, **kwargs
+        )
 
     def build_script(self, graph: Graph, config, name: str, version: str) -> str:
         ctx = self.context(graph, config)
@@ -124,24 +127,3 @@ class CatapultBackend(VitisBackend):
     def declare_stream(node: Node, var: str, ctx: EmitContext, depths: dict[str, int]):
         """An ac_channel of node's packets (its depth: a directive in build_prj.tcl)."""
         return [f"ac_channel<{ctx.packet_name(node)}> {var};"]
-
-
-class _CatapultFiles:
-    """The project's files as the Catapult backend writes them: C++ written or copied into
-    firmware/ gets Catapult pragmas. ``add`` (custom ops' own headers, copied byte for byte)
-    and files outside firmware/ pass unchanged."""
-
-    def __init__(self, files):
-        self._files = files
-
-    def text(self, rel: str, text: str) -> None:
-        self._files.text(rel, respell(text, rel) if rel.startswith("firmware/") else text)
-
-    def copy(self, rel: str, source) -> None:
-        if rel.startswith("firmware/"):
-            self.text(rel, Path(source).read_text(encoding="utf-8"))
-        else:
-            self._files.copy(rel, source)
-
-    def add(self, rel: str, data: bytes) -> None:
-        self._files.add(rel, data)

@@ -30,6 +30,7 @@ from ..codegen.context import EmitContext
 from ..codegen.fifo import DEFAULT_DEPTH
 from ..ir.graph import Graph, Node
 from ..ir.hardware import PARTITION
+from .respelled import RespelledFiles
 from .vitis import VitisBackend
 from .vitis_cost import VitisCost
 from .vitis_limits import LIMITS
@@ -73,7 +74,9 @@ class VivadoBackend(VitisBackend):
     templates = TEMPLATES
 
     def write(self, graph: Graph, config, files, name: str, version: str, *args, **kwargs):
-        return super().write(graph, config, _VivadoFiles(files), name, version, *args, **kwargs)
+        return super().write(
+            graph, config, RespelledFiles(files, respell), name, version, *args, **kwargs
+        )
 
     def build_script(self, graph: Graph, config, name: str, version: str) -> str:
         return self.templates.get_template("build_prj.tcl.j2").render(
@@ -150,24 +153,3 @@ class VivadoBackend(VitisBackend):
             "#endif",
             f"#pragma HLS STREAM variable={var} depth={depth}",
         ]
-
-
-class _VivadoFiles:
-    """The project's files as the Vivado backend writes them: C++ written or copied into
-    firmware/ gets Vivado HLS pragmas. ``add`` (custom ops' own headers, copied byte for
-    byte) and files outside firmware/ pass unchanged."""
-
-    def __init__(self, files):
-        self._files = files
-
-    def text(self, rel: str, text: str) -> None:
-        self._files.text(rel, respell(text, rel) if rel.startswith("firmware/") else text)
-
-    def copy(self, rel: str, source) -> None:
-        if rel.startswith("firmware/"):
-            self.text(rel, Path(source).read_text(encoding="utf-8"))
-        else:
-            self._files.copy(rel, source)
-
-    def add(self, rel: str, data: bytes) -> None:
-        self._files.add(rel, data)

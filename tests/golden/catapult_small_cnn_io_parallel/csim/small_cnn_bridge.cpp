@@ -1,6 +1,8 @@
 // csim bridge for 'small_cnn' (written by fpga-export): a C ABI over the firmware's top
 // function for Python (ctypes). Weights live here and are replaced at run time; the batch
-// loop runs in C++ split over threads.
+// loop runs in C++ split over threads (chunks taken as they go).
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -80,17 +82,24 @@ int fe_predict(const double *const *x, double *const *y, long n, int threads,
     if (n < 64 * threads) threads = n >= 64 ? int(n / 64) : 1;
     std::vector<std::string> errors(threads);
     std::vector<char> stopped(threads, 0);
+    // threads take chunks of samples as they go: a thread on a busy core takes fewer
+    std::atomic<long> next(0);
+    std::atomic<bool> failed(false);
+    const long chunk = std::max(16L, std::min(1024L, n / (8L * threads)));
     auto work = [&](int t) {
-        long lo = n * t / threads, hi = n * (t + 1) / threads;
         try {
-            for (long s = lo; s < hi; s++) {
-                if (*stop) { stopped[t] = 1; return; }
-                run_one(x, y, s);
+            for (long lo; !failed && (lo = next.fetch_add(chunk)) < n;) {
+                for (long s = lo, hi = std::min(n, lo + chunk); s < hi; s++) {
+                    if (*stop) { stopped[t] = 1; return; }
+                    run_one(x, y, s);
+                }
             }
         } catch (const std::exception &e) {
             errors[t] = e.what();
+            failed = true;
         } catch (...) {
             errors[t] = "unknown C++ exception";
+            failed = true;
         }
     };
     std::vector<std::thread> pool;
