@@ -23,28 +23,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import jinja2
-
-from ..codegen import names
 from ..codegen.context import EmitContext
 from ..ir.graph import Graph, Node
 from .catapult_pragmas import respell
 from .respelled import RespelledFiles
-from .vitis import VitisBackend
+from .vitis import VitisBackend, templates
 
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.ChoiceLoader(  # our build script; the testbench is the Vitis one
-        [
-            jinja2.PackageLoader("fpga_export", "backends/templates/catapult"),
-            jinja2.PackageLoader("fpga_export", "backends/templates/vitis"),
-        ]
-    ),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-TEMPLATES.filters["tcl"] = names.tcl_word  # every value printed into tcl
+TEMPLATES = templates("catapult", "vitis")  # our build script; the testbench is the Vitis one
 
 
 class CatapultBackend(VitisBackend):

@@ -17,14 +17,25 @@ from ..ir.graph import Graph, Node
 from ..types import FixedType
 
 GENERATOR = "fpga-export"
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.PackageLoader("fpga_export", "backends/templates/vitis"),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-TEMPLATES.filters["tcl"] = names.tcl_word  # every value printed into tcl
+
+
+def templates(*folders: str) -> jinja2.Environment:
+    """A backend's templates: backends/templates/<folder>, the first folder holding a
+    template wins (vivado, catapult: their build script, then the Vitis testbench)."""
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(
+            [jinja2.PackageLoader("fpga_export", f"backends/templates/{f}") for f in folders]
+        ),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["tcl"] = names.tcl_word  # every value printed into tcl
+    return env
+
+
+TEMPLATES = templates("vitis")
 
 
 @dataclass

@@ -23,32 +23,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import jinja2
-
-from ..codegen import names
 from ..codegen.context import EmitContext
 from ..codegen.fifo import DEFAULT_DEPTH
 from ..ir.graph import Graph, Node
 from ..ir.hardware import PARTITION
 from .respelled import RespelledFiles
-from .vitis import VitisBackend
+from .vitis import VitisBackend, templates
 from .vitis_cost import VitisCost
 from .vitis_limits import LIMITS
 from .vivado_pragmas import respell
 
-TEMPLATES = jinja2.Environment(
-    loader=jinja2.ChoiceLoader(  # our build script; the testbench is the Vitis one
-        [
-            jinja2.PackageLoader("fpga_export", "backends/templates/vivado"),
-            jinja2.PackageLoader("fpga_export", "backends/templates/vitis"),
-        ]
-    ),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
-TEMPLATES.filters["tcl"] = names.tcl_word  # every value printed into tcl
+TEMPLATES = templates("vivado", "vitis")  # our build script; the testbench is the Vitis one
 
 # config_compile -name_max_length: Vivado HLS shortens longer RTL names (SYN 201-210 "Renamed
 # object name ... due to the length limit"); a layer's module name carries its

@@ -36,7 +36,7 @@ from fpga_export.types import FixedType
 
 from ..convert import KERAS_LAYERS, LayerCall
 from ..quantizers import QuantizerError, activation_spec, qq, quantize_weight, weight_type
-from .conv import _channels_last, _depthwise, _ints, _padding
+from .conv import _channels_last, _depthwise, _ints, _padding, conv_op
 
 AUTO = "auto"
 
@@ -139,16 +139,7 @@ def qdense(layer, call: LayerCall) -> str:
 
 def _conv_op(layer, call: LayerCall):
     _channels_last(layer, call)
-    rank = len(_ints(layer.kernel_size))
-    if str(layer.padding).lower() == "causal":
-        raise call.refuse("padding='causal' is not supported (only 'valid' and 'same')")
-    return (Conv1D if rank == 1 else Conv2D)(
-        filters=int(layer.filters),
-        kernel_size=_ints(layer.kernel_size),
-        strides=_ints(layer.strides),
-        padding=_padding(layer, call),
-        dilation=_ints(layer.dilation_rate),
-    )
+    return conv_op(layer, call)
 
 
 @KERAS_LAYERS.register(qkeras.QConv1D, qkeras.QConv2D)
