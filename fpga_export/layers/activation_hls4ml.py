@@ -140,8 +140,8 @@ class Hls4mlActivation(Op):
         if self.function != "softmax" or not self.weight_names:
             return
         src = graph[node.inputs[0]]
-        for what, t in (("input", src.types.get("result")), ("exp_table", node.types.get(
-                "exp_table"))):  # fmt: skip
+        types = {"input": src.types.get("result"), "exp_table": node.types.get("exp_table")}
+        for what, t in types.items():
             if t is not None and t.width < self.table_bits:
                 raise ValueError(
                     f"{node.name}: softmax as hls4ml computes it indexes its tables with the "
@@ -179,8 +179,8 @@ class Hls4mlActivation(Op):
         t = c["table"]
         if self.function in ("elu", "selu"):
             k = _trunc_div(x, self.table_size, -RANGES[self.function])
-            entry = arith.convert(Tensor(t.raw[np.clip(k, 0, self.table_size - 1)], t.type),
-                                  node.result)  # fmt: skip
+            k = np.clip(k, 0, self.table_size - 1)
+            entry = arith.convert(Tensor(t.raw[k], t.type), node.result)
             pos = x
             if self.function == "selu":
                 scale = arith.const(np.array([SELU_SCALE]), node.result)
@@ -223,8 +223,8 @@ class Hls4mlActivation(Op):
         w_in = ctx.input_node(node).result.width
         res = Resources()
         if self.function != "softmax":
-            res += hw.adders(n, w_in) + hw.rom(node.types["table"].width, self.table_size,
-                                               copies=-(-n // 2))  # fmt: skip
+            rom = hw.rom(node.types["table"].width, self.table_size, copies=-(-n // 2))
+            res += hw.adders(n, w_in) + rom
             depth = hw.cycles(hw.T_ADD) + hw.cycles(hw.T_ROM)
         elif not self.weight_names:  # argmax: compares and selects
             res += hw.adders(n, w_in) + hw.muxes(n, 2, w_in)
@@ -261,14 +261,14 @@ class Hls4mlActivation(Op):
             diff = FixedType(x.width, x.integer, True, Rounding.RND, Overflow.SAT, family=x.family)
             members = (f"typedef {ctx.spell(diff)} diff_t;",)
         roles = {f"{r}_t": r for r in self.weight_names}
-        config = ctx.config(node, "nnet::activation_hls4ml_config", self.config_fields(node, ctx),
-                            roles, members)  # fmt: skip
+        fields = self.config_fields(node, ctx)
+        config = ctx.config(node, "nnet::activation_hls4ml_config", fields, roles, members)
         fn = f"hls4ml_{self.function}"
         if self.function == "softmax":
             fn += "_" + self.softmax_implementation
         call = ctx.call(fn + ("_stream" if ctx.stream else ""), node, self.weight_names)
-        return Emission(config=config, call=call,
-                        includes=("nnet/quantizer.h", "nnet/activation_hls4ml.h"))  # fmt: skip
+        includes = ("nnet/quantizer.h", "nnet/activation_hls4ml.h")
+        return Emission(config=config, call=call, includes=includes)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -293,8 +293,8 @@ def _trunc_div(x: Tensor, mul: int, div: int) -> np.ndarray:
 
 def _top(raw, width: int, n: int) -> np.ndarray:
     """The top n bits of each value's ``width``-bit pattern (an unsigned index)."""
-    bits = np.asarray(raw).astype(object) % (1 << width) if width > 62 else np.asarray(raw) % (
-        1 << width)  # fmt: skip
+    raw = np.asarray(raw)
+    bits = (raw.astype(object) if width > 62 else raw) % (1 << width)
     return (bits >> (width - n)).astype(np.int64)
 
 
