@@ -1,11 +1,17 @@
 """Vendor backends: type spelling, pragmas and project files. Vitis first, Vivado HLS,
-Catapult HLS."""
+Catapult HLS, Intel oneAPI."""
 
 from .catapult import CatapultBackend
+from .oneapi import OneAPIBackend
 from .vitis import VitisBackend
 from .vivado import VivadoBackend
 
-BACKENDS = {"vitis": VitisBackend, "vivado": VivadoBackend, "catapult": CatapultBackend}
+BACKENDS = {
+    "vitis": VitisBackend,
+    "vivado": VivadoBackend,
+    "catapult": CatapultBackend,
+    "oneapi": OneAPIBackend,
+}
 
 
 def get_backend(name: str):
@@ -17,4 +23,11 @@ def get_backend(name: str):
         ) from None
 
 
-__all__ = ["BACKENDS", "CatapultBackend", "VitisBackend", "VivadoBackend", "get_backend"]
+__all__ = [
+    "BACKENDS",
+    "CatapultBackend",
+    "OneAPIBackend",
+    "VitisBackend",
+    "VivadoBackend",
+    "get_backend",
+]

@@ -2,6 +2,9 @@
 // vendor's family. The generated defines.h chooses the family before including nnet headers:
 //   (default)          AMD ap types: ap_fixed.h, ap_int.h, hls_stream.h
 //   NNET_AC_TYPES      Algorithmic C types: ac_fixed.h, ac_int.h, ac_channel.h (Catapult)
+//   NNET_ONEAPI        Intel oneAPI: ac types (defines.h includes them: Intel's
+//                      sycl/ext/intel/ac_types/*.hpp under SYCL, ours in csim), streams
+//                      nnet::channel (a local FIFO over storage the caller declares)
 // Layer headers spell types only through this file:
 //   nnet::fixed<W, I, Q, O>, nnet::ufixed<W, I, Q, O>   signed / unsigned fixed point
 //   nnet::sint<W>, nnet::uint<W>                         integers
@@ -15,7 +18,14 @@
 #ifndef NNET_TYPES_H_
 #define NNET_TYPES_H_
 
-#ifdef NNET_AC_TYPES
+#if defined(NNET_ONEAPI)
+#ifndef NNET_AC_TYPES
+#define NNET_AC_TYPES
+#endif
+#if !defined(__SYCL_DEVICE_ONLY__)
+#include <stdexcept>
+#endif
+#elif defined(NNET_AC_TYPES)
 #include "ac_channel.h"
 #include "ac_fixed.h"
 #include "ac_int.h"
@@ -42,8 +52,55 @@ template <int W>
 using sint = ac_int<W, true>;
 template <int W>
 using uint = ac_int<W, false>;
+#ifdef NNET_ONEAPI
+// oneAPI io_stream: the layers of the top run one after another inside one task kernel, so a
+// stream between two layers is a local FIFO holding a whole tensor: a ring buffer over the
+// storage of an nnet::fifo<T, N> the top declares (N = the tensor's packets). Host builds
+// (csim, the emulator) check that no layer reads an empty or writes a full FIFO.
+template <class T>
+class channel {
+   public:
+    channel(T *data, unsigned capacity) : data_(data), cap_(capacity), head_(0), count_(0) {}
+    channel(const channel &) = delete;
+    channel &operator=(const channel &) = delete;
+    T read() {
+#if !defined(__SYCL_DEVICE_ONLY__)
+        if (count_ == 0) throw std::runtime_error("nnet::channel: read from an empty FIFO");
+#endif
+        T v = data_[head_];
+        head_ = head_ + 1 == cap_ ? 0 : head_ + 1;
+        count_--;
+        return v;
+    }
+    void write(const T &v) {
+#if !defined(__SYCL_DEVICE_ONLY__)
+        if (count_ == cap_) throw std::runtime_error("nnet::channel: write to a full FIFO");
+#endif
+        unsigned tail = head_ + count_;
+        data_[tail >= cap_ ? tail - cap_ : tail] = v;
+        count_++;
+    }
+    bool empty() const { return count_ == 0; }
+    unsigned size() const { return count_; }
+
+   private:
+    T *data_;
+    unsigned cap_, head_, count_;
+};
+template <class T, unsigned N>
+class fifo : public channel<T> {
+   public:
+    fifo() : channel<T>(storage_, N) {}
+
+   private:
+    T storage_[N];
+};
+template <class T>
+using stream = channel<T>;
+#else
 template <class T>
 using stream = ac_channel<T>;
+#endif
 
 template <class T>
 struct fixed_traits {  // not a fixed-point type
