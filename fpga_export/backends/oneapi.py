@@ -150,8 +150,8 @@ class OneAPIBackend(VitisBackend):
 
     def parallel_top_pragmas(self, graph: Graph, ports: list[str], ctx: EmitContext) -> list[str]:
         return [
-            "    // oneAPI: called by the task kernel in <name>_kernel.cpp, which holds the",
-            "    // ports' arrays in registers; every layer's arrays are [[intel::fpga_register]]",
+            "    // oneAPI: called by the task kernel (the _kernel.cpp beside this file), which",
+            "    // holds the ports' arrays in registers; each layer's arrays are registers too",
         ]
 
     def declare(self, node: Node, var: str, ctx: EmitContext) -> list[str]:
