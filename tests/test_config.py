@@ -266,7 +266,7 @@ def all_roles():
     [
         (
             {"backend": "quartus"},
-            "unknown backend 'quartus'; available backends: vitis, vivado, catapult (any case)",
+            "unknown backend 'quartus'; available backends: vitis, vivado, catapult, oneapi (any case)",
         ),
         (
             {"io_type": "io_serial"},
@@ -298,7 +298,7 @@ def all_roles():
         ({"max_width": 200}, "max_width must be between 1 and 128 bits, got 200"),
         (
             {"backend": ["vitis"]},
-            "unknown backend ['vitis']; available backends: vitis, vivado, catapult (any case)",
+            "unknown backend ['vitis']; available backends: vitis, vivado, catapult, oneapi (any case)",
         ),
         (
             {"io_type": {"a": 1}},

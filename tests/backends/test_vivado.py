@@ -72,17 +72,20 @@ def _cpp_files(folder: Path) -> dict[str, str]:
 
 
 def test_registry_and_unknown_backend_message():
-    assert list(BACKENDS) == ["vitis", "vivado", "catapult"]
+    assert list(BACKENDS) == ["vitis", "vivado", "catapult", "oneapi"]
     assert isinstance(get_backend("vivado"), VivadoBackend)
     assert ExportConfig(backend=" Vivado").backend == "vivado"
     with pytest.raises(ValueError) as err:
         get_backend("nope")
-    assert str(err.value) == "unknown backend 'nope'; available backends: vitis, vivado, catapult"
+    assert (
+        str(err.value)
+        == "unknown backend 'nope'; available backends: vitis, vivado, catapult, oneapi"
+    )
     with pytest.raises(ValueError) as err:
         ExportConfig(backend="nope")
     assert (
         str(err.value)
-        == "unknown backend 'nope'; available backends: vitis, vivado, catapult (any case)"
+        == "unknown backend 'nope'; available backends: vitis, vivado, catapult, oneapi (any case)"
     )
 
 
