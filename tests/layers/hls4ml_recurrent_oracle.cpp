@@ -6,13 +6,16 @@
 // a static cell with static state reset at the first step. Compiled against the vendor's ap
 // types by tests/layers/test_recurrent_hls4ml.py with -D for the types (DATA_T, RES_T,
 // ACCUM_T, WEIGHT_T, RWEIGHT_T, BIAS_T, RBIAS_T, TABLE_T) and sizes (N_SEQ, N_IN, N_STATE,
-// TABLE_SIZE, CELL 1 = LSTM / 2 = GRU, ACT and REC 0 tanh / 1 sigmoid / 2 relu, RET_SEQ).
-// Reads the weights (kernel, recurrent kernel, bias, recurrent bias: doubles in Keras layout),
-// then N_SEQ * N_IN doubles per sample; prints the raw bits of the outputs, a line per sample.
+// TABLE_SIZE). Arguments: the cell (1 LSTM, 2 GRU), the activation and the recurrent
+// activation (0 tanh, 1 sigmoid, 2 relu), return_sequences (0/1). Reads the weights (kernel,
+// recurrent kernel, bias, recurrent bias: doubles in Keras layout, 4 gates' worth: a GRU reads
+// the first 3), then N_SEQ * N_IN doubles per sample; prints the raw bits of the outputs, a
+// line per sample.
 #include "ap_fixed.h"
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 typedef DATA_T data_t;
 typedef RES_T res_t;
@@ -24,8 +27,8 @@ typedef RBIAS_T rbias_t;
 typedef TABLE_T table_t;
 
 static const unsigned table_size = TABLE_SIZE;  // unsigned, as hls4ml's config
-static const int n_mult = CELL == 1 ? 4 : 3;
-static const int n_gates = n_mult * N_STATE;
+static const int n_gates4 = 4 * N_STATE;  // storage for the larger cell
+static int CELL, ACT, REC, RET_SEQ;  // from the command line
 
 namespace oracle {
 
@@ -94,11 +97,11 @@ void relu(in_T data[N], accum_t res[N]) {
     }
 }
 
-template <int FN, class in_T, int N>
-void activate(in_T data[N], accum_t res[N]) {
-    if (FN == 0) tanh_act<in_T, N>(data, res);
-    if (FN == 1) sigmoid<in_T, N>(data, res);
-    if (FN == 2) relu<in_T, N>(data, res);
+template <class in_T, int N>
+void activate(int fn, in_T data[N], accum_t res[N]) {
+    if (fn == 0) tanh_act<in_T, N>(data, res);
+    if (fn == 1) sigmoid<in_T, N>(data, res);
+    if (fn == 2) relu<in_T, N>(data, res);
 }
 
 template <class in_T, class w_T, class b_T, int N_IN_, int N_OUT>
@@ -115,10 +118,10 @@ void dense(in_T data[N_IN_], accum_t res[N_OUT], w_T weights[N_IN_ * N_OUT], b_T
     for (int ires = 0; ires < N_OUT; ires++) res[ires] = acc[ires];
 }
 
-weight_t param[N_IN * n_gates];
-rweight_t param_r[N_STATE * n_gates];
-bias_t param_b[n_gates];
-rbias_t param_br[n_gates];
+weight_t param[N_IN * n_gates4];
+rweight_t param_r[N_STATE * n_gates4];
+bias_t param_b[n_gates4];
+rbias_t param_br[n_gates4];
 
 void lstm_static(bool reset_state, data_t data[N_IN], res_t h_newstate[N_STATE]) {
     static res_t h_state[N_STATE];
@@ -143,11 +146,11 @@ void lstm_static(bool reset_state, data_t data[N_IN], res_t h_newstate[N_STATE])
         int index = iacc + N_STATE * 2;
         inputacc_c[iacc] = tmpres[index] + tmpres_state[index];
     }
-    activate<REC, accum_t, N_STATE * 3>(inputacc_ifo, tmpres_ifo);
-    activate<ACT, accum_t, N_STATE>(inputacc_c, tmpres_c);
+    activate<accum_t, N_STATE * 3>(REC, inputacc_ifo, tmpres_ifo);
+    activate<accum_t, N_STATE>(ACT, inputacc_c, tmpres_c);
     for (int iacc = 0; iacc < N_STATE; iacc++)
         s_state[iacc] = tmpres_c[iacc] * tmpres_ifo[iacc] + s_state[iacc] * tmpres_ifo[iacc + N_STATE];
-    activate<ACT, res_t, N_STATE>(s_state, s_actstate);
+    activate<res_t, N_STATE>(ACT, s_state, s_actstate);
     for (int iacc = 0; iacc < N_STATE; iacc++) {
         h_state[iacc] = tmpres_ifo[iacc + 2 * N_STATE] * s_actstate[iacc];
         h_newstate[iacc] = h_state[iacc];
@@ -164,18 +167,18 @@ void gru_static(bool reset_state, data_t data[N_IN], res_t h_newstate[N_STATE]) 
     dense<data_t, weight_t, bias_t, N_IN, N_STATE * 3>(data, tmpres, param, param_b);
     dense<res_t, rweight_t, rbias_t, N_STATE, N_STATE * 3>(h_state, tmpres_state_zr, param_r, param_br);
     for (int iacc = 0; iacc < 2 * N_STATE; iacc++) inputacc_zr[iacc] = tmpres[iacc] + tmpres_state_zr[iacc];
-    activate<REC, accum_t, N_STATE * 2>(inputacc_zr, tmpres_zr);
+    activate<accum_t, N_STATE * 2>(REC, inputacc_zr, tmpres_zr);
     for (int iacc = 0; iacc < N_STATE; iacc++)
         tmpres_state_h[iacc] = tmpres_zr[iacc + N_STATE] * tmpres_state_zr[iacc + 2 * N_STATE];
     for (int iacc = 0; iacc < N_STATE; iacc++) inputacc_h[iacc] = tmpres[iacc + 2 * N_STATE] + tmpres_state_h[iacc];
-    activate<ACT, accum_t, N_STATE>(inputacc_h, tmpres_h);
+    activate<accum_t, N_STATE>(ACT, inputacc_h, tmpres_h);
     for (int iacc = 0; iacc < N_STATE; iacc++) {
         h_state[iacc] = (res_t)(tmpres_h[iacc] * (1 - tmpres_zr[iacc]) + h_state[iacc] * tmpres_zr[iacc]);
         h_newstate[iacc] = h_state[iacc];
     }
 }
 
-void stack(data_t data[N_SEQ * N_IN], res_t res[(RET_SEQ ? N_SEQ : 1) * N_STATE]) {
+void stack(data_t data[N_SEQ * N_IN], res_t res[N_SEQ * N_STATE]) {
     res_t h_newstate[N_STATE];
     data_t data_in[N_IN];
     bool reset_state = true;
@@ -204,7 +207,13 @@ void read_into(T *dst, int n) {
     }
 }
 
-int main() {
+int main(int argc, char **argv) {
+    if (argc != 5) return 2;
+    CELL = std::atoi(argv[1]);
+    ACT = std::atoi(argv[2]);
+    REC = std::atoi(argv[3]);
+    RET_SEQ = std::atoi(argv[4]);
+    const int n_gates = (CELL == 1 ? 4 : 3) * N_STATE;
     read_into(oracle::param, N_IN * n_gates);
     read_into(oracle::param_r, N_STATE * n_gates);
     read_into(oracle::param_b, n_gates);
@@ -217,7 +226,7 @@ int main() {
             if (std::scanf("%lf", &v) != 1) return 0;
             x[i] = v;
         }
-        res_t y[n_out];
+        res_t y[N_SEQ * N_STATE];
         oracle::stack(x, y);
         for (int i = 0; i < n_out; i++) std::printf("%llu ", (unsigned long long)y[i](res_t::width - 1, 0).to_uint64());
         std::printf("\n");

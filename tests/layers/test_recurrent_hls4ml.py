@@ -132,7 +132,10 @@ def test_csim_equals_interpreter(tmp_path):
 
 
 # ------------------------------------------------------------------ the hls4ml-style oracle
-def _oracle(tmp_path: Path, op, type_set: str, w: dict, x: np.ndarray) -> np.ndarray:
+FUNCTIONS = ("tanh", "sigmoid", "relu")  # the oracle's numbering
+
+
+def _oracle_exe(tmp_path: Path, type_set: str, units: int) -> Path:
     x_type, roles, size = TYPE_SETS[type_set]
     d = "ap_fixed<16,6>"
     defines = {
@@ -147,34 +150,49 @@ def _oracle(tmp_path: Path, op, type_set: str, w: dict, x: np.ndarray) -> np.nda
         "TABLE_SIZE": str(size),
         "N_SEQ": str(STEPS),
         "N_IN": str(F),
-        "N_STATE": str(op.units),
-        "CELL": "1" if op.kind == "lstm_hls4ml" else "2",
-        "ACT": str(("tanh", "sigmoid", "relu").index(op.activation)),
-        "REC": str(("tanh", "sigmoid", "relu").index(op.recurrent_activation)),
-        "RET_SEQ": str(int(op.return_sequences)),
+        "N_STATE": str(units),
     }
-    exe = tmp_path / f"oracle_{op.kind}_{type_set}"
+    exe = tmp_path / f"oracle_{type_set}"
     flags = [f"-D{k}={v}" for k, v in defines.items()]
     subprocess.run(
         ["g++", "-std=c++14", "-O1", "-w", f"-I{VENDOR}", *flags, str(ORACLE), "-o", str(exe)],
         check=True,
     )
-    rbias = w.get("recurrent_bias", np.zeros(op.n_gates))
+    return exe
+
+
+def _oracle_run(exe: Path, op, w: dict, x: np.ndarray) -> np.ndarray:
+    args = [
+        "1" if op.kind == "lstm_hls4ml" else "2",
+        str(FUNCTIONS.index(op.activation)),
+        str(FUNCTIONS.index(op.recurrent_activation)),
+        str(int(op.return_sequences)),
+    ]
+    rbias = w.get("recurrent_bias", np.zeros(op.n_gates))  # hls4ml's LSTM: zeros
     params = [w["kernel"].ravel(), w["recurrent_kernel"].ravel(), w["bias"], rbias]
     lines = [" ".join(repr(float(v)) for v in p) for p in params]
     lines += [" ".join(repr(float(v)) for v in row.ravel()) for row in x]
     out = subprocess.run(
-        [str(exe)], input="\n".join(lines) + "\n", capture_output=True, text=True, check=True
+        [str(exe), *args],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return np.array([[int(v) for v in line.split()] for line in out.stdout.splitlines()])
 
 
-ORACLE_CASES = [
-    (Hls4mlLSTM(units=3), "default"),
-    (Hls4mlGRU(units=3, return_sequences=True), "default"),
-    (Hls4mlLSTM(units=2, return_sequences=True, activation="relu"), "narrow"),
-    (Hls4mlGRU(units=2, recurrent_activation="tanh"), "narrow"),
-]
+# type set -> (units, cases): one oracle program per type set
+ORACLE_CASES = {
+    "default": (3, [Hls4mlLSTM(units=3), Hls4mlGRU(units=3, return_sequences=True)]),
+    "narrow": (
+        2,
+        [
+            Hls4mlLSTM(units=2, return_sequences=True, activation="relu"),
+            Hls4mlGRU(units=2, recurrent_activation="tanh"),
+        ],
+    ),
+}
 
 
 @pytest.mark.vendor
@@ -183,24 +201,28 @@ def test_interpreter_equals_hls4ml_oracle(tmp_path):
     """The oracle built against the vendor headers gives the interpreter's bits."""
     if VENDOR is None:
         pytest.fail("vendor headers not found: shared/vendor/xilinx_ap_types/include")
+    sets = list(ORACLE_CASES)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        exes = dict(
+            zip(
+                sets,
+                pool.map(lambda s: _oracle_exe(tmp_path, s, ORACLE_CASES[s][0]), sets),
+                strict=True,
+            )
+        )
     g = Graph("oracle")
-    for i, (op, type_set) in enumerate(ORACLE_CASES):
+    cases = [(s, op) for s in sets for op in ORACLE_CASES[s][1]]
+    for i, (type_set, op) in enumerate(cases):
         add(g, f"c{i}", op, type_set, seed=10 + i)
     passes.infer_shapes(g)
     passes.infer_types(g)
-    xs = [sequences(g, f"c{i}", n=300, seed=20 + i) for i in range(len(ORACLE_CASES))]
+    xs = [sequences(g, f"c{i}", n=300, seed=20 + i) for i in range(len(cases))]
     refs = Firmware(g, ExportConfig()).reference(xs)
-
-    def run(i):
-        op, type_set = ORACLE_CASES[i]
-        return _oracle(tmp_path, op, type_set, g[f"c{i}"].weights, xs[i])
-
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        got = list(pool.map(run, range(len(ORACLE_CASES))))
-    for i, (op, type_set) in enumerate(ORACLE_CASES):
+    for i, (type_set, op) in enumerate(cases):
+        got = _oracle_run(exes[type_set], g[f"c{i}"].op, g[f"c{i}"].weights, xs[i])
         t = g[f"c{i}"].result
         raw = t.quantize_raw(refs[i]).reshape(len(xs[i]), -1) % (1 << t.width)
-        np.testing.assert_array_equal(raw, got[i], err_msg=f"{op.kind} {type_set}")
+        np.testing.assert_array_equal(raw, got, err_msg=f"{op.kind} {type_set}")
 
 
 # ------------------------------------------------------------------ conversion
