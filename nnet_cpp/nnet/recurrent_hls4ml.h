@@ -148,15 +148,22 @@ inline void recurrent_hls4ml_cell(const data_T x[CONFIG_T::n_in], state_T h[], s
     }
 }
 
+template <class T, typename CONFIG_T>
+inline void recurrent_hls4ml_zero(T h[], T c[]) {
+#pragma HLS INLINE
+    for (unsigned j = 0; j < CONFIG_T::n_units; j++) {
+#pragma HLS UNROLL
+        h[j] = 0;
+        c[j] = 0;
+    }
+}
+
 // h and c, zero at first (registers: completely partitioned).
 #define NNET_RNN_HLS4ML_STATE(T)                            \
     T h[CONFIG_T::n_units], c[CONFIG_T::n_units];           \
     _Pragma("HLS ARRAY_PARTITION variable=h type=complete") \
     _Pragma("HLS ARRAY_PARTITION variable=c type=complete") \
-    for (unsigned j = 0; j < CONFIG_T::n_units; j++) {      \
-        _Pragma("HLS UNROLL") h[j] = 0;                      \
-        c[j] = 0;                                           \
-    }
+    recurrent_hls4ml_zero<T, CONFIG_T>(h, c);
 #define NNET_RNN_HLS4ML_PARTITION                                          \
     _Pragma("HLS ARRAY_PARTITION variable=kernel type=complete")           \
     _Pragma("HLS ARRAY_PARTITION variable=recurrent_kernel type=complete") \
