@@ -453,20 +453,24 @@ class ExportConfig:
 def _hls4ml_tables(graph: Graph) -> tuple[str, ...]:
     """Turn the graph's activations into hls4ml's (``Op.hls4ml_compatible``); summary lines
     naming them, and the nodes that still compute differently (``Op.hls4ml_difference``)."""
-    changed, differ = [], {}
+    tables = (
+        "its tables and truncated index, layers/activation_hls4ml.py; "
+        "activation_tables='fpga-export' for fpga-export's nearest-centre tables"
+    )
+    changed: dict[str, list[str]] = {}  # what the converted op computes -> its nodes
+    differ: dict[str, list[str]] = {}
     for node in graph:
         op = node.op.hls4ml_compatible()
         if op is not node.op:
             node.op = op
-            changed.append(node.name)
+            changed.setdefault(getattr(op, "hls4ml_note", tables), []).append(node.name)
         why = node.op.hls4ml_difference()
         if why:
             differ.setdefault(why, []).append(node.name)
     lines = [
-        f"activation_tables: {_fmt(changed)} computed as hls4ml computes them (its tables "
-        "and truncated index, layers/activation_hls4ml.py; activation_tables='fpga-export' "
-        "for fpga-export's nearest-centre tables)"
-    ] if changed else []  # fmt: skip
+        f"activation_tables: {_fmt(names)} computed as hls4ml computes them ({note})"
+        for note, names in changed.items()
+    ]
     lines += [
         f"activation_tables: {_fmt(names)} can differ from hls4ml's csim: {why}"
         for why, names in differ.items()

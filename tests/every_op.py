@@ -25,6 +25,7 @@ from fpga_export.layers.pool import GlobalPooling1D, GlobalPooling2D, Pooling1D,
 from fpga_export.layers.quantizer import FUNCTIONS as QUANTIZER_FUNCTIONS
 from fpga_export.layers.quantizer import Po2Quantizer, Quantizer
 from fpga_export.layers.recurrent import GRU, LSTM, SimpleRNN, _Recurrent
+from fpga_export.layers.recurrent_hls4ml import Hls4mlGRU, Hls4mlLSTM, _Hls4mlRecurrent
 from fpga_export.layers.reshape import (
     Cropping1D,
     Cropping2D,
@@ -66,7 +67,7 @@ def _weights(op, c: int, rng, shape=()) -> dict[str, np.ndarray]:
         return {"embeddings": rng.normal(0, 1, (op.vocab_size, op.output_dim))}
     if isinstance(op, Quantizer):
         return {"param": np.array([0.25, -1.5])}
-    if isinstance(op, _Recurrent):
+    if isinstance(op, (_Recurrent, _Hls4mlRecurrent)):
         g, u = op.n_gates, op.units
         w = {"kernel": rng.normal(0, 0.5, (c, g)), "recurrent_kernel": rng.normal(0, 0.5, (u, g))}
         w["bias"] = rng.normal(0, 0.5, g)
@@ -148,6 +149,12 @@ SINGLE = [
             implementation="unrolled", table_size=64), (3, 2), "ap_ufixed<8,3>", {},
     ),
     (Timestep(index=-2), (3, 2), None, {"precision": NARROW}),
+    # recurrent as hls4ml computes them: both cells, both implementations, relu
+    (Hls4mlLSTM(units=2, return_sequences=True, table_size=64), (3, 2), None, {}),
+    (
+        Hls4mlGRU(units=2, activation="relu", implementation="unrolled", table_size=64), (3, 2),
+        "ap_ufixed<8,3>", {"reuse_factor": 2, "precision": NARROW},
+    ),
 ]  # fmt: skip
 
 # Two-input cases: (op, shape 0, shape 1). Input 1 goes through a relu of another type.

@@ -18,5 +18,6 @@ from . import (  # noqa: F401
     pool,
     quantizer,
     recurrent,
+    recurrent_hls4ml,
     reshape,
 )

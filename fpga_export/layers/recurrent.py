@@ -136,11 +136,18 @@ def constants_of(name: str, act: Activation) -> np.ndarray:
 class _Recurrent(Op):
     """Shared by SimpleRNN, LSTM and GRU (module docstring)."""
 
+    def hls4ml_compatible(self) -> Op:
+        """This layer as hls4ml computes it (``activation_tables="hls4ml"``): an LSTM, or a
+        GRU with reset_after, becomes its op of layers/recurrent_hls4ml.py; the rest stay
+        (:meth:`hls4ml_difference` says why)."""
+        from .recurrent_hls4ml import convert
+
+        return convert(self) or self
+
     def hls4ml_difference(self) -> str | None:
-        return (
-            "recurrent layers compute with fpga-export's own cell arithmetic and tables "
-            "(layers/recurrent.py), not hls4ml's"
-        )
+        from .recurrent_hls4ml import difference
+
+        return difference(self)
 
     family = "recurrent"
     gates: ClassVar[int] = 1
