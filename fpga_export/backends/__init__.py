@@ -2,10 +2,12 @@
 Catapult HLS."""
 
 from .catapult import CatapultBackend
+from .quartus import QuartusBackend
 from .vitis import VitisBackend
 from .vivado import VivadoBackend
 
 BACKENDS = {"vitis": VitisBackend, "vivado": VivadoBackend, "catapult": CatapultBackend}
+BACKENDS["quartus"] = QuartusBackend
 
 
 def get_backend(name: str):
@@ -17,4 +19,11 @@ def get_backend(name: str):
         ) from None
 
 
-__all__ = ["BACKENDS", "CatapultBackend", "VitisBackend", "VivadoBackend", "get_backend"]
+__all__ = [
+    "BACKENDS",
+    "CatapultBackend",
+    "QuartusBackend",
+    "VitisBackend",
+    "VivadoBackend",
+    "get_backend",
+]

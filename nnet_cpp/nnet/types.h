@@ -2,6 +2,9 @@
 // vendor's family. The generated defines.h chooses the family before including nnet headers:
 //   (default)          AMD ap types: ap_fixed.h, ap_int.h, hls_stream.h
 //   NNET_AC_TYPES      Algorithmic C types: ac_fixed.h, ac_int.h, ac_channel.h (Catapult)
+//   NNET_QUARTUS       (with NNET_AC_TYPES) Intel HLS Compiler i++: HLS/hls.h, HLS/ac_int.h,
+//                      HLS/ac_fixed.h; streams are ihc::stream with a capacity of
+//                      NNET_QUARTUS_STREAM_BUFFER words (defines.h)
 // Layer headers spell types only through this file:
 //   nnet::fixed<W, I, Q, O>, nnet::ufixed<W, I, Q, O>   signed / unsigned fixed point
 //   nnet::sint<W>, nnet::uint<W>                         integers
@@ -15,7 +18,14 @@
 #ifndef NNET_TYPES_H_
 #define NNET_TYPES_H_
 
-#ifdef NNET_AC_TYPES
+#if defined(NNET_QUARTUS)
+#include "HLS/hls.h"
+#include "HLS/ac_int.h"
+#include "HLS/ac_fixed.h"
+#ifndef NNET_QUARTUS_STREAM_BUFFER
+#define NNET_QUARTUS_STREAM_BUFFER 1
+#endif
+#elif defined(NNET_AC_TYPES)
 #include "ac_channel.h"
 #include "ac_fixed.h"
 #include "ac_int.h"
@@ -42,8 +52,13 @@ template <int W>
 using sint = ac_int<W, true>;
 template <int W>
 using uint = ac_int<W, false>;
+#ifdef NNET_QUARTUS
+template <class T>
+using stream = ihc::stream<T, ihc::buffer<NNET_QUARTUS_STREAM_BUFFER> >;
+#else
 template <class T>
 using stream = ac_channel<T>;
+#endif
 
 template <class T>
 struct fixed_traits {  // not a fixed-point type

@@ -1,0 +1,3 @@
+// fpga-export compat: Intel HLS spells the Algorithmic C header HLS/ac_fixed.h; ours is one
+// folder up (csim with g++; the i++ build uses Intel's).
+#include "../ac_fixed.h"
