@@ -150,8 +150,9 @@ def test_makefile(tmp_path):
         "COMPONENT = mlp_component",
         "SOURCES = firmware/mlp.cpp mlp_test.cpp",
         'FPGA = -march="$(PART)" --clock $(CLOCK) --component $(COMPONENT)',
-        "\t$(HLS_CXX) -march=x86-64 $(INCLUDES) $(SOURCES) -o $@",
-        "\t$(HLS_CXX) $(FPGA) --simulator none $(INCLUDES) $(SOURCES) -o mlp-fpga",
+        "\t$(HLS_CXX) -march=x86-64 $(INCLUDES) $(SOURCES) -o $@ || $(call fail,emulation build)",
+        "\t$(HLS_CXX) $(FPGA) --simulator none $(INCLUDES) $(SOURCES) -o mlp-fpga || $(call "
+        "fail,synthesis)",
         "# PART: the config's part is the (AMD) default; Arria 10 here, set part= for another "
         "family",
     ):
