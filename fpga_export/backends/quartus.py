@@ -189,8 +189,17 @@ class QuartusBackend(VitisBackend):
         return lines
 
     def component_signature(self, name: str, ctx: EmitContext) -> str:
+        """io_parallel. A latency design (every loop unrolled) takes a new input every II
+        cycles, II = the largest reuse factor, as the Vitis top's PIPELINE II: the
+        ``hls_component_ii`` attribute (RM "Component Attributes"); a design whose layers keep
+        loops runs them in order, at their own ii."""
+        ii = (
+            ""
+            if ctx.dataflow
+            else f"hls_component_ii({max([1] + [n.reuse_factor for n in ctx.graph])}) "
+        )
         return (
-            f"component hls_avalon_streaming_component {name}_output "
+            f"component hls_avalon_streaming_component {ii}{name}_output "
             f"{self.component_name(name, ctx)}({name}_input in)"
         )
 

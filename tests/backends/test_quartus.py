@@ -86,8 +86,8 @@ def test_every_op_family_is_written_with_ac_types_and_intel_pragmas(projects, io
         assert buffer > 1  # the most packets of any tensor
         assert "nnet::port_to_stream<s0_in_packet_t, " in top
     else:
-        assert "component hls_avalon_streaming_component every_op_output every_op_component(" \
-            "every_op_input in) {" in top  # fmt: skip
+        assert "component hls_avalon_streaming_component every_op_output " \
+            "every_op_component(every_op_input in) {" in top  # fmt: skip
         assert re.search(r"\n    hls_register \w+_result_t \w+\[\d+\];", top)
         assert "NNET_QUARTUS_STREAM_BUFFER" not in defines
 
@@ -252,4 +252,13 @@ def test_report_is_not_read_yet_and_dataflow_check_is_vitis_only(tmp_path):
     assert str(err.value) == (
         "check_dataflow simulates hls::stream FIFOs; the quartus backend's streams are "
         "ihc::stream (check the design with backend='vitis')"
+    )
+
+
+def test_a_latency_component_takes_an_input_every_reuse_factor_cycles(tmp_path):
+    cfg = ExportConfig(output_dir=tmp_path / "p", backend="quartus")
+    header = (Firmware(mlp((4, 6, 3), reuse_factor=3), cfg).write() / "firmware/mlp.h").read_text()
+    assert (
+        "component hls_avalon_streaming_component hls_component_ii(3) mlp_output "
+        "mlp_component(mlp_input in);" in header
     )

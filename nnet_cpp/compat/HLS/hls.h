@@ -14,6 +14,7 @@
 #define component
 #define hls_avalon_streaming_component
 #define hls_register
+#define hls_component_ii(n)
 #define hls_memory
 
 namespace ihc {

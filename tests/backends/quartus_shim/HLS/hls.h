@@ -9,6 +9,7 @@
 #define component
 #define hls_avalon_streaming_component
 #define hls_register
+#define hls_component_ii(n)
 
 namespace ihc {
 template <int N>
