@@ -1,7 +1,8 @@
 """Intel HLS Compiler (i++) backend: an HLS component project with Algorithmic C types.
 
-Targets the Intel HLS Compiler Pro Edition 20.1 - 23.4 (Quartus Prime Pro; i++ was
-discontinued after 23.4 in favour of oneAPI, ``backend='oneapi'``). The generated C++ is the
+Targets the Intel HLS Compiler Pro Edition 21.3 and later (Quartus Prime Pro; the releases
+whose Reference Manual documents every construct used here; Intel now directs new designs
+to oneAPI, ``backend='oneapi'``). The generated C++ is the
 layer library in its Algorithmic C form (``nnet/types.h`` with ``NNET_AC_TYPES`` and
 ``NNET_QUARTUS``), as i++ reads it; everything i++ spells or runs differently is here
 (citations: Intel HLS Compiler Pro Edition Reference Manual, "RM", and User Guide, "UG"):
@@ -17,7 +18,7 @@ layer library in its Algorithmic C form (``nnet/types.h`` with ``NNET_AC_TYPES``
   Interfaces"); the layer outputs between are ``hls_register`` arrays,
 - io_stream: the component ``<name>`` with ``ihc::stream_in<T>`` / ``ihc::stream_out<T>``
   Avalon-ST ports (RM "Streaming Input/Output Interfaces"); the layers between exchange
-  ``ihc::stream<T, ihc::buffer<N>>`` (RM "ihc::stream Class", Pro Edition 19.3+). The layers
+  ``ihc::stream<T, ihc::buffer<N>>`` (RM "ihc::stream Class"). The layers
   are called one after the other (RM "Systems of Tasks": within a component, directly-called
   functions are in-lined), so every stream buffers a whole tensor: N = the most packets of
   any tensor (``NNET_QUARTUS_STREAM_BUFFER``),

@@ -21,10 +21,11 @@ TOOL = "i++"
 def find_tool() -> str:
     missing = [t for t in (TOOL, "make") if not shutil.which(t)]
     if missing:
+        verb = "is" if len(missing) == 1 else "are"
         raise VendorToolNotFoundError(
-            f"Intel HLS Compiler not found: {' and '.join(repr(t) for t in missing)} not on "
-            "PATH. build() with backend='quartus' runs make with the project's Makefile, which "
-            "calls i++ (install Quartus Prime Pro 20.1 - 23.4 with the HLS Compiler and source "
+            f"Intel HLS Compiler not found: {' and '.join(repr(t) for t in missing)} {verb} not "
+            "on PATH. build() with backend='quartus' runs make with the project's Makefile, which "
+            "calls i++ (install Quartus Prime Pro 21.3 or later with the HLS Compiler and source "
             "its init_hls.sh, which puts i++ on PATH). The C simulation needs no vendor tool: "
             "firmware.compile(); firmware.predict(x)."
         )

@@ -1,4 +1,4 @@
-"""HLS pragmas in the spelling of the Intel HLS Compiler (i++, Pro Edition 20.1 - 23.4).
+"""HLS pragmas in the spelling of the Intel HLS Compiler (i++, Pro Edition 21.3+).
 
 The nnet headers and the Vitis backend write pragmas as Vitis HLS documents them
 (``#pragma HLS <DIRECTIVE> <options>``, inside the loop or function body they apply to). i++

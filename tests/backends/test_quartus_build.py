@@ -130,8 +130,8 @@ def test_missing_tool_is_a_clear_error(tmp_path, monkeypatch):
     with pytest.raises(VendorToolNotFoundError) as err:
         _firmware(tmp_path).build(verbose=False)
     assert str(err.value) == (
-        "Intel HLS Compiler not found: 'i++' not on PATH. build() with backend='quartus' runs "
-        "make with the project's Makefile, which calls i++ (install Quartus Prime Pro 20.1 - "
-        "23.4 with the HLS Compiler and source its init_hls.sh, which puts i++ on PATH). The C "
+        "Intel HLS Compiler not found: 'i++' is not on PATH. build() with backend='quartus' runs "
+        "make with the project's Makefile, which calls i++ (install Quartus Prime Pro 21.3 or "
+        "later with the HLS Compiler and source its init_hls.sh, which puts i++ on PATH). The C "
         "simulation needs no vendor tool: firmware.compile(); firmware.predict(x)."
     )
