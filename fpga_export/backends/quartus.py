@@ -88,7 +88,7 @@ class QuartusBackend(VitisBackend):
                 name=name,
                 component=self.component_name(name, ctx),
                 part=part,
-                default_part=part == DEFAULT_PART and config.part == AMD_DEFAULT_PART,
+                default_part=config.part == AMD_DEFAULT_PART,
                 clock_period=config.clock_period,
                 version=version,
             ),

@@ -56,6 +56,7 @@ def _declaration(lines: list[str], i: int, var: str) -> int | None:
     block (no brace between), or None."""
     decl = re.compile(rf"^\s*[\w:<>,\s]+?\s+{re.escape(var)}(\[[^\]]+\])+\s*;\s*$")
     for j in range(i - 1, max(i - 8, -1), -1):
+        # one declarator: no comma before the name outside template arguments (int a, b[N];)
         if decl.match(lines[j]) and "," not in lines[j].split(var)[0].split("<")[0]:
             return j
         if "{" in lines[j] or "}" in lines[j]:
