@@ -21,7 +21,7 @@ layer library in its Algorithmic C form (``nnet/types.h`` with ``NNET_AC_TYPES``
   ``ihc::stream<T, ihc::buffer<N>>`` (RM "ihc::stream Class"). The layers
   are called one after the other (RM "Systems of Tasks": within a component, directly-called
   functions are in-lined), so every stream buffers a whole tensor: N = the most packets of
-  any tensor (``NNET_QUARTUS_STREAM_BUFFER``),
+  its tensor type (``nnet::stream_buffer<T>`` in defines.h),
 - a ``Makefile`` for ``i++ -march=x86-64`` (emulation: the testbench on the CPU) and
   ``i++ -march=<family or part> --clock`` (synthesis and its reports; co-simulation;
   Quartus compile), run by ``build()`` (``backends.quartus_build``),
@@ -141,17 +141,30 @@ class QuartusBackend(VitisBackend):
 
     # -- files ---------------------------------------------------------------------------
     def defines(self, graph: Graph, ctx: EmitContext) -> str:
+        """defines.h; io_stream: the capacity of every ihc::stream (``nnet::stream_buffer``,
+        ``nnet/types.h``): a whole tensor, since the layers run one after the other; tensors
+        of one packet type share the largest."""
         text = super().defines(graph, ctx)
         if not ctx.stream:
             return text
-        words = max([ctx.packets(n) for n in graph] + [1])
-        line = self.type_includes[1]
-        return text.replace(
-            line,
-            f"{line}\n// ihc::stream capacity: a whole tensor (the layers run one after the "
-            f"other)\n#define NNET_QUARTUS_STREAM_BUFFER {words}",
-            1,
-        )
+        groups: dict[tuple[str, int], tuple[str, int]] = {}  # C++ type -> (a typedef, words)
+        for node in graph:
+            key = (self.spell(node.result), ctx.packet(node))
+            words = max(ctx.packets(node), groups.get(key, ("", 0))[1])
+            groups[key] = (groups.get(key, (ctx.packet_name(node), 0))[0], words)
+        lines = [
+            "// ihc::stream capacities in words (packets): a whole tensor, as the layers run one",
+            '// after the other (RM "ihc::stream Class": ihc::buffer); one per packet type',
+            "namespace nnet {",
+            *[
+                f"template <> struct stream_buffer<{t}> {{ static const unsigned value = {n}; }};"
+                for t, n in groups.values()
+            ],
+            "}  // namespace nnet",
+            "",
+        ]
+        end = text.rindex("#endif")
+        return text[:end] + "\n".join(lines) + "\n" + text[end:]
 
     def signature(self, name: str, ctx: EmitContext, ins, outs) -> str:
         if not ctx.stream:
@@ -246,7 +259,7 @@ class QuartusBackend(VitisBackend):
         depths = self.fifo_depths(graph, ctx)
         body = [
             "    // the ports' packets go through ihc::stream objects between the layers, which",
-            "    // run one after the other (each stream holds NNET_QUARTUS_STREAM_BUFFER words)",
+            "    // run one after the other (a stream holds a whole tensor: nnet::stream_buffer)",
         ]
         declared = set()
         for p in ins + outs:

@@ -4,7 +4,7 @@
 //   NNET_AC_TYPES      Algorithmic C types: ac_fixed.h, ac_int.h, ac_channel.h (Catapult)
 //   NNET_QUARTUS       (with NNET_AC_TYPES) Intel HLS Compiler i++: HLS/hls.h, HLS/ac_int.h,
 //                      HLS/ac_fixed.h; streams are ihc::stream with a capacity of
-//                      NNET_QUARTUS_STREAM_BUFFER words (defines.h)
+//                      nnet::stream_buffer<T>::value words (specialised in defines.h)
 // Layer headers spell types only through this file:
 //   nnet::fixed<W, I, Q, O>, nnet::ufixed<W, I, Q, O>   signed / unsigned fixed point
 //   nnet::sint<W>, nnet::uint<W>                         integers
@@ -22,9 +22,6 @@
 #include "HLS/hls.h"
 #include "HLS/ac_int.h"
 #include "HLS/ac_fixed.h"
-#ifndef NNET_QUARTUS_STREAM_BUFFER
-#define NNET_QUARTUS_STREAM_BUFFER 1
-#endif
 #elif defined(NNET_AC_TYPES)
 #include "ac_channel.h"
 #include "ac_fixed.h"
@@ -54,7 +51,11 @@ template <int W>
 using uint = ac_int<W, false>;
 #ifdef NNET_QUARTUS
 template <class T>
-using stream = ihc::stream<T, ihc::buffer<NNET_QUARTUS_STREAM_BUFFER> >;
+struct stream_buffer {
+    static const unsigned value = 1;
+};
+template <class T>
+using stream = ihc::stream<T, ihc::buffer<stream_buffer<T>::value> >;
 #else
 template <class T>
 using stream = ac_channel<T>;

@@ -82,14 +82,17 @@ def test_every_op_family_is_written_with_ac_types_and_intel_pragmas(projects, io
         assert "ihc::stream_out<" in top
         streams = re.findall(r"\n    nnet::stream<\w+_packet_t> \w+;", top)
         assert len(streams) > 100
-        buffer = int(re.search(r"#define NNET_QUARTUS_STREAM_BUFFER (\d+)\n", defines).group(1))
-        assert buffer > 1  # the most packets of any tensor
+        buffers = re.findall(
+            r"\ntemplate <> struct stream_buffer<(\w+)> \{ static const unsigned value = (\d+); \};",
+            defines,
+        )
+        assert len(buffers) > 20 and all(int(n) >= 1 for _, n in buffers)
         assert "nnet::port_to_stream<s0_in_packet_t, " in top
     else:
         assert "component hls_avalon_streaming_component every_op_output " \
             "every_op_component(every_op_input in) {" in top  # fmt: skip
         assert re.search(r"\n    hls_register \w+_result_t \w+\[\d+\];", top)
-        assert "NNET_QUARTUS_STREAM_BUFFER" not in defines
+        assert "stream_buffer" not in defines
 
 
 @needs_gxx

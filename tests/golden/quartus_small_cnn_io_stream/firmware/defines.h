@@ -4,8 +4,6 @@
 
 #define NNET_AC_TYPES  // nnet/types.h: the Algorithmic C types
 #define NNET_QUARTUS  // ... as the Intel HLS Compiler ships them, ihc streams
-// ihc::stream capacity: a whole tensor (the layers run one after the other)
-#define NNET_QUARTUS_STREAM_BUFFER 36
 #include "HLS/hls.h"
 #include "HLS/ac_int.h"
 #include "HLS/ac_fixed.h"
@@ -47,5 +45,13 @@ typedef ac_fixed<18,8,true,AC_RND,AC_SAT> softmax_exp_table_t;
 typedef ac_fixed<18,8,true,AC_RND,AC_SAT> softmax_inv_table_t;
 typedef ac_fixed<20,10,true> softmax_accum_t;
 typedef nnet::array<softmax_result_t, 3> softmax_packet_t;
+
+// ihc::stream capacities in words (packets): a whole tensor, as the layers run one
+// after the other (RM "ihc::stream Class": ihc::buffer); one per packet type
+namespace nnet {
+template <> struct stream_buffer<input_1_packet_t> { static const unsigned value = 36; };
+template <> struct stream_buffer<conv_1_packet_t> { static const unsigned value = 16; };
+template <> struct stream_buffer<dense_packet_t> { static const unsigned value = 1; };
+}  // namespace nnet
 
 #endif

@@ -16,7 +16,7 @@ void stream_to_port(stream<packet_T> &in, port_T &port) {
 
 component void small_cnn(ihc::stream_in<input_1_packet_t> &input_1_out_port, ihc::stream_out<softmax_packet_t> &softmax_out_port) {
     // the ports' packets go through ihc::stream objects between the layers, which
-    // run one after the other (each stream holds NNET_QUARTUS_STREAM_BUFFER words)
+    // run one after the other (a stream holds a whole tensor: nnet::stream_buffer)
     nnet::stream<input_1_packet_t> input_1_out;
     nnet::stream<softmax_packet_t> softmax_out;
     nnet::port_to_stream<input_1_packet_t, 36>(input_1_out_port, input_1_out);
