@@ -102,7 +102,7 @@ def test_component_and_testbench_are_well_formed_for_ipp(projects, io_type):
     stream classes) first on the include path, as i++ finds Intel's headers."""
     folder = projects[io_type]
     inc = ["-I", str(SHIM), "-I", str(folder / "firmware"), "-I", str(COMPAT)]
-    cmd = ["g++", "-std=c++17", "-fsyntax-only", *inc]
+    cmd = ["g++", "-std=c++17", "-fsyntax-only", *inc]  # C++17: our compat ac types
     for src in (f"firmware/{NAME}.cpp", f"{NAME}_test.cpp"):
         proc = subprocess.run([*cmd, src], cwd=folder, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr[:3000]
