@@ -111,6 +111,10 @@ class QuartusBackend(VitisBackend):
             )
         return config.part
 
+    def describe(self, graph: Graph, config, name: str, version: str) -> dict:
+        """project.json, with the i++ target as its part."""
+        return {**super().describe(graph, config, name, version), "part": self.part(config)}
+
     @staticmethod
     def component_name(name: str, ctx: EmitContext) -> str:
         return name if ctx.stream else f"{name}_component"

@@ -6,6 +6,7 @@ pragma respelling; parts; the names it is known by."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -164,6 +165,7 @@ def test_makefile(tmp_path):
         output_dir=tmp_path / "a", backend="quartus", part="Agilex7", io_type="io_stream"
     )
     make = (Firmware(mlp((4, 3)), agilex).write() / "Makefile").read_text()
+    assert json.loads((out / "project.json").read_text())["part"] == "Arria10"
     assert "PART ?= Agilex7" in make and "COMPONENT = mlp\n" in make and "(AMD)" not in make
 
 
