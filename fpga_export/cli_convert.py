@@ -75,7 +75,8 @@ def _kwargs(ctx, param, values) -> dict | None:
 @click.option("--strategy", type=click.Choice(["latency", "resource"], case_sensitive=False))
 @click.option(
     "--backend",
-    help="vitis, vivado (Vivado HLS 2019.2-2020.1) or catapult (Siemens Catapult HLS, ac types); "
+    help="vitis, vivado (Vivado HLS 2019.2-2020.1), catapult (Siemens Catapult HLS), oneapi "
+    "(Intel oneAPI SYCL) or quartus (Intel HLS Compiler i++); the last three with ac types; "
     "any case.",
 )
 @click.option("--part", help="FPGA part, e.g. xcvu13p-flga2577-2-e.")

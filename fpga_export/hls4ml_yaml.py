@@ -83,7 +83,7 @@ _HLS4ML_REFUSED = {
     "TensorFlowModel": "TensorFlow graphs are not supported: save the Keras model (.keras/.h5)",
     "KerasModel": "KerasModel holds a live model in hls4ml's Python API; in a file use KerasH5",
 }
-_BACKENDS = ("vitis", "vivado", "catapult")  # hls4ml's names, any case
+_BACKENDS = ("vitis", "vivado", "catapult", "oneapi", "quartus")  # hls4ml's names, any case
 
 
 class ConfigFileError(ValueError):
@@ -103,9 +103,10 @@ class ProjectConfig:
 
 
 def backend_name(value, notes: list[str], where: str) -> str:
-    """hls4ml's backend names (``Vitis``, ``Vivado``, ``Catapult``) as ours (``vitis``,
-    ``vivado``: the legacy Vivado HLS project, ``catapult``: Siemens Catapult HLS with ac
-    types); other names are left to ExportConfig's check, which lists the available backends."""
+    """hls4ml's backend names (``Vitis``, ``Vivado``, ``Catapult``, ``oneAPI``, ``Quartus``) as
+    ours (``vitis``, ``vivado``: the legacy Vivado HLS project, ``catapult``: Siemens Catapult
+    HLS, ``oneapi``: Intel oneAPI SYCL, ``quartus``: Intel HLS Compiler i++; the last three with
+    ac types); other names are left to ExportConfig's check, which lists the available backends."""
     if isinstance(value, str) and value.strip().lower() in _BACKENDS:
         return value.strip().lower()
     return value

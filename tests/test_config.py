@@ -265,8 +265,9 @@ def all_roles():
     "kw, message",
     [
         (
-            {"backend": "quartus"},
-            "unknown backend 'quartus'; available backends: vitis, vivado, catapult, oneapi (any case)",
+            {"backend": "libero"},
+            "unknown backend 'libero'; available backends: vitis, vivado, catapult, oneapi, quartus "
+            "(any case)",
         ),
         (
             {"io_type": "io_serial"},
@@ -298,7 +299,8 @@ def all_roles():
         ({"max_width": 200}, "max_width must be between 1 and 128 bits, got 200"),
         (
             {"backend": ["vitis"]},
-            "unknown backend ['vitis']; available backends: vitis, vivado, catapult, oneapi (any case)",
+            "unknown backend ['vitis']; available backends: vitis, vivado, catapult, oneapi, quartus "
+            "(any case)",
         ),
         (
             {"io_type": {"a": 1}},

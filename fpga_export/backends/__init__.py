@@ -1,8 +1,9 @@
 """Vendor backends: type spelling, pragmas and project files. Vitis first, Vivado HLS,
-Catapult HLS, Intel oneAPI."""
+Catapult HLS, Intel oneAPI, Intel HLS Compiler (Quartus)."""
 
 from .catapult import CatapultBackend
 from .oneapi import OneAPIBackend
+from .quartus import QuartusBackend
 from .vitis import VitisBackend
 from .vivado import VivadoBackend
 
@@ -11,6 +12,7 @@ BACKENDS = {
     "vivado": VivadoBackend,
     "catapult": CatapultBackend,
     "oneapi": OneAPIBackend,
+    "quartus": QuartusBackend,
 }
 
 
@@ -27,6 +29,7 @@ __all__ = [
     "BACKENDS",
     "CatapultBackend",
     "OneAPIBackend",
+    "QuartusBackend",
     "VitisBackend",
     "VivadoBackend",
     "get_backend",

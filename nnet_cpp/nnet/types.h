@@ -5,6 +5,9 @@
 //   NNET_ONEAPI        Intel oneAPI: ac types (defines.h includes them: Intel's
 //                      sycl/ext/intel/ac_types/*.hpp under SYCL, ours in csim), streams
 //                      nnet::channel (a local FIFO over storage the caller declares)
+//   NNET_QUARTUS       (with NNET_AC_TYPES) Intel HLS Compiler i++: HLS/hls.h, HLS/ac_int.h,
+//                      HLS/ac_fixed.h; streams are ihc::stream with a capacity of
+//                      nnet::stream_buffer<T>::value words (specialised in defines.h)
 // Layer headers spell types only through this file:
 //   nnet::fixed<W, I, Q, O>, nnet::ufixed<W, I, Q, O>   signed / unsigned fixed point
 //   nnet::sint<W>, nnet::uint<W>                         integers
@@ -25,6 +28,10 @@
 #if !defined(__SYCL_DEVICE_ONLY__)
 #include <stdexcept>
 #endif
+#elif defined(NNET_QUARTUS)
+#include "HLS/hls.h"
+#include "HLS/ac_int.h"
+#include "HLS/ac_fixed.h"
 #elif defined(NNET_AC_TYPES)
 #include "ac_channel.h"
 #include "ac_fixed.h"
@@ -97,6 +104,13 @@ class fifo : public channel<T> {
 };
 template <class T>
 using stream = channel<T>;
+#elif defined(NNET_QUARTUS)
+template <class T>
+struct stream_buffer {
+    static const unsigned value = 1;
+};
+template <class T>
+using stream = ihc::stream<T, ihc::buffer<stream_buffer<T>::value> >;
 #else
 template <class T>
 using stream = ac_channel<T>;

@@ -79,13 +79,14 @@ def test_registry_and_unknown_backend_message():
         get_backend("nope")
     assert (
         str(err.value)
-        == "unknown backend 'nope'; available backends: vitis, vivado, catapult, oneapi"
+        == "unknown backend 'nope'; available backends: vitis, vivado, catapult, oneapi, quartus"
     )
     with pytest.raises(ValueError) as err:
         ExportConfig(backend="nope")
     assert (
         str(err.value)
-        == "unknown backend 'nope'; available backends: vitis, vivado, catapult, oneapi (any case)"
+        == "unknown backend 'nope'; available backends: vitis, vivado, catapult, oneapi, quartus "
+        "(any case)"
     )
 
 

@@ -1,0 +1,4 @@
+// fpga-export compat: Intel HLS spells the Algorithmic C header HLS/ac_fixed.h. For the g++
+// csim it is the ac_fixed.h found on the include path: the vendor's reference header when
+// FPGA_EXPORT_VENDOR_INCLUDE names its folder, else ours (the i++ build uses Intel's).
+#include <ac_fixed.h>
