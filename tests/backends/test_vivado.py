@@ -72,7 +72,7 @@ def _cpp_files(folder: Path) -> dict[str, str]:
 
 
 def test_registry_and_unknown_backend_message():
-    assert list(BACKENDS) == ["vitis", "vivado", "catapult", "oneapi"]
+    assert list(BACKENDS) == ["vitis", "vivado", "catapult", "oneapi", "quartus"]
     assert isinstance(get_backend("vivado"), VivadoBackend)
     assert ExportConfig(backend=" Vivado").backend == "vivado"
     with pytest.raises(ValueError) as err:
