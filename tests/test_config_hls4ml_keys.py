@@ -70,7 +70,6 @@ LAYER = {
     "RecurrentReuseFactor": 1,
     "Compression": True,
     "TargetCycles": 100,
-    "TableRangePower2": 0,
 }
 
 
