@@ -119,8 +119,17 @@ class Hls4mlLayerNorm(Op):
             raise ValueError(f"{node.name}: reuse_factor must be an int >= 1, got {rf!r}")
 
     def types_ready(self, node, graph) -> None:
-        """The full-precision result ``d * table * gamma + beta`` must fit the C++ types."""
+        """The full-precision result ``d * table * gamma + beta`` must fit the C++ types; a
+        2-bit integer scale type (hls4ml's ternary product) is refused."""
         t = node.types
+        s = t["scale"]
+        if s.width == 2 and s.signed and s.frac == 0:
+            raise ValueError(
+                f"{node.name}: with a 2-bit integer scale type ({s}) hls4ml computes layer "
+                "normalization with its ternary product, also for the mean and variance (a "
+                "sum instead of a mean), which fpga-export does not reproduce: give the scale "
+                "a wider type"
+            )
         try:
             full = t["accum"] * t["table"] * t["scale"] + t["bias"]
         except ValueError:

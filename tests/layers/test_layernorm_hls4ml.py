@@ -313,3 +313,19 @@ def test_too_wide_for_the_compat_types():
         "ap_fixed<16,6> (fpga-export's types hold at most 128): give narrower accum, table, "
         "scale or bias types"
     )
+
+
+def test_ternary_scale_type_refused():
+    g = Graph("t")
+    g.add(Node("x", Input(), shape=(4,)))
+    w = {"gamma": np.ones(4), "beta": np.zeros(4)}
+    g.add(Node("ln", Hls4mlLayerNorm(), ["x"], weights=w, precision={"scale": "ap_int<2>"}))
+    g.inputs, g.outputs = ["x"], ["ln"]
+    passes.infer_shapes(g)
+    with pytest.raises(ValueError) as info:
+        passes.infer_types(g)
+    assert str(info.value) == (
+        "ln: with a 2-bit integer scale type (ap_int<2>) hls4ml computes layer normalization "
+        "with its ternary product, also for the mean and variance (a sum instead of a mean), "
+        "which fpga-export does not reproduce: give the scale a wider type"
+    )
