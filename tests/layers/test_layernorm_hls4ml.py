@@ -1,8 +1,8 @@
 """Hls4mlLayerNorm: layer normalization as hls4ml computes it.
 
-* csim == interpreter, bit for bit, both io types, three type sets (hls4ml's generator types,
-  wide types with a narrower table range, narrow wrapping accum types) in one project per io
-  type;
+* csim == interpreter, bit for bit, both io types, four type sets (hls4ml's generator types,
+  wide types with a narrower table range, narrow wrapping accum types, an index beyond C's
+  int) in one project per io type;
 * interpreter == an independent oracle (tests/layers/hls4ml_layernorm_oracle.cpp: hls4ml's
   algorithm in its own style, the table filled with float math at run time) compiled against
   the vendor's ap types (shared/vendor), bit for bit;
@@ -65,6 +65,13 @@ TYPE_SETS = {
         {"table_size": 256, "table_range_power2": 1, "epsilon_power_of_10": 2},
         3.0,
     ),
+    # var * 4096 beyond C's int: the index wraps (to_int) before the clamp
+    "int_wrap": (
+        "ap_fixed<24,14>",
+        {"accum": "ap_fixed<40,24>", "table": "ap_fixed<18,8,AP_RND,AP_SAT>"},
+        {},
+        1500.0,
+    ),
 }
 
 
@@ -116,32 +123,40 @@ def test_csim_equals_interpreter(tmp_path):
     assert len({tuple(np.unique(r)) for r in want[2].reshape(-1, CHAN)}) > 50
 
 
-def _oracle(tmp_path: Path, i: int, node, x: np.ndarray) -> np.ndarray:
-    t, op = node.types, node.op
-    defines = {
-        "DATA_T": list(TYPE_SETS.values())[i][0],
-        "RES_T": t["result"].spell(),
-        "ACCUM_T": t["accum"].spell(),
-        "TABLE_T": t["table"].spell(),
-        "SCALE_T": t["scale"].spell(),
-        "BIAS_T": t["bias"].spell(),
-        "TABLE_SIZE": str(op.table_size),
-        "RANGE_POWER2": str(op.table_range_power2),
-        "EPS_POWER10": str(op.epsilon_power_of_10),
-        "N_CHAN": str(CHAN),
-    }
-    exe = tmp_path / f"oracle_{i}"
-    flags = [f"-D{k}={v}" for k, v in defines.items()]
+def _oracle(tmp_path: Path, g: Graph, xs: list[np.ndarray]) -> list[np.ndarray]:
+    """Every type set through one oracle binary (the vendor headers are parsed once)."""
+    sets, text = [], []
+    for i, x in enumerate(xs):
+        node = g[f"ln{i}"]
+        t, op = node.types, node.op
+        types = {"data_t": g[f"x{i}"].result, "res_t": t["result"], "accum_t": t["accum"]}
+        types.update(table_t=t["table"], scale_t=t["scale"], bias_t=t["bias"])
+        body = [f"typedef {v.spell()} {k};" for k, v in types.items()]
+        body += [f"static const int table_size = {op.table_size};"]
+        body += [f"static const int range_power2 = {op.table_range_power2};"]
+        body += [f"static const int eps_power10 = {op.epsilon_power_of_10};"]
+        sets.append(f"struct set{i} {{ {' '.join(body)} }};")
+        rows = x.reshape(-1, CHAN)
+        gamma = t["scale"].quantize(node.weights["gamma"])
+        beta = t["bias"].quantize(node.weights["beta"])
+        text += [" ".join(repr(float(v)) for v in row) for row in (gamma, beta)]
+        text += [str(len(rows))] + [" ".join(repr(float(v)) for v in row) for row in rows]
+    listed = " ".join(f"X(set{i})" for i in range(len(xs)))
+    header = tmp_path / "sets.h"
+    header.write_text(
+        '#include "ap_fixed.h"\n' + "\n".join(sets) + f"\n#define ORACLE_SETS(X) {listed}\n"
+    )
+    exe = tmp_path / "oracle"
+    flags = [f"-DN_CHAN={CHAN}", "-include", str(header)]
     subprocess.run(
         ["g++", "-std=c++14", "-O1", "-w", f"-I{VENDOR}", *flags, str(ORACLE), "-o", str(exe)],
         check=True,
     )
-    gamma = t["scale"].quantize(node.weights["gamma"])
-    beta = t["bias"].quantize(node.weights["beta"])
-    rows = [gamma, beta, *x.reshape(-1, CHAN)]
-    text = "\n".join(" ".join(repr(float(v)) for v in row) for row in rows) + "\n"
-    out = subprocess.run([str(exe)], input=text, capture_output=True, text=True, check=True)
-    return np.array([[int(v) for v in line.split()] for line in out.stdout.splitlines()])
+    out = subprocess.run(
+        [str(exe)], input="\n".join(text) + "\n", capture_output=True, text=True, check=True
+    )
+    bits = np.array([[int(v) for v in line.split()] for line in out.stdout.splitlines()])
+    return np.split(bits, np.cumsum([x.size // CHAN for x in xs])[:-1])
 
 
 @pytest.mark.vendor
@@ -155,10 +170,7 @@ def test_interpreter_equals_hls4ml_oracle(tmp_path):
     # on the input types' grid, as the oracle converts the doubles it reads
     xs = [g[f"x{i}"].result.quantize(x) for i, x in enumerate(xs)]
     refs = Interpreter(g).run(xs)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        got = list(
-            pool.map(lambda i: _oracle(tmp_path, i, g[f"ln{i}"], xs[i]), range(len(TYPE_SETS)))
-        )
+    got = _oracle(tmp_path, g, xs)
     for i, name in enumerate(TYPE_SETS):
         t = g[f"ln{i}"].result
         raw = t.quantize_raw(refs[i]).reshape(-1, CHAN) % (1 << t.width)
