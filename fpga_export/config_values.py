@@ -36,6 +36,8 @@ TUNABLE = {
     "by the timesteps, 'unrolled': a cell per timestep)",
     "softmax_implementation": "softmax_implementation applies to softmax computed as hls4ml's "
     "(activation_tables='hls4ml'): 'stable', 'latency' or 'argmax'",
+    "table_range_power2": "table_range_power2 applies to layer normalization computed as "
+    "hls4ml's (activation_tables='hls4ml')",
 }
 _ALL = "*"  # precision key: every type role of the layer
 
@@ -262,8 +264,6 @@ def _no_effect(key: str, value, where: str, notes: list[str]) -> None:
     if key in _INTS and value is not None:
         if not isinstance(value, numbers.Real) or isinstance(value, bool) or not value >= 0:
             raise ValueError(f"{where}: expected a number >= 0, got {value!r}")
-    if key == "TableRangePower2" and (not isinstance(value, int) or isinstance(value, bool)):
-        raise ValueError(f"{where}: expected an int, got {value!r}")
     if key == "Skip" and value:
         raise ValueError(
             f"{where}: True (drop the softmax) is not supported; remove the softmax from the "

@@ -58,7 +58,6 @@ NO_EFFECT = {
     "Trace": _TRACE,
     "Skip": "the softmax is kept (Skip: True, which drops it, is refused)",
     "RecurrentReuseFactor": "a recurrent cell shares its multipliers over ReuseFactor",
-    "TableRangePower2": "layer normalization sizes its table by table_size / table_range",
 }
 
 # ---------------------------------------------------------------------- accepted keys
@@ -100,6 +99,8 @@ TUNABLE = {
     "Implementation": "softmax_implementation",  # hls4ml's softmax (activation_tables)
     "Static": "implementation",  # True: "static" (one shared cell), False: "unrolled"
     "static": "implementation",
+    "TableRangePower2": "table_range_power2",  # hls4ml's layer normalization
+    "table_range_power2": "table_range_power2",
 }
 LAYER_KEYS = (
     "Precision",
@@ -118,6 +119,7 @@ LAYER_KEYS = (
     "Compression",
     "TargetCycles",
     "TableRangePower2",
+    "table_range_power2",
 )
 
 # allowed values of the no-effect keys (hls4ml's choices; a typo is still an error)
@@ -166,6 +168,10 @@ OPTIONAL_FIELDS = {
         "Implementation",
         "not a softmax computed as hls4ml's (fpga-export's softmax has one implementation; "
         "activation_tables='hls4ml' for hls4ml's)",
+    ),
+    "table_range_power2": (
+        "TableRangePower2",
+        "not a layer normalization computed as hls4ml's (activation_tables='hls4ml')",
     ),
 }
 DEFAULT_ROLE = "default"  # hls4ml: a layer's Precision["default"] is its whole-layer type

@@ -18,6 +18,7 @@ from fpga_export.layers.depthwise import DepthwiseConv1D, DepthwiseConv2D
 from fpga_export.layers.embedding import Embedding
 from fpga_export.layers.fixed_quantizer import FixedQuantizer, kif_weights
 from fpga_export.layers.input import Input
+from fpga_export.layers.layernorm_hls4ml import Hls4mlLayerNorm
 from fpga_export.layers.lookup import Lookup
 from fpga_export.layers.merge import MERGE_OPS, Concatenate, Dot, Merge
 from fpga_export.layers.norm import BatchNormalization, LayerNormalization
@@ -61,7 +62,7 @@ def _weights(op, c: int, rng, shape=()) -> dict[str, np.ndarray]:
         return {"kernel": rng.normal(0, 0.5, k), "bias": rng.normal(0, 0.5, op.filters)}
     if isinstance(op, BatchNormalization):
         return {"scale": rng.uniform(0.5, 2, c), "shift": rng.normal(0, 1, c)}
-    if isinstance(op, LayerNormalization):
+    if isinstance(op, (LayerNormalization, Hls4mlLayerNorm)):
         return {"gamma": rng.uniform(0.5, 2, c), "beta": rng.normal(0, 1, c)}
     if isinstance(op, Embedding):
         return {"embeddings": rng.normal(0, 1, (op.vocab_size, op.output_dim))}
@@ -155,6 +156,9 @@ SINGLE = [
         Hls4mlGRU(units=2, activation="relu", implementation="unrolled", table_size=64), (3, 2),
         "ap_ufixed<8,3>", {"reuse_factor": 2, "precision": NARROW},
     ),
+    # layer normalization as hls4ml computes it
+    (Hls4mlLayerNorm(table_size=64, table_range_power2=1), (4, 6), None, {}),
+    (Hls4mlLayerNorm(table_size=64), (5,), "ap_ufixed<10,4>", {"precision": NARROW}),
 ]  # fmt: skip
 
 # Two-input cases: (op, shape 0, shape 1). Input 1 goes through a relu of another type.

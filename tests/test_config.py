@@ -398,8 +398,8 @@ def all_roles():
             "hls_config['LayerName']['dense_1']: unknown key 'precision'; accepted keys: "
             "Precision, ReuseFactor, Strategy, Trace, table_size, table_range, "
             "ParallelizationFactor, TableSize, Static, Implementation, Skip, ConvImplementation, "
-            "RecurrentReuseFactor, Compression, TargetCycles, TableRangePower2, or a type role "
-            "with '_t' (accum_t)",
+            "RecurrentReuseFactor, Compression, TargetCycles, TableRangePower2, "
+            "table_range_power2, or a type role with '_t' (accum_t)",
         ),
         (
             {"hls_config": {"LayerName": {"dense_1": {"Precision": {"weight": "x"}}}}},

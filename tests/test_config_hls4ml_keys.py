@@ -13,6 +13,7 @@ from fpga_export.config import ExportConfig
 from fpga_export.ir import Node
 from fpga_export.layers.activation import Activation
 from fpga_export.layers.conv import Conv2D
+from fpga_export.layers.norm import LayerNormalization
 from fpga_export.layers.recurrent import LSTM
 from fpga_export.passes.infer_types import AUTO
 from fpga_export.types import FixedType
@@ -70,7 +71,6 @@ LAYER = {
     "RecurrentReuseFactor": 1,
     "Compression": True,
     "TargetCycles": 100,
-    "TableRangePower2": 0,
 }
 
 
@@ -436,13 +436,17 @@ def test_nodes_that_differ_from_hls4ml_are_named():
     g = mlp((4, 3))
     g.add(Node("e", Activation("elu", alpha=0.5), ["dense_1"]))
     g.add(Node("s", Activation("sigmoid"), ["dense_1"]))
-    g.outputs = ["e", "s"]
+    w = {"gamma": np.ones(4), "beta": np.zeros(4)}
+    g.add(Node("ln", LayerNormalization(epsilon=0.5), ["dense_1"], weights=w))
+    g.outputs = ["e", "s", "ln"]
     c = ExportConfig(hls_config={"Model": {}})
     g = c.apply(g, {})
-    assert kinds(g) == {"e": "activation", "s": "activation_hls4ml"}
+    assert kinds(g) == {"e": "activation_hls4ml", "s": "activation_hls4ml"}
+    assert g["ln"].op.kind == "layernorm"  # hls4ml refuses this epsilon
     assert c.notes[1] == (
-        "activation_tables: e can differ from hls4ml's csim: an elu with alpha other than 1 "
-        "keeps fpga-export's table (hls4ml's config names no type for its alpha)"
+        "activation_tables: ln can differ from hls4ml's csim: layer normalization with epsilon "
+        "0.5 keeps fpga-export's own 1/sqrt table (hls4ml refuses an epsilon whose "
+        "-round(log10) is below 1)"
     )
     w = {"kernel": np.ones((3, 8)), "recurrent_kernel": np.ones((2, 8)), "bias": np.ones(8)}
     c = ExportConfig(hls_config={"Model": {}})

@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     embedding,
     fixed_quantizer,
     input,
+    layernorm_hls4ml,
     lookup,
     merge,
     norm,

@@ -201,22 +201,16 @@ class Activation(Op):
 
     def hls4ml_compatible(self):
         """This activation as hls4ml computes it (``activation_tables="hls4ml"``): its
-        lookup-table functions become ``Hls4mlActivation`` (layers/activation_hls4ml.py);
-        the others, and an elu with an alpha other than 1 (hls4ml's config names no type
-        for it), stay as they are."""
+        lookup-table functions become ``Hls4mlActivation`` (layers/activation_hls4ml.py), an
+        elu with its alpha (hls4ml's ``param``); the others stay as they are."""
         from .activation_hls4ml import FUNCTIONS, Hls4mlActivation
 
-        if self.function not in FUNCTIONS or self.alpha not in (None, 1.0):
+        if self.function not in FUNCTIONS:
             return self
+        if self.function == "elu":
+            alpha = 1.0 if self.alpha is None else float(self.alpha)
+            return Hls4mlActivation("elu", self.table_size, alpha=alpha)
         return Hls4mlActivation(self.function, self.table_size)
-
-    def hls4ml_difference(self) -> str | None:
-        if self.function == "elu" and self.alpha not in (None, 1.0):
-            return (
-                "an elu with alpha other than 1 keeps fpga-export's table (hls4ml's config "
-                "names no type for its alpha)"
-            )
-        return None
 
     # -- constants ----------------------------------------------------------------------
     def params(self) -> np.ndarray:

@@ -2,7 +2,7 @@
 C++: nnet_cpp/nnet/activation_hls4ml.h.
 
 An export that takes hls4ml's configuration (``hls_config=``; ``activation_tables="hls4ml"``)
-turns sigmoid, tanh, softplus, softsign, elu (alpha 1), selu and softmax into this op
+turns sigmoid, tanh, softplus, softsign, elu, selu and softmax into this op
 (``Activation.hls4ml_compatible``), so csim equals hls4ml's csim for the same types. The
 semantics are those of hls4ml's ``nnet_activation.h`` (Vivado/Vitis backends, 0.8 - 1.x,
 io_parallel and io_stream alike), written here from their description; fpga-export's own
@@ -16,7 +16,8 @@ zero (``ap_fixed / int`` keeps X's fraction bits; ``to_int``), ``x * N`` is exac
 sigmoid        ``R(table[clamp(int(x * N / 2r) + N/2, 0, N-1)])`` with r = 8
 tanh, softplus the same (tanh: r = 4)
 softsign
-elu            ``x >= 0 ? R(x) : R(table[min(int(x * N / -8), N-1)])`` (alpha 1)
+elu            ``x >= 0 ? R(x) : R(P(alpha) * table[min(int(x * N / -8), N-1)])``; P is the
+               ``param`` type (hls4ml's ``param_t``), ``P(alpha)`` the double alpha in it
 selu           ``x >= 0 ? R(R(scale) * x) : R(table[...])`` as elu
 softmax        per vector (last axis), by ``softmax_implementation``:
                stable (hls4ml's default): ``m = max x``; ``d = D(x - m)`` with
@@ -81,6 +82,7 @@ class Hls4mlActivation(Op):
     function: str = "sigmoid"
     table_size: int = 1024
     softmax_implementation: str = "stable"
+    alpha: float = 1.0  # elu's
 
     def __post_init__(self):
         if self.function not in FUNCTIONS:
@@ -89,6 +91,8 @@ class Hls4mlActivation(Op):
                 f"supported: {', '.join(FUNCTIONS)}"
             )
         self.table_bits = _check_pow2("Activation table_size", self.table_size, True)
+        if self.function != "elu" and self.alpha != 1.0:
+            raise ValueError(f"alpha applies to elu only, not to {self.function}")
         impl = str(self.softmax_implementation).lower()
         if impl == "legacy":
             raise ValueError(
@@ -101,8 +105,10 @@ class Hls4mlActivation(Op):
                 f"of {', '.join(IMPLEMENTATIONS)}"
             )
         self.softmax_implementation = impl
-        if self.function != "softmax":
-            weights: tuple[str, ...] = ("table",)
+        if self.function == "elu":
+            weights: tuple[str, ...] = ("table", "param")
+        elif self.function != "softmax":
+            weights = ("table",)
         elif impl == "argmax":
             weights = ()
         else:
@@ -117,6 +123,8 @@ class Hls4mlActivation(Op):
         input type) and inv_table (from the exp_table type, once the node has types)."""
         if self.function != "softmax":
             node.weights["table"] = elementwise_table(self.function, self.table_size)
+            if self.function == "elu":
+                node.weights["param"] = np.array([float(self.alpha)])
         elif self.weight_names and x_type is not None:
             node.weights["exp_table"] = _expf(_top_values(x_type, self.table_bits))
             e_t = node.types.get("exp_table")
@@ -152,6 +160,9 @@ class Hls4mlActivation(Op):
     def default_types(self, node, graph, ctx):
         out = {"result": FixedType.parse(ctx.default_for(node, "result"))}
         for role in self.weight_names:
+            if role == "param":  # hls4ml's param_t: the model default
+                out[role] = FixedType.parse(ctx.default_for(node, role))
+                continue
             fallback = ctx.own(TABLE_DEFAULT if role == "table" else SOFTMAX_TABLE_DEFAULT)
             out[role] = _model_default(ctx, role) or fallback
         if self.function != "softmax":
@@ -180,7 +191,10 @@ class Hls4mlActivation(Op):
         if self.function in ("elu", "selu"):
             k = _trunc_div(x, self.table_size, -RANGES[self.function])
             k = np.clip(k, 0, self.table_size - 1)
-            entry = arith.convert(Tensor(t.raw[k], t.type), node.result)
+            entry = Tensor(t.raw[k], t.type)
+            if self.function == "elu":
+                entry = arith.mul(c["param"], entry)
+            entry = arith.convert(entry, node.result)
             pos = x
             if self.function == "selu":
                 scale = arith.const(np.array([SELU_SCALE]), node.result)

@@ -193,8 +193,22 @@ class LayerNormalization(Op):
 
     epsilon: float = 1e-3
 
+    def hls4ml_compatible(self):
+        """This layer normalization as hls4ml computes it (``activation_tables="hls4ml"``,
+        layers/layernorm_hls4ml.py) with hls4ml's epsilon ``10^-round(-log10 epsilon)``;
+        self where hls4ml refuses the epsilon (that power is not >= 1)."""
+        from .layernorm_hls4ml import Hls4mlLayerNorm, epsilon_power_of_10
+
+        e = epsilon_power_of_10(self.epsilon)
+        return Hls4mlLayerNorm(epsilon_power_of_10=e) if e >= 1 else self
+
     def hls4ml_difference(self) -> str | None:
-        return "layer normalization computes with fpga-export's own 1/sqrt table (layers/norm.py)"
+        if self.hls4ml_compatible() is not self:
+            return None
+        return (
+            f"layer normalization with epsilon {self.epsilon:g} keeps fpga-export's own 1/sqrt "
+            "table (hls4ml refuses an epsilon whose -round(log10) is below 1)"
+        )
 
     table_size: int = 1024
     table_range: float = 8.0

@@ -15,6 +15,7 @@ Layers: QDense (sequences: a Conv1D of kernel size 1), QBatchNormDense (HGQ fold
 statistics into the quantized kernel and bias: ``qkernel``/``qbias`` are those), QEinsumDense
 that is a Dense (``"ab,bc->ac"``, bias on the output axis), QConv1D/QConv2D, QAdd, QSubtract,
 QMultiply, QMaximum, QMinimum, QAveragePow2 (2^n inputs), Q(Global)(Max|Average)Pooling1D/2D,
+QSum and QMeanPow2 (a Dense of 0 / power-of-two weights on the flattened input),
 QUnaryFunctionLUT and QAffinedUnaryFunctionLUT (relu/linear: exact nodes; any other function:
 a ``Lookup`` table of HGQ2's own outputs for every input value, inputs of at most 16 bits), the
 ``Quantizer`` layer itself, plus the plain Keras layers between them. Refused with the reason:
@@ -38,6 +39,7 @@ from fpga_export.layers.fixed_quantizer import container_type
 from fpga_export.layers.lookup import MAX_BITS, Lookup, table_inputs
 from fpga_export.layers.merge import Merge
 from fpga_export.layers.quantizer import exact_type
+from fpga_export.layers.reshape import Flatten, Reshape
 
 from ..convert import KERAS_LAYERS, LayerCall, array
 from .conv import _channels_last, _global_handler, _pool_handler, conv_op
@@ -257,6 +259,39 @@ def _lookup(layer, call: LayerCall, node: str) -> str:
                     given={"table": tt, "result": tt})  # fmt: skip
 
 
+@KERAS_LAYERS.register(hl.QSum, hl.QMeanPow2)
+def qsum(layer, call: LayerCall) -> str:
+    """A sum over ``axes`` times a power of two (``scale``; QMeanPow2:
+    ``2^round(log2(1/n))``): a Dense on the flattened input whose kernel holds the scale where
+    an input value belongs to an output value (0 elsewhere), reshaped to the output shape.
+    Every sum is exact ("auto"), as HGQ2's float32 sum is while it needs at most 24
+    significant bits (``passes.mark_exact`` checks)."""
+    shape = tuple(call.input_shapes[0])
+    axes = sorted(int(a) - 1 for a in layer.axes)  # layer.axes count the batch axis
+    if axes[0] < 0:
+        raise call.refuse("a sum over the batch axis is not supported")
+    out_shape = tuple(call.output_shape)
+    if not out_shape:
+        raise call.refuse(f"a sum over every axis of {shape} without keepdims leaves no axis "
+                          "per sample; use keepdims=True")  # fmt: skip
+    kept = tuple(1 if i in axes else d for i, d in enumerate(shape))
+    index = tuple(np.zeros(shape, int) if i in axes else a for i, a in enumerate(np.indices(shape)))
+    target = np.ravel_multi_index(index, kept).ravel()
+    n_in, n_out = target.size, int(np.prod(kept))
+    kernel = np.zeros((n_in, n_out))
+    kernel[np.arange(n_in), target] = float(layer.scale)
+    inputs = _input_quantizers(layer, call)
+    if len(shape) > 1:
+        inputs = [call.add(Flatten(), suffix="flat", inputs=inputs, shape=(n_in,))]
+    weights = {"kernel": kernel, "bias": np.zeros(n_out)}
+    given = {**weight_types(call, weights), "accum": AUTO, "result": AUTO}
+    node = call.add(Dense(units=n_out), inputs=inputs, weights=weights, given=given,
+                    shape=(n_out,))  # fmt: skip
+    if out_shape != (n_out,):
+        node = call.add(Reshape(out_shape), suffix="reshape", inputs=[node])
+    return _output_quantizer(layer, call, node)
+
+
 @KERAS_LAYERS.register(HQuantizer)
 def quantizer_layer(layer, call: LayerCall) -> str:
     (shape,) = call.input_shapes
@@ -284,8 +319,6 @@ for _cls, _why in [
     (hl.QConvT1D, "table-based layers (QDenseT ...) are not supported"),
     (hl.QConvT2D, "table-based layers (QDenseT ...) are not supported"),
     (hl.QEinsumDenseT, "table-based layers (QDenseT ...) are not supported"),
-    (hl.QSum, "QSum is not supported"),
-    (hl.QMeanPow2, "QMeanPow2 is not supported"),
     (hl.QEinsumDenseBatchnorm, "QEinsumDenseBatchnorm is not supported (use QBatchNormDense)"),
 ]:
     KERAS_LAYERS.register(_cls)(_refuse(_why))

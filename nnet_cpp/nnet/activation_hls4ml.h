@@ -3,6 +3,7 @@
 // table_size = 2^n, R(v) the conversion into res_T; divisions and to_int() truncate toward 0.
 //   element-wise  R(table[clamp(int(x * N / 2r) + N/2, 0, N-1)])   r = table_range
 //   elu, selu     x >= 0 ? R(x) (selu: R(res_T(scale) * x)) : R(table[min(int(x * N / -r), N-1)])
+//                 (elu: R(alpha * table[...]), alpha a param_t)
 //   softmax       stable: e_c = exp_table[top(data_T(diff_t(x_c - max x)))]; latency:
 //                 e_c = exp_table[top(x_c)]; s = hls4ml's adder tree of the e_c in
 //                 exp_table_t; R(e_c * inv_table[top(s)]). argmax: 1 at the first maximum.
@@ -25,6 +26,7 @@ struct activation_hls4ml_config {
     typedef fixed<18, 8> table_t;
     typedef fixed<18, 8, RND, SAT> exp_table_t;
     typedef fixed<18, 8, RND, SAT> inv_table_t;
+    typedef fixed<16, 6> param_t;  // elu's alpha
 };
 
 // log2 of a power of two and the largest power of two <= n, at compile time (C++11).
@@ -59,14 +61,14 @@ struct hls4ml_table_fn {
     }
 };
 
-struct hls4ml_elu_fn {
-    template <class res_T, typename CONFIG_T, class data_T, class table_T>
-    static res_T value(const data_T &x, const table_T table[]) {
+// elu: alpha (a param_t) times the alpha-1 table entry, at full precision.
+template <class res_T, typename CONFIG_T, class data_T>
+inline res_T hls4ml_elu_value(const data_T &x, const typename CONFIG_T::table_t table[],
+                              const typename CONFIG_T::param_t &alpha) {
 #pragma HLS INLINE
-        if (x >= 0) return (res_T)x;
-        return (res_T)table[hls4ml_negative_index<CONFIG_T>(x)];
-    }
-};
+    if (x >= 0) return (res_T)x;
+    return (res_T)(alpha * table[hls4ml_negative_index<CONFIG_T>(x)]);
+}
 
 struct hls4ml_selu_fn {
     template <class res_T, typename CONFIG_T, class data_T, class table_T>
@@ -95,9 +97,37 @@ NNET_HLS4ML_TABLE(hls4ml_sigmoid, hls4ml_table_fn)
 NNET_HLS4ML_TABLE(hls4ml_tanh, hls4ml_table_fn)
 NNET_HLS4ML_TABLE(hls4ml_softplus, hls4ml_table_fn)
 NNET_HLS4ML_TABLE(hls4ml_softsign, hls4ml_table_fn)
-NNET_HLS4ML_TABLE(hls4ml_elu, hls4ml_elu_fn)
 NNET_HLS4ML_TABLE(hls4ml_selu, hls4ml_selu_fn)
 #undef NNET_HLS4ML_TABLE
+
+template <class data_T, class res_T, typename CONFIG_T>
+void hls4ml_elu(const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_in],
+                const typename CONFIG_T::table_t table[CONFIG_T::table_size],
+                const typename CONFIG_T::param_t param[1]) {
+#pragma HLS PIPELINE
+    for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
+#pragma HLS UNROLL
+        res[i] = hls4ml_elu_value<res_T, CONFIG_T>(data[i], table, param[0]);
+    }
+}
+
+template <class data_T, class res_T, typename CONFIG_T>
+void hls4ml_elu_stream(stream<data_T> &data, stream<res_T> &res,
+                       const typename CONFIG_T::table_t table[CONFIG_T::table_size],
+                       const typename CONFIG_T::param_t param[1]) {
+    static_assert(data_T::size == res_T::size, "hls4ml_elu: input and output packets differ");
+    typedef typename res_T::value_type out_t;
+    for (unsigned p = 0; p < CONFIG_T::n_in / data_T::size; p++) {
+#pragma HLS PIPELINE
+        const data_T in = data.read();
+        res_T out;
+        for (unsigned c = 0; c < data_T::size; c++) {
+#pragma HLS UNROLL
+            out[c] = hls4ml_elu_value<out_t, CONFIG_T>(in[c], table, param[0]);
+        }
+        res.write(out);
+    }
+}
 
 // ------------------------------------------------------------------ softmax (last axis)
 // The top n bits of x's bit pattern: hls4ml's softmax table index.

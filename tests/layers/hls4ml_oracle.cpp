@@ -3,7 +3,8 @@
 // float math, the element-wise index int(x * N / 2r) + N/2, softmax indexed by the top bits
 // of its types and summed in a balanced tree. Compiled against the vendor's ap types by
 // tests/layers/test_activation_hls4ml.py, which defines DATA_T, RES_T, TABLE_T, EXP_T, INV_T,
-// TABLE_SIZE, LOG2N, N_CHAN. Reads doubles (N_CHAN per line) on stdin; prints per line the
+// TABLE_SIZE, LOG2N, N_CHAN, PARAM_T and ALPHA (elu's alpha, a param_t as in hls4ml's
+// elu(data, alpha, res)). Reads doubles (N_CHAN per line) on stdin; prints per line the
 // raw bits of every function's results.
 #include <cmath>
 #include <cstdio>
@@ -15,6 +16,7 @@ typedef RES_T res_t;
 typedef TABLE_T table_t;
 typedef EXP_T exp_t;
 typedef INV_T inv_t;
+typedef PARAM_T param_t;
 static const unsigned table_size = TABLE_SIZE;
 
 namespace oracle {
@@ -122,7 +124,8 @@ int main() {
             if (std::scanf("%lf", &in[c]) != 1) return 0;
         data_t x[N_CHAN];
         for (int c = 0; c < N_CHAN; c++) x[c] = in[c];
-        res_t out[9][N_CHAN];
+        res_t out[10][N_CHAN];
+        const param_t one = 1.0, alpha = ALPHA;
         for (int c = 0; c < N_CHAN; c++) {
             out[0][c] = oracle::lookup<oracle::sigmoid_f, 8>(x[c]);
             out[1][c] = oracle::lookup<oracle::tanh_f, 4>(x[c]);
@@ -131,8 +134,10 @@ int main() {
             if (x[c] >= 0) {
                 out[4][c] = x[c];
                 out[5][c] = res_t(1.0507009873554804934193349852946) * x[c];
+                out[9][c] = x[c];
             } else {
-                out[4][c] = oracle::negative_lookup<oracle::elu_f>(x[c]);
+                out[4][c] = one * oracle::negative_lookup<oracle::elu_f>(x[c]);
+                out[9][c] = alpha * oracle::negative_lookup<oracle::elu_f>(x[c]);
                 out[5][c] = oracle::negative_lookup<oracle::selu_f>(x[c]);
             }
         }
@@ -143,7 +148,7 @@ int main() {
         for (int c = 1; c < N_CHAN; c++)
             if (x[c] > x[at]) at = c;
         out[8][at] = 1;
-        for (int f = 0; f < 9; f++)
+        for (int f = 0; f < 10; f++)
             for (int c = 0; c < N_CHAN; c++) std::printf("%llu ", bits(out[f][c]));
         std::printf("\n");
     }

@@ -43,7 +43,9 @@ OPS = [
     ("softmax", {}),
     ("softmax", {"softmax_implementation": "latency"}),
     ("softmax", {"softmax_implementation": "argmax"}),
+    ("elu", {"alpha": 0.3}),
 ]
+ALPHA = 0.3
 # name -> (input type, role types, table size)
 TYPE_SETS = {
     "default": ("ap_fixed<16,6>", {}, 1024),
@@ -54,12 +56,17 @@ TYPE_SETS = {
             "table": "ap_fixed<12,3,AP_RND,AP_SAT>",
             "exp_table": "ap_ufixed<14,4,AP_RND,AP_SAT>",
             "inv_table": "ap_fixed<16,6,AP_RND,AP_WRAP>",
+            "param": "ap_fixed<8,1,AP_RND>",  # alpha 1 wraps to -1, as in hls4ml
         },
         256,
     ),
     "unsigned": (
         "ap_ufixed<14,5>",
-        {"result": "ap_ufixed<12,2,AP_TRN,AP_SAT>", "exp_table": "ap_fixed<18,10,AP_RND,AP_SAT>"},
+        {
+            "result": "ap_ufixed<12,2,AP_TRN,AP_SAT>",
+            "exp_table": "ap_fixed<18,10,AP_RND,AP_SAT>",
+            "param": "ap_ufixed<6,1,AP_RND_CONV>",
+        },
         512,
     ),
 }
@@ -114,6 +121,8 @@ def _oracle(tmp_path: Path, type_set: str, x: np.ndarray) -> np.ndarray:
         "TABLE_T": roles.get("table", "ap_fixed<18,8>"),
         "EXP_T": roles.get("exp_table", "ap_fixed<18,8,AP_RND,AP_SAT>"),
         "INV_T": roles.get("inv_table", "ap_fixed<18,8,AP_RND,AP_SAT>"),
+        "PARAM_T": roles.get("param", "ap_fixed<16,6>"),
+        "ALPHA": repr(ALPHA),
         "TABLE_SIZE": str(size),
         "LOG2N": str(size.bit_length() - 1),
         "N_CHAN": str(CHAN),
@@ -209,7 +218,9 @@ def test_activation_hls4ml_compatible():
     relu = Activation("relu")
     assert relu.hls4ml_compatible() is relu
     elu = Activation("elu", alpha=0.5)
-    assert elu.hls4ml_compatible() is elu
+    assert elu.hls4ml_compatible() == Hls4mlActivation("elu", alpha=0.5)
+    assert elu.hls4ml_difference() is None
+    assert Activation("elu").hls4ml_compatible() == Hls4mlActivation("elu", alpha=1.0)
 
 
 # ------------------------------------------------------------------ errors
