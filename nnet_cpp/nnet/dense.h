@@ -315,9 +315,11 @@ struct vector_term {
     }
     // count < lanes kernel values from p, the rest 0
     static SV load(const kernel_T *p, unsigned count) {
-        SV k = {};
+        slane_t k[lanes] = {};
         for (unsigned e = 0; e < count; e++) k[e] = slane_t(p[e].raw());
-        return k;
+        SV v;
+        std::memcpy(&v, k, sizeof(v));
+        return v;
     }
     static V of(SV x, SV w) {
         if constexpr (shift) {
@@ -338,12 +340,12 @@ struct vector_term {
 // reach past the row (the next row's weights: lanes past n_out are never read) and, in the
 // last rows, past the kernel: those weights are read as 0.
 template <class VT, unsigned N_IN, unsigned N_OUT, unsigned NV, class kernel_T>
-inline void accumulate(const typename VT::slane_t *x, const unsigned *index, unsigned nz,
+FE_CSIM_HOT inline void accumulate(const typename VT::slane_t *x, const unsigned *index, unsigned nz,
                        const kernel_T *kernel, unsigned j0, typename VT::lane_t *acc) {
     typedef typename VT::V V;
     const unsigned L = VT::lanes;
-    V sum[NV];
-    for (unsigned v = 0; v < NV; v++) std::memcpy(&sum[v], acc + j0 + v * L, sizeof(V));
+    // every loop over v unrolled: sum[] stays in registers (added to acc at the end)
+    V sum[NV] = {};
     const unsigned n = N_IN * N_OUT, end = j0 + NV * L;
     const unsigned safe = end > n ? 0 : (n - end) / N_OUT + 1;  // rows read in full
     unsigned k = 0;
@@ -356,6 +358,7 @@ inline void accumulate(const typename VT::slane_t *x, const unsigned *index, uns
     for (; k < nz; k++) {
         const typename VT::SV xb = typename VT::SV{} + x[k];
         const unsigned at = index[k] * N_OUT + j0;
+#pragma GCC unroll 16
         for (unsigned v = 0; v < NV; v++) {
             const unsigned from = at + v * L;
             const unsigned count = from >= n ? 0 : (n - from < L ? n - from : L);
@@ -363,7 +366,13 @@ inline void accumulate(const typename VT::slane_t *x, const unsigned *index, uns
             sum[v] += VT::of(xb, count == L ? VT::load(w) : VT::load(w, count));
         }
     }
-    for (unsigned v = 0; v < NV; v++) std::memcpy(acc + j0 + v * L, &sum[v], sizeof(V));
+#pragma GCC unroll 16
+    for (unsigned v = 0; v < NV; v++) {
+        V a;
+        std::memcpy(&a, acc + j0 + v * L, sizeof(V));
+        a += sum[v];
+        std::memcpy(acc + j0 + v * L, &a, sizeof(V));
+    }
 }
 
 template <class data_T, class res_T, typename CONFIG_T>
