@@ -286,12 +286,11 @@ class VitisBackend:
             return "\n".join([*head, error, *tail])
         raw = t.quantize_raw(node.weights[w])  # the values are raw * lsb, written exactly
         head.append(f"static const {tname} {var}[{n}] = {{")
-        return cpp.array_values(
-            t.from_raw(raw),
-            codes=raw if raw.dtype != object else None,
-            head="\n".join(head) + "\n    ",  # one string: a million values are not copied
-            tail="};\n" + "\n".join(tail),
-        )
+        head = "\n".join(head) + "\n    "  # one string: a million values are not copied
+        tail = "};\n" + "\n".join(tail)
+        if raw.dtype == object:  # wider than 64 bits
+            return cpp.array_values(t.from_raw(raw), head=head, tail=tail)
+        return cpp.coded_values(raw, t.from_raw, head=head, tail=tail)
 
     def signature(self, name: str, ctx: EmitContext, ins, outs) -> str:
         if ctx.stream:
