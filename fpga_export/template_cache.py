@@ -30,6 +30,12 @@ class TemplateCache(jinja2.FileSystemBytecodeCache):
     def directory(self) -> str:
         return str(cache_root() / "templates")
 
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except OSError:  # the folder is not one (a file in its place ...): compile
+            pass
+
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         try:
             Path(self.directory).mkdir(parents=True, exist_ok=True)
