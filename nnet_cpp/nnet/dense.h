@@ -282,8 +282,9 @@ inline V mulhi16(V a, V b) {
 // values, both as signed lanes (sign- or zero-extended raw values, or their low lane_bits).
 // Vectors of BYTES: the widest for wide layers, down to 16 bytes for N_OUT outputs.
 // shift: d <= 0, (x * w) << -d modulo 2^lane_bits; exact: the product fits a signed lane,
-// (x * w) >> d; halves: raw_term's 16-bit halves. ok = false: lanes of more than 64 bits,
-// raw values of more than 64 bits, or int64 products (the scalar loop).
+// (x * w) >> d; halves: raw_term's 16-bit halves, also for an unsigned 16-bit x (x's raw value
+// read as int16 is x - 2^16 when x >= 2^15: the high half then gains w). ok = false: lanes of
+// more than 64 bits, raw values of more than 64 bits, other int64 products (the scalar loop).
 template <class data_T, class kernel_T, class accum_T, unsigned N_OUT>
 struct vector_term {
     typedef raw_term<data_T, kernel_T, accum_T> T;
@@ -302,7 +303,10 @@ struct vector_term {
     static const bool shift = T::ok && d <= 0;
     static const bool exact = T::ok && d > 0 && d < bits && T::floors &&
                               T::X::W + T::K::W + (!T::X::S && !T::K::S) <= bits;
-    static const bool halves = T::ok && d > 0 && !exact && T::halves;
+    static const bool unsigned_x = !T::X::S && T::X::W == 16;  // raw values up to 2^16 - 1
+    static const bool halves = T::ok && d > 0 && !exact &&
+                               (T::halves || (unsigned_x && T::floors && bits == 16 && d < 16 &&
+                                              T::K::S && T::K::W <= 16));
     static const bool ok = bits <= 64 && sizeof(typename kernel_T::raw_type) <= 8 &&
                            sizeof(typename data_T::raw_type) <= 8 &&
                            sizeof(kernel_T) == sizeof(kraw_t) && (shift || exact || halves);
@@ -329,7 +333,8 @@ struct vector_term {
             return (V)((x * w) >> d);
         } else {
             const V lo = (V)x * (V)w;
-            const V hi = (V)mulhi16(x, w);
+            V hi = (V)mulhi16(x, w);
+            if constexpr (unsigned_x) hi += (V)(w & (x >> 15));  // + w where x >= 2^15
             return (hi << (16 - d)) | (lo >> d);
         }
     }

@@ -145,6 +145,7 @@ def test_conv_products_take_the_kernel_too(tmp_path, monkeypatch, io_type):
 LANES = [
     (600, "ap_fixed<16,6>", "ap_fixed<16,6>", "ap_fixed<16,6>", False),  # halves: a block of 16
     # vectors (AVX-512), a remainder block and a tail (600 = 18 * 32 + 24)
+    (23, "ap_ufixed<16,6>", "ap_fixed<16,6>", "ap_fixed<16,6>", True),  # halves, unsigned x
     (37, "ap_fixed<8,3>", "ap_fixed<8,2>", "ap_fixed<32,24>", True),  # exact, 32-bit lanes, d = 3
     (70, "ap_fixed<6,3>", "ap_fixed<4,1>", "ap_fixed<8,2>", True),  # shift (d = 0), 8-bit lanes
     (13, "ap_fixed<16,6>", "ap_fixed<16,2>", "ap_fixed<48,20>", True),  # shift, 64-bit lanes
@@ -220,7 +221,8 @@ static_assert(vector_term<ap_fixed<8, 4>, ap_fixed<6, 2>, ap_fixed<16, 12>, 5>::
 static_assert(vector_term<f16, ap_fixed<2, 1>, ap_fixed<12, 4>, 19>::halves, "");
 static_assert(vector_term<ap_fixed<12, 5>, ap_fixed<2, 1>, f16, 19>::shift, "");  // d = -2
 static_assert(vector_term<ap_fixed<8, 4>, ap_fixed<6, 2>, ap_fixed<16, 12>, 5>::lanes == 8, "");
-static_assert(!vector_term<ap_ufixed<16, 6>, f16, f16, 8>::ok, "");  // int64 products: scalar
+static_assert(vector_term<ap_ufixed<16, 6>, f16, f16, 23>::halves, "");  // unsigned x
+static_assert(!vector_term<f16, ap_ufixed<16, 6>, f16, 8>::ok, "");  // int64 products: scalar
 static_assert(!vector_term<f16, f16, ap_fixed<70, 30>, 8>::ok, "");  // 128-bit lanes: scalar
 """
 
