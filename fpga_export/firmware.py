@@ -25,15 +25,17 @@ from .csim.build import cache_dir
 from .csim.lock import ReadWriteLock
 from .ir import Graph, Interpreter
 from .passes import ExactnessWarning, run_pipeline
+from .template_cache import BYTECODE_CACHE
 
 _CSIM_TEMPLATES = Path(__file__).parent / "csim" / "templates"
-_BRIDGE = jinja2.Environment(
+_BRIDGE_TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(_CSIM_TEMPLATES),
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
-).get_template("bridge.cpp.j2")
+    bytecode_cache=BYTECODE_CACHE,
+)
 _LOCK_CREATION = threading.Lock()
 
 
@@ -263,7 +265,7 @@ class Firmware:
         for n in self.graph:
             offsets.append(total)
             total += n.size
-        text = _BRIDGE.render(
+        text = _BRIDGE_TEMPLATES.get_template("bridge.cpp.j2").render(
             name=self.name,
             weights=weights,
             inputs=ins,

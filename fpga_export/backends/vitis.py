@@ -14,6 +14,7 @@ from ..codegen import cpp, names
 from ..codegen.context import EmitContext
 from ..codegen.fifo import DEFAULT_DEPTH, stream_depths
 from ..ir.graph import Graph, Node
+from ..template_cache import BYTECODE_CACHE
 from ..types import FixedType
 
 GENERATOR = "fpga-export"
@@ -30,6 +31,7 @@ def templates(*folders: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=BYTECODE_CACHE,
     )
     env.filters["tcl"] = names.tcl_word  # every value printed into tcl
     return env
@@ -267,34 +269,28 @@ class VitisBackend:
         ]
         if constants:  # derived from the values: outside the csim hash, like them
             constants.insert(0, "// derived from the values (pragma limits)")
-        if values:
-            raw = t.quantize_raw(node.weights[w])  # the values are raw * lsb, written exactly
-            codes = raw if raw.dtype != object else None
-            body = [
-                f"static const {tname} {var}[{n}] = {{",
-                f"    {cpp.array_values(t.from_raw(raw), codes=codes)}}};",
-            ]
-        else:
-            body = [
+        head = [
+            f"// {node.name} {w}: shape {tuple(np.shape(node.weights[w]))}, type {self.spell(t)}",
+            f"#ifndef {guard}",
+            f"#define {guard}",
+            "#ifdef FPGA_EXPORT_RUNTIME_WEIGHTS  // csim library: values pushed at run time",
+            f"extern {tname} {var}[{n}];",
+            "#else",
+        ]
+        tail = ["#endif", *constants, "#endif", ""]
+        if not values:
+            error = (
                 f'#error "{var}: values not written (a csim-only project, written by '
                 'Firmware.compile); Firmware.write() writes them"'
-            ]
-        return "\n".join(
-            [
-                f"// {node.name} {w}: shape {tuple(np.shape(node.weights[w]))}, type "
-                f"{self.spell(t)}",
-                f"#ifndef {guard}",
-                f"#define {guard}",
-                "#ifdef FPGA_EXPORT_RUNTIME_WEIGHTS  // csim library: values pushed at run time",
-                f"extern {tname} {var}[{n}];",
-                "#else",
-                *body,
-                "#endif",
-                *constants,
-                "#endif",
-                "",
-            ]
-        )
+            )
+            return "\n".join([*head, error, *tail])
+        raw = t.quantize_raw(node.weights[w])  # the values are raw * lsb, written exactly
+        head.append(f"static const {tname} {var}[{n}] = {{")
+        head = "\n".join(head) + "\n    "  # one string: a million values are not copied
+        tail = "};\n" + "\n".join(tail)
+        if raw.dtype == object:  # wider than 64 bits
+            return cpp.array_values(t.from_raw(raw), head=head, tail=tail)
+        return cpp.coded_values(raw, t.from_raw, head=head, tail=tail)
 
     def signature(self, name: str, ctx: EmitContext, ins, outs) -> str:
         if ctx.stream:
@@ -547,4 +543,4 @@ def _jsonable(v):
 
 def _dat(rows: np.ndarray) -> str:
     rows = np.asarray(rows, dtype=np.float64).reshape(len(rows), -1)
-    return "".join(" ".join(repr(float(v)) for v in r) + "\n" for r in rows)
+    return "".join(" ".join(map(repr, r)) + "\n" for r in rows.tolist())

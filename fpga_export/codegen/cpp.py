@@ -32,43 +32,67 @@ def struct(
     return "\n".join(lines)
 
 
-def array_values(values: np.ndarray, per_line: int = 8, *, codes=None) -> str:
-    """Comma-separated exact values (``repr`` of each float64) wrapped for readability.
+def array_values(
+    values: np.ndarray, per_line: int = 8, *, codes=None, head: str = "", tail: str = ""
+) -> str:
+    """Comma-separated exact values (``repr`` of each float64) wrapped for readability, after
+    ``head`` and before ``tail``.
 
-    Each distinct value is formatted once and the text is one join, so a million weights take
-    milliseconds. Values are told apart by integer ``codes`` (equal codes must mean equal
-    values: a fixed-point type's raw integers), by default the float64 bit patterns; the text
-    is the same either way."""
+    Each distinct value is formatted once and the text is one join (``head`` and ``tail``
+    included: a million weights make one 14 MB string, not three copies of it), so a million
+    weights take milliseconds. Values are told apart by integer ``codes`` (equal codes must
+    mean equal values: a fixed-point type's raw integers, see ``coded_values``), by default
+    the float64 bit patterns; the text is the same either way."""
     flat = np.asarray(values, dtype=np.float64).ravel()
-    if flat.size == 0:
-        return ""
-    codes = flat.view(np.int64) if codes is None else np.asarray(codes).ravel()
+    if codes is None:
+        return coded_values(flat.view(np.int64), lambda c: c.view(np.float64), per_line,
+                            head=head, tail=tail)  # fmt: skip
+    codes = np.asarray(codes).ravel()
     if codes.shape != flat.shape or codes.dtype.kind not in "iu":
         raise ValueError("codes must be integers, one per value")
-    first, slot = _distinct(codes)
-    words = [repr(v) for v in flat[first].tolist()]
+    where = dict(zip(codes.tolist(), range(codes.size), strict=True)) if codes.size else {}
+    value_of = lambda c: flat[[where[k] for k in c.tolist()]]  # noqa: E731
+    return coded_values(codes, value_of, per_line, head=head, tail=tail)
+
+
+def coded_values(
+    codes: np.ndarray, value_of, per_line: int = 8, *, head: str = "", tail: str = ""
+) -> str:
+    """``array_values`` of the values ``value_of(distinct codes)`` (e.g. a fixed-point type's
+    raw integers and ``FixedType.from_raw``): only the distinct values are ever made."""
+    codes = np.asarray(codes).ravel()
+    if codes.size == 0:
+        return head + tail
+    if codes.dtype.kind not in "iu":
+        raise ValueError("codes must be integers, one per value")
+    distinct, slot = _distinct(codes)
+    words = [repr(v) for v in np.asarray(value_of(distinct), dtype=np.float64).tolist()]
     # three tokens per distinct value: inside a line, at a line's end, the very last one
     tokens = np.array([w + s for w in words for s in (", ", ",\n    ", "")], dtype=object)
-    index = 3 * slot
+    index = slot
+    index *= 3
     index[per_line - 1 :: per_line] += 1
-    index[-1] = 3 * slot[-1] + 2
-    return "".join(tokens[index].tolist())
+    index[-1] += 2 - (index.size % per_line == 0)
+    words = tokens[index].tolist()
+    words[0] = head + words[0]
+    words[-1] = words[-1] + tail  # (the same word when there is one value)
+    return "".join(words)
 
 
 def _distinct(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(one position of each distinct code, each element's number among the distinct codes).
-    Small code ranges (fixed-point raw values) take a table, in linear time; others sort."""
+    """(the distinct codes, ascending; each element's number among them, a new array). Small
+    code ranges (fixed-point raw values) take a table, in linear time; others sort."""
     lo, hi = int(codes.min()), int(codes.max())
     if hi - lo < max(4 * codes.size, 1 << 16):
-        offset = (codes - lo).astype(np.intp)
-        where = np.full(hi - lo + 1, -1, dtype=np.intp)
-        where[offset] = np.arange(codes.size)  # any position of each code will do
-        present = np.flatnonzero(where >= 0)
+        offset = np.subtract(codes, lo, dtype=np.intp)
+        seen = np.zeros(hi - lo + 1, dtype=bool)
+        seen[offset] = True
+        present = np.flatnonzero(seen)
         number = np.zeros(hi - lo + 1, dtype=np.intp)
         number[present] = np.arange(present.size)
-        return where[present], number[offset]
-    _, first, slot = np.unique(codes, return_index=True, return_inverse=True)
-    return first, slot.ravel()
+        return (present + lo).astype(codes.dtype), number.take(offset, out=offset, mode="clip")
+    distinct, slot = np.unique(codes, return_inverse=True)
+    return distinct, slot.ravel().astype(np.intp, copy=False)
 
 
 def reciprocal_table(name: str, type_name: str, n_max: int) -> tuple[str, str]:

@@ -18,6 +18,14 @@
 
 #include "nnet/common.h"
 
+#ifdef FE_CSIM_KERNELS
+#include <cstring>
+#include <type_traits>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+#endif
+
 namespace nnet {
 
 struct dense_config {
@@ -238,31 +246,188 @@ struct raw_term {
     }
 };
 
+// Vectors for the wrapping kernel (GCC vector extensions: any target, the widest vectors it
+// has): VEC_BYTES per vector, `lanes` accumulator lanes of type L.
+#if defined(__AVX512BW__)
+#define FE_CSIM_VEC_BYTES 64
+#elif defined(__AVX2__)
+#define FE_CSIM_VEC_BYTES 32
+#else
+#define FE_CSIM_VEC_BYTES 16
+#endif
+template <class L, int BYTES = FE_CSIM_VEC_BYTES>
+struct vec {
+    static const unsigned lanes = BYTES / sizeof(L);
+    typedef L type __attribute__((vector_size(BYTES)));
+};
+
+// The high 16 bits of the 32-bit products of int16 lanes.
+template <class V>
+inline V mulhi16(V a, V b) {
+#if defined(__AVX512BW__)
+    if constexpr (sizeof(V) == 64) return (V)_mm512_mulhi_epi16((__m512i)a, (__m512i)b);
+#endif
+#if defined(__AVX2__)
+    if constexpr (sizeof(V) == 32) return (V)_mm256_mulhi_epi16((__m256i)a, (__m256i)b);
+#endif
+#if defined(__SSE2__)
+    if constexpr (sizeof(V) == 16) return (V)_mm_mulhi_epi16((__m128i)a, (__m128i)b);
+#endif
+    typedef typename vec<int32_t, 2 * sizeof(V)>::type wide;
+    return __builtin_convertvector(
+        (__builtin_convertvector(a, wide) * __builtin_convertvector(b, wide)) >> 16, V);
+}
+
+// raw_term on vectors of lanes (the same values lane by lane): x the input broadcast, w kernel
+// values, both as signed lanes (sign- or zero-extended raw values, or their low lane_bits).
+// Vectors of BYTES: the widest for wide layers, down to 16 bytes for N_OUT outputs.
+// shift: d <= 0, (x * w) << -d modulo 2^lane_bits; exact: the product fits a signed lane,
+// (x * w) >> d; halves: raw_term's 16-bit halves, also for an unsigned 16-bit x (x's raw value
+// read as int16 is x - 2^16 when x >= 2^15: the high half then gains w). ok = false: lanes of
+// more than 64 bits, raw values of more than 64 bits, other int64 products (the scalar loop).
+template <class data_T, class kernel_T, class accum_T, unsigned N_OUT>
+struct vector_term {
+    typedef raw_term<data_T, kernel_T, accum_T> T;
+    static const int bits = wrapping_accum<accum_T>::lane_bits;
+    typedef typename std::conditional<(bits <= 64), typename T::lane_t, uint64_t>::type lane_t;
+    typedef typename std::make_signed<lane_t>::type slane_t;
+    static const int BYTES = N_OUT * sizeof(lane_t) >= FE_CSIM_VEC_BYTES / 2 ? FE_CSIM_VEC_BYTES
+                             : N_OUT * sizeof(lane_t) > 16 && FE_CSIM_VEC_BYTES == 64 ? 32
+                                                                                    : 16;
+    typedef typename vec<lane_t, BYTES>::type V;
+    typedef typename vec<slane_t, BYTES>::type SV;
+    typedef typename std::conditional<(sizeof(typename kernel_T::raw_type) <= 8),
+                                      typename kernel_T::raw_type, int64_t>::type kraw_t;
+    static const unsigned lanes = vec<lane_t, BYTES>::lanes;
+    static const int d = T::d;
+    static const bool shift = T::ok && d <= 0;
+    static const bool exact = T::ok && d > 0 && d < bits && T::floors &&
+                              T::X::W + T::K::W + (!T::X::S && !T::K::S) <= bits;
+    static const bool unsigned_x = !T::X::S && T::X::W == 16;  // raw values up to 2^16 - 1
+    static const bool halves = T::ok && d > 0 && !exact &&
+                               (T::halves || (unsigned_x && T::floors && bits == 16 && d < 16 &&
+                                              T::K::S && T::K::W <= 16));
+    static const bool ok = bits <= 64 && sizeof(typename kernel_T::raw_type) <= 8 &&
+                           sizeof(typename data_T::raw_type) <= 8 &&
+                           sizeof(kernel_T) == sizeof(kraw_t) && (shift || exact || halves);
+    // lanes kernel values from p
+    static SV load(const kernel_T *p) {
+        typedef typename vec<kraw_t, lanes * sizeof(kraw_t)>::type KV;
+        KV k;
+        std::memcpy(&k, p, sizeof(k));  // the raw values (ok: kernel_T holds only its raw value)
+        return __builtin_convertvector(k, SV);
+    }
+    // count < lanes kernel values from p, the rest 0
+    static SV load(const kernel_T *p, unsigned count) {
+        slane_t k[lanes] = {};
+        for (unsigned e = 0; e < count; e++) k[e] = slane_t(p[e].raw());
+        SV v;
+        std::memcpy(&v, k, sizeof(v));
+        return v;
+    }
+    static V of(SV x, SV w) {
+        if constexpr (shift) {
+            if constexpr (-d >= bits) return V{};
+            else return ((V)x * (V)w) << -d;
+        } else if constexpr (exact) {
+            return (V)((x * w) >> d);
+        } else {
+            const V lo = (V)x * (V)w;
+            V hi = (V)mulhi16(x, w);
+            if constexpr (unsigned_x) hi += (V)(w & (x >> 15));  // + w where x >= 2^15
+            return (hi << (16 - d)) | (lo >> d);
+        }
+    }
+};
+
+// acc[j0, j0 + NV * lanes) += term(x_i, kernel[i][j]) for the nz nonzero inputs x (zero
+// inputs add 0 in every kind of term), the NV vectors in registers. The last vector may
+// reach past the row (the next row's weights: lanes past n_out are never read) and, in the
+// last rows, past the kernel: those weights are read as 0.
+template <class VT, unsigned N_IN, unsigned N_OUT, unsigned NV, class kernel_T>
+FE_CSIM_HOT inline void accumulate(const typename VT::slane_t *x, const unsigned *index, unsigned nz,
+                       const kernel_T *kernel, unsigned j0, typename VT::lane_t *acc) {
+    typedef typename VT::V V;
+    const unsigned L = VT::lanes;
+    // every loop over v unrolled: sum[] stays in registers (added to acc at the end)
+    V sum[NV] = {};
+    const unsigned n = N_IN * N_OUT, end = j0 + NV * L;
+    const unsigned safe = end > n ? 0 : (n - end) / N_OUT + 1;  // rows read in full
+    unsigned k = 0;
+    for (; k < nz && index[k] < safe; k++) {
+        const typename VT::SV xb = typename VT::SV{} + x[k];
+        const kernel_T *row = kernel + index[k] * N_OUT + j0;
+#pragma GCC unroll 16
+        for (unsigned v = 0; v < NV; v++) sum[v] += VT::of(xb, VT::load(row + v * L));
+    }
+    for (; k < nz; k++) {
+        const typename VT::SV xb = typename VT::SV{} + x[k];
+        const unsigned at = index[k] * N_OUT + j0;
+#pragma GCC unroll 16
+        for (unsigned v = 0; v < NV; v++) {
+            const unsigned from = at + v * L;
+            const unsigned count = from >= n ? 0 : (n - from < L ? n - from : L);
+            const kernel_T *w = kernel + (count ? from : 0);
+            sum[v] += VT::of(xb, count == L ? VT::load(w) : VT::load(w, count));
+        }
+    }
+#pragma GCC unroll 16
+    for (unsigned v = 0; v < NV; v++) {
+        V a;
+        std::memcpy(&a, acc + j0 + v * L, sizeof(V));
+        a += sum[v];
+        std::memcpy(acc + j0 + v * L, &a, sizeof(V));
+    }
+}
+
 template <class data_T, class res_T, typename CONFIG_T>
 FE_CSIM_HOT void dense_wrapping(
     const data_T data[CONFIG_T::n_in], res_T res[CONFIG_T::n_out],
     const typename CONFIG_T::kernel_t kernel[CONFIG_T::n_in * CONFIG_T::n_out],
     const typename CONFIG_T::bias_t bias[CONFIG_T::n_out]) {
     typedef typename CONFIG_T::accum_t accum_t;
+    typedef typename CONFIG_T::kernel_t kernel_t;
     typedef wrapping_accum<accum_t> A;
     typedef typename A::lane_t lane_t;
-    typedef raw_term<data_T, typename CONFIG_T::kernel_t, accum_t> term;
-    lane_t acc[CONFIG_T::n_out];
-    for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
-        acc[j] = lane_t(((accum_t)bias[j]).raw());
+    typedef raw_term<data_T, kernel_t, accum_t> term;
+    typedef vector_term<data_T, kernel_t, accum_t, CONFIG_T::n_out> VT;
+    const unsigned n_in = CONFIG_T::n_in, n_out = CONFIG_T::n_out;
+    const unsigned L = VT::lanes, vectors = (n_out + L - 1) / L;
+    lane_t acc[vectors * L];
+    for (unsigned j = 0; j < vectors * L; j++) {
+        acc[j] = j < n_out ? lane_t(((accum_t)bias[j]).raw()) : lane_t(0);
     }
-    for (unsigned i = 0; i < CONFIG_T::n_in; i++) {
-        const data_T x = data[i];
-        const typename CONFIG_T::kernel_t *row = kernel + i * CONFIG_T::n_out;
-        for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
-            if constexpr (term::ok) {
-                acc[j] += term::of(x.raw(), row[j].raw());
-            } else {
-                acc[j] += lane_t(weighted<accum_t>(x, row[j]).raw());
+    if constexpr (VT::ok) {
+        // the nonzero inputs and their rows; blocks of up to 16 (AVX-512) or 8 vectors
+        typename VT::slane_t x[n_in];
+        unsigned index[n_in], nz = 0;
+        for (unsigned i = 0; i < n_in; i++) {
+            x[nz] = typename VT::slane_t(data[i].raw());
+            index[nz] = i;
+            nz += data[i].raw() != 0;
+        }
+        const unsigned block = FE_CSIM_VEC_BYTES == 64 ? 16 : 8, blocks = vectors / block;
+        for (unsigned b = 0; b < blocks; b++) {
+            accumulate<VT, n_in, n_out, block>(x, index, nz, kernel, b * block * L, acc);
+        }
+        if constexpr (vectors % block != 0) {
+            accumulate<VT, n_in, n_out, vectors % block>(x, index, nz, kernel, blocks * block * L,
+                                                         acc);
+        }
+    } else {
+        for (unsigned i = 0; i < n_in; i++) {
+            const data_T x = data[i];
+            const kernel_t *row = kernel + i * n_out;
+            for (unsigned j = 0; j < n_out; j++) {
+                if constexpr (term::ok) {
+                    acc[j] += term::of(x.raw(), row[j].raw());
+                } else {
+                    acc[j] += lane_t(weighted<accum_t>(x, row[j]).raw());
+                }
             }
         }
     }
-    for (unsigned j = 0; j < CONFIG_T::n_out; j++) {
+    for (unsigned j = 0; j < n_out; j++) {
         typename A::lane_fixed sum;
         sum.set_raw(typename A::lane_fixed::raw_type(acc[j]));
         res[j] = (res_T)(accum_t)sum;  // the wrap to W bits, then the result conversion

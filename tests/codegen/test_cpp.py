@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fpga_export.codegen.cpp import array_values
+from fpga_export.codegen.cpp import array_values, coded_values
 from fpga_export.types import FixedType
 
 
@@ -49,3 +49,24 @@ def test_codes_must_match_the_values():
         array_values(np.ones(3), codes=np.arange(2))
     with pytest.raises(ValueError, match="^codes must be integers, one per value$"):
         array_values(np.ones(3), codes=np.ones(3))
+
+
+@pytest.mark.parametrize("spelling", ["ap_fixed<16,6>", "ap_ufixed<4,0>", "ap_fixed<40,12>"])
+def test_coded_values_make_only_the_distinct_values(spelling):
+    t = FixedType.parse(spelling)
+    raw = t.quantize_raw(np.random.default_rng(1).normal(0, 2.0, (40, 9)))
+    made = []
+
+    def value_of(codes):
+        made.append(len(codes))
+        return t.from_raw(codes)
+
+    text = coded_values(raw, value_of, 5, head="{\n", tail="};")
+    assert text == "{\n" + one_by_one(t.from_raw(raw), 5) + "};"
+    assert made == [len(np.unique(raw))]
+
+
+def test_head_and_tail_around_one_value_and_none():
+    assert array_values(np.array([2.0]), head="a ", tail=" b") == "a 2.0 b"
+    assert array_values(np.array([]), head="a", tail="b") == "ab"
+    assert coded_values(np.array([], dtype=np.int64), None, head="a", tail="b") == "ab"

@@ -1,7 +1,9 @@
 """Dense's csim-only kernel (nnet/dense.h, FE_CSIM_KERNELS: wrapping accumulators summed on raw
 integers, wrapped once) == the firmware code path compiled with g++ == the Interpreter, bit for
 bit, on random types (wrapping and saturating accumulators, every rounding mode, 1-2 bit and
-wide kernels, accumulators of 8 to 70 bits), both strategies, reuse factors and io types."""
+wide kernels, accumulators of 8 to 70 bits), both strategies, reuse factors and io types; its
+vector lanes (8 to 64 bits, every kind of term, blocks and tails of outputs, zero inputs) on
+AVX-512, AVX2 and the portable build."""
 
 import shutil
 import subprocess
@@ -12,8 +14,11 @@ import pytest
 
 from fpga_export.config import ExportConfig
 from fpga_export.firmware import Firmware
+from fpga_export.ir import Graph, Interpreter, Node
+from fpga_export.layers.activation import Activation
 from fpga_export.layers.conv import Conv2D
-from fpga_export.layers.dense import divisors
+from fpga_export.layers.dense import Dense, divisors
+from fpga_export.layers.input import Input
 from graphs import mlp, single
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,6 +140,66 @@ def test_conv_products_take_the_kernel_too(tmp_path, monkeypatch, io_type):
     np.testing.assert_array_equal(plain.predict(x), want)
 
 
+# (units, input, kernel, accum, relu before the layer) per layer of the lanes test; the input
+# type is the previous layer's result (or its relu's). Lanes: the accumulator's storage bits.
+LANES = [
+    (600, "ap_fixed<16,6>", "ap_fixed<16,6>", "ap_fixed<16,6>", False),  # halves: a block of 16
+    # vectors (AVX-512), a remainder block and a tail (600 = 18 * 32 + 24)
+    (23, "ap_ufixed<16,6>", "ap_fixed<16,6>", "ap_fixed<16,6>", True),  # halves, unsigned x
+    (37, "ap_fixed<8,3>", "ap_fixed<8,2>", "ap_fixed<32,24>", True),  # exact, 32-bit lanes, d = 3
+    (70, "ap_fixed<6,3>", "ap_fixed<4,1>", "ap_fixed<8,2>", True),  # shift (d = 0), 8-bit lanes
+    (13, "ap_fixed<16,6>", "ap_fixed<16,2>", "ap_fixed<48,20>", True),  # shift, 64-bit lanes
+    (5, "ap_fixed<8,4>", "ap_fixed<6,2>", "ap_fixed<16,12>", True),  # exact, 16-bit, 8 lanes
+    (19, "ap_fixed<16,6>", "ap_fixed<2,1>", "ap_fixed<12,4>", False),  # 2-bit kernel, halves
+]
+TARGETS = {"native": {}, "avx2": {"CXXFLAGS": "-mno-avx512f"}}
+TARGETS["portable"] = {"FPGA_EXPORT_CSIM_PORTABLE": "1"}
+
+
+def lanes_graph() -> Graph:
+    rng = np.random.default_rng(11)
+    g = Graph("lanes")
+    prev = g.add(Node("input_1", Input(), shape=(20,))).name
+    g[prev].precision.update(result=LANES[0][1])
+    n_in = 20
+    for k, (units, x_type, kernel, accum, relu) in enumerate(LANES):
+        if relu:  # about half of the inputs 0: skipped rows
+            prev = g.add(Node(f"relu_{k}", Activation(function="relu"), [prev])).name
+            g[prev].precision.update(result=x_type)
+        w = {"kernel": rng.normal(0, 1.5, (n_in, units)), "bias": rng.normal(0, 1, units)}
+        node = g.add(Node(f"dense_{k}", Dense(units=units), [prev], weights=w))
+        node.precision.update(kernel=kernel, bias=kernel, accum=accum, result=x_type)
+        if k + 1 < len(LANES):
+            node.precision.update(result=LANES[k + 1][1])
+        prev, n_in = node.name, units
+    g.inputs, g.outputs = ["input_1"], [prev]
+    return g
+
+
+@pytest.mark.parametrize("target", list(TARGETS))
+def test_vector_lanes_equal_the_interpreter(tmp_path, monkeypatch, target):
+    """Every layer's csim output (trace) == the Interpreter's, built for AVX-512 (64-byte
+    vectors), AVX2 (32) and the portable target (16); natively also == the firmware code."""
+    for key, value in TARGETS[target].items():
+        monkeypatch.setenv(key, value)
+    g = lanes_graph()
+    cfg = ExportConfig(output_dir=tmp_path / target)
+    fast = Firmware(g, cfg).compile()
+    x = np.random.default_rng(5).normal(0, 4, (200, 20))
+    got = fast.trace(x)
+    want = Interpreter(fast.graph).run(x, trace=True)
+    for name in got:
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)
+        if name.startswith("dense"):
+            assert len(np.unique(got[name])) > 4, name  # values, not one wrapped constant
+    if target == "native":
+        monkeypatch.setenv("CXXFLAGS", FIRMWARE_PATH)
+        plain = Firmware(g, ExportConfig(output_dir=tmp_path / "plain")).compile()
+        ref = plain.trace(x)
+        for name in ref:
+            np.testing.assert_array_equal(got[name], ref[name], err_msg=name)
+
+
 CHECK = """
 #include "nnet/dense.h"
 static_assert(nnet::csim::wrapping_accum<ap_fixed<16, 6> >::value, "");
@@ -147,6 +212,18 @@ static_assert(nnet::csim::raw_term<ap_ufixed<16, 6>, f16, f16>::ok, "");
 static_assert(!nnet::csim::raw_term<ap_ufixed<16, 6>, f16, f16>::halves, "");
 static_assert(!nnet::csim::raw_term<f16, f16, ap_fixed<16, 6, AP_RND> >::ok, "");
 static_assert(nnet::csim::raw_term<f16, f16, ap_fixed<32, 12, AP_RND> >::ok, "");
+using nnet::csim::vector_term;
+static_assert(vector_term<f16, f16, f16, 600>::halves, "");
+static_assert(vector_term<ap_fixed<8, 3>, ap_fixed<8, 2>, ap_fixed<32, 24>, 37>::exact, "");
+static_assert(vector_term<ap_fixed<6, 3>, ap_fixed<4, 1>, ap_fixed<8, 2>, 70>::shift, "");
+static_assert(vector_term<f16, ap_fixed<16, 2>, ap_fixed<48, 20>, 13>::shift, "");
+static_assert(vector_term<ap_fixed<8, 4>, ap_fixed<6, 2>, ap_fixed<16, 12>, 5>::exact, "");
+static_assert(vector_term<f16, ap_fixed<2, 1>, ap_fixed<12, 4>, 19>::halves, "");
+static_assert(vector_term<ap_fixed<12, 5>, ap_fixed<2, 1>, f16, 19>::shift, "");  // d = -2
+static_assert(vector_term<ap_fixed<8, 4>, ap_fixed<6, 2>, ap_fixed<16, 12>, 5>::lanes == 8, "");
+static_assert(vector_term<ap_ufixed<16, 6>, f16, f16, 23>::halves, "");  // unsigned x
+static_assert(!vector_term<f16, ap_ufixed<16, 6>, f16, 8>::ok, "");  // int64 products: scalar
+static_assert(!vector_term<f16, f16, ap_fixed<70, 30>, 8>::ok, "");  // 128-bit lanes: scalar
 """
 
 
