@@ -25,7 +25,6 @@ from .csim.build import cache_dir
 from .csim.lock import ReadWriteLock
 from .ir import Graph, Interpreter
 from .passes import ExactnessWarning, run_pipeline
-from .template_cache import BYTECODE_CACHE
 
 _CSIM_TEMPLATES = Path(__file__).parent / "csim" / "templates"
 _BRIDGE_TEMPLATES = jinja2.Environment(
@@ -34,7 +33,6 @@ _BRIDGE_TEMPLATES = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
-    bytecode_cache=BYTECODE_CACHE,
 )
 _LOCK_CREATION = threading.Lock()
 

@@ -14,7 +14,6 @@ from ..codegen import cpp, names
 from ..codegen.context import EmitContext
 from ..codegen.fifo import DEFAULT_DEPTH, stream_depths
 from ..ir.graph import Graph, Node
-from ..template_cache import BYTECODE_CACHE
 from ..types import FixedType
 
 GENERATOR = "fpga-export"
@@ -31,7 +30,6 @@ def templates(*folders: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        bytecode_cache=BYTECODE_CACHE,
     )
     env.filters["tcl"] = names.tcl_word  # every value printed into tcl
     return env

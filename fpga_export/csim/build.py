@@ -31,7 +31,6 @@ import time
 import warnings
 from pathlib import Path
 
-from ..template_cache import cache_root
 from .cpu import native_flags
 
 FLAGS = (
@@ -89,7 +88,8 @@ def user_flags() -> list[str]:
 
 
 def cache_dir() -> Path:
-    path = cache_root() / "csim"
+    root = os.environ.get("FPGA_EXPORT_CACHE") or Path.home() / ".cache" / "fpga-export"
+    path = Path(root) / "csim"
     path.mkdir(parents=True, exist_ok=True)
     return path
 
