@@ -27,6 +27,15 @@
 #include "nnet/common.h"
 #include "nnet/dense.h"
 
+#ifdef FE_CSIM_KERNELS
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+#endif
+
 namespace nnet {
 
 struct conv_config {
@@ -377,6 +386,241 @@ Rows:
     }
 }
 
+#ifdef FE_CSIM_KERNELS
+// csim only (nnet/common.h): a convolution without groups whose accumulator wraps (the
+// condition of dense_wrapping, nnet/dense.h) runs as one integer GEMM over the image's
+// patches: blocks of `block` output pixels, their patches gathered as raw integers (zeros at
+// padding, as gather_window), each weight row loaded once per block. Every pixel's sum is
+// dense_wrapping's: accum(bias) + the terms accum(x * w) modulo 2^lane_bits, wrapped once, so
+// it equals the firmware's per-pixel dense (tests/csim/test_conv_kernels.py builds both).
+// mulhi: with 16-bit signed operands, 16-bit lanes and AP_TRN with 0 < d < 16 (raw_term's
+// halves), accum(x * w) = floor(x * w / 2^d) is the high half of x * (w << (16 - d)) when
+// w << (16 - d) fits 16 bits (checked per call: |w| < 2^(d-1) raw, the usual trained weight),
+// one SIMD multiply per 32 products on AVX-512; otherwise the terms come from raw_term.
+namespace csim {
+template <class data_T, class CONFIG_T>
+struct conv_gemm {
+    typedef typename CONFIG_T::accum_t accum_t;
+    typedef typename CONFIG_T::kernel_t kernel_t;
+    typedef wrapping_accum<accum_t> A;
+    struct no_term {  // raw_term needs a wrapping accumulator
+        static const bool ok = false, halves = false;
+        static const int d = 0;
+    };
+    typedef typename std::conditional<A::value, raw_term<data_T, kernel_t, accum_t>,
+                                      no_term>::type term;
+    static const bool value = CONFIG_T::n_groups == 1 && A::value && term::ok;
+    static const unsigned N = patch_size<CONFIG_T>::value;
+    static const unsigned F = CONFIG_T::n_filt;
+    static const unsigned pixels = CONFIG_T::out_height * CONFIG_T::out_width;
+};
+
+// The raw patches of output pixels p0 .. p0 + B - 1 (past the last pixel: zeros) as X.
+template <unsigned B, class X, class data_T, class CONFIG_T>
+void gather_patches(const data_T *data, unsigned p0, X *patch) {
+    typedef conv_gemm<data_T, CONFIG_T> G;
+    const unsigned C = CONFIG_T::n_chan;
+    for (unsigned b = 0; b < B; b++) {
+        X *dst = patch + b * G::N;
+        const unsigned p = p0 + b;
+        if (p >= G::pixels) {
+            for (unsigned i = 0; i < G::N; i++) dst[i] = X(0);
+            continue;
+        }
+        const unsigned oh = p / CONFIG_T::out_width, ow = p % CONFIG_T::out_width;
+        for (unsigned kh = 0; kh < CONFIG_T::filt_height; kh++) {
+            const int r = int(oh * CONFIG_T::stride_height + kh * CONFIG_T::dilation_height) -
+                          int(CONFIG_T::pad_top);
+            for (unsigned kw = 0; kw < CONFIG_T::filt_width; kw++) {
+                const int q = int(ow * CONFIG_T::stride_width + kw * CONFIG_T::dilation_width) -
+                              int(CONFIG_T::pad_left);
+                X *tap = dst + (kh * CONFIG_T::filt_width + kw) * C;
+                if (r >= 0 && r < int(CONFIG_T::in_height) && q >= 0 &&
+                    q < int(CONFIG_T::in_width)) {
+                    const data_T *src = data + (unsigned(r) * CONFIG_T::in_width + unsigned(q)) * C;
+                    for (unsigned c = 0; c < C; c++) tap[c] = X(src[c].raw());
+                } else {
+                    for (unsigned c = 0; c < C; c++) tap[c] = X(0);
+                }
+            }
+        }
+    }
+}
+
+// res[p * F + f] from the wrapped lanes of pixel p (dense_wrapping's finish).
+template <class res_T, class CONFIG_T, class L>
+inline void finish_pixel(const L *lanes, res_T *res) {
+    typedef typename CONFIG_T::accum_t accum_t;
+    typedef typename wrapping_accum<accum_t>::lane_fixed lane_fixed;
+    for (unsigned f = 0; f < CONFIG_T::n_filt; f++) {
+        lane_fixed sum;
+        sum.set_raw(typename lane_fixed::raw_type(lanes[f]));
+        res[f] = (res_T)(accum_t)sum;
+    }
+}
+
+// The general GEMM: w, the kernel's raw values K; X, the patches' operand type; MULHI: w is
+// shifted (see above) and a term is the high half of the 16x16-bit product.
+template <bool MULHI, class X, class K, class data_T, class res_T, class CONFIG_T>
+FE_CSIM_HOT void conv_gemm_run(const data_T *data, res_T *res, const K *w,
+                               const typename CONFIG_T::bias_t *bias) {
+    typedef conv_gemm<data_T, CONFIG_T> G;
+    typedef typename G::A::lane_t lane_t;
+    const unsigned N = G::N, F = G::F, B = 4;
+    lane_t init[F];
+    for (unsigned f = 0; f < F; f++) init[f] = lane_t(((typename G::accum_t)bias[f]).raw());
+    X patch[B * N];
+    for (unsigned p0 = 0; p0 < G::pixels; p0 += B) {
+        gather_patches<B, X, data_T, CONFIG_T>(data, p0, patch);
+        lane_t acc[B][F];
+        for (unsigned b = 0; b < B; b++) {
+            for (unsigned f = 0; f < F; f++) acc[b][f] = init[f];
+        }
+        for (unsigned i = 0; i < N; i++) {
+            const K *row = w + i * F;
+            for (unsigned b = 0; b < B; b++) {
+                const X x = patch[b * N + i];
+                for (unsigned f = 0; f < F; f++) {
+                    if constexpr (MULHI) {
+                        acc[b][f] += lane_t(int16_t((int32_t(x) * int32_t(row[f])) >> 16));
+                    } else {
+                        acc[b][f] += G::term::of(x, row[f]);
+                    }
+                }
+            }
+        }
+        for (unsigned b = 0; b < B && p0 + b < G::pixels; b++) {
+            finish_pixel<res_T, CONFIG_T>(acc[b], res + (p0 + b) * F);
+        }
+    }
+}
+
+#if defined(__AVX2__)
+// SIMD lanes of 16-bit integers for the mulhi GEMM: 16 (AVX2) and 32 (AVX-512BW).
+struct lanes16 {
+    typedef __m256i v;
+    static const unsigned n = 16;
+    static v load(const int16_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
+    static void store(int16_t *p, v x) { _mm256_storeu_si256((__m256i *)p, x); }
+    static v mac(v acc, int16_t x, v w) {
+        return _mm256_add_epi16(acc, _mm256_mulhi_epi16(_mm256_set1_epi16(x), w));
+    }
+};
+#if defined(__AVX512BW__)
+struct lanes32 {
+    typedef __m512i v;
+    static const unsigned n = 32;
+    static v load(const int16_t *p) { return _mm512_loadu_si512(p); }
+    static void store(int16_t *p, v x) { _mm512_storeu_si512(p, x); }
+    static v mac(v acc, int16_t x, v w) {
+        return _mm512_add_epi16(acc, _mm512_mulhi_epi16(_mm512_set1_epi16(x), w));
+    }
+};
+typedef lanes32 wide_lanes;
+#else
+typedef lanes16 wide_lanes;
+#endif
+
+// The mulhi GEMM in SIMD: w holds N rows of FP = F rounded up to whole vectors (zeros past
+// F); a step takes `block` pixels and one vector of filters, accumulators in registers.
+template <class V, class data_T, class res_T, class CONFIG_T>
+FE_CSIM_HOT void conv_gemm_simd(const data_T *data, res_T *res, const int16_t *w,
+                                const typename CONFIG_T::bias_t *bias) {
+    typedef conv_gemm<data_T, CONFIG_T> G;
+    const unsigned N = G::N, F = G::F, B = 8;
+    const unsigned FP = (F + V::n - 1) / V::n * V::n;
+    alignas(64) int16_t init[FP] = {};
+    for (unsigned f = 0; f < F; f++) init[f] = int16_t(((typename G::accum_t)bias[f]).raw());
+    int16_t patch[B * N];
+    alignas(64) int16_t out[B][FP];
+    for (unsigned p0 = 0; p0 < G::pixels; p0 += B) {
+        gather_patches<B, int16_t, data_T, CONFIG_T>(data, p0, patch);
+        for (unsigned c = 0; c < FP; c += V::n) {
+            typename V::v acc[B];
+            for (unsigned b = 0; b < B; b++) acc[b] = V::load(init + c);
+            for (unsigned i = 0; i < N; i++) {
+                const typename V::v wv = V::load(w + i * FP + c);
+#pragma GCC unroll 8
+                for (unsigned b = 0; b < B; b++) acc[b] = V::mac(acc[b], patch[b * N + i], wv);
+            }
+            for (unsigned b = 0; b < B; b++) V::store(out[b] + c, acc[b]);
+        }
+        for (unsigned b = 0; b < B && p0 + b < G::pixels; b++) {
+            finish_pixel<res_T, CONFIG_T>(out[b], res + (p0 + b) * F);
+        }
+    }
+}
+#endif
+
+template <class data_T, class res_T, class CONFIG_T>
+void conv_2d_gemm(const data_T *data, res_T *res, const typename CONFIG_T::kernel_t *kernel,
+                  const typename CONFIG_T::bias_t *bias) {
+    typedef conv_gemm<data_T, CONFIG_T> G;
+    const unsigned N = G::N, F = G::F;
+    if constexpr (G::term::halves) {
+        const int up = 16 - G::term::d;  // w << up fits 16 bits iff |w| < 2^(d-1) (raw)
+#if defined(__AVX2__)
+        typedef typename std::conditional<(F <= 16), lanes16, wide_lanes>::type V;
+        const unsigned FP = (F + V::n - 1) / V::n * V::n;
+#else
+        const unsigned FP = F;
+#endif
+        thread_local std::vector<int16_t> shifted;
+        shifted.assign(N * FP, 0);
+        bool fits = true;
+        for (unsigned i = 0; i < N; i++) {
+            for (unsigned f = 0; f < F; f++) {
+                const int32_t v = int32_t(kernel[i * F + f].raw()) * (int32_t(1) << up);
+                fits &= v >= -32768 && v < 32768;
+                shifted[i * FP + f] = int16_t(v);
+            }
+        }
+        if (fits) {
+#if defined(__AVX2__)
+            conv_gemm_simd<V, data_T, res_T, CONFIG_T>(data, res, shifted.data(), bias);
+#else
+            conv_gemm_run<true, int16_t, int16_t, data_T, res_T, CONFIG_T>(data, res,
+                                                                           shifted.data(), bias);
+#endif
+            return;
+        }
+    }
+    typedef typename CONFIG_T::kernel_t::raw_type K;
+    thread_local std::vector<K> raw;
+    raw.resize(N * F);
+    for (unsigned k = 0; k < N * F; k++) raw[k] = kernel[k].raw();
+    conv_gemm_run<false, typename data_T::raw_type, K, data_T, res_T, CONFIG_T>(data, res,
+                                                                            raw.data(), bias);
+}
+// io_stream through the io_parallel kernel: the image's packets into an array, the GEMM, the
+// output pixels out in raster order (the values and order of conv_2d_stream). Not in the
+// dataflow simulation, whose bounded FIFOs need the firmware's pixel-by-pixel timing.
+#ifndef FPGA_EXPORT_DATAFLOW_SIM
+template <class data_T, class res_T, class CONFIG_T, class F>
+void stream_image(stream<data_T> &data, stream<res_T> &res, unsigned in_pixels,
+                  unsigned out_pixels, F image_op) {
+    typedef typename data_T::value_type in_t;
+    typedef typename res_T::value_type out_t;
+    const unsigned C = data_T::size, R = res_T::size;
+    thread_local std::vector<in_t> in;
+    thread_local std::vector<out_t> out;
+    in.resize(in_pixels * C);
+    out.resize(out_pixels * R);
+    for (unsigned p = 0; p < in_pixels; p++) {
+        const data_T packet = data.read();
+        for (unsigned c = 0; c < C; c++) in[p * C + c] = packet[c];
+    }
+    image_op(in.data(), out.data());
+    for (unsigned p = 0; p < out_pixels; p++) {
+        res_T packet;
+        for (unsigned c = 0; c < R; c++) packet[c] = out[p * R + c];
+        res.write(packet);
+    }
+}
+#endif
+}  // namespace csim
+#endif
+
 // io_parallel: the whole image in, the whole output image out (both channels-last).
 template <class data_T, class res_T, typename CONFIG_T>
 void conv_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
@@ -384,6 +628,12 @@ void conv_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG
              const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
              const typename CONFIG_T::bias_t bias[CONFIG_T::n_filt]) {
 #pragma HLS INLINE
+#ifdef FE_CSIM_KERNELS
+    if constexpr (csim::conv_gemm<data_T, CONFIG_T>::value) {
+        csim::conv_2d_gemm<data_T, res_T, CONFIG_T>(data, res, kernel, bias);
+        return;
+    }
+#endif
     if (CONFIG_T::strategy == resource) {
         conv_2d_resource<data_T, res_T, CONFIG_T>(data, res, kernel, bias);
     } else {
@@ -403,6 +653,16 @@ void conv_2d_stream(stream<data_T> &data, stream<res_T> &res,
     static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_filt,
                   "conv_2d_stream: packets must hold one pixel");
     const unsigned N = patch_size<CONFIG_T>::value;
+#if defined(FE_CSIM_KERNELS) && !defined(FPGA_EXPORT_DATAFLOW_SIM)
+    if constexpr (csim::conv_gemm<in_t, CONFIG_T>::value) {
+        csim::stream_image<data_T, res_T, CONFIG_T>(
+            data, res, CONFIG_T::in_height * CONFIG_T::in_width,
+            CONFIG_T::out_height * CONFIG_T::out_width, [&](const in_t *in, out_t *out) {
+                csim::conv_2d_gemm<in_t, out_t, CONFIG_T>(in, out, kernel, bias);
+            });
+        return;
+    }
+#endif
     if (is_pointwise<CONFIG_T>::value) {
         for (unsigned i = 0; i < CONFIG_T::out_height * CONFIG_T::out_width; i++) {
 #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
