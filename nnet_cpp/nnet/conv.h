@@ -28,7 +28,9 @@
 #include "nnet/dense.h"
 
 #ifdef FE_CSIM_KERNELS
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 #include <vector>
 #if defined(__AVX2__)
@@ -415,32 +417,53 @@ struct conv_gemm {
     static const unsigned pixels = CONFIG_T::out_height * CONFIG_T::out_width;
 };
 
-// The raw patches of output pixels p0 .. p0 + B - 1 (past the last pixel: zeros) as X.
+// n raw values from src to dst as X: a copy of the storage when it has X's size (the raw
+// value sign- or zero-extended to the native width, compat/ap_fixed.h).
+template <unsigned n, class X, class data_T>
+inline void copy_raw(const data_T *src, X *dst) {
+    if constexpr (sizeof(data_T) == sizeof(X)) {
+        std::memcpy(dst, src, n * sizeof(X));
+    } else {
+        for (unsigned i = 0; i < n; i++) dst[i] = X(src[i].raw());
+    }
+}
+
+// The raw patches of output pixels p0 .. p0 + B - 1 (past the last pixel: zeros) as X; a
+// row of taps inside the image without dilation is one contiguous copy.
 template <unsigned B, class X, class data_T, class CONFIG_T>
 void gather_patches(const data_T *data, unsigned p0, X *patch) {
     typedef conv_gemm<data_T, CONFIG_T> G;
-    const unsigned C = CONFIG_T::n_chan;
+    const unsigned C = CONFIG_T::n_chan, KW = CONFIG_T::filt_width;
     for (unsigned b = 0; b < B; b++) {
         X *dst = patch + b * G::N;
         const unsigned p = p0 + b;
         if (p >= G::pixels) {
-            for (unsigned i = 0; i < G::N; i++) dst[i] = X(0);
+            std::memset(dst, 0, G::N * sizeof(X));
             continue;
         }
         const unsigned oh = p / CONFIG_T::out_width, ow = p % CONFIG_T::out_width;
+        const int q0 = int(ow * CONFIG_T::stride_width) - int(CONFIG_T::pad_left);
+        const bool whole_row = CONFIG_T::dilation_width == 1 && q0 >= 0 &&
+                               q0 + int(KW) <= int(CONFIG_T::in_width);
         for (unsigned kh = 0; kh < CONFIG_T::filt_height; kh++) {
             const int r = int(oh * CONFIG_T::stride_height + kh * CONFIG_T::dilation_height) -
                           int(CONFIG_T::pad_top);
-            for (unsigned kw = 0; kw < CONFIG_T::filt_width; kw++) {
-                const int q = int(ow * CONFIG_T::stride_width + kw * CONFIG_T::dilation_width) -
-                              int(CONFIG_T::pad_left);
-                X *tap = dst + (kh * CONFIG_T::filt_width + kw) * C;
-                if (r >= 0 && r < int(CONFIG_T::in_height) && q >= 0 &&
-                    q < int(CONFIG_T::in_width)) {
-                    const data_T *src = data + (unsigned(r) * CONFIG_T::in_width + unsigned(q)) * C;
-                    for (unsigned c = 0; c < C; c++) tap[c] = X(src[c].raw());
+            X *row = dst + kh * KW * C;
+            if (r < 0 || r >= int(CONFIG_T::in_height)) {
+                std::memset(row, 0, KW * C * sizeof(X));
+                continue;
+            }
+            const data_T *src = data + unsigned(r) * CONFIG_T::in_width * C;
+            if (whole_row) {
+                copy_raw<KW * C>(src + unsigned(q0) * C, row);
+                continue;
+            }
+            for (unsigned kw = 0; kw < KW; kw++) {
+                const int q = q0 + int(kw * CONFIG_T::dilation_width);
+                if (q >= 0 && q < int(CONFIG_T::in_width)) {
+                    copy_raw<C>(src + unsigned(q) * C, row + kw * C);
                 } else {
-                    for (unsigned c = 0; c < C; c++) tap[c] = X(0);
+                    std::memset(row + kw * C, 0, C * sizeof(X));
                 }
             }
         }
@@ -552,46 +575,69 @@ FE_CSIM_HOT void conv_gemm_simd(const data_T *data, res_T *res, const int16_t *w
 }
 #endif
 
+// A kernel as GEMM operands, made again only when the kernel's bytes change (weights pushed
+// between predictions): one per thread and layer.
+template <class K>
+struct gemm_operands {
+    std::vector<unsigned char> source;  // the kernel's bytes they were made from
+    std::vector<K> w;
+    bool fits = false;  // mulhi: every shifted weight fits 16 bits
+    template <class T>
+    bool made_from(const T *kernel, unsigned n) {
+        const unsigned char *bytes = reinterpret_cast<const unsigned char *>(kernel);
+        if (source.size() == n * sizeof(T) && std::memcmp(source.data(), bytes, source.size()) == 0)
+            return true;
+        source.assign(bytes, bytes + n * sizeof(T));
+        return false;
+    }
+};
+
 template <class data_T, class res_T, class CONFIG_T>
 void conv_2d_gemm(const data_T *data, res_T *res, const typename CONFIG_T::kernel_t *kernel,
                   const typename CONFIG_T::bias_t *bias) {
     typedef conv_gemm<data_T, CONFIG_T> G;
     const unsigned N = G::N, F = G::F;
     if constexpr (G::term::halves) {
-        const int up = 16 - G::term::d;  // w << up fits 16 bits iff |w| < 2^(d-1) (raw)
 #if defined(__AVX2__)
         typedef typename std::conditional<(F <= 16), lanes16, wide_lanes>::type V;
         const unsigned FP = (F + V::n - 1) / V::n * V::n;
 #else
         const unsigned FP = F;
 #endif
-        thread_local std::vector<int16_t> shifted;
-        shifted.assign(N * FP, 0);
-        bool fits = true;
-        for (unsigned i = 0; i < N; i++) {
-            for (unsigned f = 0; f < F; f++) {
-                const int32_t v = int32_t(kernel[i * F + f].raw()) * (int32_t(1) << up);
-                fits &= v >= -32768 && v < 32768;
-                shifted[i * FP + f] = int16_t(v);
+        thread_local gemm_operands<int16_t> op;
+        if (!op.made_from(kernel, N * F)) {
+            const int up = 16 - G::term::d;  // w << up fits 16 bits iff |w| < 2^(d-1) (raw)
+            op.w.assign(N * FP, 0);
+            bool fits = true;
+            for (unsigned i = 0; i < N; i++) {
+                for (unsigned f = 0; f < F; f++) {
+                    const int32_t v = int32_t(kernel[i * F + f].raw()) * (int32_t(1) << up);
+                    fits &= v >= -32768 && v < 32768;
+                    op.w[i * FP + f] = int16_t(v);
+                }
             }
+            op.fits = fits;
         }
-        if (fits) {
+        if (op.fits) {
 #if defined(__AVX2__)
-            conv_gemm_simd<V, data_T, res_T, CONFIG_T>(data, res, shifted.data(), bias);
+            conv_gemm_simd<V, data_T, res_T, CONFIG_T>(data, res, op.w.data(), bias);
 #else
             conv_gemm_run<true, int16_t, int16_t, data_T, res_T, CONFIG_T>(data, res,
-                                                                           shifted.data(), bias);
+                                                                           op.w.data(), bias);
 #endif
             return;
         }
     }
     typedef typename CONFIG_T::kernel_t::raw_type K;
-    thread_local std::vector<K> raw;
-    raw.resize(N * F);
-    for (unsigned k = 0; k < N * F; k++) raw[k] = kernel[k].raw();
+    thread_local gemm_operands<K> op;
+    if (!op.made_from(kernel, N * F)) {
+        op.w.resize(N * F);
+        for (unsigned k = 0; k < N * F; k++) op.w[k] = kernel[k].raw();
+    }
     conv_gemm_run<false, typename data_T::raw_type, K, data_T, res_T, CONFIG_T>(data, res,
-                                                                            raw.data(), bias);
+                                                                            op.w.data(), bias);
 }
+
 // io_stream through the io_parallel kernel: the image's packets into an array, the GEMM, the
 // output pixels out in raster order (the values and order of conv_2d_stream). Not in the
 // dataflow simulation, whose bounded FIFOs need the firmware's pixel-by-pixel timing.
@@ -602,18 +648,20 @@ void stream_image(stream<data_T> &data, stream<res_T> &res, unsigned in_pixels,
     typedef typename data_T::value_type in_t;
     typedef typename res_T::value_type out_t;
     const unsigned C = data_T::size, R = res_T::size;
-    thread_local std::vector<in_t> in;
-    thread_local std::vector<out_t> out;
-    in.resize(in_pixels * C);
-    out.resize(out_pixels * R);
+    thread_local std::vector<in_t> in_buffer;
+    thread_local std::vector<out_t> out_buffer;
+    in_buffer.resize(in_pixels * C);
+    out_buffer.resize(out_pixels * R);
+    in_t *in = in_buffer.data();
+    out_t *out = out_buffer.data();
     for (unsigned p = 0; p < in_pixels; p++) {
         const data_T packet = data.read();
-        for (unsigned c = 0; c < C; c++) in[p * C + c] = packet[c];
+        std::copy(packet.data, packet.data + C, in + std::size_t(p) * C);
     }
-    image_op(in.data(), out.data());
+    image_op(in, out);
     for (unsigned p = 0; p < out_pixels; p++) {
         res_T packet;
-        for (unsigned c = 0; c < R; c++) packet[c] = out[p * R + c];
+        std::copy(out + std::size_t(p) * R, out + std::size_t(p + 1) * R, packet.data);
         res.write(packet);
     }
 }

@@ -99,8 +99,12 @@ def test_kernels_equal_firmware_code_and_interpreter(tmp_path, monkeypatch, io_t
     assert fast._lib.path != plain._lib.path  # two libraries
     x = np.random.default_rng(1).normal(0, 4, (48, 12, 14, 3))  # wide enough to wrap
     check_same(fast, plain, x)
+    for _ in range(2):  # small batches run on this thread: its kernel operands are made
+        fast.predict(x[:2], threads=1)
     fast.set_weights(big_weights(g))
     plain.set_weights(big_weights(g))
+    # made again from the new weights on the same thread
+    np.testing.assert_array_equal(fast.predict(x[:2], threads=1), plain.predict(x[:2]))
     check_same(fast, plain, x)
 
 
