@@ -573,6 +573,55 @@ FE_CSIM_HOT void conv_gemm_simd(const data_T *data, res_T *res, const int16_t *w
         }
     }
 }
+
+#if defined(__AVX512BW__)
+// Up to 16 filters on AVX-512: two pixels share a vector, lane 2f + h holding filter f of
+// pixel h of the pair; w holds every weight twice (w[i * 32 + 2f + h]) and a pair's patch
+// values are interleaved into 32-bit words, so one broadcast feeds both pixels.
+template <class data_T, class res_T, class CONFIG_T>
+FE_CSIM_HOT void conv_gemm_pairs(const data_T *data, res_T *res, const int16_t *w,
+                                 const typename CONFIG_T::bias_t *bias) {
+    typedef conv_gemm<data_T, CONFIG_T> G;
+    const unsigned N = G::N, F = G::F, B = 16, P = B / 2;
+    static_assert(F <= 16, "conv_gemm_pairs: two pixels of up to 16 filters per vector");
+    alignas(64) int16_t init[32] = {};
+    for (unsigned f = 0; f < F; f++) {
+        init[2 * f] = init[2 * f + 1] = int16_t(((typename G::accum_t)bias[f]).raw());
+    }
+    int16_t patch[B * N];
+    uint32_t pair[P * N];
+    alignas(64) int16_t out[32];
+    int16_t lanes[F];
+    for (unsigned p0 = 0; p0 < G::pixels; p0 += B) {
+        gather_patches<B, int16_t, data_T, CONFIG_T>(data, p0, patch);
+        for (unsigned j = 0; j < P; j++) {
+            const int16_t *lo = patch + 2 * j * N, *hi = lo + N;
+            for (unsigned i = 0; i < N; i++) {
+                pair[j * N + i] = uint32_t(uint16_t(lo[i])) | (uint32_t(uint16_t(hi[i])) << 16);
+            }
+        }
+        __m512i acc[P];
+        for (unsigned j = 0; j < P; j++) acc[j] = _mm512_load_si512(init);
+        for (unsigned i = 0; i < N; i++) {
+            const __m512i wv = _mm512_loadu_si512(w + i * 32);
+#pragma GCC unroll 8
+            for (unsigned j = 0; j < P; j++) {
+                const __m512i x = _mm512_set1_epi32(int32_t(pair[j * N + i]));
+                acc[j] = _mm512_add_epi16(acc[j], _mm512_mulhi_epi16(x, wv));
+            }
+        }
+        for (unsigned j = 0; j < P; j++) {
+            _mm512_store_si512(out, acc[j]);
+            for (unsigned h = 0; h < 2; h++) {
+                const unsigned p = p0 + 2 * j + h;
+                if (p >= G::pixels) break;
+                for (unsigned f = 0; f < F; f++) lanes[f] = out[2 * f + h];
+                finish_pixel<res_T, CONFIG_T>(lanes, res + p * F);
+            }
+        }
+    }
+}
+#endif
 #endif
 
 // A kernel as GEMM operands, made again only when the kernel's bytes change (weights pushed
@@ -598,9 +647,14 @@ void conv_2d_gemm(const data_T *data, res_T *res, const typename CONFIG_T::kerne
     typedef conv_gemm<data_T, CONFIG_T> G;
     const unsigned N = G::N, F = G::F;
     if constexpr (G::term::halves) {
+#if defined(__AVX512BW__)
+        const bool pairs = F <= 16;  // conv_gemm_pairs: every weight twice in 32 lanes
+#else
+        const bool pairs = false;
+#endif
 #if defined(__AVX2__)
         typedef typename std::conditional<(F <= 16), lanes16, wide_lanes>::type V;
-        const unsigned FP = (F + V::n - 1) / V::n * V::n;
+        const unsigned FP = pairs ? 32 : (F + V::n - 1) / V::n * V::n;
 #else
         const unsigned FP = F;
 #endif
@@ -613,12 +667,22 @@ void conv_2d_gemm(const data_T *data, res_T *res, const typename CONFIG_T::kerne
                 for (unsigned f = 0; f < F; f++) {
                     const int32_t v = int32_t(kernel[i * F + f].raw()) * (int32_t(1) << up);
                     fits &= v >= -32768 && v < 32768;
-                    op.w[i * FP + f] = int16_t(v);
+                    if (pairs) {
+                        op.w[i * FP + 2 * f] = op.w[i * FP + 2 * f + 1] = int16_t(v);
+                    } else {
+                        op.w[i * FP + f] = int16_t(v);
+                    }
                 }
             }
             op.fits = fits;
         }
         if (op.fits) {
+#if defined(__AVX512BW__)
+            if constexpr (F <= 16) {
+                conv_gemm_pairs<data_T, res_T, CONFIG_T>(data, res, op.w.data(), bias);
+                return;
+            }
+#endif
 #if defined(__AVX2__)
             conv_gemm_simd<V, data_T, res_T, CONFIG_T>(data, res, op.w.data(), bias);
 #else

@@ -4,6 +4,7 @@ integers, io_stream through the same kernels) == the firmware code path compiled
 the Interpreter, bit for bit, on every layer of a chain that takes each branch: both io types,
 weights that fit the mulhi shift and weights that do not, the portable (non-SIMD) build."""
 
+import platform
 import shutil
 import subprocess
 from pathlib import Path
@@ -108,9 +109,16 @@ def test_kernels_equal_firmware_code_and_interpreter(tmp_path, monkeypatch, io_t
     check_same(fast, plain, x)
 
 
-def test_portable_build_equals_firmware_code(tmp_path, monkeypatch):
-    """No -march=native: no SIMD, the mulhi terms from plain C++."""
-    monkeypatch.setenv("FPGA_EXPORT_CSIM_PORTABLE", "1")
+@pytest.mark.parametrize("build", ["portable", "avx2"])
+def test_other_builds_equal_firmware_code(tmp_path, monkeypatch, build):
+    """portable (no -march=native): no SIMD, the mulhi terms from plain C++; avx2 (this CPU
+    without AVX-512, when it has AVX2): 16-lane vectors."""
+    if build == "portable":
+        monkeypatch.setenv("FPGA_EXPORT_CSIM_PORTABLE", "1")
+    elif platform.machine() in ("x86_64", "AMD64"):
+        monkeypatch.setenv("CXXFLAGS", "-mno-avx512f")
+    else:
+        pytest.skip("-mno-avx512f is an x86 flag")
     fast = Firmware(chain(), ExportConfig(output_dir=tmp_path / "fast")).compile()
     monkeypatch.setenv("CXXFLAGS", FIRMWARE_PATH)
     plain = Firmware(chain(), ExportConfig(output_dir=tmp_path / "plain")).compile()
