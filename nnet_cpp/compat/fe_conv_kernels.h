@@ -11,8 +11,9 @@
 // mulhi: with 16-bit signed operands, 16-bit lanes and AP_TRN with 0 < d < 16 (raw_term's
 // halves), accum(x * w) = floor(x * w / 2^d) is the high half of x * (w << (16 - d)) when
 // w << (16 - d) fits 16 bits (|w| < 2^(d-1) raw, the usual trained weight; checked when the
-// kernel changes): one SIMD multiply per 16 (AVX2) or 32 (AVX-512) products; otherwise the
-// terms come from raw_term.
+// kernel changes): one SIMD multiply per 16 (AVX2) or 32 (AVX-512) products; larger weights
+// take raw_term's halves in SIMD (two multiplies, two shifts, an or); other types and the
+// portable build without AVX2 take a plain C++ GEMM of raw_term's terms.
 #ifndef FPGA_EXPORT_FE_CONV_KERNELS_H
 #define FPGA_EXPORT_FE_CONV_KERNELS_H
 
@@ -148,14 +149,24 @@ FE_CSIM_HOT void conv_gemm_run(const data_T *data, res_T *res, const K *w,
 }
 
 #if defined(__AVX2__)
-// SIMD lanes of 16-bit integers for the mulhi GEMM: 16 (AVX2) and 32 (AVX-512BW).
+// SIMD lanes of 16-bit integers for the GEMM of 16-bit operands: 16 (AVX2) and 32
+// (AVX-512BW). term<0>: the high half of x * w (w shifted, see above); term<D> (0 < D < 16,
+// raw w): bits D .. D + 15 of the 32-bit product from its two halves, raw_term's halves.
 struct lanes16 {
     typedef __m256i v;
     static const unsigned n = 16;
     static v load(const int16_t *p) { return _mm256_loadu_si256((const __m256i *)p); }
     static void store(int16_t *p, v x) { _mm256_storeu_si256((__m256i *)p, x); }
+    template <int D>
+    static v term(v x, v w) {
+        const v hi = _mm256_mulhi_epi16(x, w);
+        if constexpr (D == 0) return hi;
+        else return _mm256_or_si256(_mm256_slli_epi16(hi, 16 - D),
+                                    _mm256_srli_epi16(_mm256_mullo_epi16(x, w), D));
+    }
+    template <int D>
     static v mac(v acc, int16_t x, v w) {
-        return _mm256_add_epi16(acc, _mm256_mulhi_epi16(_mm256_set1_epi16(x), w));
+        return _mm256_add_epi16(acc, term<D>(_mm256_set1_epi16(x), w));
     }
 };
 #if defined(__AVX512BW__)
@@ -164,8 +175,16 @@ struct lanes32 {
     static const unsigned n = 32;
     static v load(const int16_t *p) { return _mm512_loadu_si512(p); }
     static void store(int16_t *p, v x) { _mm512_storeu_si512(p, x); }
+    template <int D>
+    static v term(v x, v w) {
+        const v hi = _mm512_mulhi_epi16(x, w);
+        if constexpr (D == 0) return hi;
+        else return _mm512_or_si512(_mm512_slli_epi16(hi, 16 - D),
+                                    _mm512_srli_epi16(_mm512_mullo_epi16(x, w), D));
+    }
+    template <int D>
     static v mac(v acc, int16_t x, v w) {
-        return _mm512_add_epi16(acc, _mm512_mulhi_epi16(_mm512_set1_epi16(x), w));
+        return _mm512_add_epi16(acc, term<D>(_mm512_set1_epi16(x), w));
     }
 };
 typedef lanes32 wide_lanes;
@@ -173,9 +192,10 @@ typedef lanes32 wide_lanes;
 typedef lanes16 wide_lanes;
 #endif
 
-// The mulhi GEMM in SIMD: w holds N rows of FP = F rounded up to whole vectors (zeros past
-// F); a step takes `block` pixels and one vector of filters, accumulators in registers.
-template <class V, class data_T, class res_T, class CONFIG_T>
+// The GEMM of 16-bit operands in SIMD (terms: V::term<D>): w holds N rows of FP = F rounded
+// up to whole vectors (zeros past F); a step takes B pixels and one vector of filters,
+// accumulators in registers.
+template <class V, int D, class data_T, class res_T, class CONFIG_T>
 FE_CSIM_HOT void conv_gemm_simd(const data_T *data, res_T *res, const int16_t *w,
                                 const typename CONFIG_T::bias_t *bias) {
     typedef conv_gemm<data_T, CONFIG_T> G;
@@ -193,7 +213,9 @@ FE_CSIM_HOT void conv_gemm_simd(const data_T *data, res_T *res, const int16_t *w
             for (unsigned i = 0; i < N; i++) {
                 const typename V::v wv = V::load(w + i * FP + c);
 #pragma GCC unroll 8
-                for (unsigned b = 0; b < B; b++) acc[b] = V::mac(acc[b], patch[b * N + i], wv);
+                for (unsigned b = 0; b < B; b++) {
+                    acc[b] = V::template mac<D>(acc[b], patch[b * N + i], wv);
+                }
             }
             for (unsigned b = 0; b < B; b++) V::store(out[b] + c, acc[b]);
         }
@@ -207,7 +229,7 @@ FE_CSIM_HOT void conv_gemm_simd(const data_T *data, res_T *res, const int16_t *w
 // Up to 16 filters on AVX-512: two pixels share a vector, lane 2f + h holding filter f of
 // pixel h of the pair; w holds every weight twice (w[i * 32 + 2f + h]) and a pair's patch
 // values are interleaved into 32-bit words, so one broadcast feeds both pixels.
-template <class data_T, class res_T, class CONFIG_T>
+template <int D, class data_T, class res_T, class CONFIG_T>
 FE_CSIM_HOT void conv_gemm_pairs(const data_T *data, res_T *res, const int16_t *w,
                                  const typename CONFIG_T::bias_t *bias) {
     typedef conv_gemm<data_T, CONFIG_T> G;
@@ -236,7 +258,7 @@ FE_CSIM_HOT void conv_gemm_pairs(const data_T *data, res_T *res, const int16_t *
 #pragma GCC unroll 8
             for (unsigned j = 0; j < P; j++) {
                 const __m512i x = _mm512_set1_epi32(int32_t(pair[j * N + i]));
-                acc[j] = _mm512_add_epi16(acc[j], _mm512_mulhi_epi16(x, wv));
+                acc[j] = _mm512_add_epi16(acc[j], lanes32::term<D>(x, wv));
             }
         }
         for (unsigned j = 0; j < P; j++) {
@@ -270,6 +292,24 @@ struct gemm_operands {
     }
 };
 
+// The operands of layer CONFIG_T on this thread. Internal linkage on purpose: a static local
+// of a template with external linkage is one object per process (STB_GNU_UNIQUE), shared by
+// every csim library loaded, even with RTLD_LOCAL; libraries built for another CPU (operand
+// layout) or with the same layer names but other types must not see each other's operands.
+namespace {
+template <class CONFIG_T, class K, int WHICH>
+gemm_operands<K> &operands_of() {
+    thread_local gemm_operands<K> op;
+    return op;
+}
+// A scratch array of layer CONFIG_T on this thread (same reason).
+template <class CONFIG_T, class T, int WHICH>
+std::vector<T> &scratch() {
+    thread_local std::vector<T> v;
+    return v;
+}
+}  // namespace
+
 template <class data_T, class res_T, class CONFIG_T>
 void conv_2d_gemm(const data_T *data, res_T *res, const typename CONFIG_T::kernel_t *kernel,
                   const typename CONFIG_T::bias_t *bias) {
@@ -287,42 +327,49 @@ void conv_2d_gemm(const data_T *data, res_T *res, const typename CONFIG_T::kerne
 #else
         const unsigned FP = F;
 #endif
-        thread_local gemm_operands<int16_t> op;
+        const int d = G::term::d;
+        gemm_operands<int16_t> &op = operands_of<CONFIG_T, int16_t, 0>();  // 16-bit terms
         if (!op.made_from(kernel, N * F)) {
-            const int up = 16 - G::term::d;  // w << up fits 16 bits iff |w| < 2^(d-1) (raw)
+            // shifted (w << (16 - d)) where every weight fits 16 bits so, else raw
+            op.fits = true;
+            for (unsigned k = 0; k < N * F; k++) {
+                const int32_t v = int32_t(kernel[k].raw()) * (int32_t(1) << (16 - d));
+                op.fits &= v >= -32768 && v < 32768;
+            }
             op.w.assign(N * FP, 0);
-            bool fits = true;
             for (unsigned i = 0; i < N; i++) {
                 for (unsigned f = 0; f < F; f++) {
-                    const int32_t v = int32_t(kernel[i * F + f].raw()) * (int32_t(1) << up);
-                    fits &= v >= -32768 && v < 32768;
+                    const int16_t raw = int16_t(kernel[i * F + f].raw());
+                    const int16_t v = op.fits ? int16_t(int32_t(raw) * (1 << (16 - d))) : raw;
                     if (pairs) {
-                        op.w[i * FP + 2 * f] = op.w[i * FP + 2 * f + 1] = int16_t(v);
+                        op.w[i * FP + 2 * f] = op.w[i * FP + 2 * f + 1] = v;
                     } else {
-                        op.w[i * FP + f] = int16_t(v);
+                        op.w[i * FP + f] = v;
                     }
                 }
             }
-            op.fits = fits;
         }
-        if (op.fits) {
 #if defined(__AVX512BW__)
-            if constexpr (F <= 16) {
-                conv_gemm_pairs<data_T, res_T, CONFIG_T>(data, res, op.w.data(), bias);
-                return;
-            }
-#endif
-#if defined(__AVX2__)
-            conv_gemm_simd<V, data_T, res_T, CONFIG_T>(data, res, op.w.data(), bias);
-#else
-            conv_gemm_run<true, int16_t, int16_t, data_T, res_T, CONFIG_T>(data, res,
-                                                                           op.w.data(), bias);
-#endif
+        if constexpr (F <= 16) {
+            if (op.fits) conv_gemm_pairs<0, data_T, res_T, CONFIG_T>(data, res, op.w.data(), bias);
+            else conv_gemm_pairs<d, data_T, res_T, CONFIG_T>(data, res, op.w.data(), bias);
             return;
         }
+#endif
+#if defined(__AVX2__)
+        if (op.fits) conv_gemm_simd<V, 0, data_T, res_T, CONFIG_T>(data, res, op.w.data(), bias);
+        else conv_gemm_simd<V, d, data_T, res_T, CONFIG_T>(data, res, op.w.data(), bias);
+        return;
+#else
+        if (op.fits) {
+            conv_gemm_run<true, int16_t, int16_t, data_T, res_T, CONFIG_T>(data, res,
+                                                                           op.w.data(), bias);
+            return;
+        }
+#endif
     }
     typedef typename CONFIG_T::kernel_t::raw_type K;
-    thread_local gemm_operands<K> op;
+    gemm_operands<K> &op = operands_of<CONFIG_T, K, 1>();  // raw_term's terms
     if (!op.made_from(kernel, N * F)) {
         op.w.resize(N * F);
         for (unsigned k = 0; k < N * F; k++) op.w[k] = kernel[k].raw();
@@ -341,8 +388,8 @@ void stream_image(stream<data_T> &data, stream<res_T> &res, unsigned in_pixels,
     typedef typename data_T::value_type in_t;
     typedef typename res_T::value_type out_t;
     const unsigned C = data_T::size, R = res_T::size;
-    thread_local std::vector<in_t> in_buffer;
-    thread_local std::vector<out_t> out_buffer;
+    std::vector<in_t> &in_buffer = scratch<CONFIG_T, in_t, 0>();
+    std::vector<out_t> &out_buffer = scratch<CONFIG_T, out_t, 1>();
     in_buffer.resize(in_pixels * C);
     out_buffer.resize(out_pixels * R);
     in_t *in = in_buffer.data();

@@ -111,8 +111,9 @@ def test_kernels_equal_firmware_code_and_interpreter(tmp_path, monkeypatch, io_t
 
 @pytest.mark.parametrize("build", ["portable", "avx2"])
 def test_other_builds_equal_firmware_code(tmp_path, monkeypatch, build):
-    """portable (no -march=native): no SIMD, the mulhi terms from plain C++; avx2 (this CPU
-    without AVX-512, when it has AVX2): 16-lane vectors."""
+    """portable (no -march=native): no SIMD, the terms from plain C++; avx2 (this CPU without
+    AVX-512, when it has AVX2): 16-lane vectors; weights that fit the shift and that do not."""
+    native = Firmware(chain(), ExportConfig(output_dir=tmp_path / "native")).compile()
     if build == "portable":
         monkeypatch.setenv("FPGA_EXPORT_CSIM_PORTABLE", "1")
     elif platform.machine() in ("x86_64", "AMD64"):
@@ -122,7 +123,17 @@ def test_other_builds_equal_firmware_code(tmp_path, monkeypatch, build):
     fast = Firmware(chain(), ExportConfig(output_dir=tmp_path / "fast")).compile()
     monkeypatch.setenv("CXXFLAGS", FIRMWARE_PATH)
     plain = Firmware(chain(), ExportConfig(output_dir=tmp_path / "plain")).compile()
-    check_same(fast, plain, np.random.default_rng(2).normal(0, 4, (32, 12, 14, 3)))
+    x = np.random.default_rng(2).normal(0, 4, (32, 12, 14, 3))
+    # two libraries of one graph (same layer names, other operand layouts) on one thread: each
+    # keeps its own operands (small batches run on the calling thread)
+    for _ in range(3):
+        want = plain.predict(x[:2])
+        np.testing.assert_array_equal(native.predict(x[:2], threads=1), want)
+        np.testing.assert_array_equal(fast.predict(x[:2], threads=1), want)
+    check_same(fast, plain, x)
+    fast.set_weights(big_weights(fast.graph))
+    plain.set_weights(big_weights(plain.graph))
+    check_same(fast, plain, x)
 
 
 CHECK = """
