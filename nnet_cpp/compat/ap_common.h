@@ -349,10 +349,32 @@ AP_COMPAT_INLINE constexpr void add_trn_wrap(uint_t<W>& V, const B& b) {
   else V = static_cast<uint_t<W>>(wrap_to<W, S>(sum));
 }
 
+constexpr double pow2d(int e) {
+  double r = 1.0;
+  if (e >= 0) {
+    for (; e > 0; --e) r *= 2.0;
+  } else {
+    for (; e < 0; ++e) r *= 0.5;
+  }
+  return r;
+}
+
 // double -> fixed, exact (integer arithmetic on the double's mantissa and exponent).
 // NaN gives 0; +-inf behave like a value above every range (saturate, or 0 under WRAP).
 template <int W2, int I2, bool S2, ap_q_mode Q, ap_o_mode O>
 constexpr raw_t<W2, S2> from_double(double x) {
+  if constexpr ((Q == AP_TRN || Q == AP_TRN_ZERO) && W2 - I2 >= 0 && W2 - I2 <= 960) {
+    // Fast path (same value): x * 2^F is exact (a power of two, no underflow for F >= 0);
+    // inside +-2^62 (never NaN) its floor/trunc is the quantised raw value as an int64.
+    constexpr double scale = pow2d(W2 - I2);
+    if (!__builtin_is_constant_evaluated()) {
+      const double v = x * scale;
+      if (v > -4611686018427387904.0 && v < 4611686018427387904.0) {
+        const double q = Q == AP_TRN ? __builtin_floor(v) : __builtin_trunc(v);
+        return finish<W2, S2, O>(static_cast<int64_t>(q), 0);
+      }
+    }
+  }
   const uint64_t b = __builtin_bit_cast(uint64_t, x);
   int ex = int((b >> 52) & 0x7ff);
   uint64_t m = b & 0xFFFFFFFFFFFFFull;
@@ -367,16 +389,6 @@ constexpr raw_t<W2, S2> from_double(double x) {
   const int t = ex - 1075 + (W2 - I2);  // raw = sm * 2^t
   if (t >= 0) return finish<W2, S2, O>(sm, t);
   return finish<W2, S2, O>(round_shr<Q>(sm, -t), 0);
-}
-
-constexpr double pow2d(int e) {
-  double r = 1.0;
-  if (e >= 0) {
-    for (; e > 0; --e) r *= 2.0;
-  } else {
-    for (; e < 0; ++e) r *= 0.5;
-  }
-  return r;
 }
 
 // raw * 2^-F as a double, correctly rounded (native int->double conversions round to

@@ -377,6 +377,20 @@ Rows:
     }
 }
 
+#ifdef FE_CSIM_KERNELS
+// csim only: the conv GEMM of compat/fe_conv_kernels.h (included at the end of this file).
+namespace csim {
+template <class data_T, class CONFIG_T>
+struct conv_gemm;
+template <class data_T, class res_T, class CONFIG_T>
+void conv_2d_gemm(const data_T *data, res_T *res, const typename CONFIG_T::kernel_t *kernel,
+                  const typename CONFIG_T::bias_t *bias);
+template <class data_T, class res_T, class CONFIG_T, class F>
+void stream_image(stream<data_T> &data, stream<res_T> &res, unsigned in_pixels,
+                  unsigned out_pixels, F image_op);
+}  // namespace csim
+#endif
+
 // io_parallel: the whole image in, the whole output image out (both channels-last).
 template <class data_T, class res_T, typename CONFIG_T>
 void conv_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
@@ -384,6 +398,12 @@ void conv_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG
              const typename CONFIG_T::kernel_t kernel[conv_dense_config<CONFIG_T>::n_in * CONFIG_T::n_filt],
              const typename CONFIG_T::bias_t bias[CONFIG_T::n_filt]) {
 #pragma HLS INLINE
+#ifdef FE_CSIM_KERNELS
+    if constexpr (csim::conv_gemm<data_T, CONFIG_T>::value) {
+        csim::conv_2d_gemm<data_T, res_T, CONFIG_T>(data, res, kernel, bias);
+        return;
+    }
+#endif
     if (CONFIG_T::strategy == resource) {
         conv_2d_resource<data_T, res_T, CONFIG_T>(data, res, kernel, bias);
     } else {
@@ -403,6 +423,16 @@ void conv_2d_stream(stream<data_T> &data, stream<res_T> &res,
     static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_filt,
                   "conv_2d_stream: packets must hold one pixel");
     const unsigned N = patch_size<CONFIG_T>::value;
+#if defined(FE_CSIM_KERNELS) && !defined(FPGA_EXPORT_DATAFLOW_SIM)
+    if constexpr (csim::conv_gemm<in_t, CONFIG_T>::value) {
+        csim::stream_image<data_T, res_T, CONFIG_T>(
+            data, res, CONFIG_T::in_height * CONFIG_T::in_width,
+            CONFIG_T::out_height * CONFIG_T::out_width, [&](const in_t *in, out_t *out) {
+                csim::conv_2d_gemm<in_t, out_t, CONFIG_T>(in, out, kernel, bias);
+            });
+        return;
+    }
+#endif
     if (is_pointwise<CONFIG_T>::value) {
         for (unsigned i = 0; i < CONFIG_T::out_height * CONFIG_T::out_width; i++) {
 #pragma HLS PIPELINE II=CONFIG_T::reuse_factor
@@ -458,5 +488,11 @@ Rows:
 }
 
 }  // namespace nnet
+
+// csim-only kernels (nnet/common.h): in compat/, which only csim builds with our compat types
+// put on the include path.
+#ifdef FE_CSIM_KERNELS
+#include "fe_conv_kernels.h"
+#endif
 
 #endif

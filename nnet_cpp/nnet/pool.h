@@ -81,10 +81,66 @@ void pool_pixel(const data_T patch[CONFIG_T::filt_height * CONFIG_T::filt_width 
     }
 }
 
+#ifdef FE_CSIM_KERNELS
+// csim only (nnet/common.h): max pooling on raw integers. Two values of one fixed-point type
+// compare as their raw integers, so max over the valid taps (0 when none is valid) is the
+// firmware's m; the channels of a tap are contiguous (vectorised).
+namespace csim {
+template <class data_T, typename CONFIG_T>
+struct pool_max_raw {
+    static const bool value = CONFIG_T::pool_op == pool_max && fixed_traits<data_T>::W > 0;
+};
+
+template <class data_T, class res_T, typename CONFIG_T>
+FE_CSIM_HOT void pool_2d_max(const data_T *data, res_T *res) {
+    typedef typename data_T::raw_type R;
+    const unsigned C = CONFIG_T::n_chan;
+    R m[C];
+    for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
+        for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
+            bool seen = false;
+            for (unsigned kh = 0; kh < CONFIG_T::filt_height; kh++) {
+                const int r = int(oh * CONFIG_T::stride_height + kh * CONFIG_T::dilation_height) -
+                              int(CONFIG_T::pad_top);
+                if (r < 0 || r >= int(CONFIG_T::in_height)) continue;
+                for (unsigned kw = 0; kw < CONFIG_T::filt_width; kw++) {
+                    const int q = int(ow * CONFIG_T::stride_width + kw * CONFIG_T::dilation_width) -
+                                  int(CONFIG_T::pad_left);
+                    if (q < 0 || q >= int(CONFIG_T::in_width)) continue;
+                    const data_T *src = data + (unsigned(r) * CONFIG_T::in_width + unsigned(q)) * C;
+                    if (!seen) {
+                        for (unsigned c = 0; c < C; c++) m[c] = src[c].raw();
+                        seen = true;
+                    } else {
+                        for (unsigned c = 0; c < C; c++) {
+                            const R v = src[c].raw();
+                            m[c] = v > m[c] ? v : m[c];
+                        }
+                    }
+                }
+            }
+            res_T *dst = res + (oh * CONFIG_T::out_width + ow) * C;
+            for (unsigned c = 0; c < C; c++) {
+                data_T v;
+                v.set_raw(seen ? m[c] : R(0));
+                dst[c] = (res_T)v;
+            }
+        }
+    }
+}
+}  // namespace csim
+#endif
+
 // io_parallel: the whole image in, the whole output image out.
 template <class data_T, class res_T, typename CONFIG_T>
 void pool_2d(const data_T data[CONFIG_T::in_height * CONFIG_T::in_width * CONFIG_T::n_chan],
              res_T res[CONFIG_T::out_height * CONFIG_T::out_width * CONFIG_T::n_chan]) {
+#ifdef FE_CSIM_KERNELS
+    if constexpr (csim::pool_max_raw<data_T, CONFIG_T>::value) {
+        csim::pool_2d_max<data_T, res_T, CONFIG_T>(data, res);
+        return;
+    }
+#endif
     const unsigned K = CONFIG_T::filt_height * CONFIG_T::filt_width;
     for (unsigned oh = 0; oh < CONFIG_T::out_height; oh++) {
         for (unsigned ow = 0; ow < CONFIG_T::out_width; ow++) {
@@ -110,6 +166,15 @@ void pool_2d_stream(stream<data_T> &data, stream<res_T> &res) {
     static_assert(data_T::size == CONFIG_T::n_chan && res_T::size == CONFIG_T::n_chan,
                   "pool_2d_stream: packets must hold one pixel");
     const unsigned K = CONFIG_T::filt_height * CONFIG_T::filt_width;
+#if defined(FE_CSIM_KERNELS) && !defined(FPGA_EXPORT_DATAFLOW_SIM)
+    if constexpr (csim::pool_max_raw<in_t, CONFIG_T>::value) {
+        csim::stream_image<data_T, res_T, CONFIG_T>(
+            data, res, CONFIG_T::in_height * CONFIG_T::in_width,
+            CONFIG_T::out_height * CONFIG_T::out_width,
+            [](const in_t *in, out_t *out) { csim::pool_2d_max<in_t, out_t, CONFIG_T>(in, out); });
+        return;
+    }
+#endif
     typedef window_stream_sizes<CONFIG_T> S;
     in_t lines[S::lines][S::width][CONFIG_T::n_chan];
 #pragma HLS ARRAY_PARTITION variable=lines type=complete dim=1
