@@ -39,6 +39,10 @@ FLAGS = (
     "-fPIC",
     "-shared",
     "-pthread",
+    # statics of inline functions and templates become STB_GNU_UNIQUE symbols by default,
+    # which the loader shares across every library in the process even with RTLD_LOCAL: two
+    # csim libraries with the same layer names would share (kernel caches, buffers) state
+    "-fno-gnu-unique",
     "-DFPGA_EXPORT_RUNTIME_WEIGHTS",
     "-DFPGA_EXPORT_TRACE",
     "-DFPGA_EXPORT_CSIM_KERNELS",

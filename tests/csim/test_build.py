@@ -227,3 +227,28 @@ def test_native_build_is_keyed_by_the_cpu_and_portable_on_request(tmp_path, monk
     portable, built = build_library(out, "mlp")
     assert built and portable not in (native, other)
     assert "-march" not in log.read_text()
+
+
+STATIC_IN_TEMPLATE = """
+template <class T> int &counter() { static int c = 0; return c; }
+extern "C" int bump() { return ++counter<int>(); }
+"""
+
+
+def test_two_libraries_do_not_share_template_statics(tmp_path):
+    """A static inside a template (a kernel cache, a scratch buffer) is an STB_GNU_UNIQUE symbol
+    by default, one object for every library in the process even with RTLD_LOCAL; csim's
+    flags keep each library's own."""
+    import ctypes
+
+    from fpga_export.csim.build import FLAGS
+
+    src = tmp_path / "s.cpp"
+    src.write_text(STATIC_IN_TEMPLATE)
+    libs = []
+    for name in ("a", "b"):
+        out = tmp_path / f"lib{name}.so"
+        flags = [f for f in FLAGS if not f.startswith("-D")]
+        subprocess.run(["g++", *flags, str(src), "-o", str(out)], check=True)
+        libs.append(ctypes.CDLL(str(out), mode=ctypes.RTLD_LOCAL))
+    assert [libs[0].bump(), libs[0].bump(), libs[1].bump()] == [1, 2, 1]
