@@ -44,6 +44,8 @@ OPS = [
     ("softmax", {"softmax_implementation": "latency"}),
     ("softmax", {"softmax_implementation": "argmax"}),
     ("elu", {"alpha": 0.3}),
+    ("softmax", {"hls4ml_softmax": "1.0"}),
+    ("softmax", {"softmax_implementation": "latency", "hls4ml_softmax": "1.0"}),
 ]
 ALPHA = 0.3
 # name -> (input type, role types, table size)
@@ -57,6 +59,9 @@ TYPE_SETS = {
             "exp_table": "ap_ufixed<14,4,AP_RND,AP_SAT>",
             "inv_table": "ap_fixed<16,6,AP_RND,AP_WRAP>",
             "param": "ap_fixed<8,1,AP_RND>",  # alpha 1 wraps to -1, as in hls4ml
+            "accum": "ap_fixed<14,4,AP_RND,AP_SAT>",
+            "inv_inp": "ap_ufixed<12,4,AP_RND,AP_SAT>",
+            "inp_norm": "ap_ufixed<11,4,AP_RND,AP_SAT>",
         },
         256,
     ),
@@ -66,6 +71,7 @@ TYPE_SETS = {
             "result": "ap_ufixed<12,2,AP_TRN,AP_SAT>",
             "exp_table": "ap_fixed<18,10,AP_RND,AP_SAT>",
             "param": "ap_ufixed<6,1,AP_RND_CONV>",
+            "accum": "ap_ufixed<20,6>",
         },
         512,
     ),
@@ -115,7 +121,13 @@ def test_csim_equals_interpreter(tmp_path, type_set):
 
 def _oracle(tmp_path: Path, type_set: str, x: np.ndarray) -> np.ndarray:
     x_type, roles, size = TYPE_SETS[type_set]
+    main = graph(type_set)["f6"]  # hls4ml main's softmax types, defaults included
+    x_t = T(x_type)
     defines = {
+        "ACC_T": str(main.types["accum"]),
+        "INV_INP_T": str(main.types["inv_inp"]),
+        "NORM_T": str(main.types["inp_norm"]),
+        "EXP_LOG2N": str(min(size.bit_length() - 1, x_t.width - x_t.signed)),
         "DATA_T": x_type,
         "RES_T": roles.get("result", "ap_fixed<16,6>"),
         "TABLE_T": roles.get("table", "ap_fixed<18,8>"),
@@ -240,7 +252,7 @@ def test_unknown_implementation():
 def test_narrow_softmax_input_refused():
     g = Graph("n")
     g.add(Node("x", Input(), shape=(4,), precision={"result": "ap_fixed<8,3>"}))
-    g.add(Node("s", Hls4mlActivation("softmax"), ["x"]))
+    g.add(Node("s", Hls4mlActivation("softmax", hls4ml_softmax="1.0"), ["x"]))
     g.inputs, g.outputs = ["x"], ["s"]
     passes.infer_shapes(g)
     with pytest.raises(ValueError) as info:
