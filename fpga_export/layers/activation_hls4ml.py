@@ -26,7 +26,15 @@ softmax        per vector (last axis), by ``softmax_implementation``:
                then ``s`` = the sum of the e in hls4ml's adder tree (the first part holds the
                largest power of two below the count), every partial sum in the exp_table type
                E; ``y = R(e * inv_table[top(s)])`` (exact product). argmax: ``y`` is 1 at the
-               first maximum, 0 elsewhere.
+               first maximum, 0 elsewhere. That is ``hls4ml_softmax="1.0"`` (hls4ml 0.8 -
+               1.0); the default ``"main"`` (hls4ml's newer softmax) differs: stable
+               ``d = NT(m - x)`` with NT = ``inp_norm`` (default ``ap_ufixed<W-s, I-s>`` of
+               an input ``ap_fixed<W,I>``, s = 1 if signed), ``e = A(exp_table[top_ne(d)])``
+               with ``exp_table[i] = expf(-(value of NT whose top ne bits are i))``, ne =
+               min(n, W - 1) for a signed input, else n; latency ``e = A(exp_table[top(x)])``;
+               A = ``accum`` (default: the model default), the tree sums in A, ``v =
+               V(s)`` with V = ``inv_inp`` (default: E), ``inv_table[i] = 1.0f / (value of V
+               whose top n bits are i)``, ``y = R(e * inv_table[top(v)])``.
 =============  ==============================================================================
 
 ``top(v)``: the top n bits of v's W-bit pattern, an unsigned index (so the index type must
