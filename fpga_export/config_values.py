@@ -36,6 +36,8 @@ TUNABLE = {
     "by the timesteps, 'unrolled': a cell per timestep)",
     "softmax_implementation": "softmax_implementation applies to softmax computed as hls4ml's "
     "(activation_tables='hls4ml'): 'stable', 'latency' or 'argmax'",
+    "hls4ml_softmax": "hls4ml_softmax applies to softmax computed as hls4ml's "
+    "(activation_tables='hls4ml'): 'main' (hls4ml's newer softmax) or '1.0' (hls4ml 0.8 - 1.0)",
     "table_range_power2": "table_range_power2 applies to layer normalization computed as "
     "hls4ml's (activation_tables='hls4ml')",
 }

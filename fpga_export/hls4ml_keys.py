@@ -101,6 +101,7 @@ TUNABLE = {
     "static": "implementation",
     "TableRangePower2": "table_range_power2",  # hls4ml's layer normalization
     "table_range_power2": "table_range_power2",
+    "hls4ml_softmax": "hls4ml_softmax",  # fpga-export's: which hls4ml softmax ('main', '1.0')
 }
 LAYER_KEYS = (
     "Precision",
@@ -120,6 +121,7 @@ LAYER_KEYS = (
     "TargetCycles",
     "TableRangePower2",
     "table_range_power2",
+    "hls4ml_softmax",
 )
 
 # allowed values of the no-effect keys (hls4ml's choices; a typo is still an error)
@@ -168,6 +170,10 @@ OPTIONAL_FIELDS = {
         "Implementation",
         "not a softmax computed as hls4ml's (fpga-export's softmax has one implementation; "
         "activation_tables='hls4ml' for hls4ml's)",
+    ),
+    "hls4ml_softmax": (
+        "hls4ml_softmax",
+        "not a softmax computed as hls4ml's (activation_tables='hls4ml' for hls4ml's)",
     ),
     "table_range_power2": (
         "TableRangePower2",

@@ -399,7 +399,7 @@ def all_roles():
             "Precision, ReuseFactor, Strategy, Trace, table_size, table_range, "
             "ParallelizationFactor, TableSize, Static, Implementation, Skip, ConvImplementation, "
             "RecurrentReuseFactor, Compression, TargetCycles, TableRangePower2, "
-            "table_range_power2, or a type role with '_t' (accum_t)",
+            "table_range_power2, hls4ml_softmax, or a type role with '_t' (accum_t)",
         ),
         (
             {"hls_config": {"LayerName": {"dense_1": {"Precision": {"weight": "x"}}}}},

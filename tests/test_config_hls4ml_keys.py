@@ -12,6 +12,7 @@ from fpga_export import hls4ml_keys as hk
 from fpga_export.config import ExportConfig
 from fpga_export.ir import Node
 from fpga_export.layers.activation import Activation
+from fpga_export.layers.activation_hls4ml import Hls4mlActivation
 from fpga_export.layers.conv import Conv2D
 from fpga_export.layers.norm import LayerNormalization
 from fpga_export.layers.recurrent import LSTM
@@ -380,6 +381,31 @@ def test_softmax_implementation_key():
     g = ExportConfig(layers={"softmax": {"softmax_implementation": "latency"}},
                      activation_tables="hls4ml").apply(softmax_graph(), TYPES)  # fmt: skip
     assert g["softmax"].op.softmax_implementation == "latency"
+
+
+def test_hls4ml_softmax_key():
+    """hls4ml main's softmax by default, hls4ml 0.8 - 1.0's by request; main's types are
+    set with hls4ml's Precision keys."""
+    g = ExportConfig(hls_config={"Model": {}}).apply(softmax_graph(), TYPES)
+    assert g["softmax"].op.hls4ml_softmax == "main"
+    prec = {"inv_inp": "ufixed<12,4,RND,SAT>", "accum": "fixed<20,8>"}
+    hls = {"LayerName": {"softmax": {"hls4ml_softmax": "1.0"}}}
+    hls_main = {"LayerName": {"softmax": {"Precision": prec}}}
+    assert ExportConfig(hls_config=hls).apply(softmax_graph(), TYPES)["softmax"].op == (
+        Hls4mlActivation("softmax", hls4ml_softmax="1.0")
+    )
+    g = ExportConfig(hls_config=hls_main).apply(softmax_graph(), TYPES)
+    assert g["softmax"].precision["inv_inp"] == FixedType.parse("ap_ufixed<12,4,AP_RND,AP_SAT>")
+    g = ExportConfig(layers={"softmax": {"hls4ml_softmax": "1.0"}},
+                     activation_tables="hls4ml").apply(softmax_graph(), TYPES)  # fmt: skip
+    assert g["softmax"].op.hls4ml_softmax == "1.0"
+    with pytest.raises(ValueError) as info:
+        ExportConfig(layers={"softmax": {"hls4ml_softmax": "1.1"}},
+                     activation_tables="hls4ml").apply(softmax_graph(), TYPES)  # fmt: skip
+    assert str(info.value) == (
+        "layer 'softmax': unknown hls4ml_softmax '1.1'; expected 'main' (hls4ml's newer "
+        "softmax, the default) or '1.0' (hls4ml 0.8 - 1.0)"
+    )
 
 
 @pytest.mark.parametrize(

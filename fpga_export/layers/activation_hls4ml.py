@@ -26,7 +26,15 @@ softmax        per vector (last axis), by ``softmax_implementation``:
                then ``s`` = the sum of the e in hls4ml's adder tree (the first part holds the
                largest power of two below the count), every partial sum in the exp_table type
                E; ``y = R(e * inv_table[top(s)])`` (exact product). argmax: ``y`` is 1 at the
-               first maximum, 0 elsewhere.
+               first maximum, 0 elsewhere. That is ``hls4ml_softmax="1.0"`` (hls4ml 0.8 -
+               1.0); the default ``"main"`` (hls4ml's newer softmax) differs: stable
+               ``d = NT(m - x)`` with NT = ``inp_norm`` (default ``ap_ufixed<W-s, I-s>`` of
+               an input ``ap_fixed<W,I>``, s = 1 if signed), ``e = A(exp_table[top_ne(d)])``
+               with ``exp_table[i] = expf(-(value of NT whose top ne bits are i))``, ne =
+               min(n, W - 1) for a signed input, else n; latency ``e = A(exp_table[top(x)])``;
+               A = ``accum`` (default: the model default), the tree sums in A, ``v =
+               V(s)`` with V = ``inv_inp`` (default: E), ``inv_table[i] = 1.0f / (value of V
+               whose top n bits are i)``, ``y = R(e * inv_table[top(v)])``.
 =============  ==============================================================================
 
 ``top(v)``: the top n bits of v's W-bit pattern, an unsigned index (so the index type must
@@ -65,6 +73,7 @@ from .activation import SELU_ALPHA, SELU_SCALE, _check_pow2, _model_default, pip
 
 FUNCTIONS = ("sigmoid", "tanh", "softplus", "softsign", "elu", "selu", "softmax")
 IMPLEMENTATIONS = ("stable", "latency", "argmax")
+SOFTMAX_VERSIONS = ("main", "1.0")  # hls_softmax: hls4ml's newer softmax, or 0.8 - 1.0's
 RANGES = {"sigmoid": 8, "tanh": 4, "softplus": 8, "softsign": 8, "elu": 8, "selu": 8}
 TABLE_DEFAULT = FixedType.parse("ap_fixed<18,8>")
 SOFTMAX_TABLE_DEFAULT = FixedType.parse("ap_fixed<18,8,AP_RND,AP_SAT>")
@@ -76,13 +85,14 @@ class Hls4mlActivation(Op):
 
     kind = "activation_hls4ml"
     family = "activation_hls4ml"
-    roles = ("result", "table", "exp_table", "inv_table")
+    roles = ("result", "table", "exp_table", "inv_table", "accum", "inv_inp", "inp_norm")
     weight_roles = {"table": "table", "exp_table": "exp_table", "inv_table": "inv_table"}
 
     function: str = "sigmoid"
     table_size: int = 1024
     softmax_implementation: str = "stable"
     alpha: float = 1.0  # elu's
+    hls4ml_softmax: str = "main"  # SOFTMAX_VERSIONS
 
     def __post_init__(self):
         if self.function not in FUNCTIONS:
@@ -105,6 +115,11 @@ class Hls4mlActivation(Op):
                 f"of {', '.join(IMPLEMENTATIONS)}"
             )
         self.softmax_implementation = impl
+        if self.hls4ml_softmax not in SOFTMAX_VERSIONS:
+            raise ValueError(
+                f"unknown hls4ml_softmax {self.hls4ml_softmax!r}; expected 'main' (hls4ml's "
+                "newer softmax, the default) or '1.0' (hls4ml 0.8 - 1.0)"
+            )
         if self.function == "elu":
             weights: tuple[str, ...] = ("table", "param")
         elif self.function != "softmax":
@@ -114,8 +129,24 @@ class Hls4mlActivation(Op):
         else:
             weights = ("exp_table", "inv_table")
         self.weight_names = weights
-        self.roles = ("result", *weights)
+        self.roles = ("result", *weights, *self._main_roles())
         self.weight_roles = {w: w for w in weights}
+
+    def _main_roles(self) -> tuple[str, ...]:
+        """hls4ml main's softmax types: the exp sum's, the 1/sum index's and (stable) the
+        normalized input's."""
+        if self.function != "softmax" or self.hls4ml_softmax != "main":
+            return ()
+        return {"stable": ("accum", "inv_inp", "inp_norm"), "latency": ("accum", "inv_inp")}.get(
+            self.softmax_implementation, ()
+        )
+
+    def _exp_bits(self, x_type: FixedType) -> int:
+        """log2 of the exp table's size: hls4ml main's stable softmax caps it at 2^(W-1) for a
+        signed W-bit input."""
+        if "inp_norm" in self.roles and x_type.signed:
+            return min(self.table_bits, x_type.width - 1)
+        return self.table_bits
 
     # -- tables -------------------------------------------------------------------------
     def prepare(self, node, x_type: FixedType | None = None) -> None:
@@ -126,11 +157,15 @@ class Hls4mlActivation(Op):
             if self.function == "elu":
                 node.weights["param"] = np.array([float(self.alpha)])
         elif self.weight_names and x_type is not None:
-            node.weights["exp_table"] = _expf(_top_values(x_type, self.table_bits))
-            e_t = node.types.get("exp_table")
-            if e_t is not None:
+            norm_t = node.types.get("inp_norm")
+            if "inp_norm" not in self.roles:
+                node.weights["exp_table"] = _expf(_top_values(x_type, self.table_bits))
+            elif norm_t is not None:  # exp(-(max - x))
+                node.weights["exp_table"] = _expf(-_top_values(norm_t, self._exp_bits(x_type)))
+            v_t = node.types.get("inv_inp" if "inv_inp" in self.roles else "exp_table")
+            if v_t is not None:
                 with np.errstate(divide="ignore"):
-                    inv = np.float32(1) / _top_values(e_t, self.table_bits).astype(np.float32)
+                    inv = np.float32(1) / _top_values(v_t, self.table_bits).astype(np.float32)
                 node.weights["inv_table"] = inv.astype(np.float64)
         for w in self.weight_names:
             if w in node.weights and w in node.types:
@@ -147,10 +182,15 @@ class Hls4mlActivation(Op):
             raise ValueError(f"{node.name}: activation of a scalar (shape ()) is not supported")
         if self.function != "softmax" or not self.weight_names:
             return
-        src = graph[node.inputs[0]]
-        types = {"input": src.types.get("result"), "exp_table": node.types.get("exp_table")}
+        x_t = graph[node.inputs[0]].types.get("result")
+        types = {"input": x_t, "exp_table": node.types.get("exp_table")}
+        if "inv_inp" in self.roles:
+            types = {"input": x_t, "inv_inp": node.types.get("inv_inp")}
+            if "inp_norm" in self.roles:
+                types = {"inp_norm": node.types.get("inp_norm"), "inv_inp": types["inv_inp"]}
         for what, t in types.items():
-            if t is not None and t.width < self.table_bits:
+            bits = self._exp_bits(x_t) if what == "inp_norm" and x_t else self.table_bits
+            if t is not None and t.width < bits:
                 raise ValueError(
                     f"{node.name}: softmax as hls4ml computes it indexes its tables with the "
                     f"top {self.table_bits} bits of the {what} type, and {t} has {t.width}: "
@@ -165,6 +205,13 @@ class Hls4mlActivation(Op):
                 continue
             fallback = ctx.own(TABLE_DEFAULT if role == "table" else SOFTMAX_TABLE_DEFAULT)
             out[role] = _model_default(ctx, role) or fallback
+        if "accum" in self.roles:  # hls4ml main: accum_t the model default, inv_inp_t ...
+            out["accum"] = FixedType.parse(ctx.default_for(node, "accum"))
+            out["inv_inp"] = _model_default(ctx, "inv_inp") or out["exp_table"]
+        if "inp_norm" in self.roles:  # ... inp_norm_t ap_ufixed<W - s, I - s> of the input
+            x = graph[node.inputs[0]].types["result"]
+            s = int(x.signed)
+            out["inp_norm"] = FixedType(x.width - s, x.integer - s, False, family=x.family)
         if self.function != "softmax":
             self.prepare(node)
         return out
@@ -213,6 +260,9 @@ class Hls4mlActivation(Op):
             hot = np.arange(shape[-1])[None, :] == np.argmax(xr, axis=1)[:, None]
             return Tensor(where(hot, one, 0).reshape(shape), node.result)
         X, n = x.type, self.table_bits
+        if "inv_inp" in self.roles:
+            y = self._run_softmax_main(node, Tensor(xr, X), c)
+            return Tensor(np.asarray(y.raw).reshape(shape), node.result)
         if self.softmax_implementation == "stable":
             m = Tensor(xr.max(axis=1, keepdims=True), X)
             diff = FixedType(X.width, X.integer, True, Rounding.RND, Overflow.SAT, family=X.family)
@@ -226,6 +276,26 @@ class Hls4mlActivation(Op):
         inv = Tensor(np.asarray(inv_t.raw)[_top(s.raw, e_t.type.width, n)][:, None], inv_t.type)
         y = arith.convert(arith.mul(Tensor(e, e_t.type), inv), node.result)
         return Tensor(np.asarray(y.raw).reshape(shape), node.result)
+
+    def _run_softmax_main(self, node, x: Tensor, c) -> Tensor:
+        """hls4ml main: exps in accum, summed in accum, the sum's inv_inp top bits index
+        inv_table; stable indexes exp_table with inp_norm(max - x)."""
+        X, n = x.type, self.table_bits
+        if "inp_norm" in self.roles:
+            norm_t = node.types["inp_norm"]
+            m = Tensor(x.raw.max(axis=1, keepdims=True), X)
+            d = arith.convert(arith.sub(m, x), norm_t)
+            idx = _top(d.raw, norm_t.width, self._exp_bits(X))
+        else:
+            idx = _top(x.raw, X.width, n)
+        e_t, inv_t, acc_t = c["exp_table"], c["inv_table"], node.types["accum"]
+        e = arith.convert(Tensor(np.asarray(e_t.raw)[idx], e_t.type), acc_t)
+        s = _tree_sum([Tensor(e.raw[:, j], acc_t) for j in range(e.raw.shape[1])])
+        v_t = node.types["inv_inp"]
+        s = arith.convert(s, v_t)
+        inv = Tensor(np.asarray(inv_t.raw)[_top(s.raw, v_t.width, n)][:, None], inv_t.type)
+        y = arith.convert(arith.mul(e, inv), node.result)
+        return Tensor(np.asarray(y.raw), node.result)
 
     # -- C++ --------------------------------------------------------------------------
     def cost(self, node, ctx, hw):
@@ -270,14 +340,19 @@ class Hls4mlActivation(Op):
 
     def emit(self, node, ctx) -> Emission:
         members = ()
-        if self.function == "softmax" and self.weight_names:
+        if self.function == "softmax" and self.weight_names and "inv_inp" not in self.roles:
             x = ctx.input_node(node).result
             diff = FixedType(x.width, x.integer, True, Rounding.RND, Overflow.SAT, family=x.family)
             members = (f"typedef {ctx.spell(diff)} diff_t;",)
         roles = {f"{r}_t": r for r in self.weight_names}
+        roles.update({f"{r}_t": r for r in self._main_roles()})
         fields = self.config_fields(node, ctx)
+        if "inv_inp" in self.roles:
+            fields["exp_table_size"] = 1 << self._exp_bits(ctx.input_node(node).result)
         config = ctx.config(node, "nnet::activation_hls4ml_config", fields, roles, members)
         fn = f"hls4ml_{self.function}"
+        if "inv_inp" in self.roles:
+            fn += "_main"
         if self.function == "softmax":
             fn += "_" + self.softmax_implementation
         call = ctx.call(fn + ("_stream" if ctx.stream else ""), node, self.weight_names)

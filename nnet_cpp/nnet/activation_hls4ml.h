@@ -21,12 +21,16 @@ struct activation_hls4ml_config {
     static const unsigned n_in = 10;        // values per sample (flat)
     static const unsigned n_chan = 10;      // last-axis length: softmax axis, stream packet size
     static const unsigned table_size = 1024;
+    static const unsigned exp_table_size = 1024;  // hls4ml main's softmax: its own exp size
     static const int table_range = 8;       // element-wise tables cover [-range, range)
     static const unsigned reuse_factor = 1;
     typedef fixed<18, 8> table_t;
     typedef fixed<18, 8, RND, SAT> exp_table_t;
     typedef fixed<18, 8, RND, SAT> inv_table_t;
     typedef fixed<16, 6> param_t;  // elu's alpha
+    typedef fixed<16, 6> accum_t;                // hls4ml main's softmax: exps and their sum,
+    typedef fixed<18, 8, RND, SAT> inv_inp_t;    // the sum as the 1/sum table's index,
+    typedef ufixed<15, 5> inp_norm_t;            // max - x (stable)
 };
 
 // log2 of a power of two and the largest power of two <= n, at compile time (C++11).
@@ -202,6 +206,54 @@ void hls4ml_softmax_vector(const data_T x[CONFIG_T::n_chan], res_T res[CONFIG_T:
     }
 }
 
+// hls4ml main's exp_table index: stable from inp_norm_t(max - x), latency from x itself.
+template <bool STABLE>
+struct hls4ml_main_exp_index {
+    template <int N_BITS, typename CONFIG_T, class data_T>
+    static unsigned get(const data_T &x, const data_T &m) {
+#pragma HLS INLINE
+        const typename CONFIG_T::inp_norm_t d = m - x;
+        return hls4ml_top_bits<N_BITS>(d);
+    }
+};
+template <>
+struct hls4ml_main_exp_index<false> {
+    template <int N_BITS, typename CONFIG_T, class data_T>
+    static unsigned get(const data_T &x, const data_T &) {
+#pragma HLS INLINE
+        return hls4ml_top_bits<N_BITS>(x);
+    }
+};
+
+// hls4ml main's softmax: exps held and summed in accum_t, the sum's inv_inp_t top bits index
+// inv_table, res = R(exp * inv).
+template <bool STABLE, class data_T, class res_T, typename CONFIG_T>
+void hls4ml_softmax_main_vector(
+    const data_T x[CONFIG_T::n_chan], res_T res[CONFIG_T::n_chan],
+    const typename CONFIG_T::exp_table_t exp_table[CONFIG_T::exp_table_size],
+    const typename CONFIG_T::inv_table_t inv_table[CONFIG_T::table_size]) {
+#pragma HLS INLINE
+    const int ne = hls4ml_log2(CONFIG_T::exp_table_size), n = hls4ml_log2(CONFIG_T::table_size);
+    data_T m = x[0];
+    for (unsigned c = 1; c < CONFIG_T::n_chan; c++) {
+#pragma HLS UNROLL
+        if (x[c] > m) m = x[c];
+    }
+    typename CONFIG_T::accum_t e[CONFIG_T::n_chan];
+#pragma HLS ARRAY_PARTITION variable=e type=complete
+    for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+#pragma HLS UNROLL
+        e[c] = exp_table[hls4ml_main_exp_index<STABLE>::template get<ne, CONFIG_T>(x[c], m)];
+    }
+    const typename CONFIG_T::inv_inp_t s =
+        hls4ml_tree_sum<typename CONFIG_T::accum_t, CONFIG_T::n_chan>::sum(e);
+    const typename CONFIG_T::inv_table_t inv = inv_table[hls4ml_top_bits<n>(s)];
+    for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
+#pragma HLS UNROLL
+        res[c] = (res_T)(e[c] * inv);
+    }
+}
+
 template <class data_T, class res_T, typename CONFIG_T>
 void hls4ml_argmax_vector(const data_T x[CONFIG_T::n_chan], res_T res[CONFIG_T::n_chan]) {
 #pragma HLS INLINE
@@ -254,15 +306,27 @@ void hls4ml_argmax_vector(const data_T x[CONFIG_T::n_chan], res_T res[CONFIG_T::
 #define NNET_HLS4ML_STABLE(D, R) hls4ml_softmax_vector<true, D, R, CONFIG_T>(x, y, exp_table, inv_table)
 #define NNET_HLS4ML_LATENCY(D, R) hls4ml_softmax_vector<false, D, R, CONFIG_T>(x, y, exp_table, inv_table)
 #define NNET_HLS4ML_ARGMAX(D, R) hls4ml_argmax_vector<D, R, CONFIG_T>(x, y)
+#define NNET_HLS4ML_MAIN_TABLES                                                              \
+    , const typename CONFIG_T::exp_table_t exp_table[CONFIG_T::exp_table_size],              \
+        const typename CONFIG_T::inv_table_t inv_table[CONFIG_T::table_size]
+#define NNET_HLS4ML_MAIN_STABLE(D, R)                                                        \
+    hls4ml_softmax_main_vector<true, D, R, CONFIG_T>(x, y, exp_table, inv_table)
+#define NNET_HLS4ML_MAIN_LATENCY(D, R)                                                       \
+    hls4ml_softmax_main_vector<false, D, R, CONFIG_T>(x, y, exp_table, inv_table)
 
 NNET_HLS4ML_SOFTMAX(hls4ml_softmax_stable, NNET_HLS4ML_STABLE, NNET_HLS4ML_TABLES)
 NNET_HLS4ML_SOFTMAX(hls4ml_softmax_latency, NNET_HLS4ML_LATENCY, NNET_HLS4ML_TABLES)
 NNET_HLS4ML_SOFTMAX(hls4ml_softmax_argmax, NNET_HLS4ML_ARGMAX, )
+NNET_HLS4ML_SOFTMAX(hls4ml_softmax_main_stable, NNET_HLS4ML_MAIN_STABLE, NNET_HLS4ML_MAIN_TABLES)
+NNET_HLS4ML_SOFTMAX(hls4ml_softmax_main_latency, NNET_HLS4ML_MAIN_LATENCY, NNET_HLS4ML_MAIN_TABLES)
 
 #undef NNET_HLS4ML_TABLES
 #undef NNET_HLS4ML_STABLE
 #undef NNET_HLS4ML_LATENCY
 #undef NNET_HLS4ML_ARGMAX
+#undef NNET_HLS4ML_MAIN_TABLES
+#undef NNET_HLS4ML_MAIN_STABLE
+#undef NNET_HLS4ML_MAIN_LATENCY
 #undef NNET_HLS4ML_SOFTMAX
 
 }  // namespace nnet

@@ -4,7 +4,9 @@
 // of its types and summed in a balanced tree. Compiled against the vendor's ap types by
 // tests/layers/test_activation_hls4ml.py, which defines DATA_T, RES_T, TABLE_T, EXP_T, INV_T,
 // TABLE_SIZE, LOG2N, N_CHAN, PARAM_T and ALPHA (elu's alpha, a param_t as in hls4ml's
-// elu(data, alpha, res)). Reads doubles (N_CHAN per line) on stdin; prints per line the
+// elu(data, alpha, res)). The newer softmax of hls4ml's main branch (softmax_main) also takes
+// ACC_T (accum_t), INV_INP_T (inv_inp_t), NORM_T (inp_norm_t) and EXP_LOG2N (log2 of its exp
+// table size). Reads doubles (N_CHAN per line) on stdin; prints per line the
 // raw bits of every function's results.
 #include <cmath>
 #include <cstdio>
@@ -17,6 +19,9 @@ typedef TABLE_T table_t;
 typedef EXP_T exp_t;
 typedef INV_T inv_t;
 typedef PARAM_T param_t;
+typedef ACC_T acc_t;
+typedef INV_INP_T inv_inp_t;
+typedef NORM_T norm_t;
 static const unsigned table_size = TABLE_SIZE;
 
 namespace oracle {
@@ -110,6 +115,50 @@ void softmax(const data_t x[N_CHAN], res_t y[N_CHAN]) {
     for (int c = 0; c < N_CHAN; c++) y[c] = e[c] * inv;
 }
 
+// hls4ml main: the exp table is indexed by the top bits of norm_t(max - x) (stable) and holds
+// exp(-value); exps are held and summed in acc_t; the sum, as inv_inp_t, indexes 1/x.
+template <class T, int NB>
+unsigned top_n(T x) {
+    ap_uint<NB> bits = x(x.width - 1, x.width - NB);
+    return bits.to_uint();
+}
+
+template <class T, int NB>
+float from_top_n(unsigned i) {
+    T x(0);
+    x(x.width - 1, x.width - NB) = i;
+    return (float)x;
+}
+
+template <bool STABLE, int NE>
+void softmax_main(const data_t x[N_CHAN], res_t y[N_CHAN]) {
+    static exp_t exp_table[1 << NE];
+    static inv_t inv_table[table_size];
+    static bool ready = false;
+    if (!ready) {
+        for (unsigned i = 0; i < (1u << NE); i++) {
+            float v = STABLE ? -from_top_n<norm_t, NE>(i) : from_top_n<data_t, NE>(i);
+            exp_table[i] = std::exp(v);
+        }
+        for (unsigned i = 0; i < table_size; i++) inv_table[i] = 1 / from_top_n<inv_inp_t, LOG2N>(i);
+        ready = true;
+    }
+    data_t m = x[0];
+    for (int c = 1; c < N_CHAN; c++) m = x[c] >= m ? x[c] : m;
+    acc_t e[N_CHAN];
+    for (int c = 0; c < N_CHAN; c++) {
+        if (STABLE) {
+            norm_t d = m - x[c];
+            e[c] = exp_table[top_n<norm_t, NE>(d)];
+        } else {
+            e[c] = exp_table[top_n<data_t, NE>(x[c])];
+        }
+    }
+    inv_inp_t s = tree<acc_t, N_CHAN>(e);
+    inv_t inv = inv_table[top_n<inv_inp_t, LOG2N>(s)];
+    for (int c = 0; c < N_CHAN; c++) y[c] = e[c] * inv;
+}
+
 }  // namespace oracle
 
 template <class T>
@@ -124,7 +173,7 @@ int main() {
             if (std::scanf("%lf", &in[c]) != 1) return 0;
         data_t x[N_CHAN];
         for (int c = 0; c < N_CHAN; c++) x[c] = in[c];
-        res_t out[10][N_CHAN];
+        res_t out[12][N_CHAN];
         const param_t one = 1.0, alpha = ALPHA;
         for (int c = 0; c < N_CHAN; c++) {
             out[0][c] = oracle::lookup<oracle::sigmoid_f, 8>(x[c]);
@@ -141,14 +190,16 @@ int main() {
                 out[5][c] = oracle::negative_lookup<oracle::selu_f>(x[c]);
             }
         }
-        oracle::softmax<true>(x, out[6]);
-        oracle::softmax<false>(x, out[7]);
+        oracle::softmax_main<true, EXP_LOG2N>(x, out[6]);
+        oracle::softmax_main<false, LOG2N>(x, out[7]);
+        oracle::softmax<true>(x, out[10]);
+        oracle::softmax<false>(x, out[11]);
         for (int c = 0; c < N_CHAN; c++) out[8][c] = 0;
         int at = 0;
         for (int c = 1; c < N_CHAN; c++)
             if (x[c] > x[at]) at = c;
         out[8][at] = 1;
-        for (int f = 0; f < 10; f++)
+        for (int f = 0; f < 12; f++)
             for (int c = 0; c < N_CHAN; c++) std::printf("%llu ", bits(out[f][c]));
         std::printf("\n");
     }

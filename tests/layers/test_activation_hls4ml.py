@@ -44,6 +44,8 @@ OPS = [
     ("softmax", {"softmax_implementation": "latency"}),
     ("softmax", {"softmax_implementation": "argmax"}),
     ("elu", {"alpha": 0.3}),
+    ("softmax", {"hls4ml_softmax": "1.0"}),
+    ("softmax", {"softmax_implementation": "latency", "hls4ml_softmax": "1.0"}),
 ]
 ALPHA = 0.3
 # name -> (input type, role types, table size)
@@ -57,6 +59,9 @@ TYPE_SETS = {
             "exp_table": "ap_ufixed<14,4,AP_RND,AP_SAT>",
             "inv_table": "ap_fixed<16,6,AP_RND,AP_WRAP>",
             "param": "ap_fixed<8,1,AP_RND>",  # alpha 1 wraps to -1, as in hls4ml
+            "accum": "ap_fixed<14,4,AP_RND,AP_SAT>",
+            "inv_inp": "ap_ufixed<12,4,AP_RND,AP_SAT>",
+            "inp_norm": "ap_ufixed<11,4,AP_RND,AP_SAT>",
         },
         256,
     ),
@@ -66,6 +71,7 @@ TYPE_SETS = {
             "result": "ap_ufixed<12,2,AP_TRN,AP_SAT>",
             "exp_table": "ap_fixed<18,10,AP_RND,AP_SAT>",
             "param": "ap_ufixed<6,1,AP_RND_CONV>",
+            "accum": "ap_ufixed<20,6>",
         },
         512,
     ),
@@ -115,7 +121,13 @@ def test_csim_equals_interpreter(tmp_path, type_set):
 
 def _oracle(tmp_path: Path, type_set: str, x: np.ndarray) -> np.ndarray:
     x_type, roles, size = TYPE_SETS[type_set]
+    main = graph(type_set)["f6"]  # hls4ml main's softmax types, defaults included
+    x_t = T(x_type)
     defines = {
+        "ACC_T": str(main.types["accum"]),
+        "INV_INP_T": str(main.types["inv_inp"]),
+        "NORM_T": str(main.types["inp_norm"]),
+        "EXP_LOG2N": str(min(size.bit_length() - 1, x_t.width - x_t.signed)),
         "DATA_T": x_type,
         "RES_T": roles.get("result", "ap_fixed<16,6>"),
         "TABLE_T": roles.get("table", "ap_fixed<18,8>"),
@@ -211,6 +223,48 @@ def test_default_types_are_hls4mls():
     assert g["f8"].op.roles == ("result",)
 
 
+def test_main_softmax_default_types_and_exp_table_cap():
+    """hls4ml main: inp_norm ap_ufixed<W-1,I-1> of a signed input, accum the model default,
+    inv_inp the exp_table type; the exp table capped at 2^(W-1) entries."""
+    g = graph("default")
+    assert g["f6"].types["inp_norm"] == T("ap_ufixed<15,5>")
+    assert g["f6"].types["accum"] == T("ap_fixed<16,6>")
+    assert g["f6"].types["inv_inp"] == T("ap_fixed<18,8,AP_RND,AP_SAT>")
+    assert "inp_norm" not in g["f7"].types and "accum" not in g["f10"].types
+    assert graph("unsigned")["f6"].types["inp_norm"] == T("ap_ufixed<14,5>")
+    g = Graph("c")
+    g.add(Node("x", Input(), shape=(4,), precision={"result": "ap_fixed<8,3>"}))
+    g.add(Node("s", Hls4mlActivation("softmax"), ["x"]))
+    g.inputs, g.outputs = ["x"], ["s"]
+    passes.infer_shapes(g)
+    passes.infer_types(g)
+    table = g["s"].weights["exp_table"]
+    assert len(table) == 128 and table[0] == 1.0
+    # ap_ufixed<7,2>: steps of 1/32; expf within a float32 ulp of exp
+    assert abs(table[1] - np.exp(-1 / 32)) < 2**-24
+
+
+def test_main_and_1_0_stable_softmax_differ():
+    """x - max = -0.3 in ap_fixed<16,6> (n = 10: bins of 1/16, 1.0; 1/32, main): 1.0 floors
+    to -0.3125, main truncates 0.3 to 0.28125; the maximum reads exp(0) = 1 in both."""
+    outs = {}
+    for version in ("main", "1.0"):
+        g = Graph("d")
+        g.add(Node("x", Input(), shape=(2,), precision={"result": "ap_fixed<16,6>"}))
+        g.add(Node("s", Hls4mlActivation("softmax", hls4ml_softmax=version), ["x"]))
+        g.inputs, g.outputs = ["x"], ["s"]
+        passes.infer_shapes(g)
+        passes.infer_types(g)
+        g["s"].precision = {"result": "ap_fixed<32,8>", "inv_table": "ap_fixed<18,8>"}
+        passes.infer_types(g)
+        g["s"].weights["inv_table"] = np.ones(1024)  # y = the exps themselves
+        outs[version] = Interpreter(g).run(np.array([[1.0, 0.7]]))[0]
+    e = {v: np.float32(np.exp(np.float32(d))) for v, d in (("main", -0.28125), ("1.0", -0.3125))}
+    for version, y in outs.items():
+        q = np.round(float(e[version]) * 1024) / 1024  # exp_table ap_fixed<18,8,RND,SAT>
+        np.testing.assert_array_equal(y, [1.0, q], err_msg=version)
+
+
 def test_activation_hls4ml_compatible():
     assert Activation("sigmoid", table_size=256).hls4ml_compatible() == Hls4mlActivation(
         "sigmoid", table_size=256
@@ -240,7 +294,7 @@ def test_unknown_implementation():
 def test_narrow_softmax_input_refused():
     g = Graph("n")
     g.add(Node("x", Input(), shape=(4,), precision={"result": "ap_fixed<8,3>"}))
-    g.add(Node("s", Hls4mlActivation("softmax"), ["x"]))
+    g.add(Node("s", Hls4mlActivation("softmax", hls4ml_softmax="1.0"), ["x"]))
     g.inputs, g.outputs = ["x"], ["s"]
     passes.infer_shapes(g)
     with pytest.raises(ValueError) as info:
