@@ -1,28 +1,36 @@
-"""CSimValidator with backend="quartus": firmware metrics of a plain training loop from the
-quartus project's csim (ac types), equal to the interpreter and, with AP_RND_CONV/AP_SAT types
-(the same in both families), to a Vitis export of the same weights; its CSimModule."""
+"""CSimValidator with every backend besides Vitis: firmware metrics of a plain training loop from
+that project's csim, equal to the interpreter and, with AP_RND_CONV/AP_SAT types (the same in the
+ap and ac families), to a Vitis export of the same weights bit for bit; its CSimModule."""
+
+import json
 
 import numpy as np
+import pytest
 import torch
 from torch import nn
 
+from fpga_export.backends import BACKENDS
 from torch_plugin import CSimValidator
 
 G = torch.Generator().manual_seed(0)
 X = torch.randn(100, 6, generator=G)
 Y = (X[:, 0] > X[:, 1]).long()
 PRECISION = "ap_fixed<16,6,AP_RND_CONV,AP_SAT>"
+OTHERS = [name for name in BACKENDS if name != "vitis"]
 
 
-def test_validator_with_the_quartus_backend(tmp_path):
+@pytest.mark.parametrize("backend", OTHERS)
+def test_validator_with_each_backend(tmp_path, backend):
     torch.manual_seed(1)
     model = nn.Sequential(nn.Linear(6, 5), nn.ReLU(), nn.Linear(5, 2))
     validator = CSimValidator(
-        model, input_shape=(6,), backend="quartus", precision=PRECISION,
-        output_dir=tmp_path / "quartus", overflow=False,
+        model, input_shape=(6,), backend=backend, precision=PRECISION,
+        output_dir=tmp_path / backend, overflow=False,
     )  # fmt: skip
     fw = validator.firmware
-    assert {t.family for n in fw.graph for t in n.types.values()} == {"ac"}
+    assert json.loads((fw.output_dir / "project.json").read_text())["backend"] == backend
+    family = BACKENDS[backend].vendor
+    assert {t.family for n in fw.graph for t in n.types.values()} == {family}
     opt = torch.optim.SGD(model.parameters(), lr=0.2)
     for _ in range(3):
         opt.zero_grad()
