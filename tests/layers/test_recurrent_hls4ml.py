@@ -447,6 +447,9 @@ def test_torch_hls_config_end_to_end(tmp_path):
     with torch.no_grad():
         ref = model(torch.tensor(x, dtype=torch.float32)).numpy()
     np.testing.assert_allclose(want, ref, atol=0.1)  # tables and 16-bit types
+    loaded = Firmware.load(fw.save_state())  # the five LSTM weights saved and checked
+    assert loaded.graph["lstm"].op == lstm.op
+    np.testing.assert_array_equal(loaded.reference(x), want)
     # the Keras-style cell (bias_hh folded into bias, the recurrent product from 0) differs
     lstm.op = replace(lstm.op, recurrent_bias=False)
     lstm.types = {r: t for r, t in lstm.types.items() if r != "recurrent_bias"}
