@@ -111,6 +111,7 @@ TABLE_DEFAULT = FixedType.parse("ap_fixed<18,2,AP_RND,AP_SAT>")
 UNUSED_TABLE = FixedType(2, 2)  # relu / linear: one unused entry
 WEIGHTS = ("kernel", "recurrent_kernel", "bias", "recurrent_bias")
 CELL_KINDS = {"simple_rnn": 0, "lstm": 1, "gru": 2}
+TORCH_BIASES = {"input_bias": "bias", "recurrent_bias": "recurrent_bias"}  # LSTM.torch_biases
 
 
 def activation_of(name: str, table_size: int, table_range: float) -> Activation:
@@ -322,7 +323,9 @@ class _Recurrent(Op):
         (x,) = inputs
         if any(w not in node.weights for w in ("table", "recurrent_table") if w in self.roles):
             self.prepare(node)
-        consts = {w: arith.const(node.weights[w], node.types[w]) for w in self.weight_roles}
+        consts = {
+            w: arith.const(node.weights[w], node.types[r]) for w, r in self.weight_roles.items()
+        }
         batch, steps = x.raw.shape[:2]
         u = self.units
         state = {"h": Tensor(np.zeros((batch, u), np.int64), node.types["state"])}
@@ -366,7 +369,7 @@ class _Recurrent(Op):
     # -- C++ --------------------------------------------------------------------------
     def cpp_weights(self) -> tuple[str, ...]:
         """The weight arrays of the C++ call, in order (stand-ins where an op has none)."""
-        rbias = "recurrent_bias" if "recurrent_bias" in self.roles else "bias"
+        rbias = "recurrent_bias" if getattr(self, "reset_after", False) else "bias"
         rtable = "recurrent_table" if "recurrent_table" in self.roles else "table"
         return ("kernel", "recurrent_kernel", "bias", rbias, "table", rtable)
 
@@ -516,6 +519,9 @@ class LSTM(_Recurrent):
     kind = "lstm"
     gates = 4
     output_cell: bool = False
+    # torch: the node also carries bias_ih ("input_bias") and bias_hh ("recurrent_bias"),
+    # ``bias`` their sum; fpga-export's cell reads the sum, hls4ml's cell the two apart
+    torch_biases: bool = False
 
     def __post_init__(self):
         super().__post_init__()
@@ -523,6 +529,15 @@ class LSTM(_Recurrent):
             raise ValueError(
                 "LSTM output_cell outputs the final cell state: it needs return_sequences=False"
             )
+        if self.torch_biases:
+            self.roles = (*self.roles, "recurrent_bias")
+            self.weight_roles = self.weight_roles | TORCH_BIASES
+
+    def weight_shapes(self, n_in: int) -> dict[str, tuple[int, ...]]:
+        shapes = super().weight_shapes(n_in)
+        if self.torch_biases:
+            shapes |= {"input_bias": (self.n_gates,), "recurrent_bias": (self.n_gates,)}
+        return shapes
 
     def extra_roles(self):
         return ["cell"]
@@ -616,7 +631,7 @@ def error_bound(op, node, graph) -> float | None:
     k_err = float((rounding("kernel").sum(axis=0) * x_max).max())
     rk_err = float(rounding("recurrent_kernel").sum(axis=0).max())
     b_err = float(rounding("bias").max()) + (
-        float(rounding("recurrent_bias").max()) if "recurrent_bias" in w else 0.0
+        float(rounding("recurrent_bias").max()) if op.kind == "gru" and op.reset_after else 0.0
     )
     e_fixed = lsb["accum"] * (n_in + op.units + 2) + k_err + rk_err + b_err
     rk = np.abs(np.asarray(w["recurrent_kernel"], dtype=np.float64))
@@ -624,7 +639,8 @@ def error_bound(op, node, graph) -> float | None:
     bin_half = float(op.table_range) / op.table_size
     d_act = bin_half + lsb["table"] / 2
     d_rec = bin_half / 4 + lsb.get("recurrent_table", 0.0) / 2
-    rh = norm + float(np.abs(w.get("recurrent_bias", np.zeros(1))).max())
+    rbias = w["recurrent_bias"] if op.kind == "gru" and op.reset_after else np.zeros(1)
+    rh = norm + float(np.abs(rbias).max())
     # every bounded value also bounds its error: |h|, |n| <= 1, 0 <= gates <= 1, |c| <= T
     cap_h, cap_g = 2 + lsb["state"], 1 + lsb.get("gate", 0.0)
     cap_c = 2 * steps + lsb.get("cell", 0.0)

@@ -21,17 +21,22 @@ the types they name agree with those arrays.
 
 Types: ``R`` the layer's result type (hls4ml's ``res_T``: h and c are ``R`` arrays), ``A``
 ``accum``, weights ``kernel`` (``weight``), ``recurrent_kernel`` (``recurrent_weight``),
-``bias``, ``recurrent_bias`` (GRU), and ``table``, shared by the two activations, hls4ml's
-one ``table_t`` per layer. ``X(v)`` converts v into X with X's modes; products and sums
-without a conversion are exact.
+``bias``, ``recurrent_bias`` (GRU; LSTM from torch), and ``table``, shared by the two
+activations, hls4ml's one ``table_t`` per layer. ``X(v)`` converts v into X with X's modes;
+products and sums without a conversion are exact.
 
 * ``mv(v, W, b)_j`` (hls4ml's ``nnet::dense`` latency kernel into ``accum_t``):
-  ``acc = A(b_j)`` (LSTM recurrent: 0), then ``acc += A(v_i * W_ij)`` for i in order.
+  ``acc = A(b_j)`` (LSTM recurrent: 0, or ``recurrent_bias``), then ``acc += A(v_i * W_ij)``
+  for i in order.
 * ``act(v)``, ``rec(v)``: sigmoid, tanh (hls4ml's tables: ``int(v * N / 2r) + N/2``
   truncated, clamped, r = 8 sigmoid, 4 tanh, entries as layers/activation_hls4ml.py computes
   them, in the ``table`` type) or relu (``v > 0 ? v : 0``), the value converted into A.
 * LSTM (Keras gates i, f, c, o): ``zx = mv(x_t, kernel, bias)``, ``zh = mv(h, recurrent_kernel,
-  0)``; ``p = A(zx + zh)`` per gate; ``i, f, o = A(rec(p))``, ``g = A(act(p_c))``;
+  0)``; from torch (``recurrent_bias=True``, ``LSTM.torch_biases``): ``zx = mv(x_t, kernel,
+  input_bias)``, ``zh = mv(h, recurrent_kernel, recurrent_bias)`` with torch's bias_ih and
+  bias_hh apart, as hls4ml's pytorch converter keeps them (``converters/pytorch/recurrent.py``;
+  ``model/layers.py``: a layer from torch keeps its recurrent bias, a Keras one gets zeros);
+  ``p = A(zx + zh)`` per gate; ``i, f, o = A(rec(p))``, ``g = A(act(p_c))``;
   ``c = R(g * i + c * f)``; ``h = R(o * A(act(c)))``.
 * GRU, reset_after (Keras gates z, r, h; PyTorch's r, z, n after the frontend's reordering):
   ``zx = mv(x_t, kernel, bias)``, ``zh = mv(h, recurrent_kernel, recurrent_bias)``;
@@ -119,6 +124,7 @@ def convert(op) -> Op | None:
         return_sequences=op.return_sequences,
         implementation=op.implementation,
         table_size=op.table_size,
+        **({"recurrent_bias": True} if getattr(op, "torch_biases", False) else {}),
     )
 
 
@@ -127,7 +133,6 @@ class _Hls4mlRecurrent(Op):
     """Shared by Hls4mlLSTM and Hls4mlGRU (module docstring)."""
 
     family = "recurrent_hls4ml"
-    hls4ml_note: ClassVar[str] = NOTE
     gates: ClassVar[int] = 4
     roles: ClassVar[tuple[str, ...]] = (
         "result", "accum", "kernel", "recurrent_kernel", "bias", "recurrent_bias", "table",
@@ -140,6 +145,9 @@ class _Hls4mlRecurrent(Op):
     return_sequences: bool = False
     implementation: str = "static"
     table_size: int = 1024
+    # LSTM: the node carries torch's bias_ih ("input_bias") and bias_hh ("recurrent_bias")
+    # apart, as hls4ml's pytorch converter keeps them (GRU: always True)
+    recurrent_bias: bool = False
 
     def __post_init__(self):
         name = type(self).__name__
@@ -159,14 +167,27 @@ class _Hls4mlRecurrent(Op):
                 f"{', '.join(IMPLEMENTATIONS)}"
             )
         self.table_bits = _check_pow2(f"{name} table_size", self.table_size, True)
-        rbias = ("recurrent_bias",) if self.kind == "gru_hls4ml" else ()
+        if self.kind == "gru_hls4ml":
+            self.recurrent_bias = True
+        split = self.recurrent_bias and self.kind == "lstm_hls4ml"
+        self.bias_weight = "input_bias" if split else "bias"
+        rbias = ("recurrent_bias",) if self.recurrent_bias else ()
         self.roles = ("result", "accum", "kernel", "recurrent_kernel", "bias", *rbias, "table")
-        weights = ("kernel", "recurrent_kernel", "bias", *rbias)
-        self.weight_roles = {w: w for w in weights} | {"table": "table", "recurrent_table": "table"}
+        # from torch the node keeps the sum "bias" too (fpga-export's cell reads it)
+        self.weight_roles = {"kernel": "kernel", "recurrent_kernel": "recurrent_kernel"}
+        self.weight_roles |= {"bias": "bias", self.bias_weight: "bias"} | {r: r for r in rbias}
+        self.weight_roles |= {"table": "table", "recurrent_table": "table"}
 
     @property
     def n_gates(self) -> int:
         return self.gates * self.units
+
+    @property
+    def hls4ml_note(self) -> str:
+        """What the summary says the converted layer computes (config._hls4ml_tables)."""
+        if self.kind == "lstm_hls4ml" and self.recurrent_bias:
+            return NOTE.replace("its tables,", "its tables, torch's bias_hh as recurrent_bias,")
+        return NOTE
 
     def approximation(self, node, graph) -> str:
         return (
@@ -193,8 +214,8 @@ class _Hls4mlRecurrent(Op):
     def check(self, node, graph):
         n_in = graph[node.inputs[0]].shape[1]
         g, u = self.n_gates, self.units
-        shapes = {"kernel": (n_in, g), "recurrent_kernel": (u, g), "bias": (g,)}
-        if "recurrent_bias" in self.roles:
+        shapes = {"kernel": (n_in, g), "recurrent_kernel": (u, g), self.bias_weight: (g,)}
+        if self.recurrent_bias:
             shapes["recurrent_bias"] = (g,)
         for w, want in shapes.items():
             got = node.weights.get(w)
@@ -266,14 +287,16 @@ class _Hls4mlRecurrent(Op):
             "implementation": IMPLEMENTATIONS.index(self.implementation),
             "reuse_factor": node.reuse_factor,
             "multiplier_limit": multiplier_limit_name(node, ctx),
+            "recurrent_bias": bool(self.recurrent_bias),
         }
 
     def emit(self, node, ctx) -> Emission:
         roles = {f"{r}_t": r for r in self.roles if r != "result"}
         fields = self.config_fields(node, ctx)
         config = ctx.config(node, "nnet::recurrent_hls4ml_config", fields, roles)
-        rbias = "recurrent_bias" if "recurrent_bias" in self.roles else "bias"
-        weights = ("kernel", "recurrent_kernel", "bias", rbias, "table", "recurrent_table")
+        rbias = "recurrent_bias" if self.recurrent_bias else self.bias_weight
+        weights = ("kernel", "recurrent_kernel", self.bias_weight, rbias, "table")
+        weights += ("recurrent_table",)
         fn = "recurrent_hls4ml_stream" if ctx.stream else "recurrent_hls4ml"
         call = ctx.call(fn, node, weights)
         includes = (
@@ -382,8 +405,8 @@ class Hls4mlLSTM(_Hls4mlRecurrent):
     def step(self, node, x, state, consts):
         a, r = node.types["accum"], node.result
         u = self.units
-        zx = matvec(x, consts["kernel"], consts["bias"], a)
-        zh = matvec(state["h"], consts["recurrent_kernel"], None, a)
+        zx = matvec(x, consts["kernel"], consts[self.bias_weight], a)
+        zh = matvec(state["h"], consts["recurrent_kernel"], consts.get("recurrent_bias"), a)
         pre = [arith.convert(arith.add(_cols(zx, k, u), _cols(zh, k, u)), a) for k in range(4)]
         i, f, o = (self.apply(node, "recurrent_table", pre[k], consts) for k in (0, 1, 3))
         g = self.apply(node, "table", pre[2], consts)

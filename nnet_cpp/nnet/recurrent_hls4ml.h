@@ -2,7 +2,7 @@
 // fpga_export/layers/recurrent_hls4ml.py, whose docstring is the specification and names the
 // hls4ml version). R = res_T (h and c), A = accum_t; X(v) converts v into X; products and sums
 // without a conversion are exact.
-//   mv(v, W, b)_j  acc = A(b_j) (LSTM recurrent: 0); acc += A(v_i * W_ij), i in order
+//   mv(v, W, b)_j  acc = A(b_j) (LSTM recurrent: 0, or torch's b_hh); acc += A(v_i * W_ij), i in order
 //   act, rec       sigmoid / tanh: table[clamp(int(v * N / 2r) + N/2)] (r = 8 / 4), relu:
 //                  v > 0 ? v : 0; the value converted into A
 //   LSTM           p = A(mv(x) + mv(h)); i, f, o = A(rec(p)); g = A(act(p_c));
@@ -39,6 +39,8 @@ struct recurrent_hls4ml_config {
     static const unsigned reuse_factor = 1;
     // multipliers of one call (ALLOCATION limit); 0: one per product of a step
     static const unsigned multiplier_limit = 0;
+    // LSTM: the recurrent product starts from recurrent_bias (torch's bias_hh) instead of 0
+    static const bool recurrent_bias = false;
     typedef fixed<16, 6> accum_t;
     typedef fixed<16, 6> kernel_t;
     typedef fixed<16, 6> recurrent_kernel_t;
@@ -116,7 +118,7 @@ inline void recurrent_hls4ml_cell(const data_T x[CONFIG_T::n_in], state_T h[], s
     for (unsigned j = 0; j < G; j++) {
 #pragma HLS UNROLL
         zx[j] = (acc_t)bias[j];
-        zh[j] = gru ? (acc_t)recurrent_bias[j] : (acc_t)0;
+        zh[j] = (gru || CONFIG_T::recurrent_bias) ? (acc_t)recurrent_bias[j] : (acc_t)0;
     }
     recurrent_hls4ml_matvec<CONFIG_T, CONFIG_T::n_in, G>(x, kernel, zx);
     recurrent_hls4ml_matvec<CONFIG_T, CONFIG_T::n_units, G>(h, recurrent_kernel, zh);

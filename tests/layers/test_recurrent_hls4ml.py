@@ -70,10 +70,12 @@ def weights(op, n_in=F, seed=0, scale=0.7) -> dict[str, np.ndarray]:
     w = {
         "kernel": rng.normal(0, scale, (n_in, g)),
         "recurrent_kernel": rng.normal(0, scale, (op.units, g)),
-        "bias": rng.normal(0, scale, g),
+        getattr(op, "bias_weight", "bias"): rng.normal(0, scale, g),
     }
     if "recurrent_bias" in op.roles:
         w["recurrent_bias"] = rng.normal(0, scale, g)
+    if "input_bias" in w:  # from torch: the sum too (fpga-export's cell reads it)
+        w["bias"] = w["input_bias"] + w["recurrent_bias"]
     return w
 
 
@@ -92,6 +94,7 @@ CASES = [
     ("lstm_seq", Hls4mlLSTM(units=3, return_sequences=True), "default"),
     ("lstm_relu", Hls4mlLSTM(units=2, activation="relu", implementation="unrolled"), "narrow"),
     ("lstm_wrap", Hls4mlLSTM(units=2), "wrap"),
+    ("lstm_torch", Hls4mlLSTM(units=2, recurrent_bias=True, return_sequences=True), "narrow"),
     ("gru_seq", Hls4mlGRU(units=3, return_sequences=True, implementation="unrolled"), "narrow"),
     ("gru", Hls4mlGRU(units=2), "default"),
     ("gru_wrap", Hls4mlGRU(units=2, recurrent_activation="tanh", return_sequences=True), "wrap"),
@@ -168,8 +171,8 @@ def _oracle_run(exe: Path, op, w: dict, x: np.ndarray) -> np.ndarray:
         str(FUNCTIONS.index(op.recurrent_activation)),
         str(int(op.return_sequences)),
     ]
-    rbias = w.get("recurrent_bias", np.zeros(op.n_gates))  # hls4ml's LSTM: zeros
-    params = [w["kernel"].ravel(), w["recurrent_kernel"].ravel(), w["bias"], rbias]
+    rbias = w.get("recurrent_bias", np.zeros(op.n_gates))  # hls4ml's Keras LSTM: zeros
+    params = [w["kernel"].ravel(), w["recurrent_kernel"].ravel(), w[op.bias_weight], rbias]
     lines = [" ".join(repr(float(v)) for v in p) for p in params]
     lines += [" ".join(repr(float(v)) for v in row.ravel()) for row in x]
     out = subprocess.run(
@@ -190,6 +193,7 @@ ORACLE_CASES = {
         [
             Hls4mlLSTM(units=2, return_sequences=True, activation="relu"),
             Hls4mlGRU(units=2, recurrent_activation="tanh"),
+            Hls4mlLSTM(units=2, recurrent_bias=True),  # from torch: bias_hh apart
         ],
     ),
 }
@@ -387,3 +391,66 @@ def test_keras_hls_config_end_to_end(tmp_path):
     np.testing.assert_array_equal(y, fw.reference(x))
     # the tables and the 16-bit types stay close to Keras' float run
     np.testing.assert_allclose(y, model.predict(x, verbose=0), atol=0.1)
+
+
+# ------------------------------------------------------------------ torch end to end
+def test_torch_hls_config_end_to_end(tmp_path):
+    """nn.LSTM keeps bias_hh apart (hls4ml's pytorch converter: recurrent_bias, added where
+    the recurrent product starts); nn.GRU's b_hn stays inside r * (W_hn h + b_hn)."""
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    import fpga_export
+    import torch_plugin  # noqa: F401
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(F, 4, batch_first=True)
+            self.gru = nn.GRU(4, 3, batch_first=True)
+            self.fc = nn.Linear(3, 2)
+
+        def forward(self, x):
+            return self.fc(self.gru(self.lstm(x)[0])[0][:, -1])
+
+    torch.manual_seed(0)
+    model = Net().eval()
+    with torch.no_grad():
+        model.lstm.bias_hh_l0.mul_(4)  # a recurrent bias that matters
+    config = {
+        "Model": {"Precision": {"default": "fixed<16,6>"}, "ReuseFactor": 1,
+                  "Strategy": "Latency"},
+        "LayerName": {"lstm": {"Precision": {"recurrent_bias": "fixed<10,4>"}}},
+    }  # fmt: skip
+    fw = fpga_export.export(
+        model, tmp_path / "prj", input_shape=(STEPS, F), hls_config=config, io_type="io_stream"
+    )
+    g = fw.graph
+    lstm = g["lstm"]
+    assert lstm.op == Hls4mlLSTM(units=4, return_sequences=True, recurrent_bias=True)
+    assert lstm.types["recurrent_bias"] == T("ap_fixed<10,4>")
+    np.testing.assert_array_equal(lstm.weights["recurrent_bias"], model.lstm.bias_hh_l0.detach())
+    np.testing.assert_array_equal(lstm.weights["input_bias"], model.lstm.bias_ih_l0.detach())
+    assert isinstance(g["gru"].op, Hls4mlGRU)
+    summary = fw.summary()
+    assert (
+        "activation_tables: lstm computed as hls4ml computes them (its LSTM/GRU cell: accum "
+        "sums and gates, its tables, torch's bias_hh as recurrent_bias, h and c in the result "
+        "type, layers/recurrent_hls4ml.py; activation_tables='fpga-export' for fpga-export's "
+        "cell)" in summary
+    )
+    assert "activation_tables: gru computed as hls4ml computes them (its LSTM/GRU cell" in summary
+    x = np.round(np.random.default_rng(3).normal(0, 1, (200, STEPS, F)) * 64) / 64
+    want = fw.reference(x)
+    fw.compile()
+    np.testing.assert_array_equal(fw.predict(x), want)
+    with torch.no_grad():
+        ref = model(torch.tensor(x, dtype=torch.float32)).numpy()
+    np.testing.assert_allclose(want, ref, atol=0.1)  # tables and 16-bit types
+    loaded = Firmware.load(fw.save_state())  # the five LSTM weights saved and checked
+    assert loaded.graph["lstm"].op == lstm.op
+    np.testing.assert_array_equal(loaded.reference(x), want)
+    # the Keras-style cell (bias_hh folded into bias, the recurrent product from 0) differs
+    lstm.op = replace(lstm.op, recurrent_bias=False)
+    lstm.types = {r: t for r, t in lstm.types.items() if r != "recurrent_bias"}
+    assert (fw.reference(x) != want).any()

@@ -20,7 +20,9 @@ one node per layer and direction; the reverse direction has ``go_backwards=True`
 the two sequences are concatenated on the feature axis. ``kernel = weight_ih.T`` (F, G*H),
 ``recurrent_kernel = weight_hh.T`` (H, G*H). ``nn.RNN``: ``SimpleRNN(activation=
 nonlinearity)``, ``bias = bias_ih + bias_hh``. ``nn.LSTM``: gates i, f, g, o are the IR's
-i, f, c, o; ``bias = bias_ih + bias_hh``. ``nn.GRU``: torch's gate blocks r, z, n are
+i, f, c, o; ``bias = bias_ih + bias_hh``, and ``input_bias = bias_ih``, ``recurrent_bias =
+bias_hh`` apart (``torch_biases=True``: hls4ml's cell under ``hls_config=`` adds them where
+hls4ml does, layers/recurrent_hls4ml.py). ``nn.GRU``: torch's gate blocks r, z, n are
 reordered to the IR's z, r, h; ``bias = bias_ih``, ``recurrent_bias = bias_hh``
 (``reset_after=True``: torch applies r to ``W_hn h + b_hn``). ``bias=False``: zeros.
 ``dropout`` is a no-op at inference. Refused: ``proj_size > 0``, an initial state argument
@@ -59,7 +61,7 @@ def _spec(m: nn.RNNBase) -> tuple[type, dict]:
         return ir.SimpleRNN, {"activation": m.nonlinearity}
     gates = {"activation": "tanh", "recurrent_activation": "sigmoid"}
     if isinstance(m, nn.LSTM):
-        return ir.LSTM, gates
+        return ir.LSTM, {**gates, "torch_biases": True}
     return ir.GRU, {**gates, "reset_after": True}
 
 
@@ -81,7 +83,10 @@ def _weights(m: nn.RNNBase, layer: int, reverse: bool) -> dict[str, np.ndarray]:
             "bias": b_ih[order],
             "recurrent_bias": b_hh[order],
         }
-    return {"kernel": w_ih.T, "recurrent_kernel": w_hh.T, "bias": b_ih + b_hh}
+    out = {"kernel": w_ih.T, "recurrent_kernel": w_hh.T, "bias": b_ih + b_hh}
+    if isinstance(m, nn.LSTM):  # apart too, for hls4ml's cell (LSTM.torch_biases)
+        out |= {"input_bias": b_ih, "recurrent_bias": b_hh}
+    return out
 
 
 @TORCH_MODULES.register(nn.RNN, nn.LSTM, nn.GRU)
