@@ -68,7 +68,7 @@ from ..ir import arith
 from ..ir.cost import Cost, Resources
 from ..ir.hardware import MULTIPLIERS, PARTITION, UNROLL, HwUse
 from ..ir.op import Emission, Op, Tensor
-from ..types import FixedType
+from ..types import FixedType, Overflow
 from .activation import _check_pow2, _model_default
 from .activation_hls4ml import _int32, _trunc_div, elementwise_table
 from .dense import STRATEGIES, multiplier_limit_name
@@ -188,6 +188,15 @@ class _Hls4mlRecurrent(Op):
         if self.kind == "lstm_hls4ml" and self.recurrent_bias:
             return NOTE.replace("its tables,", "its tables, torch's bias_hh as recurrent_bias,")
         return NOTE
+
+    def describe(self, node) -> str:
+        accum = node.types.get("accum")
+        if node.strategy == "resource" and accum is not None and accum.overflow != Overflow.WRAP:
+            return (
+                "can differ from hls4ml's csim: with Strategy Resource hls4ml adds the products "
+                "in another order, which a saturating accum can tell apart"
+            )
+        return ""
 
     def approximation(self, node, graph) -> str:
         return (

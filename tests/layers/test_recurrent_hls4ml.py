@@ -324,6 +324,31 @@ def test_default_types_are_hls4mls():
     assert set(types.values()) == {T("ap_fixed<14,5>")}
 
 
+@pytest.mark.parametrize(
+    "strategy, accum, noted",
+    [("resource", "ap_fixed<14,5,AP_TRN,AP_SAT>", True), ("resource", "ap_fixed<14,5>", False),
+     ("latency", "ap_fixed<14,5,AP_TRN,AP_SAT>", False)],
+)  # fmt: skip
+def test_resource_with_a_saturating_accum_is_noted(strategy, accum, noted):
+    """hls4ml's Resource dense adds the products in another order: the summary says so where
+    the order can change a sum (a saturating accum)."""
+    g = Graph("r")
+    g.add(Node("x", Input(), shape=(STEPS, F)))
+    op = Hls4mlLSTM(units=2)
+    node = Node("lstm", op, ["x"], weights=weights(op), precision={"accum": accum})
+    node.strategy = strategy
+    g.add(node)
+    g.inputs, g.outputs = ["x"], ["lstm"]
+    passes.infer_shapes(g)
+    passes.infer_types(g, ExportConfig(precision="ap_fixed<14,5>"))
+    assert op.describe(g["lstm"]) == (
+        "can differ from hls4ml's csim: with Strategy Resource hls4ml adds the products in "
+        "another order, which a saturating accum can tell apart"
+        if noted
+        else ""
+    )
+
+
 def test_unknown_activation_refused():
     with pytest.raises(ValueError) as info:
         Hls4mlLSTM(units=2, activation="linear")
