@@ -4,9 +4,11 @@ step -> Dense 5, in PyTorch (and Keras 3 when keras_plugin converts recurrent la
 Per model, at ap_fixed<16,6> with the default recurrent types and tables (1024 entries over
 [-8, 8)), io_parallel, latency, static implementation: first compile time (empty csim
 cache), csim samples/s (batch of 10,000, all cores), float vs csim (argmax agreement, max
-|diff| of the 5 outputs) and ``fw.estimate()``. Weights: the frameworks' own random
-initializers (seeded), inputs normal(0, 1): untrained models, so the argmax agreement is a
-harder test than on a trained tagger (its classes are close together).
+|diff| of the 5 outputs), the framework's own float inference on the same batch in the
+same run (torch forward / Keras call, all cores: the ratio), and ``fw.estimate()``.
+Weights: the frameworks' own random initializers (seeded), inputs normal(0, 1): untrained
+models, so the argmax agreement is a harder test than on a trained tagger (its classes are
+close together).
 Run: .venv/bin/python bench/recurrent.py   (prints a table; no assertions)
 """
 
@@ -84,13 +86,20 @@ def measure(name, factory, kind, tmp: Path) -> dict:
     x = np.random.default_rng(1).normal(0, 1, (N, STEPS, FEATURES)).astype(np.float32)
     fw.predict(x[:10])
     best = min(_timed(lambda: fw.predict(x)) for _ in range(3))
+    run_float(x[:256])
+    best_float = min(_timed(lambda: run_float(x)) for _ in range(3))
     y, y_float = fw.predict(x), run_float(x)
+    gates = 4 if kind == "LSTM" else 3
+    macs = STEPS * gates * UNITS * (FEATURES + UNITS) + UNITS * CLASSES
     est = fw.estimate()
     return {
         "model": name,
         "export": f"{t_export * 1e3:.0f} ms",
         "first compile": f"{t_compile:.1f} s",
         "csim": f"{N / best:,.0f} /s",
+        "csim GMAC/s": f"{N * macs / best / 1e9:.2f}",
+        "float (framework)": f"{N / best_float:,.0f} /s",
+        "csim / float": f"{best_float / best:.2f}x",
         "argmax agree": f"{np.mean(y.argmax(1) == y_float.argmax(1)):.4f}",
         "max |diff|": f"{np.abs(y - y_float).max():.4f}",
         "DSP": f"{est.total.dsp:,}",
