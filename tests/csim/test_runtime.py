@@ -30,9 +30,14 @@ from graphs import mlp
 fw = Firmware(mlp((16, 1024, 1024, 4)), ExportConfig(output_dir=sys.argv[1])).compile()
 run = fw.predict if sys.argv[2] == "predict" else fw.trace
 rng = np.random.default_rng(0)
-start = time.perf_counter()
-run(rng.normal(size=(20, 16)))
-n = int(10 * 20 / (time.perf_counter() - start))  # wide layers: few traced values per MAC
+run(rng.normal(size=(20, 16)))  # one-time costs (threads, kernel weights) are not the rate
+m, seconds = 20, 0.0
+while seconds < 0.5:  # a batch long enough to time (fast kernels finish 20 in microseconds)
+    m *= 4
+    start = time.perf_counter()
+    run(rng.normal(size=(m, 16)))
+    seconds = time.perf_counter() - start
+n = int(10 * m / seconds)  # wide layers: few traced values per MAC
 x = rng.normal(size=(n, 16))
 print("ready", n, flush=True)
 start = time.perf_counter()
