@@ -235,7 +235,12 @@ def _run_compiler(cmd: list[str]) -> subprocess.CompletedProcess:
         cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
     try:
-        out, err = proc.communicate()
+        while True:  # short waits: a Ctrl-C the OS hands to another thread (numpy's) is only
+            try:  # seen when the main thread runs Python again
+                out, err = proc.communicate(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                continue
     except BaseException:
         try:
             os.killpg(proc.pid, signal.SIGKILL)
