@@ -25,6 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # compiles, checks and runs the mlp project given as argv[1] (a crash cannot kill pytest)
 CHILD = """
 import sys, warnings
+import signal
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
 import numpy as np
 from fpga_export.config import ExportConfig
 from fpga_export.firmware import Firmware

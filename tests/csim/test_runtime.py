@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # loaded machine included), says "ready", runs it and reports how it ended and when.
 CHILD = """
 import sys, time
+import signal
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started with SIGINT ignored
 import numpy as np
 from fpga_export.config import ExportConfig
 from fpga_export.firmware import Firmware
