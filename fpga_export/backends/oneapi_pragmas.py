@@ -30,9 +30,8 @@ from __future__ import annotations
 
 import re
 
-from .catapult_pragmas import _COMMENT, _LOOP, _PRAGMA, _option
+from .catapult_pragmas import _ANY, _COMMENT, _LOOP, _PRAGMA, _option
 
-_ANY = re.compile(r'^\s*(#\s*pragma\s+HLS\b|_Pragma\(\s*"HLS\b)', re.IGNORECASE)
 LOOP_PRAGMAS = {"PIPELINE", "UNROLL"}
 DROPPED = {"INLINE", "INTERFACE", "STREAM", "DATAFLOW", "ALLOCATION", "FUNCTION_INSTANTIATE"}
 ARRAYS = {"ARRAY_PARTITION", "ARRAY_RESHAPE"}

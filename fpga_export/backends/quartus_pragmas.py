@@ -28,15 +28,11 @@ from __future__ import annotations
 
 import re
 
-from .catapult_pragmas import _loop_start, _option
+from .catapult_pragmas import _ANY, _PRAGMA, _loop_start, _option
 
 LOOP_PRAGMAS = {"PIPELINE", "UNROLL"}
 PARTITIONS = {"ARRAY_PARTITION", "ARRAY_RESHAPE"}
 DROPPED = {"INLINE", "INTERFACE", "STREAM", "DATAFLOW", "ALLOCATION", "FUNCTION_INSTANTIATE"}
-_PRAGMA = re.compile(
-    r'^(\s*)(?:#pragma\s+HLS\s+(\w+)(.*?)|_Pragma\("HLS\s+(\w+)([^"]*)"\))(\s*\\?)\s*$'
-)
-_ANY = re.compile(r'^\s*(#\s*pragma\s+HLS\b|_Pragma\(\s*"HLS\b)', re.IGNORECASE)
 
 
 class QuartusPragmaError(ValueError):
