@@ -86,7 +86,6 @@ class QuartusBackend(VitisBackend):
             "Makefile",
             self.templates.get_template("Makefile.j2").render(
                 name=name,
-                component=self.component_name(name, ctx),
                 part=part,
                 default_part=config.part == AMD_DEFAULT_PART,
                 clock_period=config.clock_period,

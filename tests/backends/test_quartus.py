@@ -151,9 +151,8 @@ def test_makefile(tmp_path):
     for line in (
         "PART ?= Arria10",
         "CLOCK ?= 5.0ns",
-        "COMPONENT = mlp_component",
         "SOURCES = firmware/mlp.cpp mlp_test.cpp",
-        'FPGA = -march="$(PART)" --clock $(CLOCK) --component $(COMPONENT)',
+        'FPGA = -march="$(PART)" --clock $(CLOCK)',
         "\t$(HLS_CXX) -march=x86-64 $(INCLUDES) $(SOURCES) -o $@ || $(call fail,emulation build)",
         "\t$(HLS_CXX) $(FPGA) --simulator none $(INCLUDES) $(SOURCES) -o mlp-fpga || $(call "
         "fail,synthesis)",
@@ -166,7 +165,7 @@ def test_makefile(tmp_path):
     )
     make = (Firmware(mlp((4, 3)), agilex).write() / "Makefile").read_text()
     assert json.loads((out / "project.json").read_text())["part"] == "Arria10"
-    assert "PART ?= Agilex7" in make and "COMPONENT = mlp\n" in make and "(AMD)" not in make
+    assert "PART ?= Agilex7" in make and "--component $" not in make and "(AMD)" not in make
 
 
 def test_amd_parts_are_refused(tmp_path):
