@@ -79,7 +79,6 @@ class QuartusBackend(VitisBackend):
         result = super().write(
             graph, config, QuartusFiles(files, respell), name, version, *args, **kwargs
         )
-        ctx = result[2]
         for h in sorted((nnet_cpp.COMPAT_DIR / "HLS").glob("*.h")):
             files.copy(f"compat/HLS/{h.name}", h)
         files.text(
