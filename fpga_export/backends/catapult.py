@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..codegen.context import EmitContext
 from ..ir.graph import Graph, Node
-from .catapult_pragmas import respell
+from .catapult_pragmas import RULES
 from .respelled import RespelledFiles
 from .vitis import VitisBackend, templates
 
@@ -49,7 +49,7 @@ class CatapultBackend(VitisBackend):
 
     def write(self, graph: Graph, config, files, name: str, version: str, *args, **kwargs):
         return super().write(
-            graph, config, RespelledFiles(files, respell), name, version, *args, **kwargs
+            graph, config, RespelledFiles(files, RULES), name, version, *args, **kwargs
         )
 
     def build_script(self, graph: Graph, config, name: str, version: str) -> str:

@@ -56,11 +56,12 @@ RULES = Rules(
     error=CatapultPragmaError,
     respell=dict.fromkeys(("PIPELINE", "UNROLL"), _BEFORE_LOOP),
     drop=DROP,
+    defines=("NNET_AC_TYPES",),
 )
 
 
-def respell(text: str, where: str, source=None) -> str:
+def respell(text: str, where: str) -> str:
     """``text`` (C++) with every Vitis pragma respelled for Catapult, moved before its loop,
-    or dropped (module docstring). ``where`` (the project file) names the file in errors,
-    ``source`` (``pragma_respell.Source``) what it is (default: the layer family)."""
-    return _respell(text, where, RULES, source)
+    or dropped (module docstring). ``where`` (the project file) names the file and the layer
+    family (a header's stem) in errors."""
+    return _respell(text, where, RULES)

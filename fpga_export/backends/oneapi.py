@@ -37,7 +37,7 @@ from pathlib import Path
 
 from ..codegen.context import EmitContext
 from ..ir.graph import Graph, Node
-from .oneapi_pragmas import respell
+from .oneapi_pragmas import RULES
 from .respelled import RespelledFiles
 from .vitis import Port, VitisBackend, templates
 
@@ -77,7 +77,7 @@ class OneAPIBackend(VitisBackend):
     )
 
     def write(self, graph: Graph, config, files, name: str, version: str, *args, **kwargs):
-        files = _OneAPIFiles(files, respell)
+        files = _OneAPIFiles(files, RULES)
         ins, outs, ctx = super().write(graph, config, files, name, version, *args, **kwargs)
         values = dict(name=name, inputs=ins, outputs=outs, stream=ctx.stream, version=version)
         for rel, template in (

@@ -98,11 +98,12 @@ RULES = Rules(
         "ARRAY_RESHAPE": _register,
     },
     drop=DROP,
+    defines=("NNET_ONEAPI", "NNET_AC_TYPES"),
 )
 
 
-def respell(text: str, where: str, source=None) -> str:
+def respell(text: str, where: str) -> str:
     """``text`` (C++) with every Vitis pragma respelled for oneAPI, moved before its loop or
     declaration, or dropped (module docstring). ``where`` (the project file) names the file
-    in errors, ``source`` (``pragma_respell.Source``) what it is (default: the layer family)."""
-    return _respell(text, where, RULES, source)
+    and the layer family (a header's stem) in errors."""
+    return _respell(text, where, RULES)

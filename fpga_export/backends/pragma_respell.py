@@ -8,6 +8,12 @@ rule that writes the backend's form (in place, before the loop it applies to, or
 attribute of a declaration), a reason to drop it (the tool has no in-source counterpart that
 means the same), or nothing: the pragma is refused, naming the file, the pragma and the
 backend, so a directive the tool would ignore never goes unnoticed.
+
+Pragmas the backend's compiler never reads are left as they are: those inside an ``#ifdef``,
+``#ifndef``, ``#if defined(...)`` or ``#if !defined(...)`` block (and its ``#elif``/``#else``)
+on one of the backend macros (``BACKEND_MACROS``, set in the project's defines.h) that is
+false for the backend. So a custom op's header keeps a pragma for Vitis alone inside
+``#ifndef NNET_AC_TYPES`` ... ``#endif``. Conditions on any other macro are not evaluated.
 """
 
 from __future__ import annotations
@@ -23,6 +29,10 @@ _ANY = re.compile(r'^\s*(#\s*pragma\s+HLS\b|_Pragma\(\s*"HLS\b)', re.IGNORECASE)
 _LOOP = re.compile(r"^\s*(?:\w+\s*:\s*)?(for|while)\s*\(")
 _LABEL = re.compile(r"^\s*\w+\s*:\s*\\?\s*$")
 _COMMENT = re.compile(r"^\s*(//.*)?\\?\s*$")
+# the macros the backends' defines.h set (nnet/types.h reads them)
+BACKEND_MACROS = frozenset({"NNET_AC_TYPES", "NNET_ONEAPI", "NNET_QUARTUS"})
+_CONDITIONAL = re.compile(r"^\s*#\s*(ifdef|ifndef|if|elif|else|endif)\b\s*(.*?)\s*(?://.*)?$")
+_DEFINED = re.compile(r"(!?)\s*defined\s*(?:\(\s*(\w+)\s*\)|(\w+))")
 
 
 class Refused(Exception):
@@ -109,6 +119,8 @@ class Rules:
     drop: dict[str, str] = field(default_factory=dict)
     other: Rule | None = None
     macros: bool = True
+    # the BACKEND_MACROS its defines.h sets; the first keeps a pragma from this backend
+    defines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -133,9 +145,10 @@ def respell(text: str, where: str, rules: Rules, source: Source | None = None) -
         return text
     lines = text.split("\n")
     edits = Edits(lines)
+    unread = unread_lines(lines, rules.defines)
     for i, line in enumerate(lines):
         m = PRAGMA.match(line)
-        if m is not None and m.group(4) and not rules.macros:
+        if i in unread or m is not None and m.group(4) and not rules.macros:
             continue
         if m is None:
             if _ANY.match(line) and (rules.macros or line.lstrip().startswith("#")):
@@ -167,6 +180,41 @@ def respell(text: str, where: str, rules: Rules, source: Source | None = None) -
                 f"{rules.backend} backend cannot write {src.what} ({src.remedy})"
             ) from None
     return edits.text()
+
+
+# -- which lines the compiler reads ----------------------------------------------------------
+def _condition(kind: str, expr: str, defines: tuple[str, ...]) -> bool | None:
+    """The value of ``#<kind> <expr>`` for a backend defining ``defines``; None when it is
+    not a test of one backend macro."""
+    if kind in ("ifdef", "ifndef"):
+        name = expr.split()[0] if expr else ""
+        return (name in defines) == (kind == "ifdef") if name in BACKEND_MACROS else None
+    m = _DEFINED.fullmatch(expr)
+    name = m and (m.group(2) or m.group(3))
+    return (name in defines) != bool(m.group(1)) if name in BACKEND_MACROS else None
+
+
+def unread_lines(lines: list[str], defines: tuple[str, ...]) -> set[int]:
+    """The lines inside a conditional block that is false for a backend defining
+    ``defines`` (module docstring)."""
+    unread: set[int] = set()
+    stack: list[list[bool | None]] = []  # per open #if: [this branch, an earlier one taken]
+    for i, line in enumerate(lines):
+        m = _CONDITIONAL.match(line)
+        kind = m.group(1) if m else None
+        if kind in ("ifdef", "ifndef", "if"):
+            value = _condition(kind, m.group(2), defines)
+            stack.append([value, value])
+        elif kind in ("elif", "else") and stack:
+            taken = stack[-1][1]
+            value = _condition("if", m.group(2), defines) if kind == "elif" else True
+            value = False if taken else None if taken is None or value is None else value
+            stack[-1] = [value, True if taken or value else None if value is None else False]
+        elif kind == "endif" and stack:
+            stack.pop()
+        elif any(branch is False for branch, _ in stack):
+            unread.add(i)
+    return unread
 
 
 # -- where a pragma applies ---------------------------------------------------------------

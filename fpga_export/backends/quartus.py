@@ -41,7 +41,7 @@ import nnet_cpp
 from ..codegen.context import EmitContext
 from ..config import ExportConfig
 from ..ir.graph import Graph, Node
-from .quartus_pragmas import respell
+from .quartus_pragmas import RULES
 from .respelled import RespelledFiles
 from .vitis import VitisBackend, _origin, templates
 
@@ -77,7 +77,7 @@ class QuartusBackend(VitisBackend):
     def write(self, graph: Graph, config, files, name: str, version: str, *args, **kwargs):
         part = self.part(config)
         result = super().write(
-            graph, config, QuartusFiles(files, respell), name, version, *args, **kwargs
+            graph, config, QuartusFiles(files, RULES), name, version, *args, **kwargs
         )
         ctx = result[2]
         for h in sorted((nnet_cpp.COMPAT_DIR / "HLS").glob("*.h")):

@@ -31,7 +31,7 @@ from .respelled import RespelledFiles
 from .vitis import VitisBackend, templates
 from .vitis_cost import VitisCost
 from .vitis_limits import LIMITS
-from .vivado_pragmas import respell
+from .vivado_pragmas import RULES
 
 TEMPLATES = templates("vivado", "vitis")  # our build script; the testbench is the Vitis one
 
@@ -60,7 +60,7 @@ class VivadoBackend(VitisBackend):
 
     def write(self, graph: Graph, config, files, name: str, version: str, *args, **kwargs):
         return super().write(
-            graph, config, RespelledFiles(files, respell), name, version, *args, **kwargs
+            graph, config, RespelledFiles(files, RULES), name, version, *args, **kwargs
         )
 
     def build_script(self, graph: Graph, config, name: str, version: str) -> str:

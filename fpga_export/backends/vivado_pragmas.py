@@ -106,8 +106,7 @@ RULES = Rules(
 )
 
 
-def respell(text: str, where: str, source=None) -> str:
+def respell(text: str, where: str) -> str:
     """``text`` (C++) with every ``#pragma HLS`` line in Vivado HLS form. ``where`` (the
-    project file) names the file in errors, ``source`` (``pragma_respell.Source``) what it
-    is (default: the layer family)."""
-    return _respell(text, where, RULES, source)
+    project file) names the file and the layer family (a header's stem) in errors."""
+    return _respell(text, where, RULES)
