@@ -26,8 +26,8 @@ def custom_header(name: str, rules: Rules) -> Source:
             f"#ifndef {rules.defines[0]} ... #endif"
         )
     else:
-        remedy = f"remove the pragma: the {rules.backend} backend has no form of it"
-    return Source(f"custom op header {name!r}", remedy)
+        remedy = "remove the pragma"
+    return Source(f"the custom op header {name!r}", remedy)
 
 
 class RespelledFiles:
