@@ -23,8 +23,9 @@ What runs on the FPGA, and how the csim relates to it:
   region), each layer-to-layer stream a local FIFO holding one tensor (``nnet::fifo<T, N>``,
   ``NNET_ONEAPI`` in nnet/types.h). The layer headers are unchanged; layers overlapping as
   concurrent kernels would need them templated on pipe types.
-- pragmas in oneAPI's attributes (``backends.oneapi_pragmas``), in every C++ file written or
-  copied into ``firmware/``; what has no oneAPI form is refused by name.
+- pragmas in oneAPI's attributes (``backends.oneapi_pragmas``), in every C++ file of
+  ``firmware/`` (custom ops' headers too, ``backends.respelled``); what has no oneAPI form is
+  refused by name.
 
 Types are ac types (``family = "ac"``, as for Catapult): csim == Catapult's csim for the same
 model. The cost estimate is the Vitis one (AMD primitives); AMD tool limits are not checked;
