@@ -8,7 +8,8 @@ with ``NNET_AC_TYPES``, defined in defines.h): ``ac_fixed``/``ac_int`` types and
   (``ap_fixed<16,6>``, hls4ml's vocabulary) become ``ac_fixed`` types with the same widths
   and modes (``passes.infer_types``); the interpreter follows the ac semantics,
 - pragmas in Catapult's spelling (``backends.catapult_pragmas``), in every C++ file of
-  ``firmware/`` (custom ops' headers too, ``backends.respelled``); the top function is marked ``#pragma hls_design top``,
+  ``firmware/`` (custom ops' headers too, ``backends.respelled``); the top function is
+  marked ``#pragma hls_design top``,
 - streams are ``ac_channel<T>``, their FIFO depths Catapult directives (``-FIFO_DEPTH``) in
   ``build_prj.tcl``, as is the pipelining of the io_parallel top's main loop
   (``-PIPELINE_INIT_INTERVAL``),
