@@ -18,7 +18,7 @@ ignore never goes unnoticed.
 
 from __future__ import annotations
 
-from .pragma_respell import Pragma, Rules, before_loop
+from .pragma_respell import LOOPS, Pragma, Rules, before_loop
 from .pragma_respell import respell as _respell
 
 # Catapult chooses interfaces, memories and channel depths by directives (build_prj.tcl)
@@ -54,7 +54,7 @@ RULES = Rules(
     backend="catapult",
     tool="Catapult",
     error=CatapultPragmaError,
-    respell=dict.fromkeys(("PIPELINE", "UNROLL"), _BEFORE_LOOP),
+    respell=dict.fromkeys(LOOPS, _BEFORE_LOOP),
     drop=DROP,
     defines=("NNET_AC_TYPES",),
 )

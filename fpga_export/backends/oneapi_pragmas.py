@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 
-from .pragma_respell import Edits, Pragma, Rules, before_loop
+from .pragma_respell import ARRAYS, LOOPS, Edits, Pragma, Rules, before_loop
 from .pragma_respell import respell as _respell
 
 DROP = {
@@ -73,14 +73,8 @@ def _register(pragma: Pragma, edits: Edits) -> None:
     var = pragma.option("variable")
     kind = pragma.option("type") or ""
     j = _declaration(pragma.lines, pragma.i, var) if var and kind.lower() == "complete" else None
-    if pragma.name != "ARRAY_PARTITION" or j is None or REGISTER in (edits.out[j] or ""):
-        return
-    body = pragma.lines[j]
-    stripped = body.lstrip()
-    edits.out[j] = body[: len(body) - len(stripped)] + f"{REGISTER} {stripped}"
-    if body.rstrip().endswith("\\"):
-        text_j = edits.out[j].rstrip()[:-1].rstrip()
-        edits.out[j] = text_j.ljust(max(len(body) - 1, len(text_j) + 1)) + "\\"
+    if pragma.name == "ARRAY_PARTITION" and j is not None:
+        edits.mark(j, REGISTER)
 
 
 # after the loop's label, right before the loop (the attribute appertains to the loop); in a
@@ -91,12 +85,7 @@ RULES = Rules(
     backend="oneapi",
     tool="oneAPI",
     error=OneAPIPragmaError,
-    respell={
-        "PIPELINE": _BEFORE_LOOP,
-        "UNROLL": _BEFORE_LOOP,
-        "ARRAY_PARTITION": _register,
-        "ARRAY_RESHAPE": _register,
-    },
+    respell={**dict.fromkeys(LOOPS, _BEFORE_LOOP), **dict.fromkeys(ARRAYS, _register)},
     drop=DROP,
     defines=("NNET_ONEAPI", "NNET_AC_TYPES"),
 )

@@ -32,6 +32,8 @@ _COMMENT = re.compile(r"^\s*(//.*)?\\?\s*$")
 # the macros the backends' defines.h set (nnet/types.h reads them)
 BACKEND_MACROS = frozenset({"NNET_AC_TYPES", "NNET_ONEAPI", "NNET_QUARTUS"})
 _CONDITIONAL = re.compile(r"^\s*#\s*(ifdef|ifndef|if|elif|else|endif)\b\s*(.*?)\s*(?://.*)?$")
+LOOPS = ("PIPELINE", "UNROLL")
+ARRAYS = ("ARRAY_PARTITION", "ARRAY_RESHAPE")
 _DEFINED = re.compile(r"(!?)\s*defined\s*(?:\(\s*(\w+)\s*\)|(\w+))")
 
 
@@ -91,6 +93,19 @@ class Edits:
 
     def insert_before(self, j: int, text: str) -> None:
         self.before.setdefault(j, []).append(text)
+
+    def mark(self, j: int, attribute: str) -> None:
+        """``attribute`` before the declaration on line j (once), after its indentation; a
+        macro's line keeps its continuation where it was (or one blank after the text)."""
+        line = self.out[j]
+        if line is None or attribute in line:
+            return
+        stripped = line.lstrip()
+        new = f"{line[: len(line) - len(stripped)]}{attribute} {stripped}"
+        if line.rstrip().endswith("\\"):
+            text = new.rstrip()[:-1].rstrip()
+            new = text.ljust(max(len(line) - 1, len(text) + 1)) + "\\"
+        self.out[j] = new
 
     def text(self) -> str:
         result: list[str] = []

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from .pragma_respell import Edits, Pragma, Rules, before_loop
+from .pragma_respell import ARRAYS, LOOPS, Edits, Pragma, Rules, before_loop
 from .pragma_respell import respell as _respell
 
 _BY_BACKEND = "the backend writes the component's interfaces and streams"
@@ -72,9 +72,8 @@ def _register(pragma: Pragma, edits: Edits) -> None:
     var = pragma.option("variable")
     complete = re.search(r"\bcomplete\b", pragma.args) and pragma.option("dim") in (None, "0")
     j = _declaration(pragma.lines, pragma.i, var) if var and complete and not pragma.macro else None
-    if j is not None and "hls_register" not in edits.out[j]:
-        line = edits.out[j]
-        edits.out[j] = f"{line[: len(line) - len(line.lstrip())]}hls_register {line.lstrip()}"
+    if j is not None:
+        edits.mark(j, "hls_register")
 
 
 # before the loop and its label; in a function's body, dropped: i++ pipelines the
@@ -85,12 +84,7 @@ RULES = Rules(
     backend="quartus",
     tool="Intel HLS Compiler (i++)",
     error=QuartusPragmaError,
-    respell={
-        "PIPELINE": _BEFORE_LOOP,
-        "UNROLL": _BEFORE_LOOP,
-        "ARRAY_PARTITION": _register,
-        "ARRAY_RESHAPE": _register,
-    },
+    respell={**dict.fromkeys(LOOPS, _BEFORE_LOOP), **dict.fromkeys(ARRAYS, _register)},
     drop=DROP,
     defines=("NNET_QUARTUS", "NNET_AC_TYPES"),
 )
