@@ -10,7 +10,8 @@ You write three things, in your own package:
    - ``header``: your C++ header (``"clip_scale.h"``: a path, relative to the folder of the
      module defining the class). Every export copies it into ``firmware/custom/`` of the
      project (the project stays self-contained for Vitis) and ``parameters.h`` includes it;
-     the csim cache key covers its content;
+     the csim cache key covers its content. Write its pragmas as Vitis does: the other
+     backends respell them (``backends.respelled``), or refuse one naming the header;
    - ``function``: the C++ function template in it (default: ``kind``);
    - ``roles`` (type roles, ``"result"`` first; default ``("result",)``), ``weight_roles``
      (weight name -> type role; default none), ``n_inputs`` (default 1, None: any);

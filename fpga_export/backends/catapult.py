@@ -7,8 +7,9 @@ with ``NNET_AC_TYPES``, defined in defines.h): ``ac_fixed``/``ac_int`` types and
 - every type is an ac type (``family = "ac"``): precisions given in the ap spelling
   (``ap_fixed<16,6>``, hls4ml's vocabulary) become ``ac_fixed`` types with the same widths
   and modes (``passes.infer_types``); the interpreter follows the ac semantics,
-- pragmas in Catapult's spelling (``backends.catapult_pragmas``), in every C++ file written
-  or copied into ``firmware/``; the top function is marked ``#pragma hls_design top``,
+- pragmas in Catapult's spelling (``backends.catapult_pragmas``), in every C++ file of
+  ``firmware/`` (custom ops' headers too, ``backends.respelled``); the top function is
+  marked ``#pragma hls_design top``,
 - streams are ``ac_channel<T>``, their FIFO depths Catapult directives (``-FIFO_DEPTH``) in
   ``build_prj.tcl``, as is the pipelining of the io_parallel top's main loop
   (``-PIPELINE_INIT_INTERVAL``),
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from ..codegen.context import EmitContext
 from ..ir.graph import Graph, Node
-from .catapult_pragmas import respell
+from .catapult_pragmas import RULES
 from .respelled import RespelledFiles
 from .vitis import VitisBackend, templates
 
@@ -49,7 +50,7 @@ class CatapultBackend(VitisBackend):
 
     def write(self, graph: Graph, config, files, name: str, version: str, *args, **kwargs):
         return super().write(
-            graph, config, RespelledFiles(files, respell), name, version, *args, **kwargs
+            graph, config, RespelledFiles(files, RULES), name, version, *args, **kwargs
         )
 
     def build_script(self, graph: Graph, config, name: str, version: str) -> str:

@@ -23,8 +23,9 @@ What runs on the FPGA, and how the csim relates to it:
   region), each layer-to-layer stream a local FIFO holding one tensor (``nnet::fifo<T, N>``,
   ``NNET_ONEAPI`` in nnet/types.h). The layer headers are unchanged; layers overlapping as
   concurrent kernels would need them templated on pipe types.
-- pragmas in oneAPI's attributes (``backends.oneapi_pragmas``), in every C++ file written or
-  copied into ``firmware/``; what has no oneAPI form is refused by name.
+- pragmas in oneAPI's attributes (``backends.oneapi_pragmas``), in every C++ file of
+  ``firmware/`` (custom ops' headers too, ``backends.respelled``); what has no oneAPI form is
+  refused by name.
 
 Types are ac types (``family = "ac"``, as for Catapult): csim == Catapult's csim for the same
 model. The cost estimate is the Vitis one (AMD primitives); AMD tool limits are not checked;
@@ -37,7 +38,7 @@ from pathlib import Path
 
 from ..codegen.context import EmitContext
 from ..ir.graph import Graph, Node
-from .oneapi_pragmas import respell
+from .oneapi_pragmas import RULES
 from .respelled import RespelledFiles
 from .vitis import Port, VitisBackend, templates
 
@@ -77,7 +78,7 @@ class OneAPIBackend(VitisBackend):
     )
 
     def write(self, graph: Graph, config, files, name: str, version: str, *args, **kwargs):
-        files = _OneAPIFiles(files, respell)
+        files = _OneAPIFiles(files, RULES)
         ins, outs, ctx = super().write(graph, config, files, name, version, *args, **kwargs)
         values = dict(name=name, inputs=ins, outputs=outs, stream=ctx.stream, version=version)
         for rel, template in (

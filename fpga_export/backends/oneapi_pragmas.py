@@ -1,4 +1,5 @@
-"""HLS pragmas in the spelling of the Intel oneAPI FPGA compiler (icpx -fintelfpga).
+"""HLS pragmas in the spelling of the Intel oneAPI FPGA compiler (icpx -fintelfpga): the
+rules of ``backends.pragma_respell``.
 
 The nnet headers write pragmas as Vitis HLS documents them (``#pragma HLS <DIRECTIVE>``,
 inside the loop body or after the declaration they apply to). oneAPI takes C++ attributes
@@ -16,46 +17,34 @@ variable declaration"; loop attributes precede the loop statement):
 written as ``_Pragma("unroll")`` inside macros. A loop label stays before the attribute
 (``Label: [[intel::initiation_interval(1)]] for (...)``: the attribute appertains to the loop).
 
-Dropped, since oneAPI has no in-source counterpart that means the same: pipelining a function
-body (oneAPI pipelines loops, not functions), ``INLINE`` (device code is inlined),
+Dropped, since oneAPI has no in-source counterpart that means the same: the pragmas of
+``DROP``, pipelining a function body (oneAPI pipelines loops, not functions),
 ``ARRAY_PARTITION``/``ARRAY_RESHAPE`` of a function parameter (the caller's array decides) and
 cyclic/block partitions (``[[intel::numbanks(n)]]`` takes only powers of two; the compiler
-banks local memories from their access pattern), ``INTERFACE`` (kernel arguments and pipes are
-in the kernel file), ``STREAM`` (FIFO sizes are in the types), ``DATAFLOW`` (one task kernel
-runs the layers in order), ``ALLOCATION`` and ``FUNCTION_INSTANTIATE``. Any other pragma is
-refused by name (``OneAPIPragmaError``) so a directive oneAPI would ignore never goes unnoticed.
+banks local memories from their access pattern). Any other pragma is refused by name
+(``OneAPIPragmaError``) so a directive oneAPI would ignore never goes unnoticed.
 """
 
 from __future__ import annotations
 
 import re
 
-from .catapult_pragmas import _ANY, _COMMENT, _LOOP, _PRAGMA, _option
+from .pragma_respell import ARRAYS, LOOPS, Edits, Pragma, Rules, before_loop
+from .pragma_respell import respell as _respell
 
-LOOP_PRAGMAS = {"PIPELINE", "UNROLL"}
-DROPPED = {"INLINE", "INTERFACE", "STREAM", "DATAFLOW", "ALLOCATION", "FUNCTION_INSTANTIATE"}
-ARRAYS = {"ARRAY_PARTITION", "ARRAY_RESHAPE"}
+DROP = {
+    "INLINE": "device code is inlined",
+    "INTERFACE": "kernel arguments and pipes are in the kernel file",
+    "STREAM": "FIFO sizes are in the types",
+    "DATAFLOW": "one task kernel runs the layers in order",
+    "ALLOCATION": "no in-source limit on operator instances",
+    "FUNCTION_INSTANTIATE": "device code is inlined",
+}
 REGISTER = "[[intel::fpga_register]]"
 
 
 class OneAPIPragmaError(ValueError):
     """A pragma of the generated C++ that the oneapi backend has no spelling for."""
-
-
-def _loop_line(lines: list[str], i: int) -> int | None:
-    """The line of the ``for``/``while`` whose body holds line i directly (after its label),
-    or None when line i is not directly inside a loop body."""
-    j = i - 1
-    while j >= 0 and (_COMMENT.match(lines[j]) or _PRAGMA.match(lines[j])):
-        j -= 1
-    if j < 0 or not lines[j].rstrip(" \\").endswith("{"):
-        return None
-    for k in range(j, max(j - 3, -1), -1):  # a loop header over up to three lines
-        if _LOOP.match(lines[k]):
-            return k
-        if k < j and lines[k].rstrip(" \\").endswith((";", "{", "}")):
-            break
-    return None
 
 
 def _declaration(lines: list[str], i: int, var: str) -> int | None:
@@ -70,67 +59,40 @@ def _declaration(lines: list[str], i: int, var: str) -> int | None:
     return None
 
 
-def _loop_text(name: str, args: str, macro: bool) -> str:
-    if name == "PIPELINE":
-        return f"[[intel::initiation_interval({_option(args, 'II') or 1})]]"
-    factor = _option(args, "factor")
-    text = f"unroll {factor}" if factor else "unroll"
-    return f'_Pragma("{text}")' if macro else f"#pragma {text}"
+def _loop_text(pragma: Pragma) -> str:
+    if pragma.name == "PIPELINE":
+        return f"[[intel::initiation_interval({pragma.option('II') or 1})]]"
+    factor = pragma.option("factor")
+    return pragma.spelled(f"unroll {factor}" if factor else "unroll")
+
+
+def _register(pragma: Pragma, edits: Edits) -> None:
+    """A complete partition of a local array: ``[[intel::fpga_register]]`` on its
+    declaration (a macro's line keeps its continuation aligned); other partitions and
+    reshapes are dropped."""
+    var = pragma.option("variable")
+    kind = pragma.option("type") or ""
+    j = _declaration(pragma.lines, pragma.i, var) if var and kind.lower() == "complete" else None
+    if pragma.name == "ARRAY_PARTITION" and j is not None:
+        edits.mark(j, REGISTER)
+
+
+# after the loop's label, right before the loop (the attribute appertains to the loop); in a
+# function's body, dropped: oneAPI pipelines loops, not functions
+_BEFORE_LOOP = before_loop(_loop_text, labelled=False)
+
+RULES = Rules(
+    backend="oneapi",
+    tool="oneAPI",
+    error=OneAPIPragmaError,
+    respell={**dict.fromkeys(LOOPS, _BEFORE_LOOP), **dict.fromkeys(ARRAYS, _register)},
+    drop=DROP,
+    defines=("NNET_ONEAPI", "NNET_AC_TYPES"),
+)
 
 
 def respell(text: str, where: str) -> str:
     """``text`` (C++) with every Vitis pragma respelled for oneAPI, moved before its loop or
     declaration, or dropped (module docstring). ``where`` (the project file) names the file
     and the layer family (a header's stem) in errors."""
-    if "hls" not in text.lower():
-        return text
-    lines = text.split("\n")
-    out: list[str | None] = list(lines)
-    before: dict[int, list[str]] = {}  # loop line -> attribute lines to insert before it
-    registers: set[int] = set()  # declaration lines to mark [[intel::fpga_register]]
-    for i, line in enumerate(lines):
-        m = _PRAGMA.match(line)
-        if m is None:
-            if _ANY.match(line):
-                raise OneAPIPragmaError(f"{where} line {i + 1}: unreadable pragma {line.strip()!r}")
-            continue
-        directive, args = (m.group(2), m.group(3)) if m.group(2) else (m.group(4), m.group(5))
-        name, args, macro = directive.upper(), args or "", m.group(4) is not None
-        out[i] = None
-        if name in DROPPED:
-            continue
-        if name in ARRAYS:
-            var = _option(args, "variable")
-            kind = _option(args, "type") or ""
-            decl = _declaration(lines, i, var) if var and kind.lower() == "complete" else None
-            if name == "ARRAY_PARTITION" and decl is not None:
-                registers.add(decl)
-            continue
-        if name not in LOOP_PRAGMAS:
-            family = where.rsplit("/", 1)[-1].split(".")[0]
-            raise OneAPIPragmaError(
-                f"{where} line {i + 1}: {line.strip()!r} has no oneAPI spelling; the oneapi "
-                f"backend cannot write layer family {family!r} (use backend='vitis')"
-            )
-        loop = _loop_line(lines, i)
-        if loop is None:
-            continue  # a function's body: oneAPI pipelines loops, not functions
-        pad = " " * (len(lines[loop]) - len(lines[loop].lstrip()))
-        new = pad + _loop_text(name, args, macro)
-        if m.group(6).strip() == "\\":  # a line of a macro: the continuation, aligned
-            new = new.ljust(len(line) - 1) + "\\"
-        before.setdefault(loop, []).append(new)
-    for j in registers:
-        body = lines[j]
-        if REGISTER not in body:
-            stripped = body.lstrip()
-            out[j] = body[: len(body) - len(stripped)] + f"{REGISTER} {stripped}"
-            if body.rstrip().endswith("\\"):  # keep a macro line's continuation aligned
-                text_j = out[j].rstrip()[:-1].rstrip()
-                out[j] = text_j.ljust(max(len(body) - 1, len(text_j) + 1)) + "\\"
-    result: list[str] = []
-    for j, line in enumerate(out):
-        result += before.get(j, [])  # after the loop's label, right before the loop
-        if line is not None:
-            result.append(line)
-    return "\n".join(result)
+    return _respell(text, where, RULES)

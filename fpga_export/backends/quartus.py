@@ -10,7 +10,8 @@ layer library in its Algorithmic C form (``nnet/types.h`` with ``NNET_AC_TYPES``
 - every type is an ac type (``family = "ac"``), included as ``HLS/ac_int.h`` and
   ``HLS/ac_fixed.h`` after ``HLS/hls.h`` (RM "Arbitrary Precision Math Support"),
 - pragmas in i++'s spelling (``backends.quartus_pragmas``: ``#pragma ii``, ``#pragma
-  unroll``, ``hls_register``), in every C++ file written or copied into ``firmware/``,
+  unroll``, ``hls_register``), in every C++ file of ``firmware/`` (custom ops' headers too,
+  ``backends.respelled``),
 - io_parallel: the datapath ``<name>(arrays)`` (what the csim calls) and the component
   ``<name>_component``, whose argument and result are structs of arrays passed by value:
   conduits with the start/busy, done/stall handshake of ``hls_avalon_streaming_component``
@@ -41,7 +42,7 @@ import nnet_cpp
 from ..codegen.context import EmitContext
 from ..config import ExportConfig
 from ..ir.graph import Graph, Node
-from .quartus_pragmas import respell
+from .quartus_pragmas import RULES
 from .respelled import RespelledFiles
 from .vitis import VitisBackend, _origin, templates
 
@@ -77,7 +78,7 @@ class QuartusBackend(VitisBackend):
     def write(self, graph: Graph, config, files, name: str, version: str, *args, **kwargs):
         part = self.part(config)
         result = super().write(
-            graph, config, QuartusFiles(files, respell), name, version, *args, **kwargs
+            graph, config, QuartusFiles(files, RULES), name, version, *args, **kwargs
         )
         for h in sorted((nnet_cpp.COMPAT_DIR / "HLS").glob("*.h")):
             files.copy(f"compat/HLS/{h.name}", h)

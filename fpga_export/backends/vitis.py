@@ -505,8 +505,8 @@ class VitisBackend:
 
 def _copy_user_headers(files, graph: Graph, emissions) -> None:
     """Copy the headers of custom ops (``Emission.headers``) into firmware/: the project is
-    self-contained. The user's file is read, never linked or changed; two different files
-    for one project path are refused."""
+    self-contained. The user's file is read, never linked or changed (a backend's ``files``
+    may respell the copy's pragmas); two different files for one project path are refused."""
     sources: dict[str, tuple[str, bytes]] = {}
     for node in graph:
         for rel, source in emissions[node.name].headers:

@@ -5,8 +5,8 @@ this backend is the Vitis one (``backends.vitis``) with what Vivado HLS spells o
 differently, all of it here:
 
 - pragmas in the positional forms of UG902 (``backends.vivado_pragmas``), in every C++ file
-  written or copied into ``firmware/`` (the nnet headers too); a pragma with no Vivado form
-  is refused naming the file and layer family,
+  of ``firmware/`` (the nnet headers and custom ops' headers too, ``backends.respelled``); a
+  pragma with no Vivado form is refused naming the file and layer family or custom op header,
 - internal streams declared ``hls::stream<T>`` with the depth in the STREAM pragma only: the
   depth template parameter (``hls::stream<T, DEPTH>``) is in Vivado HLS 2020.1's hls_stream.h
   but not in 2019.x's. The csim dataflow simulation still bounds each FIFO by its depth,
@@ -31,7 +31,7 @@ from .respelled import RespelledFiles
 from .vitis import VitisBackend, templates
 from .vitis_cost import VitisCost
 from .vitis_limits import LIMITS
-from .vivado_pragmas import respell
+from .vivado_pragmas import RULES
 
 TEMPLATES = templates("vivado", "vitis")  # our build script; the testbench is the Vitis one
 
@@ -60,7 +60,7 @@ class VivadoBackend(VitisBackend):
 
     def write(self, graph: Graph, config, files, name: str, version: str, *args, **kwargs):
         return super().write(
-            graph, config, RespelledFiles(files, respell), name, version, *args, **kwargs
+            graph, config, RespelledFiles(files, RULES), name, version, *args, **kwargs
         )
 
     def build_script(self, graph: Graph, config, name: str, version: str) -> str:

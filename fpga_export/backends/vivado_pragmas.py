@@ -1,4 +1,5 @@
-"""HLS pragmas in the spelling of Vivado HLS 2019.2-2020.1 (UG902, chapter "HLS Pragmas").
+"""HLS pragmas in the spelling of Vivado HLS 2019.2-2020.1 (UG902, chapter "HLS Pragmas"): the
+rules of ``backends.pragma_respell``.
 
 The nnet headers and the Vitis backend write pragmas as Vitis HLS documents them (UG1399
 2022.2 and later: ``type=`` and ``mode=`` options). Vivado HLS takes the older positional
@@ -14,14 +15,15 @@ forms, which Vitis HLS introduced the options for:
 ``PIPELINE``, ``UNROLL``, ``INLINE``, ``DATAFLOW``, ``STREAM`` and ``FUNCTION_INSTANTIATE``
 are spelled alike. Any other pragma is refused by name (``VivadoPragmaError``), so a pragma
 Vivado HLS does not know (e.g. Vitis' ``BIND_OP``) never reaches a Vivado project unnoticed.
+``_Pragma("HLS ...")`` forms inside macros are left as they are.
 """
 
 from __future__ import annotations
 
-import re
+from .pragma_respell import Edits, Pragma, Refused, Rules
+from .pragma_respell import respell as _respell
 
 SAME = {"PIPELINE", "UNROLL", "INLINE", "DATAFLOW", "STREAM", "FUNCTION_INSTANTIATE"}
-_PRAGMA = re.compile(r"^(\s*)#pragma\s+HLS\s+(\w+)(.*?)\s*$")
 
 
 class VivadoPragmaError(ValueError):
@@ -82,28 +84,29 @@ def spell(directive: str, args: str) -> str:
     return " ".join(order)
 
 
+def _in_place(pragma: Pragma, edits: Edits) -> None:
+    """Every pragma in its Vivado HLS form, on its own line."""
+    try:
+        new = spell(pragma.directive, pragma.args)
+    except (VivadoPragmaError, KeyError, IndexError) as exc:
+        raise Refused(
+            str(exc) if isinstance(exc, VivadoPragmaError) else "unexpected arguments"
+        ) from None
+    text = f"{pragma.indent}#pragma HLS {pragma.directive}" + (f" {new}" if new else "")
+    edits.out[pragma.i] = text + (pragma.tail if pragma.continued else "")
+
+
+RULES = Rules(
+    backend="vivado",
+    tool="Vivado HLS 2019.2-2020.1",
+    error=VivadoPragmaError,
+    respell={},
+    other=_in_place,  # spell() knows each pragma's form and refuses the others
+    macros=False,
+)
+
+
 def respell(text: str, where: str) -> str:
     """``text`` (C++) with every ``#pragma HLS`` line in Vivado HLS form. ``where`` (the
     project file) names the file and the layer family (a header's stem) in errors."""
-    if "#pragma" not in text:
-        return text
-    lines = text.split("\n")
-    for i, line in enumerate(lines):
-        m = _PRAGMA.match(line)
-        if m is None:
-            if re.match(r"\s*#\s*pragma\s+HLS\b", line, re.IGNORECASE):
-                raise VivadoPragmaError(f"{where} line {i + 1}: unreadable pragma {line.strip()!r}")
-            continue
-        indent, directive, args = m.groups()
-        try:
-            new = spell(directive, args)
-        except (VivadoPragmaError, KeyError, IndexError) as exc:
-            family = where.rsplit("/", 1)[-1].split(".")[0]
-            why = str(exc) if isinstance(exc, VivadoPragmaError) else "unexpected arguments"
-            raise VivadoPragmaError(
-                f"{where} line {i + 1}: {line.strip()!r} has no Vivado HLS 2019.2-2020.1 "
-                f"spelling ({why}); the vivado backend cannot write layer family {family!r} "
-                "(use backend='vitis')"
-            ) from None
-        lines[i] = f"{indent}#pragma HLS {directive}" + (f" {new}" if new else "")
-    return "\n".join(lines)
+    return _respell(text, where, RULES)
