@@ -125,7 +125,7 @@ class SynthReport:
         tool = " ".join(str(x) for x in (self.tool, self.version) if x) or "HLS"
         build = f" (build {self.build})" if self.build else ""
         lines = [
-            f"{tool}{build} report of {self.top.name!r}, part {self.part}",
+            f"{tool}{build} report of {self.top.name!r}, part {self.part or '?'}",
             f"clock: target {_num(self.clock_target)} ns, estimated {_num(self.clock_estimate)} ns"
             + (
                 f", uncertainty {_num(self.clock_uncertainty)} ns" if self.clock_uncertainty else ""

@@ -4,6 +4,7 @@ where each backend's project keeps them (fw.report()); the messages when they ar
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -257,4 +258,10 @@ def test_html_and_cli_show_vendor_numbers_in_vendor_kinds(tmp_path, capsys):
     assert main(["report", str(fw.output_dir)]) == 0
     out = capsys.readouterr().out
     assert fw.report().table() in out
-    assert "Intel oneAPI FPGA (icpx -fintelfpga) report of 'myproject', part None" in out
+    assert "Intel oneAPI FPGA (icpx -fintelfpga) report of 'myproject', part ?" in out
+    assert main(["report", str(fw.output_dir), "--json"]) == 0
+    synthesis = json.loads(capsys.readouterr().out)["synthesis"]
+    assert synthesis["top"]["resources"] == {
+        "alut": 2462, "ff": 7938, "ram": 77, "dsp": 0, "mlab": 92, "alm": None,
+    }  # fmt: skip
+    assert synthesis["loops"][0]["name"] == "Myproject.B1"
