@@ -521,9 +521,12 @@ class Firmware:
         self._files.get(folder.resolve(), {}).update(written)
 
     def report(self, top: str | None = None):
-        """The synthesis report of the project (``fpga_export.read_report``): latency, II and
-        resources of the top function and of each layer, post-synthesis utilization when
-        Vivado synthesis ran."""
+        """The synthesis report of the project, read by the backend (Vitis/Vivado:
+        ``fpga_export.read_report``; oneAPI, i++, Catapult: ``backends.oneapi_report``,
+        ``quartus_report``, ``catapult_report``): latency, II and resources of the top and of
+        each layer (kernel, component or process), per loop where the tool reports loops,
+        post-synthesis (Vivado) or Quartus-fit numbers when they ran. Resources are in the
+        vendor's kinds (``report.resource_labels``)."""
         from .backends.vitis_report import ReportNotFoundError
 
         if not self._written or self.output_dir is None:

@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 
 from . import __version__, project
+from .backends.vitis_report import Resources
 from .ir.cost import KINDS
 from .report_svg import esc, graph_svg
 
@@ -86,13 +87,13 @@ def _existing(path: Path) -> str | None:
 # -- data ----------------------------------------------------------------------------------
 def synthesis(fw, project_dir) -> tuple[object | None, str | None]:
     """(the synthesis report of ``fw`` in ``project_dir``, None) or (None, why there is none)."""
-    from .backends.vitis_report import ReportNotFoundError, read_report
+    from .backends.vitis_report import ReportNotFoundError
 
     if project_dir is None:
         return None, "no project folder: the project was not written"
-    try:
-        return read_report(project_dir, top=fw.name), None
-    except ReportNotFoundError as e:
+    try:  # the backend's reader: Vitis/Vivado, oneAPI, i++ or Catapult reports
+        return fw.backend.read_report(project_dir, top=fw.name), None
+    except (ReportNotFoundError, NotImplementedError) as e:
         return None, str(e)
     except Exception as e:  # a malformed vendor file: shown on the page, not fatal
         return None, f"the synthesis report in {project_dir} could not be read: {e!r}"
@@ -371,9 +372,11 @@ def _synthesis(fw, est, report, why) -> str:
     tool = " ".join(str(v) for v in (report.tool, report.version) if v) or "HLS"
     out = (
         f"<p>{esc(tool)} report of <code>{esc(report.top.name)}</code>, part "
-        f"{esc(report.part)}, clock target {esc(_n(report.clock_target))} ns, estimated "
+        f"{esc(report.part or '?')}, clock target {esc(_n(report.clock_target))} ns, estimated "
         f"{esc(_n(report.clock_estimate))} ns ({esc(report.folder)})</p>"
     )
+    if not isinstance(report.top.resources, Resources):
+        return out + _vendor_synthesis(est, report)
     post = report.post_synthesis
     head = ["", "our estimate", "HLS (C synthesis)", "HLS / estimate"]
     if post is not None:
@@ -393,6 +396,57 @@ def _synthesis(fw, est, report, why) -> str:
     out += _table("synthesis-top", head, rows)
     if report.layers:
         out += "<h3>Per instance</h3>" + _instances(fw, est, report)
+    return out
+
+
+def _vendor_synthesis(est, report) -> str:
+    """A non-AMD report: latency and II beside the estimate; the vendor's resources in its
+    own kinds, not beside the estimate (which counts AMD primitives)."""
+    top, post = report.top, report.post_synthesis
+    rows = [
+        _compare("latency (cycles)", est.latency, (top.latency_min, top.latency_max)),
+        _compare("II (cycles)", est.ii, (top.interval_min, top.interval_max)),
+    ]
+    out = _table("synthesis-top", ["", "our estimate", "HLS", "HLS / estimate"], rows)
+    labels = report.resource_labels
+    head = [esc("resources (vendor's kinds)"), *(esc(label) for label in labels)]
+    rows = [["HLS estimate", *(_num(v) for v in top.resources.as_dict().values())]]
+    if any(v is not None for v in report.available.as_dict().values()):
+        rows.append(["available", *(_num(v) for v in report.available.as_dict().values())])
+    if post is not None:
+        fmax = f", fMAX {_n(post.fmax_mhz)} MHz" if post.fmax_mhz is not None else ""
+        rows.append(
+            [esc(f"{post.state or 'fit'}{fmax}"), *(_num(v) for v in post.used.as_dict().values())]
+        )
+    out += "<h3>Resources</h3>" + _table("synthesis-resources", head, rows)
+    out += (
+        '<p class="note">Not compared with our estimate: it counts AMD primitives '
+        f"(LUT, FF, DSP, BRAM_18K), the report counts {esc(', '.join(labels))}.</p>"
+    )
+    if report.layers:
+        head = ["unit", "latency", "II", *(esc(label) for label in labels)]
+        rows = [
+            [f"<code>{esc(m.name)}</code>", _num(m.latency_max), _num(m.interval_max)]
+            + [_num(v) for v in m.resources.as_dict().values()]
+            for m in report.layers
+        ]
+        out += "<h3>Per kernel, component or process</h3>" + _table(
+            "synthesis-layers", head, rows, wrap=(0,)
+        )
+    if report.loops:
+        head = ["loop", "in", "latency (cycles)", "II", "pipelined"]
+        rows = [
+            [
+                f"<code>{esc(m.name)}</code>",
+                f"<code>{esc(m.instance or '')}</code>",
+                _num(m.latency_max),
+                _num(m.interval_max),
+                esc(m.pipeline or "?"),
+            ]
+            for m in report.loops
+        ]
+        out += "<h3>Loops</h3>" + _table("synthesis-loops", head, rows, wrap=(0, 1))
+    out += "".join(f'<p class="note">{esc(n)}</p>' for n in report.notes)
     return out
 
 

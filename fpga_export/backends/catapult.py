@@ -83,10 +83,10 @@ class CatapultBackend(VitisBackend):
         return run_build(project, options, log=log, verbose=verbose, cmd=command(find_tool()))
 
     def read_report(self, folder: Path, top: str):
-        raise NotImplementedError(
-            "fw.report() does not read Catapult's reports yet: see the solution's reports "
-            f"under {Path(folder) / (top + '_prj')} (Catapult's rtl.rpt, cycle.rpt)"
-        )
+        """The Catapult rtl.rpt (``backends.catapult_report``)."""
+        from .catapult_report import read_report
+
+        return read_report(folder, top=top)
 
     # -- the top function ------------------------------------------------------------------
     def top_source(self, graph, name, ctx: EmitContext, ins, outs, emissions) -> str:

@@ -123,11 +123,10 @@ class OneAPIBackend(VitisBackend):
         return run_build(project, options, log=log, verbose=verbose)
 
     def read_report(self, folder: Path, top: str):
-        raise NotImplementedError(
-            "fw.report() does not read oneAPI's reports yet: open the optimization report "
-            f"{Path(folder) / 'build' / (top + '_report.prj') / 'reports' / 'report.html'} "
-            "(written by build(synth=True), i.e. make report)"
-        )
+        """The oneAPI optimization report (``backends.oneapi_report``)."""
+        from .oneapi_report import read_report
+
+        return read_report(folder, top=top)
 
     # -- the top function ------------------------------------------------------------------
     def top_header(self, name: str, ctx: EmitContext, ins, outs) -> str:

@@ -137,10 +137,10 @@ class QuartusBackend(VitisBackend):
         return run_build(project, options, log=log, verbose=verbose, cmd=command(options))
 
     def read_report(self, folder: Path, top: str):
-        raise NotImplementedError(
-            "fw.report() does not read i++ reports yet: open "
-            f"{Path(folder) / (top + '-fpga.prj') / 'reports' / 'report.html'}"
-        )
+        """The i++ report (``backends.quartus_report``)."""
+        from .quartus_report import read_report
+
+        return read_report(folder, top=top)
 
     # -- files ---------------------------------------------------------------------------
     def defines(self, graph: Graph, ctx: EmitContext) -> str:

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import ClassVar
 
 RESOURCES = ("bram_18k", "dsp", "ff", "lut", "uram")
 _XML_TAGS = {"bram_18k": "BRAM_18K", "dsp": ("DSP", "DSP48E"), "ff": "FF", "lut": "LUT"}
@@ -41,8 +42,20 @@ class Resources:
     lut: int | None = None
     uram: int | None = None
 
+    LABELS: ClassVar[tuple[str, ...]] = ("BRAM_18K", "DSP", "FF", "LUT", "URAM")
+
     def as_dict(self) -> dict[str, int | None]:
         return {r: getattr(self, r) for r in RESOURCES}
+
+
+class VendorResources:
+    """Base of the resource counts of a non-AMD report, in the vendor's own kinds
+    (``LABELS``, as its report names them). No AMD kind stands in for another vendor's."""
+
+    LABELS: ClassVar[tuple[str, ...]] = ()
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass
@@ -80,6 +93,7 @@ class PostSynthesis:
     tool_version: str | None
     used: Resources
     available: Resources
+    fmax_mhz: float | None = None  # the fitter's clock fMAX (Intel Quartus reports)
 
 
 @dataclass
@@ -99,55 +113,77 @@ class SynthReport:
     available: Resources
     tops: list[str]  # every top function with a report in the folder
     post_synthesis: PostSynthesis | None = None
+    loops: list[ModuleReport] = field(default_factory=list)  # per loop (instance: its kernel)
+    notes: list[str] = field(default_factory=list)  # what the vendor's report does not give
+
+    @property
+    def resource_labels(self) -> tuple[str, ...]:
+        return type(self.top.resources).LABELS
 
     def table(self) -> str:
         """A readable summary: header, the top, one row per instance, post-synthesis."""
         tool = " ".join(str(x) for x in (self.tool, self.version) if x) or "HLS"
         build = f" (build {self.build})" if self.build else ""
         lines = [
-            f"{tool}{build} report of {self.top.name!r}, part {self.part}",
+            f"{tool}{build} report of {self.top.name!r}, part {self.part or '?'}",
             f"clock: target {_num(self.clock_target)} ns, estimated {_num(self.clock_estimate)} ns"
             + (
                 f", uncertainty {_num(self.clock_uncertainty)} ns" if self.clock_uncertainty else ""
             ),
             "",
         ]
-        head = ["module", "latency (cycles)", "latency (ns)", "II", *_RES_HEAD]
+        labels = list(self.resource_labels)
+        head = ["module", "latency (cycles)", "latency (ns)", "II", *labels]
         rows = [_row(self.top, "top: " + self.top.name)]
         rows += [_row(m, "  " + (m.instance or m.name)) for m in self.layers]
-        avail = ["available", "", "", "", *(_num(v) for v in self.available.as_dict().values())]
-        rows.append(avail)
-        if any(self.available.as_dict().values()):
+        available = self.available.as_dict()
+        if isinstance(self.available, Resources) or any(v is not None for v in available.values()):
+            rows.append(["available", "", "", "", *(_num(v) for v in available.values())])
+        if any(available.values()):
             used = self.top.resources.as_dict()
             pct = [
                 f"{100 * used[r] / a:.0f} %" if a and used[r] is not None else "-"
-                for r, a in self.available.as_dict().items()
+                for r, a in available.items()
             ]
             rows.append(["utilization", "", "", "", *pct])
         lines += _grid(head, rows)
+        if self.loops:
+            lines += ["", "loops:"]
+            lines += _grid(
+                ["loop", "in", "latency (cycles)", "II", "pipelined"],
+                [
+                    [
+                        m.name,
+                        m.instance or "",
+                        _range(m.latency_min, m.latency_max),
+                        _range(m.interval_min, m.interval_max),
+                        m.pipeline or "?",
+                    ]
+                    for m in self.loops
+                ],
+            )
         if self.post_synthesis is not None:
             p = self.post_synthesis
-            lines += ["", f"post-synthesis ({p.state or 'Vivado'}, {p.file.name}):"]
+            fmax = f", fMAX {_num(p.fmax_mhz)} MHz" if p.fmax_mhz is not None else ""
+            lines += ["", f"post-synthesis ({p.state or 'Vivado'}, {p.file.name}{fmax}):"]
             lines += _grid(
-                ["", *_RES_HEAD],
+                ["", *type(p.used).LABELS],
                 [
                     ["used", *(_num(v) for v in p.used.as_dict().values())],
                     ["available", *(_num(v) for v in p.available.as_dict().values())],
-                ],
+                ][: 2 if any(v is not None for v in p.available.as_dict().values()) else 1],
             )
+        lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.table()
 
 
-_RES_HEAD = ["BRAM_18K", "DSP", "FF", "LUT", "URAM"]
-
-
 def _num(v) -> str:
     if v is None:
         return "?"
-    return f"{v:g}" if isinstance(v, float) else str(v)
+    return f"{round(v, 4):.12g}" if isinstance(v, float) else str(v)
 
 
 def _range(lo, hi) -> str:

@@ -12,6 +12,7 @@ import pytest
 from every_op import NAME, every_op_graph
 from fpga_export.backends import BACKENDS, CatapultBackend, get_backend
 from fpga_export.backends.catapult_pragmas import CatapultPragmaError, respell
+from fpga_export.backends.vitis_report import ReportNotFoundError
 from fpga_export.config import ExportConfig
 from fpga_export.firmware import Firmware
 from fpga_export.hls4ml_yaml import backend_name
@@ -168,12 +169,13 @@ def test_respell_refuses_unknown_pragmas_by_name():
     assert str(err.value) == "a.h line 1: unreadable pragma '#pragma  hls  pipeline'"
 
 
-def test_report_is_not_read_yet(tmp_path):
+def test_report_before_synthesis(tmp_path):
     fw = Firmware(mlp((4, 3)), ExportConfig(output_dir=tmp_path / "p", backend="catapult"))
     fw.write()
-    with pytest.raises(NotImplementedError) as err:
+    with pytest.raises(ReportNotFoundError) as err:  # the reader: test_vendor_reports.py
         fw.report()
     assert str(err.value) == (
-        "fw.report() does not read Catapult's reports yet: see the solution's reports under "
-        f"{fw.output_dir / 'mlp_prj'} (Catapult's rtl.rpt, cycle.rpt)"
+        f"no synthesis report for 'mlp' in {fw.output_dir} yet: run firmware.build(synth=True) "
+        f"first (no Catapult report in {fw.output_dir}: expected rtl.rpt in mlp_prj/mlp.v1/ "
+        "(written by go extract: build(synth=True)))"
     )

@@ -12,6 +12,7 @@ from every_op import NAME, every_op_graph
 from fpga_export.backends import BACKENDS, OneAPIBackend, get_backend
 from fpga_export.backends.oneapi import device
 from fpga_export.backends.oneapi_pragmas import OneAPIPragmaError, respell
+from fpga_export.backends.vitis_report import ReportNotFoundError
 from fpga_export.config import ExportConfig
 from fpga_export.firmware import Firmware
 from fpga_export.types import FixedType
@@ -186,15 +187,16 @@ def test_respell_refuses_unknown_pragmas_by_name():
     assert str(err.value) == "a.h line 1: unreadable pragma '#pragma  hls  pipeline'"
 
 
-def test_report_is_not_read_yet_and_no_dataflow_sim(tmp_path):
+def test_report_before_synthesis_and_no_dataflow_sim(tmp_path):
     fw = Firmware(mlp((4, 3)), ExportConfig(output_dir=tmp_path / "p", backend="oneapi"))
     fw.write()
-    with pytest.raises(NotImplementedError) as err:
+    with pytest.raises(ReportNotFoundError) as err:  # the reader: test_vendor_reports.py
         fw.report()
     assert str(err.value) == (
-        "fw.report() does not read oneAPI's reports yet: open the optimization report "
-        f"{fw.output_dir / 'build' / 'mlp_report.prj' / 'reports' / 'report.html'} "
-        "(written by build(synth=True), i.e. make report)"
+        f"no synthesis report for 'mlp' in {fw.output_dir} yet: run firmware.build(synth=True) "
+        f"first (no oneAPI optimization report in {fw.output_dir}: expected build/"
+        "mlp_report.prj/reports/resources/json/summary.ndjson (or reports/lib/json/summary.json, "
+        "before oneAPI 2025), written by build(synth=True): make report)"
     )
     stream = Firmware(
         mlp((4, 3)), ExportConfig(output_dir=tmp_path / "s", backend="oneapi", io_type="io_stream")

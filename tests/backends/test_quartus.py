@@ -18,6 +18,7 @@ from test_golden import small_cnn
 from every_op import NAME, every_op_graph
 from fpga_export.backends import BACKENDS, QuartusBackend, get_backend
 from fpga_export.backends.quartus_pragmas import QuartusPragmaError, respell
+from fpga_export.backends.vitis_report import ReportNotFoundError
 from fpga_export.config import ExportConfig
 from fpga_export.firmware import Firmware
 from graphs import mlp
@@ -241,15 +242,16 @@ def test_respell_refuses_unknown_pragmas_by_name():
     assert str(err.value) == "a.h line 1: unreadable pragma '#pragma  hls  pipeline'"
 
 
-def test_report_is_not_read_yet_and_dataflow_check_is_vitis_only(tmp_path):
+def test_report_before_synthesis_and_dataflow_check_is_vitis_only(tmp_path):
     cfg = ExportConfig(output_dir=tmp_path / "p", backend="quartus", io_type="io_stream")
     fw = Firmware(mlp((4, 3)), cfg)
     fw.write()
-    with pytest.raises(NotImplementedError) as err:
+    with pytest.raises(ReportNotFoundError) as err:  # the reader: test_vendor_reports.py
         fw.report()
     assert str(err.value) == (
-        "fw.report() does not read i++ reports yet: open "
-        f"{fw.output_dir / 'mlp-fpga.prj' / 'reports' / 'report.html'}"
+        f"no synthesis report for 'mlp' in {fw.output_dir} yet: run firmware.build(synth=True) "
+        f"first (no i++ report in {fw.output_dir}: expected mlp-fpga.prj/reports/lib/json/"
+        "summary.json (written by build(synth=True): i++ -march=<part>))"
     )
     with pytest.raises(ValueError) as err:
         fw.check_dataflow([[0.0] * 4])
