@@ -198,3 +198,17 @@ def test_html_report_shows_intel_names(tmp_path):
     ]
     assert "Arria10 (10AX115)" in page.text
     assert UNCALIBRATED in page.text
+
+
+@pytest.mark.parametrize("io_type", ["io_parallel", "io_stream"])
+def test_every_op_priced_for_intel_from_the_same_counts(io_type):
+    """Same registers as the AMD estimate layer by layer (one ALM register per bit), DSP
+    blocks never more than AMD's DSP48 slices (a block takes two 18 x 19 or one 27 x 27)."""
+    from every_op import every_op_graph
+
+    intel = Firmware(every_op_graph(), ExportConfig(io_type=io_type, backend="oneapi"))
+    amd = Firmware(every_op_graph(), ExportConfig(io_type=io_type))
+    pairs = list(zip(intel.estimate().layers, amd.estimate().layers, strict=True))
+    assert all(i.resources.ff == a.resources.ff for i, a in pairs)
+    assert all(i.resources.dsp <= a.resources.dsp for i, a in pairs)
+    assert sum(i.resources.dsp for i, _ in pairs) < sum(a.resources.dsp for _, a in pairs)
