@@ -65,21 +65,21 @@ _C10_KIT = (
 
 def _agi(density: str, alm: int, m20k: int, mlab: int, dsp: int) -> IntelPart:
     return IntelPart(
-        f"AGI{density}",
-        f"Agilex 7 I-Series AGI {density}",
-        dsp,
-        alm,
-        4 * alm,
-        m20k,
-        mlab,
-        _CATALOG_I,
+        device=f"AGI{density}",
+        name=f"Agilex 7 I-Series AGI {density}",
+        dsp=dsp,
+        alm=alm,
+        registers=4 * alm,  # the catalog's "ALM registers" row: 4 x ALMs for each device
+        m20k=m20k,
+        mlab=mlab,
+        source=_CATALOG_I,
     )
 
 
 PARTS: dict[str, IntelPart] = {
     p.device: p
     for p in (
-        # Agilex 7 I-Series (the catalog lists ALM registers = 4 x ALMs for each)
+        # Agilex 7 I-Series: ALMs, M20K blocks, "MLAB memory count", DSP blocks
         _agi("019", 650_500, 8_500, 32_525, 1_354),
         _agi("022", 748_500, 10_900, 37_425, 6_250),
         _agi("023", 782_400, 10_464, 39_120, 1_640),
@@ -87,46 +87,47 @@ PARTS: dict[str, IntelPart] = {
         _agi("035", 1_200_000, 14_931, 60_000, 9_594),
         _agi("040", 1_372_000, 19_908, 68_600, 12_792),
         IntelPart(
-            "1SG280",
-            "Stratix 10 GX 2800",
-            5_760,
-            933_120,
-            3_732_480,
-            11_721,
-            None,
-            f"{_S10_KIT}; DSP: {_S10_ARK}",
+            device="1SG280",
+            name="Stratix 10 GX 2800",
+            dsp=5_760,
+            alm=933_120,
+            registers=3_732_480,
+            m20k=11_721,
+            mlab=None,
+            source=f"{_S10_KIT}; DSP: {_S10_ARK}",
         ),
         IntelPart(
-            "10AX115",
-            "Arria 10 GX 1150",
-            1_518,
-            427_200,
-            1_708_800,
-            2_713,
-            None,
-            f"{_A10_KIT}; DSP: {_A10_DSP}",
+            device="10AX115",
+            name="Arria 10 GX 1150",
+            dsp=1_518,
+            alm=427_200,
+            registers=1_708_800,
+            m20k=2_713,
+            mlab=None,
+            source=f"{_A10_KIT}; DSP: {_A10_DSP}",
         ),
         IntelPart(
-            "10CX220",
-            "Cyclone 10 GX 220",
-            192,
-            80_330,
-            321_320,
-            587,
-            None,
-            _C10_KIT,
+            device="10CX220",
+            name="Cyclone 10 GX 220",
+            dsp=192,
+            alm=80_330,
+            registers=321_320,
+            m20k=587,
+            mlab=None,
+            source=_C10_KIT,
         ),
     )
 }
 
-# family name (normalized: lower case, no spaces, "-" or "_") -> its default device
-FAMILIES = {
-    "agilex": "AGI027",
-    "agilex7": "AGI027",
-    "stratix10": "1SG280",
-    "arria10": "10AX115",
-    "cyclone10gx": "10CX220",
+# family name -> its default device (module docstring)
+FAMILY_DEFAULTS = {
+    "Agilex7": "AGI027",
+    "Stratix10": "1SG280",
+    "Arria10": "10AX115",
+    "Cyclone10GX": "10CX220",
 }
+# the same, by normalized name (lower case, no spaces, "-" or "_"); "Agilex" = Agilex 7
+FAMILIES = {f.lower(): d for f, d in FAMILY_DEFAULTS.items()} | {"agilex": "AGI027"}
 
 # ordering-code prefixes: (pattern, device from the match)
 _CODES = (
@@ -153,15 +154,7 @@ def find_intel_part(name: str) -> IntelPart | None:
 
 def unknown_part_note(name: str) -> str:
     """What the estimate says about a target not in the table."""
-    families = ", ".join(
-        f"{f} ({d})"
-        for f, d in (
-            ("Agilex7", "AGI027"),
-            ("Stratix10", "1SG280"),
-            ("Arria10", "10AX115"),
-            ("Cyclone10GX", "10CX220"),
-        )
-    )
+    families = ", ".join(f"{f} ({d})" for f, d in FAMILY_DEFAULTS.items())
     devices = ", ".join(PARTS)
     return (
         f"Intel part {name!r} is not in the Intel part table (fpga_export/backends/"
