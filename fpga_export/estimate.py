@@ -1,7 +1,8 @@
 """Resource and latency estimate of the generated firmware (``Firmware.estimate()``).
 
 Each op prices its own C++ (``Op.cost`` in its family file) with the backend's cost
-primitives (for AMD ``backends.vitis_cost``); this module adds the nodes up the way the
+primitives (for AMD ``backends.vitis_cost``, for Intel ``backends.intel_cost``, which holds
+Intel resources in the same slots: ``labels``); this module adds the nodes up the way the
 top function composes them (the formulas and the source of every constant:
 docs/estimate.md):
 
@@ -18,12 +19,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .backends.parts import Part, find_part
+from .backends.intel_parts import IntelPart
+from .backends.parts import Part
 from .ir.cost import KINDS, Cost, Resources
 
 __all__ = ["Estimate", "LayerEstimate", "estimate"]
 
-_LABELS = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram_18k": "BRAM_18K", "uram": "URAM"}
+AMD_LABELS = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram_18k": "BRAM_18K", "uram": "URAM"}
 
 
 @dataclass(frozen=True)
@@ -44,11 +46,14 @@ class Estimate:
     latency: int  # cycles, one sample, input to output
     ii: int  # cycles between samples
     clock_period: float  # ns
-    part: str
-    capacity: Part | None  # None: the part is not in backends.parts
+    part: str  # the target the vendor tool builds for
+    capacity: Part | IntelPart | None  # None: the part is not in the backend's part table
     style: str  # "pipeline", "dataflow" or "stream"
     fifos: Resources = Resources()  # io_stream FIFOs between processes
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # the vendor's name of each resource slot (Intel: DSP, ALM, REG, M20K, MLAB)
+    labels: dict[str, str] = field(default_factory=lambda: dict(AMD_LABELS))
+    part_note: str = ""  # what to say when the part is not in the table
 
     @property
     def latency_ns(self) -> float:
@@ -63,8 +68,9 @@ class Estimate:
         if self.capacity is None:
             return {}
         out = {}
+        amounts = self.capacity.amounts()
         for k in KINDS:
-            cap = getattr(self.capacity, k)
+            cap = amounts[k]
             if cap:
                 out[k] = getattr(self.total, k) / cap
         return out
@@ -77,6 +83,7 @@ class Estimate:
     def to_dict(self) -> dict:
         return {
             "part": self.part,
+            "labels": dict(self.labels),
             "clock_period": self.clock_period,
             "style": self.style,
             "latency": self.latency,
@@ -85,9 +92,7 @@ class Estimate:
             "total": self.total.as_dict(),
             "fifos": self.fifos.as_dict(),
             "utilization": self.utilization(),
-            "capacity": None
-            if self.capacity is None
-            else {k: getattr(self.capacity, k) for k in KINDS},
+            "capacity": None if self.capacity is None else self.capacity.amounts(),
             "layers": [
                 {
                     "name": e.name,
@@ -105,7 +110,7 @@ class Estimate:
 
     def table(self) -> str:
         """A text table: one row per layer, the total, and the part's capacity."""
-        head = ["layer", "op", *(_LABELS[k] for k in KINDS), "latency", "II"]
+        head = ["layer", "op", *(self.labels[k] for k in KINDS), "latency", "II"]
         rows = [
             [
                 e.name,
@@ -129,11 +134,12 @@ class Estimate:
         )
         use = self.utilization()
         if use:
+            cap = self.capacity.amounts()
             rows.append(
                 [
-                    "part " + self.part.split("-")[0],
+                    "part " + self.capacity.device,
                     "",
-                    *(_int(getattr(self.capacity, k)) for k in KINDS),
+                    *(_int(cap[k]) if cap[k] is not None else "-" for k in KINDS),
                     "",
                     "",
                 ]
@@ -162,7 +168,8 @@ class Estimate:
             f"interval {self.ii} cycles ({self.style})"
         )
         if not use:
-            out.append(f"part {self.part!r} is not in the part table: absolute numbers only")
+            default = f"part {self.part!r} is not in the part table: absolute numbers only"
+            out.append(self.part_note or default)
         out += [f"note: {n}" for n in self.notes]
         out += [f"note: {e.name}: {n}" for e in self.layers for n in e.notes]
         return "\n".join(out)
@@ -195,17 +202,21 @@ def estimate(graph, config, backend) -> Estimate:
     fifos = hw.fifos(graph, ctx) if ctx.stream else Resources()
     top = hw.top(graph, ctx, style)
     total = sum((e.resources for e in layers), Resources()) + fifos.rounded() + top.rounded()
+    part = backend.target_part(config)
+    capacity = backend.part_capacity(config)
     return Estimate(
         layers=layers,
         total=total,
         latency=_latency(graph, costs, style) + hw.io_latency(style),
         ii=max([1, *(c.ii for c in costs.values())]),
         clock_period=config.clock_period,
-        part=config.part,
-        capacity=find_part(config.part),
+        part=part,
+        capacity=capacity,
         style=style,
         fifos=fifos.rounded(),
         notes=tuple(hw.notes(graph, ctx)),
+        labels=dict(hw.LABELS),
+        part_note="" if capacity is not None else backend.unknown_part_note(part),
     )
 
 

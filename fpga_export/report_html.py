@@ -28,7 +28,6 @@ from .report_svg import esc, graph_svg
 
 __all__ = ["ReportFileError", "render_html", "report_data", "write_html", "write_report_file"]
 
-_LABELS = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram_18k": "BRAM_18K", "uram": "URAM"}
 _MARK = re.compile(r"<!-- fpga-export report sha256:([0-9a-f]{64}) -->")
 _PROFILE_JSON_LIMIT = 200_000  # characters of profile.to_dict() shown
 
@@ -242,7 +241,7 @@ def _header(fw, est, project_dir) -> str:
         False: '<span class="bad">NOT EXACT</span>: see the nodes marked below',
         None: '<span class="muted">float model</span> (no quantizers: csim follows the types)',
     }[fw.exact]
-    part = esc(c.part) + (
+    part = esc(est.part) + (
         f" ({esc(est.capacity.device)})"
         if est.capacity
         else ' <span class="muted">(not in the part table: absolute numbers only)</span>'
@@ -295,7 +294,7 @@ def _nodes_table(graph) -> str:
 
 
 def _estimate(est) -> str:
-    head = ["layer", "op", *(_LABELS[k] for k in KINDS), "latency", "II", "notes"]
+    head = ["layer", "op", *(est.labels[k] for k in KINDS), "latency", "II", "notes"]
     rows, classes = [], []
     for e in est.layers:
         res = [_num(getattr(e.resources, k)) for k in KINDS]
@@ -310,7 +309,8 @@ def _estimate(est) -> str:
     classes.append("total")
     use = est.utilization()
     if est.capacity is not None:
-        cap = [_num(getattr(est.capacity, k)) for k in KINDS]
+        amounts = est.capacity.amounts()
+        cap = [_num(amounts[k]) if amounts[k] is not None else "-" for k in KINDS]
         rows.append([f"part {esc(est.capacity.device)}", "", *cap, "", "", ""])
         classes.append("capacity")
         pct = [_num_text(f"{100 * use[k]:.1f}%") if k in use else "-" for k in KINDS]
@@ -325,9 +325,13 @@ def _estimate(est) -> str:
     if use:
         out += _bars(est, use)
     else:
-        out += f'<p class="muted">part {esc(est.part)} is not in the part table: no utilization</p>'
+        out += f'<p class="muted">{esc(est.part_note or _no_part(est.part))}</p>'
     out += "".join(f'<p class="note">note: {esc(t)}</p>' for t in est.notes)
     return out
+
+
+def _no_part(part: str) -> str:
+    return f"part {part} is not in the part table: no utilization"
 
 
 def _bars(est, use: dict[str, float]) -> str:
@@ -339,10 +343,10 @@ def _bars(est, use: dict[str, float]) -> str:
         pct = 100 * use[k]
         over = " over" if pct > 100 else ""
         rows.append(
-            f'<div class="bar-row" data-kind="{k}"><span class="bar-label">{_LABELS[k]}</span>'
+            f'<div class="bar-row" data-kind="{k}"><span class="bar-label">{est.labels[k]}</span>'
             f'<span class="bar"><span class="fill{over}" style="width:{min(pct, 100):.2f}%">'
             f'</span></span><span class="bar-text">{esc(f"{pct:.1f}%")} '
-            f"({esc(_n(getattr(est.total, k)))} of {esc(_n(getattr(est.capacity, k)))})</span>"
+            f"({esc(_n(getattr(est.total, k)))} of {esc(_n(est.capacity.amounts()[k]))})</span>"
             "</div>"
         )
     return f'<div class="bars" id="utilization">{"".join(rows)}</div>'
@@ -389,7 +393,7 @@ def _synthesis(fw, est, report, why) -> str:
     if post is not None:
         rows = [r + [""] for r in rows]
     for k in KINDS:
-        row = _compare(_LABELS[k], getattr(est.total, k), (getattr(top.resources, k),) * 2)
+        row = _compare(est.labels[k], getattr(est.total, k), (getattr(top.resources, k),) * 2)
         if post is not None:
             row.append(_num(getattr(post.used, k)))
         rows.append(row)
@@ -461,7 +465,7 @@ def _instances(fw, est, report) -> str:
     nodes = match_instances(fw.graph, report.layers)
     ours = {e.name: e for e in est.layers}
     head = ["instance", "node", "latency (HLS / ours)", "II (HLS / ours)"]
-    head += [f"{_LABELS[k]} (HLS / ours)" for k in KINDS]
+    head += [f"{est.labels[k]} (HLS / ours)" for k in KINDS]
     rows = []
     for m in report.layers:
         node = nodes.get(m.instance or m.name)

@@ -28,7 +28,9 @@ What runs on the FPGA, and how the csim relates to it:
   refused by name.
 
 Types are ac types (``family = "ac"``, as for Catapult): csim == Catapult's csim for the same
-model. The cost estimate is the Vitis one (AMD primitives); AMD tool limits are not checked;
+model. The cost estimate counts the Vitis model's operations in Intel resources against the
+-Xstarget device (``backends.intel_cost``, ``backends.intel_parts``; uncalibrated); AMD tool
+limits are not checked;
 the csim dataflow simulation is not available (layers run in order, their FIFOs hold tensors).
 """
 
@@ -38,6 +40,7 @@ from pathlib import Path
 
 from ..codegen.context import EmitContext
 from ..ir.graph import Graph, Node
+from .intel_cost import IntelEstimate
 from .oneapi_pragmas import RULES
 from .respelled import RespelledFiles
 from .vitis import Port, VitisBackend, templates
@@ -58,7 +61,7 @@ class _OneAPIFiles(RespelledFiles):
             super().text(rel, text)
 
 
-class OneAPIBackend(VitisBackend):
+class OneAPIBackend(IntelEstimate, VitisBackend):
     name = "oneapi"
     vendor = "ac"
     family = "ac"
@@ -103,6 +106,10 @@ class OneAPIBackend(VitisBackend):
             part=config.part,
             clock_mhz=f"{1000.0 / config.clock_period:g}",
         )
+
+    def target_part(self, config) -> str:
+        """The -Xstarget device (``device``)."""
+        return device(config.part)
 
     def build_script(self, graph: Graph, config, name: str, version: str) -> str:
         return ""  # no build_prj.tcl (_OneAPIFiles): CMakeLists.txt builds the project

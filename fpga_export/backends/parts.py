@@ -22,6 +22,16 @@ class Part:
     uram: int
     source: str
 
+    def amounts(self) -> dict[str, int]:
+        """The capacity in the estimate's resource slots (``ir.cost.KINDS``)."""
+        return {
+            "dsp": self.dsp,
+            "lut": self.lut,
+            "ff": self.ff,
+            "bram_18k": self.bram_18k,
+            "uram": self.uram,
+        }
+
 
 _REPORT = "Vitis/Vivado HLS csynth report, 'Available' row"
 _TABLE = "AMD product table"

@@ -29,8 +29,10 @@ layer library in its Algorithmic C form (``nnet/types.h`` with ``NNET_AC_TYPES``
 - csim: g++ with our compat headers, ``compat/HLS/`` standing in for Intel's ``HLS/hls.h``
   (set ``FPGA_EXPORT_VENDOR_INCLUDE`` to Intel's ``hls/include`` to use the real ones).
 
-The cost estimate is the Vitis one (AMD primitives); AMD's tool limits are not checked; the
-csim dataflow simulation (bounded hls::stream FIFOs) is not available for ihc streams.
+The cost estimate counts the Vitis model's operations in Intel resources against the -march
+target (``backends.intel_cost``, ``backends.intel_parts``; uncalibrated); AMD's tool limits
+are not checked; the csim dataflow simulation (bounded hls::stream FIFOs) is not available
+for ihc streams.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ import nnet_cpp
 from ..codegen.context import EmitContext
 from ..config import ExportConfig
 from ..ir.graph import Graph, Node
+from .intel_cost import IntelEstimate
 from .quartus_pragmas import RULES
 from .respelled import RespelledFiles
 from .vitis import VitisBackend, _origin, templates
@@ -60,7 +63,7 @@ class QuartusFiles(RespelledFiles):
             super().text(rel, text)
 
 
-class QuartusBackend(VitisBackend):
+class QuartusBackend(IntelEstimate, VitisBackend):
     name = "quartus"
     vendor = "ac"
     family = "ac"
@@ -109,6 +112,9 @@ class QuartusBackend(VitisBackend):
                 "give an i++ -march family (Arria10, Stratix10, Agilex7) or an Intel part number"
             )
         return config.part
+
+    def target_part(self, config) -> str:
+        return self.part(config)
 
     def describe(self, graph: Graph, config, name: str, version: str) -> dict:
         """project.json, with the i++ target as its part."""

@@ -181,6 +181,20 @@ class VitisBackend:
 
         return VitisCost(config)
 
+    def target_part(self, config) -> str:
+        """The part the vendor tool builds for (the estimate's part)."""
+        return config.part
+
+    def part_capacity(self, config):
+        """The target's resources (``backends.parts``), None when not in the table."""
+        from .parts import find_part
+
+        return find_part(self.target_part(config))
+
+    def unknown_part_note(self, part: str) -> str:
+        """What the estimate says of a part not in the table ("": the default wording)."""
+        return ""
+
     def check(self, graph: Graph, config) -> list:
         """Tool limits and part resources, before writing (``backends.vitis_limits``)."""
         from .vitis_limits import check

@@ -80,6 +80,7 @@ LANE_DEPTH = 7
 class VitisCost:
     """Cost primitives for one export (the part decides the DSP shape, the clock the stages)."""
 
+    LABELS = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram_18k": "BRAM_18K", "uram": "URAM"}
     T_DSP, T_ADD, T_ROM, T_CMP = T_DSP, T_ADD, T_ROM, T_CMP
     LANE_LUT, LANE_FF, LANE_DEPTH = LANE_LUT, LANE_FF, LANE_DEPTH
 
@@ -140,7 +141,7 @@ class VitisCost:
                 self.dsp_tiles(width, int(b)) * int(n) for b, n in zip(widths, count, strict=True)
             )
         terms = int(np.count_nonzero(wide)) + int(digits[~wide].sum())
-        return int(dsp), terms
+        return dsp, terms  # whole slices for AMD; Intel counts half blocks
 
     def constant_product_luts(self, dsp: int) -> Resources:
         """The fabric logic around ``dsp`` DSP-bound constant products."""
