@@ -15,7 +15,8 @@ forms, which Vitis HLS introduced the options for:
 ``PIPELINE``, ``UNROLL``, ``INLINE``, ``DATAFLOW``, ``STREAM`` and ``FUNCTION_INSTANTIATE``
 are spelled alike. Any other pragma is refused by name (``VivadoPragmaError``), so a pragma
 Vivado HLS does not know (e.g. Vitis' ``BIND_OP``) never reaches a Vivado project unnoticed.
-``_Pragma("HLS ...")`` forms inside macros are left as they are.
+``_Pragma("HLS ...")`` forms inside macros are respelled alike and stay ``_Pragma`` forms
+(the recurrent layers partition their arrays in a macro).
 """
 
 from __future__ import annotations
@@ -92,8 +93,10 @@ def _in_place(pragma: Pragma, edits: Edits) -> None:
         raise Refused(
             str(exc) if isinstance(exc, VivadoPragmaError) else "unexpected arguments"
         ) from None
-    text = f"{pragma.indent}#pragma HLS {pragma.directive}" + (f" {new}" if new else "")
-    edits.out[pragma.i] = text + (pragma.tail if pragma.continued else "")
+    text = pragma.indent + pragma.spelled(f"HLS {pragma.directive}" + (f" {new}" if new else ""))
+    if pragma.continued:  # a macro's line: the backslash where it was (or one blank after)
+        text = text.ljust(max(len(pragma.line) - 1, len(text) + 1)) + "\\"
+    edits.out[pragma.i] = text
 
 
 RULES = Rules(
@@ -102,7 +105,6 @@ RULES = Rules(
     error=VivadoPragmaError,
     respell={},
     other=_in_place,  # spell() knows each pragma's form and refuses the others
-    macros=False,
 )
 
 

@@ -35,7 +35,7 @@ STREAM_VIVADO = re.compile(
     r"#pragma HLS STREAM variable=\3 depth=\2\n"
 )
 STANDIN = Path(__file__).parents[1] / "cpp_standard" / "include"
-PRAGMA = re.compile(r"^\s*#pragma HLS (\w+)(.*)$")
+PRAGMA = re.compile(r'^\s*(?:#pragma HLS (\w+)(.*)|_Pragma\("HLS (\w+)(.*?)"\)\s*\\?)$')
 # Vivado HLS forms (UG902 "HLS Pragmas"): the options each pragma of ours may carry
 VIVADO_FORMS = {
     "ARRAY_PARTITION": r" variable=\w+ (complete|cyclic|block)( factor=\S+)?( dim=\d+)?",
@@ -107,7 +107,7 @@ def test_every_pragma_in_vivado_form(projects, io_type):
     for rel, text in _cpp_files(projects["vivado", io_type]).items():
         for line in text.splitlines():
             if m := PRAGMA.match(line):
-                name, args = m.groups()
+                name, args = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
                 assert name in VIVADO_FORMS, f"{rel}: {line.strip()}"
                 assert re.fullmatch(VIVADO_FORMS[name], args), f"{rel}: {line.strip()}"
                 seen.add(name)
@@ -235,3 +235,15 @@ def test_cost_model_schedules_with_vivado_uncertainty():
     assert vivado.dsp_tiles(27, 18) == 2
     est = Firmware(every_op_graph(), cfg).estimate()
     assert est.capacity.device == "xc7z020" and est.capacity.dsp == 220
+
+
+def test_pragmas_inside_macros_are_in_vivado_form(projects):
+    """The recurrent layers partition their arrays in a macro (_Pragma): Vivado HLS reads the
+    positional form there too; the backslashes of the macro's lines stay in their column."""
+    text = _cpp_files(projects["vivado", "io_parallel"])["firmware/nnet/recurrent.h"]
+    lines = [s for s in text.splitlines() if "_Pragma(" in s and "ARRAY_PARTITION" in s]
+    assert lines and all("type=" not in s for s in lines)
+    assert '    _Pragma("HLS ARRAY_PARTITION variable=kernel complete")' in text
+    vitis = _cpp_files(projects["vitis", "io_parallel"])["firmware/nnet/recurrent.h"]
+    widths = {len(s) for s in vitis.splitlines() if "_Pragma(" in s and s.endswith("\\")}
+    assert {len(s) for s in lines if s.endswith("\\")} <= widths
