@@ -19,8 +19,9 @@ their own choosing; these are the largest sourced device of each family here (fo
 and Stratix 10 the one on Intel's development kit), so an estimate against a family is an
 upper bound of what fits.
 
-Every entry names its source. No Agilex 7 F-Series or M-Series device is listed: their
-resource numbers could not be sourced here (see docs/estimate.md "Intel devices").
+Every entry names its source. Of the Agilex 7 F-Series only AGF 014 (the development kit's
+AGFB014R24B2E2V) is listed, from the "Available" row of a real oneAPI report; no M-Series
+device is: their numbers could not be sourced here (see docs/estimate.md "Intel devices").
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ class IntelPart:
 
 
 _CATALOG_I = "Intel FPGA Product Catalog, 'Intel Agilex 7 FPGA and SoC I-Series Features' table"
+# A real oneAPI 2025.0 optimization report (tests/fixtures/vendor_reports/
+# oneapi2025_0_hls4ml_dense_stream/summary.ndjson, hls4ml's test data): its "Available" row
+# counts ALUTs (2 per ALM), FFs, RAMs (M20K), DSPs and MLABs of the device compiled for
+_REPORT_AGF014 = "oneAPI 2025.0 optimization report, 'Available' row (ALUTs / 2 = ALMs)"
 _A10_KIT = "Arria 10 FPGA Development Kit User Guide (683526), Table 'Board Components' (U28)"
 _A10_DSP = "Arria 10 Core Fabric and General Purpose I/Os Handbook (683461), 3.2 Resources"
 _S10_KIT = "Stratix 10 GX FPGA Development Kit User Guide (683674), 4.1 Board Overview (U1)"
@@ -86,6 +91,17 @@ PARTS: dict[str, IntelPart] = {
         _agi("027", 912_800, 13_272, 45_640, 8_528),
         _agi("035", 1_200_000, 14_931, 60_000, 9_594),
         _agi("040", 1_372_000, 19_908, 68_600, 12_792),
+        # Available: 974,400 ALUTs, 1,948,800 FFs, 7,110 RAMs, 4,510 DSPs, 24,360 MLABs
+        IntelPart(
+            device="AGF014",
+            name="Agilex 7 F-Series AGF 014",
+            dsp=4_510,
+            alm=487_200,
+            registers=1_948_800,
+            m20k=7_110,
+            mlab=24_360,
+            source=_REPORT_AGF014,
+        ),
         IntelPart(
             device="1SG280",
             name="Stratix 10 GX 2800",

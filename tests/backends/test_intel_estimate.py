@@ -53,7 +53,7 @@ def test_families_and_ordering_codes_find_their_device(name, device):
     assert find_intel_part(name).device == device
 
 
-@pytest.mark.parametrize("name", ["AGFB014R24B2E2V", "1SX280LN2F43E2LG", "xcvu13p", "Agilex5"])
+@pytest.mark.parametrize("name", ["AGMF039R47A1E2VR0", "1SX280LN2F43E2LG", "xcvu13p", "Agilex5"])
 def test_devices_not_in_the_table_are_none(name):
     assert find_intel_part(name) is None
 
@@ -66,6 +66,15 @@ def test_every_entry_is_sourced_and_consistent():
     assert (a10.alm, a10.registers, a10.m20k, a10.dsp) == (427_200, 1_708_800, 2_713, 1_518)
     s10 = PARTS["1SG280"]  # Stratix 10 GX development kit guide, Intel ARK
     assert (s10.alm, s10.m20k, s10.dsp, s10.mlab) == (933_120, 11_721, 5_760, None)
+    # the F-Series development kit's device, from a real oneAPI report's "Available" row
+    # (tests/fixtures/vendor_reports/oneapi2025_0_hls4ml_dense_stream: 974,400 ALUTs)
+    assert find_intel_part("AGFB014R24B2E2V").amounts() == {
+        "dsp": 4_510,
+        "lut": 974_400 // 2,
+        "ff": 1_948_800,
+        "bram_18k": 7_110,
+        "uram": 24_360,
+    }
     assert PARTS["AGI027"].amounts() == {
         "dsp": 8_528,
         "lut": 912_800,
@@ -76,12 +85,12 @@ def test_every_entry_is_sourced_and_consistent():
 
 
 def test_unknown_part_note_names_the_known_parts():
-    assert unknown_part_note("AGFB014R24B2E2V") == (
-        "Intel part 'AGFB014R24B2E2V' is not in the Intel part table (fpga_export/backends/"
+    assert unknown_part_note("AGMF039R47A1E2VR0") == (
+        "Intel part 'AGMF039R47A1E2VR0' is not in the Intel part table (fpga_export/backends/"
         "intel_parts.py): absolute numbers only. Known families: Agilex7 (AGI027), "
         "Stratix10 (1SG280), Arria10 (10AX115), Cyclone10GX (10CX220); known devices "
         "(ordering codes starting with): AGI019, AGI022, AGI023, AGI027, AGI035, AGI040, "
-        "1SG280, 10AX115, 10CX220. Give config part= one of them, or add the device with its "
+        "AGF014, 1SG280, 10AX115, 10CX220. Give config part= one of them, or add the device with its "
         "sourced resources to intel_parts.PARTS"
     )
 
@@ -179,9 +188,9 @@ def test_does_not_fit_against_a_small_part():
 
 
 def test_unknown_intel_part_gives_absolute_numbers_and_the_known_parts():
-    e = tiny("oneapi", part="AGFB014R24B2E2V").estimate()
+    e = tiny("oneapi", part="AGMF039R47A1E2VR0").estimate()
     assert e.capacity is None and e.utilization() == {} and e.fits() is None
-    assert unknown_part_note("AGFB014R24B2E2V") in e.table().splitlines()
+    assert unknown_part_note("AGMF039R47A1E2VR0") in e.table().splitlines()
     assert e.table().count("absolute numbers only") == 1
 
 
