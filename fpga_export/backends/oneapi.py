@@ -33,6 +33,7 @@ the csim dataflow simulation is not available (layers run in order, their FIFOs 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..codegen.context import EmitContext
@@ -47,12 +48,19 @@ TEMPLATES = templates("oneapi")
 # samples default to the Agilex 7 family. CMake's -DFPGA_DEVICE=<family, part or board> overrides.
 DEFAULT_DEVICE = "Agilex7"
 
+# A namespace-scope constant table of a layer header (``static const T name[N] = {...}`` at
+# the start of a line; only nnet/fixed_quantizer.h's ``no_inv_period`` today), declared
+# ``const_table`` in the copies written for oneAPI.
+NAMESPACE_TABLE = re.compile(r"^static const (?=[\w:<>, ]+ \w+\[\w*\] = \{)", re.MULTILINE)
+
 
 class _OneAPIFiles(RespelledFiles):
     """The project's files, respelled for oneAPI; the Vitis build script is not written (the
     project builds with CMakeLists.txt)."""
 
     def text(self, rel: str, text: str) -> None:
+        if rel.startswith("firmware/nnet/"):
+            text = NAMESPACE_TABLE.sub(OneAPIBackend.const_table + " ", text)
         if rel != "build_prj.tcl":
             super().text(rel, text)
 
@@ -74,7 +82,17 @@ class OneAPIBackend(VitisBackend):
         '#include "ac_fixed.h"',
         '#include "ac_int.h"',
         "#endif",
+        "// Weights and constant tables: device code may use a static variable only if it is",
+        "// constant-initialized (SYCL 2020, 5.4), so they are constexpr: a value that is not",
+        "// constant is a compile error, not a silent run-time initialization. The reference",
+        "// Algorithmic C headers (a csim option) construct at run time: static const there.",
+        "#if defined(SYCL_LANGUAGE_VERSION) || defined(FPGA_EXPORT_COMPAT_AC_FIXED_H)",
+        "#define NNET_CONST_TABLE static constexpr",
+        "#else",
+        "#define NNET_CONST_TABLE static const",
+        "#endif",
     )
+    const_table = "NNET_CONST_TABLE"  # weights, reciprocal tables (defines.h, above)
 
     def write(self, graph: Graph, config, files, name: str, version: str, *args, **kwargs):
         files = _OneAPIFiles(files, respell)
