@@ -25,6 +25,22 @@ What runs on the FPGA, and how the csim relates to it:
   concurrent kernels would need them templated on pipe types.
 - pragmas in oneAPI's attributes (``backends.oneapi_pragmas``), in every C++ file written or
   copied into ``firmware/``; what has no oneAPI form is refused by name.
+- weights and constant tables (the reciprocal ROMs of average pool/merge, nnet/fixed_quantizer.h's
+  ``no_inv_period``) are declared ``NNET_CONST_TABLE`` (``const_table``; defines.h). SYCL 2020,
+  5.4 "Language restrictions for device functions": device code may odr-use a variable of
+  static storage duration only if it is const or constexpr and zero- or constant-initialized.
+  So the macro is ``static constexpr`` under SYCL (Intel's ac types construct at compile time:
+  the Intel HLS ``ac_fixed.h`` they derive from declares its constructors, ``ac_fixed(double)``
+  too, constexpr; hls4ml's oneAPI weights are ``static constexpr`` as well) and with our ac
+  headers (the csim; every constructor constexpr, with the bits of a run-time conversion:
+  tests/compat/test_compat_constexpr.py): a value that is not constant is a compile error,
+  never a dynamic initialization. With the reference Algorithmic C headers (the csim's
+  ``FPGA_EXPORT_VENDOR_INCLUDE``; constructors not constexpr) it is ``static const``. No
+  ``[[intel::fpga_register]]`` on them: Intel documents its memory attributes for variables
+  declared in the kernel (Intel oneAPI DPC++/C++ Compiler Handbook for FPGAs, "Memory
+  Attributes": "the memory system implementing the local variable"), while a preinitialized
+  file-scope constant array is a ROM the compiler builds itself (Intel FPGA SDK for OpenCL
+  Programming Guide, "Declaring __constant Address Space Qualifiers").
 
 Types are ac types (``family = "ac"``, as for Catapult): csim == Catapult's csim for the same
 model. The cost estimate is the Vitis one (AMD primitives); AMD tool limits are not checked;
