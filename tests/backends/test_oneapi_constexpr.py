@@ -23,9 +23,9 @@ from fpga_export.firmware import Firmware
 
 SYCL_SHIM = Path(__file__).parent / "oneapi_sycl"
 INCLUDES = [f"-I{SYCL_SHIM}", f"-I{nnet_cpp.COMPAT_DIR}"]
-# a static array of a class type (not a C integer) declared without NNET_CONST_TABLE
+# a static const array of a class type (not a C number) declared without NNET_CONST_TABLE
 STATIC_TABLE = re.compile(
-    r"^\s*static\s+(?:const\s+)?(?!(?:unsigned|int|bool|char|long|short|float|double)\b)"
+    r"^\s*static\s+(?:const\s+)?(?!(?:const|constexpr|unsigned|int|bool|char|long|short|float|double)\b)"
     r"[\w:<>, ]+\s\w+\s*\[[^\]]*\]\s*=",
     re.MULTILINE,
 )
