@@ -26,6 +26,22 @@ What runs on the FPGA, and how the csim relates to it:
 - pragmas in oneAPI's attributes (``backends.oneapi_pragmas``), in every C++ file of
   ``firmware/`` (custom ops' headers too, ``backends.respelled``); what has no oneAPI form is
   refused by name.
+- weights and constant tables (the reciprocal ROMs of average pool/merge, nnet/fixed_quantizer.h's
+  ``no_inv_period``) are declared ``NNET_CONST_TABLE`` (``const_table``; defines.h). SYCL 2020,
+  5.4 "Language restrictions for device functions": device code may odr-use a variable of
+  static storage duration only if it is const or constexpr and zero- or constant-initialized.
+  So the macro is ``static constexpr`` under SYCL (Intel's ac types construct at compile time:
+  the Intel HLS ``ac_fixed.h`` they derive from declares its constructors, ``ac_fixed(double)``
+  too, constexpr; hls4ml's oneAPI weights are ``static constexpr`` as well) and with our ac
+  headers (the csim; every constructor constexpr, with the bits of a run-time conversion:
+  tests/compat/test_compat_constexpr.py): a value that is not constant is a compile error,
+  never a dynamic initialization. With the reference Algorithmic C headers (the csim's
+  ``FPGA_EXPORT_VENDOR_INCLUDE``; constructors not constexpr) it is ``static const``. No
+  ``[[intel::fpga_register]]`` on them: Intel documents its memory attributes for variables
+  declared in the kernel (Intel oneAPI DPC++/C++ Compiler Handbook for FPGAs, "Memory
+  Attributes": "the memory system implementing the local variable"), while a preinitialized
+  file-scope constant array is a ROM the compiler builds itself (Intel FPGA SDK for OpenCL
+  Programming Guide, "Declaring __constant Address Space Qualifiers").
 
 Types are ac types (``family = "ac"``, as for Catapult): csim == Catapult's csim for the same
 model. The cost estimate counts the Vitis model's operations in Intel resources against the
@@ -36,6 +52,7 @@ the csim dataflow simulation is not available (layers run in order, their FIFOs 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..codegen.context import EmitContext
@@ -51,12 +68,19 @@ TEMPLATES = templates("oneapi")
 # samples default to the Agilex 7 family. CMake's -DFPGA_DEVICE=<family, part or board> overrides.
 DEFAULT_DEVICE = "Agilex7"
 
+# A namespace-scope constant table of a layer header (``static const T name[N] = {...}`` at
+# the start of a line; only nnet/fixed_quantizer.h's ``no_inv_period`` today), declared
+# ``const_table`` in the copies written for oneAPI.
+NAMESPACE_TABLE = re.compile(r"^static const (?=[\w:<>, ]+ \w+\[\w*\] = \{)", re.MULTILINE)
+
 
 class _OneAPIFiles(RespelledFiles):
     """The project's files, respelled for oneAPI; the Vitis build script is not written (the
     project builds with CMakeLists.txt)."""
 
     def text(self, rel: str, text: str) -> None:
+        if rel.startswith("firmware/nnet/"):
+            text = NAMESPACE_TABLE.sub(OneAPIBackend.const_table + " ", text)
         if rel != "build_prj.tcl":
             super().text(rel, text)
 
@@ -78,7 +102,17 @@ class OneAPIBackend(IntelEstimate, VitisBackend):
         '#include "ac_fixed.h"',
         '#include "ac_int.h"',
         "#endif",
+        "// Weights and constant tables: device code may use a static variable only if it is",
+        "// constant-initialized (SYCL 2020, 5.4), so they are constexpr: a value that is not",
+        "// constant is a compile error, not a silent run-time initialization. The reference",
+        "// Algorithmic C headers (a csim option) construct at run time: static const there.",
+        "#if defined(SYCL_LANGUAGE_VERSION) || defined(FPGA_EXPORT_COMPAT_AC_FIXED_H)",
+        "#define NNET_CONST_TABLE static constexpr",
+        "#else",
+        "#define NNET_CONST_TABLE static const",
+        "#endif",
     )
+    const_table = "NNET_CONST_TABLE"  # weights, reciprocal tables (defines.h, above)
 
     def write(self, graph: Graph, config, files, name: str, version: str, *args, **kwargs):
         files = _OneAPIFiles(files, RULES)

@@ -59,6 +59,8 @@ class VitisBackend:
     testbench_options: dict = {}  # backend-specific switches of testbench.cpp.j2
     # the vendor's type and stream headers, in defines.h before any nnet header
     type_includes = ('#include "ap_fixed.h"', '#include "ap_int.h"', '#include "hls_stream.h"')
+    # the declaration specifiers of a namespace-scope constant table (weights, ROMs)
+    const_table = "static const"
 
     def spell(self, t: FixedType) -> str:
         if t.family != self.vendor:
@@ -297,7 +299,7 @@ class VitisBackend:
             )
             return "\n".join([*head, error, *tail])
         raw = t.quantize_raw(node.weights[w])  # the values are raw * lsb, written exactly
-        head.append(f"static const {tname} {var}[{n}] = {{")
+        head.append(f"{self.const_table} {tname} {var}[{n}] = {{")
         head = "\n".join(head) + "\n    "  # one string: a million values are not copied
         tail = "};\n" + "\n".join(tail)
         if raw.dtype == object:  # wider than 64 bits

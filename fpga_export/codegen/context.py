@@ -23,6 +23,11 @@ class EmitContext:
     def spell(self, t: FixedType) -> str:
         return self.backend.spell(t)
 
+    @property
+    def const_table(self) -> str:
+        """How a namespace-scope constant table is declared (``static const``; the backend's)."""
+        return self.backend.const_table
+
     # readable names in generated code ------------------------------------------------
     @staticmethod
     def type_name(node: Node, role: str = "result") -> str:

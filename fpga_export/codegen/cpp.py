@@ -95,14 +95,16 @@ def _distinct(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return distinct, slot.ravel().astype(np.intp, copy=False)
 
 
-def reciprocal_table(name: str, type_name: str, n_max: int) -> tuple[str, str]:
+def reciprocal_table(
+    name: str, type_name: str, n_max: int, storage: str = "static const"
+) -> tuple[str, str]:
     """1/n converted to a fixed-point type for n = 1 .. n_max, as a constant table (a ROM;
     entry 0 is unused) and a config member ``static recip_t recip(unsigned n)`` reading it.
     Each entry is the exact double 1/n, as the numpy reference quantizes it, so a lookup
-    equals converting ``1.0 / n``. The table is a namespace-scope ``static const`` array (one
-    per library: a static inside an inline function would be one symbol shared by every
-    csim library loaded in a process)."""
+    equals converting ``1.0 / n``. The table is a namespace-scope array declared ``storage``
+    (``EmitContext.const_table``: one per library; a static inside an inline function would be
+    one symbol shared by every csim library loaded in a process)."""
     values = ", ".join(["0"] + [literal(1.0 / n) for n in range(1, n_max + 1)])
-    table = f"static const {type_name} {name}[{n_max + 1}] = {{{values}}};"
+    table = f"{storage} {type_name} {name}[{n_max + 1}] = {{{values}}};"
     member = f"static recip_t recip(unsigned n) {{ return {name}[n]; }}"
     return table, member

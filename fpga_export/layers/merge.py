@@ -198,7 +198,9 @@ class Merge(Op):
         table, members = "", ()
         if roles:  # 1/n from a constant, not a division
             recip = ctx.type_name(node, "recip")
-            table, member = cpp.reciprocal_table(f"{node.name}_recips", recip, len(node.inputs))
+            table, member = cpp.reciprocal_table(
+                f"{node.name}_recips", recip, len(node.inputs), ctx.const_table
+            )
             members = (member,)
         fields = self.config_fields(node, ctx)
         config = ctx.config(node, "nnet::merge_config", fields, roles, members)

@@ -165,6 +165,7 @@ class _Pool(WindowOp):
                 f"{node.name}_recips",
                 ctx.type_name(node, "recip"),
                 g["filt_height"] * g["filt_width"],
+                ctx.const_table,
             )
             members = (member,)
         fields = self.config_fields(node, ctx)

@@ -11,6 +11,15 @@
 #include "ac_fixed.h"
 #include "ac_int.h"
 #endif
+// Weights and constant tables: device code may use a static variable only if it is
+// constant-initialized (SYCL 2020, 5.4), so they are constexpr: a value that is not
+// constant is a compile error, not a silent run-time initialization. The reference
+// Algorithmic C headers (a csim option) construct at run time: static const there.
+#if defined(SYCL_LANGUAGE_VERSION) || defined(FPGA_EXPORT_COMPAT_AC_FIXED_H)
+#define NNET_CONST_TABLE static constexpr
+#else
+#define NNET_CONST_TABLE static const
+#endif
 #include "nnet/common.h"
 
 // input_1: input
