@@ -82,7 +82,9 @@ def test_every_op_family_is_written_with_ac_types_and_intel_pragmas(projects, io
             r"\ncomponent void every_op\(ihc::stream_in<s0_in_packet_t> &s0_in_out_port", top
         )
         assert "ihc::stream_out<" in top
-        streams = re.findall(r"\n    nnet::stream<\w+_packet_t> \w+;", top)
+        streams = re.findall(
+            r"\nFE_CSIM_THREAD_LOCAL ihc::stream<\w+_packet_t, ihc::buffer<\d+> > \w+;", top
+        )
         assert len(streams) > 100
         buffers = re.findall(
             r"\ntemplate <> struct stream_buffer<(\w+)> \{ static const unsigned value = (\d+); \};",
