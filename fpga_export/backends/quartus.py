@@ -18,11 +18,14 @@ layer library in its Algorithmic C form (``nnet/types.h`` with ``NNET_AC_TYPES``
   (RM "Component Invocation Interface Control Attributes", "Structs in Component
   Interfaces"); the layer outputs between are ``hls_register`` arrays,
 - io_stream: the component ``<name>`` with ``ihc::stream_in<T>`` / ``ihc::stream_out<T>``
-  Avalon-ST ports (RM "Streaming Input/Output Interfaces"); the layers between exchange
-  ``ihc::stream<T, ihc::buffer<N>>`` (RM "ihc::stream Class"). The layers
-  are called one after the other (RM "Systems of Tasks": within a component, directly-called
-  functions are in-lined), so every stream buffers a whole tensor: N = the most packets of
-  its tensor type (``nnet::stream_buffer<T>`` in defines.h),
+  Avalon-ST ports (RM "Streaming Input/Output Interfaces") is a system of tasks (RM "Systems
+  of Tasks", ``backends.quartus_tasks``): every layer and fan-out copy a task function without
+  arguments, launched with ``ihc::launch`` and collected with ``ihc::collect``, the layers
+  running concurrently; they exchange ``ihc::stream<T, ihc::buffer<N>>`` objects at namespace
+  scope (RM "ihc::stream Class"), N the FIFO depth of the Vitis io_stream top
+  (``codegen.fifo``), the largest of its packet type (``nnet::stream_buffer<T>`` in
+  defines.h); as the component copies its ports one after the other, the streams of the
+  outputs and of every input but the last hold a whole tensor,
 - a ``Makefile`` for ``i++ -march=x86-64`` (emulation: the testbench on the CPU) and
   ``i++ -march=<family or part> --clock`` (synthesis and its reports; co-simulation;
   Quartus compile), run by ``build()`` (``backends.quartus_build``),
@@ -32,7 +35,8 @@ layer library in its Algorithmic C form (``nnet/types.h`` with ``NNET_AC_TYPES``
 The cost estimate counts the Vitis model's operations in Intel resources against the -march
 target (``backends.intel_cost``, ``backends.intel_parts``; uncalibrated); AMD's tool limits
 are not checked; the csim dataflow simulation (bounded hls::stream FIFOs) is not available
-for ihc streams.
+for ihc streams: the csim runs the tasks one after the other on unbounded streams (compat
+``HLS/hls.h``), so a design that would stall on its ihc::buffer depths is not caught there.
 """
 
 from __future__ import annotations
