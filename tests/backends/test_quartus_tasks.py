@@ -15,6 +15,10 @@ import pytest
 
 from fpga_export.config import ExportConfig
 from fpga_export.firmware import Firmware
+from fpga_export.ir import Graph, Node
+from fpga_export.layers.activation import Activation
+from fpga_export.layers.input import Input
+from fpga_export.layers.merge import Merge
 from graphs import residual_cnn
 
 SHIM = Path(__file__).parent / "quartus_shim"
@@ -158,3 +162,26 @@ def test_csim_threads_have_their_own_streams(tmp_path):
     fw.compile()
     x = np.random.default_rng(3).normal(0, 2, (512, *fw.input_shapes[0]))
     np.testing.assert_array_equal(fw.predict(x, threads=4), fw.reference(x))
+
+
+@needs_gxx
+def test_task_names_stay_unique(tmp_path):
+    """x's fan-out copy and a layer named x_clone would both be x_clone_task."""
+    g = Graph("named")
+    g.add(Node("x", Input(), shape=(4, 3)))
+    g.add(Node("x_clone", Activation(function="relu"), ["x"]))
+    g.add(Node("m", Merge(op="add"), ["x_clone", "x"]))
+    g.inputs, g.outputs = ["x"], ["m"]
+    cfg = ExportConfig(output_dir=tmp_path / "p", io_type="io_stream", backend="quartus")
+    out = Firmware(g, cfg).write()
+    top = (out / "firmware/named.cpp").read_text()
+    assert re.findall(r"^    ihc::launch<(\w+)>", top, re.MULTILINE) == [
+        "x_clone_task",
+        "x_clone_task_2",
+        "m_task",
+    ]
+    assert "void x_clone_task() {\n    nnet::clone_stream<" in top
+    inc = ["-I", str(SHIM), "-I", str(out / "firmware"), "-I", str(COMPAT)]
+    cmd = ["g++", "-std=c++17", "-fsyntax-only", *inc, str(out / "firmware/named.cpp")]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[:2000]
