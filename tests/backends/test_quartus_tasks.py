@@ -113,6 +113,7 @@ ihc::stream<int> a, b, c;
 void first() { std::printf("first\n"); for (int i = 0; i < 3; i++) b.write(a.read() * 10); }
 void second() { std::printf("second\n"); for (int i = 0; i < 3; i++) c.write(b.read() + 1); }
 void idle() { std::printf("idle\n"); }
+void late() { std::printf("late\n"); c.write(7); }
 int main() {
     for (int round = 0; round < 2; round++) {
         ihc::launch<first>();
@@ -126,6 +127,12 @@ int main() {
         std::printf("collecting idle\n");
         ihc::collect<idle>();
     }
+    bool ok;
+    ihc::launch<late>();
+    int v = c.tryRead(ok);
+    std::printf("tryRead %d %d\n", ok, v);
+    c.tryRead(ok);
+    std::printf("tryRead %d\n", ok);
     try {
         c.read();
     } catch (const std::runtime_error &e) {
@@ -137,6 +144,8 @@ int main() {
 
 @needs_gxx
 def test_compat_runs_launched_tasks_when_a_read_needs_them(tmp_path):
+    """In launch order, each to its end; collect runs a task no read needed; tryRead runs
+    them before it fails; a read with none left to run is an error."""
     (tmp_path / "tasks.cpp").write_text(COMPAT_PROGRAM)
     exe = tmp_path / "tasks"
     cmd = ["g++", "-std=c++17", "-I", str(COMPAT), str(tmp_path / "tasks.cpp"), "-o", str(exe)]
@@ -150,6 +159,9 @@ def test_compat_runs_launched_tasks_when_a_read_needs_them(tmp_path):
     assert run.stdout.splitlines() == [
         *rounds[0],
         *rounds[1],
+        "late",
+        "tryRead 1 7",
+        "tryRead 0",
         "ihc stream: read from an empty stream",
     ]
 

@@ -10,7 +10,8 @@
 // ihc::launch<f>() records the task f (a void function without arguments, as the generated
 // component's tasks are); a read from an empty stream runs the recorded tasks in launch order
 // until data arrives (the component launches its tasks in topological order, so each runs to
-// its end at once, the streams being unbounded); ihc::collect<f>() runs f if it has not run.
+// its end at once, the streams being unbounded; tryRead too, before it fails);
+// ihc::collect<f>() runs f if it has not run.
 // The record is per thread (the csim library runs samples on several threads).
 #ifndef FE_COMPAT_HLS_HLS_H_
 #define FE_COMPAT_HLS_HLS_H_
@@ -76,6 +77,8 @@ class fe_fifo {
     }
     void write(const T &v) { q_.push_back(v); }
     T tryRead(bool &success) {
+        while (q_.empty() && fe_tasks::run_next()) {
+        }
         success = !q_.empty();
         return success ? read() : T();
     }
