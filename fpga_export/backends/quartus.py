@@ -18,11 +18,14 @@ layer library in its Algorithmic C form (``nnet/types.h`` with ``NNET_AC_TYPES``
   (RM "Component Invocation Interface Control Attributes", "Structs in Component
   Interfaces"); the layer outputs between are ``hls_register`` arrays,
 - io_stream: the component ``<name>`` with ``ihc::stream_in<T>`` / ``ihc::stream_out<T>``
-  Avalon-ST ports (RM "Streaming Input/Output Interfaces"); the layers between exchange
-  ``ihc::stream<T, ihc::buffer<N>>`` (RM "ihc::stream Class"). The layers
-  are called one after the other (RM "Systems of Tasks": within a component, directly-called
-  functions are in-lined), so every stream buffers a whole tensor: N = the most packets of
-  its tensor type (``nnet::stream_buffer<T>`` in defines.h),
+  Avalon-ST ports (RM "Streaming Input/Output Interfaces") is a system of tasks (RM "Systems
+  of Tasks", ``backends.quartus_tasks``): every layer and fan-out copy a task function without
+  arguments, launched with ``ihc::launch`` and collected with ``ihc::collect``, the layers
+  running concurrently; they exchange ``ihc::stream<T, ihc::buffer<N>>`` objects at namespace
+  scope (RM "ihc::stream Class"), N the FIFO depth of the Vitis io_stream top
+  (``codegen.fifo``), the largest of its packet type (``nnet::stream_buffer<T>`` in
+  defines.h); as the component copies its ports one after the other, the streams of the
+  outputs and of every input but the last hold a whole tensor,
 - a ``Makefile`` for ``i++ -march=x86-64`` (emulation: the testbench on the CPU) and
   ``i++ -march=<family or part> --clock`` (synthesis and its reports; co-simulation;
   Quartus compile), run by ``build()`` (``backends.quartus_build``),
@@ -32,7 +35,8 @@ layer library in its Algorithmic C form (``nnet/types.h`` with ``NNET_AC_TYPES``
 The cost estimate counts the Vitis model's operations in Intel resources against the -march
 target (``backends.intel_cost``, ``backends.intel_parts``; uncalibrated); AMD's tool limits
 are not checked; the csim dataflow simulation (bounded hls::stream FIFOs) is not available
-for ihc streams.
+for ihc streams: the csim runs the tasks one after the other on unbounded streams (compat
+``HLS/hls.h``), so a design that would stall on its ihc::buffer depths is not caught there.
 """
 
 from __future__ import annotations
@@ -46,8 +50,9 @@ from ..config import ExportConfig
 from ..ir.graph import Graph, Node
 from .intel_cost import IntelEstimate
 from .quartus_pragmas import RULES
+from .quartus_tasks import capacities, component
 from .respelled import RespelledFiles
-from .vitis import VitisBackend, _origin, templates
+from .vitis import VitisBackend, templates
 
 TEMPLATES = templates("quartus")
 DEFAULT_PART = "Arria10"  # i++ -march family (RM "i++ Command-Line Arguments")
@@ -150,24 +155,19 @@ class QuartusBackend(IntelEstimate, VitisBackend):
 
     # -- files ---------------------------------------------------------------------------
     def defines(self, graph: Graph, ctx: EmitContext) -> str:
-        """defines.h; io_stream: the capacity of every ihc::stream (``nnet::stream_buffer``,
-        ``nnet/types.h``): a whole tensor, since the layers run one after the other; tensors
-        of one packet type share the largest."""
+        """defines.h; io_stream: the capacity of the streams of every packet type
+        (``nnet::stream_buffer``, ``nnet/types.h``; ``backends.quartus_tasks``)."""
         text = super().defines(graph, ctx)
         if not ctx.stream:
             return text
-        groups: dict[tuple[str, int], tuple[str, int]] = {}  # C++ type -> (a typedef, words)
-        for node in graph:
-            key = (self.spell(node.result), ctx.packet(node))
-            words = max(ctx.packets(node), groups.get(key, ("", 0))[1])
-            groups[key] = (groups.get(key, (ctx.packet_name(node), 0))[0], words)
+        _, groups = capacities(self, graph, ctx)
         lines = [
-            "// ihc::stream capacities in words (packets): a whole tensor, as the layers run one",
-            '// after the other (RM "ihc::stream Class": ihc::buffer); one per packet type',
+            "// ihc::stream capacities in words (packets), one per packet type: the largest FIFO",
+            '// depth among its streams (RM "ihc::stream Class": ihc::buffer)',
             "namespace nnet {",
             *[
                 f"template <> struct stream_buffer<{t}> {{ static const unsigned value = {n}; }};"
-                for t, n in groups.values()
+                for t, n in groups
             ],
             "}  // namespace nnet",
             "",
@@ -262,48 +262,9 @@ class QuartusBackend(IntelEstimate, VitisBackend):
 
     # -- io_stream -------------------------------------------------------------------------
     def dataflow_top(self, graph, name, ctx: EmitContext, ins, outs, emissions) -> str:
-        """The io_stream component: the Avalon-ST ports copied into / out of the streams
-        between layers, the layers called in order (each a process of the csim's
-        FE_PROCESS form, FE_TRACE_STREAM hooks empty for synthesis)."""
-        depths = self.fifo_depths(graph, ctx)
-        body = [
-            "    // the ports' packets go through ihc::stream objects between the layers, which",
-            "    // run one after the other (a stream holds a whole tensor: nnet::stream_buffer)",
-        ]
-        declared = set()
-        for p in ins + outs:
-            body.append(f"nnet::stream<{p.dtype}> {p.var};")
-            declared.add(p.var)
-        for p in ins:
-            body.append(
-                f"nnet::port_to_stream<{p.dtype}, {ctx.packets(p.node)}>({p.var}_port, {p.var});"
-            )
-        for index, node in enumerate(graph):
-            e = emissions[node.name]
-            body.append("")
-            body.append(f"    // {node.name}: {_origin(node)}")
-            if ctx.out_var(node) not in declared:
-                body += self.declare_stream(node, ctx.out_var(node), ctx, depths)
-            if e.call:
-                body.append(self.process(node.name, e.call))
-            body.append(self.trace(index, node, ctx))
-            if ctx.fans_out(node):
-                body += self.fan_out(node, ctx, depths)
-        body.append("")
-        for p in outs:
-            body.append(
-                f"nnet::stream_to_port<{p.dtype}, {ctx.packets(p.node)}>({p.var}, {p.var}_port);"
-            )
-        lines = ['#include "' + name + '.h"', '#include "parameters.h"', ""]
-        lines += PORT_COPIES
-        lines.append(self.signature(name, ctx, ins, outs) + " {")
-        lines += [b if b.startswith(("#", "    //")) or not b else "    " + b for b in body]
-        lines.append("}")
-        return "\n".join(lines) + "\n"
-
-    @staticmethod
-    def declare_stream(node: Node, var: str, ctx: EmitContext, depths: dict[str, int]):
-        return [f"nnet::stream<{ctx.packet_name(node)}> {var};"]
+        """The io_stream component: a system of tasks (``backends.quartus_tasks``)."""
+        lines = ['#include "' + name + '.h"', '#include "parameters.h"', "", *PORT_COPIES]
+        return "\n".join(lines) + "\n" + component(self, graph, name, ctx, ins, outs, emissions)
 
 
 # The copies between the component's Avalon-ST ports and the streams of the layers, one

@@ -116,4 +116,13 @@ void fan_out_2(const T in[N], T out0[N], T out1[N]) {
 #define FE_PROCESS(name, ...) __VA_ARGS__
 #endif
 
+// Streams at namespace scope (the quartus io_stream component, a system of tasks whose task
+// functions take no arguments): the csim library (FPGA_EXPORT_TRACE) runs samples on several
+// threads, each with streams of its own; nothing for synthesis and the emulation build.
+#ifdef FPGA_EXPORT_TRACE
+#define FE_CSIM_THREAD_LOCAL thread_local
+#else
+#define FE_CSIM_THREAD_LOCAL
+#endif
+
 #endif

@@ -82,14 +82,34 @@ def test_every_op_family_is_written_with_ac_types_and_intel_pragmas(projects, io
             r"\ncomponent void every_op\(ihc::stream_in<s0_in_packet_t> &s0_in_out_port", top
         )
         assert "ihc::stream_out<" in top
-        streams = re.findall(r"\n    nnet::stream<\w+_packet_t> \w+;", top)
+        streams = re.findall(
+            r"\nFE_CSIM_THREAD_LOCAL ihc::stream<\w+_packet_t, ihc::buffer<(\d+)> > (\w+);", top
+        )
         assert len(streams) > 100
+        buffer = {var: int(n) for n, var in streams}
         buffers = re.findall(
             r"\ntemplate <> struct stream_buffer<(\w+)> \{ static const unsigned value = (\d+); \};",
             defines,
         )
-        assert len(buffers) > 20 and all(int(n) >= 1 for _, n in buffers)
-        assert "nnet::port_to_stream<s0_in_packet_t, " in top
+        assert len(buffers) > 20 and all(int(n) >= 2 for _, n in buffers)
+        # a system of tasks (tests/backends/test_quartus_tasks.py): one per layer and fan-out,
+        # none with arguments, each launched and collected; the component copies the ports
+        # one after the other, so every input's stream but the last and every output's holds
+        # a whole tensor
+        own = top[top.index("}  // namespace nnet") :]
+        tasks = re.findall(r"^void (\w+)\((.*)\) \{$", own, re.MULTILINE)
+        graph = every_op_graph()
+        reads = {n.name: sum(u.inputs.count(n.name) for u in graph.users(n.name)) for n in graph}
+        fan_outs = [n for n in graph if reads[n.name] + (n.name in graph.outputs) > 1]
+        assert len(tasks) == len(list(graph)) - len(graph.inputs) + len(fan_outs)
+        assert {args for _, args in tasks} == {""}
+        for verb in ("launch", "collect"):
+            launched = re.findall(rf"^    ihc::{verb}<(\w+)>\(\);$", top, re.MULTILINE)
+            assert launched == [t for t, _ in tasks]
+        ins = re.findall(r"nnet::port_to_stream<\w+, (\d+)>\(\w+, (\w+)\);", top)
+        outs = re.findall(r"nnet::stream_to_port<\w+, (\d+)>\((\w+), \w+\);", top)
+        assert (len(ins), len(outs)) == (len(graph.inputs), len(graph.outputs))
+        assert [v for n, v in ins[:-1] + outs if buffer[v] < int(n)] == []
     else:
         assert "component hls_avalon_streaming_component every_op_output " \
             "every_op_component(every_op_input in) {" in top  # fmt: skip

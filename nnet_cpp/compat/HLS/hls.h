@@ -5,11 +5,21 @@
 // stream_out are one unbounded FIFO, with the read/write/tryRead/tryWrite calls of the
 // Reference Manual ("Streaming Input Interfaces", "ihc::stream Class"). Template
 // parameters (ihc::buffer<N> ...) are accepted and ignored: csim streams are unbounded.
+//
+// Systems of tasks (Reference Manual "Systems of Tasks API"), run on the calling thread:
+// ihc::launch<f>() records the task f (a void function without arguments, as the generated
+// component's tasks are); a read from an empty stream runs the recorded tasks in launch order
+// until data arrives (the component launches its tasks in topological order, so each runs to
+// its end at once, the streams being unbounded; tryRead too, before it fails);
+// ihc::collect<f>() runs f if it has not run.
+// The record is per thread (the csim library runs samples on several threads).
 #ifndef FE_COMPAT_HLS_HLS_H_
 #define FE_COMPAT_HLS_HLS_H_
 
+#include <algorithm>
 #include <deque>
 #include <stdexcept>
+#include <type_traits>
 
 #define component
 #define hls_avalon_streaming_component
@@ -21,17 +31,54 @@ namespace ihc {
 template <int N>
 struct buffer {};
 
+namespace fe_tasks {
+typedef void (*task)();
+// launched tasks that have not run, in launch order
+inline std::deque<task> &pending() {
+    static thread_local std::deque<task> tasks;
+    return tasks;
+}
+// runs the first pending task; false if there is none
+inline bool run_next() {
+    std::deque<task> &p = pending();
+    if (p.empty()) return false;
+    task f = p.front();
+    p.pop_front();
+    f();
+    return true;
+}
+}  // namespace fe_tasks
+
+template <auto &F, int capacity = 0>
+void launch() {
+    static_assert(std::is_same<std::remove_reference_t<decltype(F)>, void()>::value,
+                  "fpga-export compat ihc::launch: a task is a void function without arguments");
+    fe_tasks::pending().push_back(&F);
+}
+
+template <auto &F, int capacity = 0>
+void collect() {
+    std::deque<fe_tasks::task> &p = fe_tasks::pending();
+    while (std::find(p.begin(), p.end(), &F) != p.end()) fe_tasks::run_next();
+}
+
 template <class T>
 class fe_fifo {
   public:
     T read() {
-        if (q_.empty()) throw std::runtime_error("ihc stream: read from an empty stream");
+        while (q_.empty()) {
+            if (!fe_tasks::run_next()) {
+                throw std::runtime_error("ihc stream: read from an empty stream");
+            }
+        }
         T v = q_.front();
         q_.pop_front();
         return v;
     }
     void write(const T &v) { q_.push_back(v); }
     T tryRead(bool &success) {
+        while (q_.empty() && fe_tasks::run_next()) {
+        }
         success = !q_.empty();
         return success ? read() : T();
     }

@@ -46,12 +46,12 @@ typedef ac_fixed<18,8,true,AC_RND,AC_SAT> softmax_inv_table_t;
 typedef ac_fixed<20,10,true> softmax_accum_t;
 typedef nnet::array<softmax_result_t, 3> softmax_packet_t;
 
-// ihc::stream capacities in words (packets): a whole tensor, as the layers run one
-// after the other (RM "ihc::stream Class": ihc::buffer); one per packet type
+// ihc::stream capacities in words (packets), one per packet type: the largest FIFO
+// depth among its streams (RM "ihc::stream Class": ihc::buffer)
 namespace nnet {
-template <> struct stream_buffer<input_1_packet_t> { static const unsigned value = 36; };
-template <> struct stream_buffer<conv_1_packet_t> { static const unsigned value = 16; };
-template <> struct stream_buffer<dense_packet_t> { static const unsigned value = 1; };
+template <> struct stream_buffer<input_1_packet_t> { static const unsigned value = 2; };
+template <> struct stream_buffer<conv_1_packet_t> { static const unsigned value = 2; };
+template <> struct stream_buffer<dense_packet_t> { static const unsigned value = 2; };
 }  // namespace nnet
 
 #endif
