@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from ..codegen.fifo import DEFAULT_DEPTH
 from ..ir.cost import Resources
 
 # -- sources ------------------------------------------------------------------------------
@@ -213,13 +214,20 @@ class VitisCost:
     # -- composition hooks used by fpga_export.estimate ----------------------------------
     def fifos(self, graph, ctx) -> Resources:
         """The io_stream FIFOs between processes, at the depths the backend writes."""
-        depths = ctx.backend.fifo_depths(graph, ctx)
+        depths = ctx.backend.fifo_depths(graph, ctx)  # by stream variable (codegen.fifo)
         total = Resources()
         for node in graph:
-            depth = depths.get(node.name, 2)
             bits = ctx.packet(node) * node.result.width
-            readers = max(1, len(graph.users(node.name)))
-            total += self.fifo(bits, depth) * readers
+            # one FIFO per reader (a fan-out's copies; the variable each reader reads), one for
+            # a graph output; ports, not in ``depths``, at the default depth
+            streams = [
+                ctx.in_var(user, i)
+                for user in graph.users(node.name)
+                for i, source in enumerate(user.inputs)
+                if source == node.name
+            ] or [ctx.out_var(node)]
+            for var in streams:
+                total += self.fifo(bits, depths.get(var, DEFAULT_DEPTH))
         return total
 
     def top(self, graph, ctx, style: str) -> Resources:
