@@ -185,3 +185,17 @@ def test_every_op_has_a_cost():
         wiring |= {"zeropad1d", "zeropad2d", "crop1d", "crop2d", "upsample1d", "upsample2d"}
         wiring |= {"timestep"}
         assert free <= wiring | {"activation"}, (io, free - wiring)
+
+
+def test_io_stream_fifos_are_priced_at_the_depths_written():
+    """The FIFOs' cost follows the depth of each stream the top declares (fifo_depths by
+    stream variable): a deeper hand-set FIFO costs more by exactly that FIFO's difference."""
+    base = firmware(mlp([8, 6, 4], ["relu", "linear"]), io_type="io_stream")
+    deep = firmware(mlp([8, 6, 4], ["relu", "linear"]), io_type="io_stream")
+    deep.graph.fifo_depths = {"dense_1_out": 64}  # the stream dense_1 -> act_1
+    width = 6 * 16  # one packet: dense_1's 6 outputs of ap_fixed<16,6>
+    hw = VitisCost(ExportConfig())
+    two = hw.fifo(width, 2)  # depth 2: registers
+    assert two == Resources(ff=2 * width)
+    assert deep.estimate().fifos + two == base.estimate().fifos + hw.fifo(width, 64)
+    assert hw.fifo(width, 64).bram_18k > 0  # 6 kbit: block RAM
