@@ -138,6 +138,18 @@ int main() {
     } catch (const std::runtime_error &e) {
         std::printf("%s\n", e.what());
     }
+    // a failed sample leaves packets and tasks behind: FE_CSIM_RESET() clears them
+    a.write(1);
+    ihc::launch<idle>();
+    {
+        ihc::stream<int> local;
+        local.write(2);
+        FE_CSIM_RESET();
+        std::printf("reset %d %d %d\n", int(a.size()), int(local.size()), int(c.size()));
+    }
+    ihc::collect<idle>();  // not run: reset dropped it
+    a.write(3);
+    std::printf("after %d\n", a.read());
 }
 """
 
@@ -145,7 +157,8 @@ int main() {
 @needs_gxx
 def test_compat_runs_launched_tasks_when_a_read_needs_them(tmp_path):
     """In launch order, each to its end; collect runs a task no read needed; tryRead runs
-    them before it fails; a read with none left to run is an error."""
+    them before it fails; a read with none left to run is an error; FE_CSIM_RESET() (the
+    bridge, after a failed sample) empties every stream of the thread and drops its tasks."""
     (tmp_path / "tasks.cpp").write_text(COMPAT_PROGRAM)
     exe = tmp_path / "tasks"
     cmd = ["g++", "-std=c++17", "-I", str(COMPAT), str(tmp_path / "tasks.cpp"), "-o", str(exe)]
@@ -163,6 +176,8 @@ def test_compat_runs_launched_tasks_when_a_read_needs_them(tmp_path):
         "tryRead 1 7",
         "tryRead 0",
         "ihc stream: read from an empty stream",
+        "reset 0 0 0",
+        "after 3",
     ]
 
 

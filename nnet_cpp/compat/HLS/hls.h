@@ -13,6 +13,9 @@
 // its end at once, the streams being unbounded; tryRead too, before it fails);
 // ihc::collect<f>() runs f if it has not run.
 // The record is per thread (the csim library runs samples on several threads).
+// After an error inside a sample (a C++ exception), the csim bridge calls FE_CSIM_RESET():
+// it clears this thread's pending tasks and streams, so no packet of the failed sample is
+// read by the next one (the calling thread, and its thread_local streams, live on).
 #ifndef FE_COMPAT_HLS_HLS_H_
 #define FE_COMPAT_HLS_HLS_H_
 
@@ -20,6 +23,7 @@
 #include <deque>
 #include <stdexcept>
 #include <type_traits>
+#include <vector>
 
 #define component
 #define hls_avalon_streaming_component
@@ -33,6 +37,17 @@ struct buffer {};
 
 namespace fe_tasks {
 typedef void (*task)();
+// every stream of this thread, for reset()
+struct fifo_base {
+    virtual void clear() = 0;
+
+  protected:
+    ~fifo_base() = default;
+};
+inline std::vector<fifo_base *> &fifos() {
+    static thread_local std::vector<fifo_base *> all;
+    return all;
+}
 // launched tasks that have not run, in launch order
 inline std::deque<task> &pending() {
     static thread_local std::deque<task> tasks;
@@ -46,6 +61,11 @@ inline bool run_next() {
     p.pop_front();
     f();
     return true;
+}
+// the state of this thread after a failed sample: no pending task, every stream empty
+inline void reset() {
+    pending().clear();
+    for (fifo_base *f : fifos()) f->clear();
 }
 }  // namespace fe_tasks
 
@@ -63,8 +83,16 @@ void collect() {
 }
 
 template <class T>
-class fe_fifo {
+class fe_fifo : public fe_tasks::fifo_base {
   public:
+    fe_fifo() { fe_tasks::fifos().push_back(this); }
+    fe_fifo(const fe_fifo &other) : q_(other.q_) { fe_tasks::fifos().push_back(this); }
+    fe_fifo &operator=(const fe_fifo &) = default;
+    ~fe_fifo() {
+        std::vector<fe_tasks::fifo_base *> &all = fe_tasks::fifos();
+        all.erase(std::remove(all.begin(), all.end(), this), all.end());
+    }
+    void clear() override { q_.clear(); }
     T read() {
         while (q_.empty()) {
             if (!fe_tasks::run_next()) {
@@ -100,5 +128,7 @@ using stream_in = fe_fifo<T>;
 template <class T, class... Params>
 using stream_out = fe_fifo<T>;
 }  // namespace ihc
+
+#define FE_CSIM_RESET() ::ihc::fe_tasks::reset()
 
 #endif

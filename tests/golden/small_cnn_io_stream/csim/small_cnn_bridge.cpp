@@ -19,6 +19,12 @@ dense_bias_t dense_bias[3];
 softmax_exp_table_t softmax_exp_table[64];
 softmax_inv_table_t softmax_inv_table[64];
 
+// After a sample failed (a C++ exception), the thread's state that outlives a sample is reset
+// (the quartus csim's namespace-scope streams and launched tasks: compat HLS/hls.h)
+#ifndef FE_CSIM_RESET
+#define FE_CSIM_RESET()
+#endif
+
 namespace fe {
 thread_local double *trace_buffer = nullptr;
 const long trace_offsets[] = { 0, 36, 68, 100, 108, 116, 119 };
@@ -102,9 +108,11 @@ int fe_predict(const double *const *x, double *const *y, long n, int threads,
                 }
             }
         } catch (const std::exception &e) {
+            FE_CSIM_RESET();
             errors[t] = e.what();
             failed = true;
         } catch (...) {
+            FE_CSIM_RESET();
             errors[t] = "unknown C++ exception";
             failed = true;
         }
@@ -135,9 +143,11 @@ int fe_trace(const double *const *x, double *trace, long n, const volatile int *
             run_one(x, ys, s);
         }
     } catch (const std::exception &e) {
+        FE_CSIM_RESET();
         fe::trace_buffer = nullptr;
         return fail(error, error_size, e.what(), 3);
     } catch (...) {
+        FE_CSIM_RESET();
         fe::trace_buffer = nullptr;
         return fail(error, error_size, "unknown C++ exception", 3);
     }
