@@ -95,7 +95,7 @@ def test_cmake_project_and_testbench(tmp_path):
         "project(mlp CXX)",
         '    set(FPGA_DEVICE "Agilex7")',
         "set(SOURCES mlp_test.cpp firmware/mlp_kernel.cpp)",
-        'set(COMPILE_FLAGS "-fsycl -fintelfpga -qactypes -Wall")',
+        'set(COMPILE_FLAGS "-fsycl -fintelfpga -qactypes -Wall -fconstexpr-steps=2147483647")',
         'set(HARDWARE_FLAGS "-Xshardware -Xstarget=${FPGA_DEVICE} -Xsclock=250MHz '
         '${USER_HARDWARE_FLAGS}")',
         "add_custom_target(fpga_emu DEPENDS mlp.fpga_emu)",

@@ -44,6 +44,11 @@ if sycl and not ("-fintelfpga" in args and "-qactypes" in args):
 if any(a.startswith("-Xs") for a in args) and not any(a.startswith("-Xstarget=") for a in args):
     print("fake-icpx: error: FPGA back-end flags without -Xstarget")
     sys.exit(1)
+if sycl and "-c" in args and "-fconstexpr-steps=2147483647" not in args:
+    print("fake-icpx: error: a SYCL compile without the raised -fconstexpr-steps")
+    sys.exit(1)
+# g++ spells Clang's -fconstexpr-steps as -fconstexpr-ops-limit
+args = [a.replace("-fconstexpr-steps=", "-fconstexpr-ops-limit=") for a in args]
 keep = [a for a in args if not a.startswith(("-fsycl", "-fintelfpga", "-qactypes", "-Xs"))]
 extra = ["-I" + os.environ["FAKE_SYCL"], "-I" + os.environ["FAKE_COMPAT"]] if sycl else []
 os.execvp("g++", ["g++", *extra, *keep])
