@@ -27,7 +27,8 @@ What runs on the FPGA, and how the csim relates to it:
   ``firmware/`` (custom ops' headers too, ``backends.respelled``); what has no oneAPI form is
   refused by name.
 - weights and constant tables (the reciprocal ROMs of average pool/merge, nnet/fixed_quantizer.h's
-  ``no_inv_period``) are declared ``NNET_CONST_TABLE`` (``const_table``; defines.h). SYCL 2020,
+  ``no_inv_period``, whose default nnet/types.h sets) are declared ``NNET_CONST_TABLE``
+  (``const_table``; defines.h). SYCL 2020,
   5.4 "Language restrictions for device functions": device code may odr-use a variable of
   static storage duration only if it is const or constexpr and zero- or constant-initialized.
   So the macro is ``static constexpr`` under SYCL (Intel's ac types construct at compile time:
@@ -52,7 +53,6 @@ the csim dataflow simulation is not available (layers run in order, their FIFOs 
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from ..codegen.context import EmitContext
@@ -68,19 +68,12 @@ TEMPLATES = templates("oneapi")
 # samples default to the Agilex 7 family. CMake's -DFPGA_DEVICE=<family, part or board> overrides.
 DEFAULT_DEVICE = "Agilex7"
 
-# A namespace-scope constant table of a layer header (``static const T name[N] = {...}`` at
-# the start of a line; only nnet/fixed_quantizer.h's ``no_inv_period`` today), declared
-# ``const_table`` in the copies written for oneAPI.
-NAMESPACE_TABLE = re.compile(r"^static const (?=[\w:<>, ]+ \w+\[\w*\] = \{)", re.MULTILINE)
-
 
 class _OneAPIFiles(RespelledFiles):
     """The project's files, respelled for oneAPI; the Vitis build script is not written (the
     project builds with CMakeLists.txt)."""
 
     def text(self, rel: str, text: str) -> None:
-        if rel.startswith("firmware/nnet/"):
-            text = NAMESPACE_TABLE.sub(OneAPIBackend.const_table + " ", text)
         if rel != "build_prj.tcl":
             super().text(rel, text)
 

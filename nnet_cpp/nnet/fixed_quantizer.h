@@ -26,7 +26,7 @@ struct fixed_quantizer_config {
 };
 
 // The inv_period argument of a saturating quantizer (unused).
-static const ufixed<1, 1> no_inv_period[1] = {0};
+NNET_CONST_TABLE ufixed<1, 1> no_inv_period[1] = {0};
 
 template <class res_T, typename CONFIG_T, class data_T, class scale_T, class unscale_T,
           class bound_T, class inv_T>

@@ -18,8 +18,15 @@
 //   nnet::fixed_traits<T>::W, I, S                       width, integer bits, signedness
 //   nnet::to_int_trunc(x)                                int(x) truncated toward zero (ap's
 //                                                        to_int(); ac's to_int() floors)
+//   NNET_CONST_TABLE                                     a namespace-scope constant table's
+//                                                        specifiers: static const, unless
+//                                                        defines.h sets it (oneAPI: constexpr)
 #ifndef NNET_TYPES_H_
 #define NNET_TYPES_H_
+
+#ifndef NNET_CONST_TABLE
+#define NNET_CONST_TABLE static const
+#endif
 
 #if defined(NNET_ONEAPI)
 #ifndef NNET_AC_TYPES
