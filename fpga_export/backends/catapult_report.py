@@ -24,7 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from .vitis_report import ModuleReport, ReportNotFoundError, SynthReport, VendorResources
+from .vitis_report import (
+    ModuleReport,
+    ReportNotFoundError,
+    SynthReport,
+    VendorResources,
+    int_cell,
+    text_after,
+)
 
 TOOL = "Catapult"
 
@@ -81,10 +88,10 @@ def read_rpt(path) -> SynthReport:
     design = next((p.strip("/").split("/")[0] for p in processes), None)
     design = design or (solution or "").rsplit(".v", 1)[0] or None
     clock = _float(_field(text, r"Clock period or pin-to-reg delay constraint \(\w+\)\s*:\s*(\S+)"))
-    registers = _after(text, "Register-to-Variable Mappings")
+    registers = text_after(text, "Register-to-Variable Mappings")
     area = CatapultArea(
         area_score=_float(_field(text, r"Total Area Score:\s+\S+\s+\S+\s+(\S+)")),
-        reg_bits=_int(_field(registers, r"\n\s*Total:\s+(\d+)")),
+        reg_bits=int_cell(_field(registers, r"\n\s*Total:\s+(\d+)")),
     )
     area.area_luts, area.area_dsp = _bom_totals(text)
     top = _module(design or "?", None, total, clock)
@@ -118,12 +125,12 @@ def read_rpt(path) -> SynthReport:
 
 def _processes(text: str) -> dict[str, list[int | None]]:
     """{process or "Design Total:": [ops, latency, throughput, reset length, II]}."""
-    rows, table = {}, _after(text, "Processes/Blocks in Design")
+    rows, table = {}, text_after(text, "Processes/Blocks in Design")
     for line in table.splitlines()[3:]:
         m = re.match(r"\s+(\S.*?)\s+((?:-?\d+\s+){4}-?\d+)\b", line)
         if not m:
             break
-        rows[m.group(1)] = [_int(c) for c in m.group(2).split()]
+        rows[m.group(1)] = [int_cell(c) for c in m.group(2).split()]
     return rows
 
 
@@ -145,7 +152,7 @@ def _module(name: str, instance: str | None, cells, clock) -> ModuleReport:
 def _bom_totals(text: str) -> tuple[float | None, float | None]:
     """Area(LUTs) and Area(DSP) of the bill of materials' ``TOTAL AREA`` row (its area
     columns, in the header's order)."""
-    bom = _after(text, "Bill Of Materials")
+    bom = text_after(text, "Bill Of Materials")
     head = _field(bom, r"(Component Name.*)")
     total = _field(bom, r"TOTAL AREA[^:]*:(.*)")
     if not head or total is None:
@@ -155,18 +162,9 @@ def _bom_totals(text: str) -> tuple[float | None, float | None]:
     return values.get("Area(LUTs)"), values.get("Area(DSP)")
 
 
-def _after(text: str, marker: str) -> str:
-    i = text.find(marker)
-    return text[i + len(marker) :] if i >= 0 else ""
-
-
 def _field(text: str, pattern: str, flags: int = 0) -> str | None:
     m = re.search(pattern, text, flags)
     return m.group(1).strip() if m else None
-
-
-def _int(text) -> int | None:
-    return int(text) if text is not None and re.fullmatch(r"\d+", text.strip()) else None
 
 
 def _float(text) -> float | None:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from . import intel_report
-from .vitis_report import SynthReport
+from .vitis_report import SynthReport, int_cell
 
 TOOL = "Intel HLS Compiler (i++)"
 PATTERNS = ("*.prj",)
@@ -67,10 +67,5 @@ def verification(path: Path) -> dict[str, tuple[tuple, tuple]]:
         lat, rate = latency.split(","), ii.split(",")
         if calls.strip() in ("", "0") or len(lat) < 2 or len(rate) < 2:
             continue
-        out[name] = ((_int(lat[0]), _int(lat[1])), (_int(rate[0]), _int(rate[1])))
+        out[name] = ((int_cell(lat[0]), int_cell(lat[1])), (int_cell(rate[0]), int_cell(rate[1])))
     return out
-
-
-def _int(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isdigit() else None

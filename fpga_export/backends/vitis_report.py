@@ -289,7 +289,9 @@ def _default_top(rdir: Path, tops: list[str]) -> str:
 # -- the top function ------------------------------------------------------------------------
 
 
-def _int(text) -> int | None:
+def int_cell(text) -> int | None:
+    """A report cell's whole number (digits only: "-", "n/a", "" and None are None); the
+    vendor readers share it."""
     text = (text or "").strip()
     return int(text) if re.fullmatch(r"\d+", text) else None
 
@@ -306,7 +308,7 @@ def _xml_resources(node) -> Resources:
     for r, tags in _XML_TAGS.items():
         for tag in (tags,) if isinstance(tags, str) else tags:
             if node.find(tag) is not None:
-                setattr(res, r, _int(node.findtext(tag)))
+                setattr(res, r, int_cell(node.findtext(tag)))
     return res
 
 
@@ -318,10 +320,10 @@ def _from_xml(root, header: dict) -> SynthReport:
     dsp_tag = "DSP48E" if area.find("Resources/DSP48E") is not None else "DSP"
     top = ModuleReport(
         name=ua.findtext("TopModelName"),
-        latency_min=_int(lat.findtext("Best-caseLatency")),
-        latency_max=_int(lat.findtext("Worst-caseLatency")),
-        interval_min=_int(lat.findtext("Interval-min")),
-        interval_max=_int(lat.findtext("Interval-max")),
+        latency_min=int_cell(lat.findtext("Best-caseLatency")),
+        latency_max=int_cell(lat.findtext("Worst-caseLatency")),
+        interval_min=int_cell(lat.findtext("Interval-min")),
+        interval_max=int_cell(lat.findtext("Interval-max")),
         pipeline=perf.findtext("PipelineType"),
         resources=_xml_resources(area.find("Resources")),
         clock_period=clock,
@@ -378,17 +380,18 @@ def _tables(text: str) -> list[list[list[str]]]:
     return tables
 
 
-def _after(text: str, marker: str) -> str:
+def text_after(text: str, marker: str) -> str:
+    """What follows the first ``marker`` ("" without one)."""
     i = text.find(marker)
     return text[i + len(marker) :] if i >= 0 else ""
 
 
 def _from_rpt(text: str, header: dict, top: str) -> SynthReport:
     perf, util = _section(text, "Performance Estimates"), _section(text, "Utilization Estimates")
-    timing = _tables(_after(perf, "+ Timing:"))[0]
+    timing = _tables(text_after(perf, "+ Timing:"))[0]
     clock_row = next(r for r in timing if r[0].startswith("ap_clk") or r[0] == "default")
-    latency = _tables(_after(perf, "+ Latency:"))[0][-1]
-    summary = _tables(_after(util, "* Summary:"))[0]
+    latency = _tables(text_after(perf, "+ Latency:"))[0][-1]
+    summary = _tables(text_after(util, "* Summary:"))[0]
     names = [c.upper() for c in summary[0][1:]]
     total = next(r for r in summary if r[0] == "Total")
     available = next(r for r in summary if r[0].startswith("Available"))
@@ -419,10 +422,10 @@ def _latency_cells(cells: list[str]) -> dict:
     """The last 7 cells of a latency row: min, max, abs min, abs max, II min, II max, type."""
     lo, hi, _, _, ii_lo, ii_hi, kind = cells[-7:]
     return {
-        "latency_min": _int(lo),
-        "latency_max": _int(hi),
-        "interval_min": _int(ii_lo),
-        "interval_max": _int(ii_hi),
+        "latency_min": int_cell(lo),
+        "latency_max": int_cell(hi),
+        "interval_min": int_cell(ii_lo),
+        "interval_max": int_cell(ii_hi),
         "pipeline": kind or None,
     }
 
@@ -432,7 +435,7 @@ def _resources_cells(names: list[str], cells: list[str]) -> Resources:
     for name, cell in zip(names, cells, strict=False):
         key = {"DSP48E": "dsp", "DSP": "dsp"}.get(name, name.lower())
         if key in RESOURCES:
-            setattr(res, key, _int(cell) if cell.strip() not in ("-", "") else 0)
+            setattr(res, key, int_cell(cell) if cell.strip() not in ("-", "") else 0)
     return res
 
 
@@ -441,13 +444,15 @@ def _instances(text: str, clock: float | None) -> list[ModuleReport]:
     ``Detail / Instance`` table, resources from the Utilization section's, by instance."""
     perf, util = _section(text, "Performance Estimates"), _section(text, "Utilization Estimates")
     rows: dict[str, ModuleReport] = {}
-    lat_tables = _tables(_after(_after(_after(perf, "+ Latency:"), "+ Detail:"), "* Instance:"))
+    lat_tables = _tables(
+        text_after(text_after(text_after(perf, "+ Latency:"), "+ Detail:"), "* Instance:")
+    )
     for r in lat_tables[0] if lat_tables else []:
         if len(r) >= 9 and r[0] not in ("", "Instance") and re.fullmatch(r"\d+|\?", r[-7]):
             rows[r[0]] = ModuleReport(
                 name=r[1], instance=r[0], **_latency_cells(r), clock_period=clock
             )
-    res_tables = _tables(_after(_after(util, "+ Detail:"), "* Instance:"))
+    res_tables = _tables(text_after(text_after(util, "+ Detail:"), "* Instance:"))
     if res_tables:
         table = res_tables[0]
         names = [c.upper() for c in table[0][2:]]
@@ -485,7 +490,7 @@ def read_utilization(path, text: str | None = None) -> PostSynthesis:
         m = re.search(
             rf"^\|\s*(?:{pattern})\*?\s*\|\s*(\d+)\s*\|\s*\d*\s*\|\s*(\d*)\s*\|", text, re.M
         )
-        return (int(m.group(1)), _int(m.group(2))) if m else (None, None)
+        return (int(m.group(1)), int_cell(m.group(2))) if m else (None, None)
 
     lut, ff = site("CLB LUTs|Slice LUTs"), site("CLB Registers|Slice Registers")
     ramb36, ramb18, tiles = site("RAMB36/FIFO"), site("RAMB18"), site("Block RAM Tile")
