@@ -220,12 +220,7 @@ class VitisCost:
             bits = ctx.packet(node) * node.result.width
             # one FIFO per reader (a fan-out's copies; the variable each reader reads), one for
             # a graph output; ports, not in ``depths``, at the default depth
-            streams = [
-                ctx.in_var(user, i)
-                for user in graph.users(node.name)
-                for i, source in enumerate(user.inputs)
-                if source == node.name
-            ] or [ctx.out_var(node)]
+            streams = [ctx.in_var(u, i) for u, i in ctx.edges(node)] or [ctx.out_var(node)]
             for var in streams:
                 total += self.fifo(bits, depths.get(var, DEFAULT_DEPTH))
         return total
