@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..ir.cost import KINDS
+
 
 @dataclass(frozen=True)
 class Part:
@@ -23,14 +25,8 @@ class Part:
     source: str
 
     def amounts(self) -> dict[str, int]:
-        """The capacity in the estimate's resource slots (``ir.cost.KINDS``)."""
-        return {
-            "dsp": self.dsp,
-            "lut": self.lut,
-            "ff": self.ff,
-            "bram_18k": self.bram_18k,
-            "uram": self.uram,
-        }
+        """The capacity in the estimate's resource slots (``ir.cost.KINDS``: its fields)."""
+        return {k: getattr(self, k) for k in KINDS}
 
 
 _REPORT = "Vitis/Vivado HLS csynth report, 'Available' row"
