@@ -244,6 +244,44 @@ def test_interrupted_write_is_completed_by_the_next_export(tmp_path, monkeypatch
     np.testing.assert_array_equal(fw.compile().predict(x), fw.reference(x))
 
 
+class ShortWrites:
+    """A raw file that takes at most ``most`` bytes per write, as a raw write() may."""
+
+    def __init__(self, most):
+        self.most, self.data, self.calls = most, bytearray(), []
+
+    def write(self, piece):
+        taken = bytes(piece[: self.most])
+        self.calls.append(len(piece))
+        self.data += taken
+        return len(taken)
+
+
+@pytest.mark.parametrize("size", [0, 1, 1 << 20, (1 << 20) + 1, 3 * (1 << 20) + 5])
+def test_files_are_written_in_pieces_of_at_most_a_mebibyte(size):
+    from fpga_export import project
+
+    data = os.urandom(size)
+    whole = ShortWrites(most=1 << 30)
+    project.write_in_pieces(whole, data)
+    assert bytes(whole.data) == data
+    assert whole.calls and max(whole.calls) <= 1 << 20 if size else whole.calls == []
+    short = ShortWrites(most=300_000)  # every write short: the rest is written again
+    project.write_in_pieces(short, data)
+    assert bytes(short.data) == data
+
+
+def test_a_large_file_arrives_whole(tmp_path):
+    from fpga_export import project
+
+    data = os.urandom(5 * (1 << 20) + 7)
+    files = project.ProjectFiles()
+    files.add("firmware/big.h", data)
+    written = project.write_project(tmp_path / "prj", files)
+    assert (tmp_path / "prj/firmware/big.h").read_bytes() == data
+    assert written == {"firmware/big.h": hashlib.sha256(data).hexdigest()}
+
+
 WORKER = """
 import sys
 import numpy as np
