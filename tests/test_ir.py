@@ -148,3 +148,24 @@ def test_interpreter_frees_a_value_read_twice_by_one_node_only_after_its_last_re
     typed(g)
     x = np.array([[0.5, -1.0, 2.0]])
     np.testing.assert_array_equal(Interpreter(g).run(x), 3 * x)
+
+
+def test_product_into_a_reused_array_is_the_same_product():
+    from fpga_export.ir import arith
+    from fpga_export.ir.op import Tensor
+
+    rng = np.random.default_rng(3)
+    a = Tensor(rng.integers(-(2**15), 2**15, (4, 6, 1)), FixedType.parse("ap_fixed<16,6>"))
+    b = Tensor(rng.integers(-(2**15), 2**15, (6, 5)), FixedType.parse("ap_fixed<16,2>"))
+    out = np.full((4, 6, 5), 7, np.int64)
+    into = arith.mul(a, b, out)
+    assert into.raw is out and into.type == arith.mul(a, b).type
+    np.testing.assert_array_equal(out, arith.mul(a, b).raw)
+    wide = Tensor(np.array([[[2**40 + 1]]] * 4), FixedType.parse("ap_fixed<48,8>"))
+    product = arith.mul(wide, Tensor(np.full((6, 5), 2**40 + 3), FixedType.parse("ap_fixed<48,8>")))
+    kept = np.zeros((4, 6, 5), np.int64)
+    again = arith.mul(
+        wide, Tensor(np.full((6, 5), 2**40 + 3), FixedType.parse("ap_fixed<48,8>")), kept
+    )
+    assert again.raw.dtype == object and not kept.any()  # 96-bit products: not into int64
+    assert (again.raw == product.raw).all() and again.raw[0, 0, 0] == (2**40 + 1) * (2**40 + 3)

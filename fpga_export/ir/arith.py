@@ -34,9 +34,12 @@ def convert(x: Tensor, t: FixedType) -> Tensor:
     return Tensor(t.cast_raw(x.raw, x.type), t)
 
 
-def mul(a: Tensor, b: Tensor) -> Tensor:
-    """Full-precision product (broadcasting), exact."""
+def mul(a: Tensor, b: Tensor, out: np.ndarray | None = None) -> Tensor:
+    """Full-precision product (broadcasting), exact. ``out``: an int64 array of the broadcast
+    shape to write it into, used when the product fits int64 (a caller's reused scratch)."""
     t = a.type * b.type
+    if out is not None and t.width <= _INT64_SAFE:
+        return Tensor(np.multiply(as_wide(a.raw, t.width), as_wide(b.raw, t.width), out=out), t)
     return Tensor(as_wide(a.raw, t.width) * as_wide(b.raw, t.width), t)
 
 
