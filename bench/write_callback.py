@@ -3,7 +3,9 @@
 write(): one Dense n x n (strategy resource, reuse factor n, ap_fixed<16,6>) with 10k, 100k and
 1M weights, each time a new Firmware into a new folder: the complete project of ``write()``
 (weight values, testbench data computed by the numpy reference) and the project ``compile()``
-writes before g++ runs (csim-only in this version: no weight text, no testbench data).
+writes before g++ runs (csim-only in this version: no weight text, no testbench data); each
+the best of 3 in one process, and the 1M-weight write() as the first call of a fresh process
+(median of 5 processes: template compilation and the allocator's first heap growth included).
 
 CSimCallback: the jet MLP (16-64-32-32-5 softmax, ap_fixed<16,6>) trained at batch 256 on
 ``--train`` random samples, 10,000 validation samples: one epoch's training time, each part of
@@ -148,6 +150,35 @@ def measure_callback(tmp: Path, n_train: int) -> dict[str, float]:
     }
 
 
+def first_write() -> None:
+    """The 1M-weight write() as the first of a process (templates not compiled yet, the
+    allocator's heap not grown yet): prints its seconds."""
+    with tempfile.TemporaryDirectory(prefix="fe-bench-") as tmp:
+        os.environ["FPGA_EXPORT_CACHE"] = str(Path(tmp) / "cache")
+        from fpga_export.config import ExportConfig
+        from fpga_export.firmware import Firmware
+
+        n = WRITE_SIZES[-1]
+        config = ExportConfig(output_dir=Path(tmp) / "prj", precision="ap_fixed<16,6>")
+        fw = Firmware(dense_graph(n), config)
+        start = time.perf_counter()
+        fw.write()
+        print(f"FIRST {time.perf_counter() - start}", flush=True)
+
+
+def first_writes(env: dict, repeat: int = 5) -> float:
+    """Median of ``first_write`` over ``repeat`` fresh processes."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--first-write"]
+    times = []
+    for _ in range(repeat):
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        lines = [x for x in proc.stdout.splitlines() if x.startswith("FIRST ")]
+        if not lines:
+            raise RuntimeError(f"first write() failed:\n{proc.stderr[-3000:]}")
+        times.append(float(lines[0].split()[1]))
+    return statistics.median(times)
+
+
 def child(n_train: int) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     with tempfile.TemporaryDirectory(prefix="fe-bench-") as tmp:
@@ -163,7 +194,10 @@ def run(checkout: Path, n_train: int) -> dict[str, float]:
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     for line in proc.stdout.splitlines():
         if line.startswith("RESULTS "):
-            return json.loads(line[len("RESULTS ") :])
+            results = json.loads(line[len("RESULTS ") :])
+            weights = f"{WRITE_SIZES[-1] ** 2 + WRITE_SIZES[-1]:,}"
+            results[f"first write() of a process, {weights} weights"] = first_writes(env)
+            return results
     raise RuntimeError(f"measuring {checkout} failed:\n{proc.stderr[-3000:]}")
 
 
@@ -178,7 +212,10 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, help="another checkout to measure beside")
     parser.add_argument("--train", type=int, default=50_000, help="training samples")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--first-write", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.first_write:
+        return first_write()
     if args.child:
         return child(args.train)
     columns = {}
