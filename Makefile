@@ -43,6 +43,9 @@ bench: $(STAMP)
 	$(PY) bench/csim.py
 	$(PY) bench/csim_qkeras.py
 	$(PY) bench/recurrent.py
+	$(PY) bench/csim_kernels.py
+	$(PY) bench/csim_cnn.py
+	$(PY) bench/write_callback.py
 	$(PY) bench/estimate.py
 
 clean:
