@@ -278,6 +278,20 @@ inline V mulhi16(V a, V b) {
         (__builtin_convertvector(a, wide) * __builtin_convertvector(b, wide)) >> 16, V);
 }
 
+// (hi << (16 - D)) | (lo >> D) on uint16 lanes, 0 < D < 16: bits D .. D + 15 of hi:lo (one
+// funnel shift with AVX-512 VBMI2).
+template <int D, class V>
+inline V funnel16(V lo, V hi) {
+#if defined(__AVX512VBMI2__)
+    if constexpr (sizeof(V) == 64) return (V)_mm512_shrdi_epi16((__m512i)lo, (__m512i)hi, D);
+#if defined(__AVX512VL__)
+    if constexpr (sizeof(V) == 32) return (V)_mm256_shrdi_epi16((__m256i)lo, (__m256i)hi, D);
+    if constexpr (sizeof(V) == 16) return (V)_mm_shrdi_epi16((__m128i)lo, (__m128i)hi, D);
+#endif
+#endif
+    return (hi << (16 - D)) | (lo >> D);
+}
+
 // raw_term on vectors of lanes (the same values lane by lane): x the input broadcast, w kernel
 // values, both as signed lanes (sign- or zero-extended raw values, or their low lane_bits).
 // Vectors of BYTES: the widest for wide layers, down to 16 bytes for N_OUT outputs.
@@ -335,7 +349,7 @@ struct vector_term {
             const V lo = (V)x * (V)w;
             V hi = (V)mulhi16(x, w);
             if constexpr (unsigned_x) hi += (V)(w & (x >> 15));  // + w where x >= 2^15
-            return (hi << (16 - d)) | (lo >> d);
+            return funnel16<d>(lo, hi);
         }
     }
 };
