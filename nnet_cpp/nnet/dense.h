@@ -278,6 +278,20 @@ inline V mulhi16(V a, V b) {
         (__builtin_convertvector(a, wide) * __builtin_convertvector(b, wide)) >> 16, V);
 }
 
+// (hi << (16 - D)) | (lo >> D) on uint16 lanes, 0 < D < 16: bits D .. D + 15 of hi:lo (one
+// funnel shift with AVX-512 VBMI2).
+template <int D, class V>
+inline V funnel16(V lo, V hi) {
+#if defined(__AVX512VBMI2__)
+    if constexpr (sizeof(V) == 64) return (V)_mm512_shrdi_epi16((__m512i)lo, (__m512i)hi, D);
+#if defined(__AVX512VL__)
+    if constexpr (sizeof(V) == 32) return (V)_mm256_shrdi_epi16((__m256i)lo, (__m256i)hi, D);
+    if constexpr (sizeof(V) == 16) return (V)_mm_shrdi_epi16((__m128i)lo, (__m128i)hi, D);
+#endif
+#endif
+    return (hi << (16 - D)) | (lo >> D);
+}
+
 // raw_term on vectors of lanes (the same values lane by lane): x the input broadcast, w kernel
 // values, both as signed lanes (sign- or zero-extended raw values, or their low lane_bits).
 // Vectors of BYTES: the widest for wide layers, down to 16 bytes for N_OUT outputs.
@@ -335,34 +349,36 @@ struct vector_term {
             const V lo = (V)x * (V)w;
             V hi = (V)mulhi16(x, w);
             if constexpr (unsigned_x) hi += (V)(w & (x >> 15));  // + w where x >= 2^15
-            return (hi << (16 - d)) | (lo >> d);
+            return funnel16<d>(lo, hi);
         }
     }
 };
 
-// acc[j0, j0 + NV * lanes) += term(x_i, kernel[i][j]) for the nz nonzero inputs x (zero
-// inputs add 0 in every kind of term), the NV vectors in registers. The last vector may
-// reach past the row (the next row's weights: lanes past n_out are never read) and, in the
-// last rows, past the kernel: those weights are read as 0.
-template <class VT, unsigned N_IN, unsigned N_OUT, unsigned NV, class kernel_T>
+// acc[j0, j0 + NV * lanes) += term(x_i, kernel[i * STRIDE + OFFSET + j]) for the nz nonzero
+// inputs x (zero inputs add 0 in every kind of term), the NV vectors in registers: row i of
+// an N_IN x STRIDE kernel from column OFFSET (dense: the whole N_IN x N_OUT kernel). The last
+// vector may reach past the N_OUT columns (the next columns or row: lanes past N_OUT are never
+// read) and, in the last rows, past the kernel: those weights are read as 0.
+template <class VT, unsigned N_IN, unsigned N_OUT, unsigned NV, unsigned STRIDE = N_OUT,
+          unsigned OFFSET = 0, class kernel_T>
 FE_CSIM_HOT inline void accumulate(const typename VT::slane_t *x, const unsigned *index, unsigned nz,
                        const kernel_T *kernel, unsigned j0, typename VT::lane_t *acc) {
     typedef typename VT::V V;
     const unsigned L = VT::lanes;
     // every loop over v unrolled: sum[] stays in registers (added to acc at the end)
     V sum[NV] = {};
-    const unsigned n = N_IN * N_OUT, end = j0 + NV * L;
-    const unsigned safe = end > n ? 0 : (n - end) / N_OUT + 1;  // rows read in full
+    const unsigned n = N_IN * STRIDE, end = OFFSET + j0 + NV * L;
+    const unsigned safe = end > n ? 0 : (n - end) / STRIDE + 1;  // rows read in full
     unsigned k = 0;
     for (; k < nz && index[k] < safe; k++) {
         const typename VT::SV xb = typename VT::SV{} + x[k];
-        const kernel_T *row = kernel + index[k] * N_OUT + j0;
+        const kernel_T *row = kernel + index[k] * STRIDE + OFFSET + j0;
 #pragma GCC unroll 16
         for (unsigned v = 0; v < NV; v++) sum[v] += VT::of(xb, VT::load(row + v * L));
     }
     for (; k < nz; k++) {
         const typename VT::SV xb = typename VT::SV{} + x[k];
-        const unsigned at = index[k] * N_OUT + j0;
+        const unsigned at = index[k] * STRIDE + OFFSET + j0;
 #pragma GCC unroll 16
         for (unsigned v = 0; v < NV; v++) {
             const unsigned from = at + v * L;
@@ -377,6 +393,32 @@ FE_CSIM_HOT inline void accumulate(const typename VT::slane_t *x, const unsigned
         std::memcpy(&a, acc + j0 + v * L, sizeof(V));
         a += sum[v];
         std::memcpy(acc + j0 + v * L, &a, sizeof(V));
+    }
+}
+
+// acc[j] += term(data_i, kernel[i * STRIDE + OFFSET + j]) for every i and j < N_OUT, acc of
+// whole vectors (ceil(N_OUT / lanes) * lanes lanes): the nonzero inputs and their rows, then
+// blocks of up to 16 (AVX-512) or 8 vectors.
+template <class VT, unsigned N_IN, unsigned N_OUT, unsigned STRIDE = N_OUT, unsigned OFFSET = 0,
+          class data_T, class kernel_T>
+FE_CSIM_HOT inline void accumulate_rows(const data_T *data, const kernel_T *kernel,
+                                        typename VT::lane_t *acc) {
+    const unsigned L = VT::lanes, vectors = (N_OUT + L - 1) / L;
+    typename VT::slane_t x[N_IN];
+    unsigned index[N_IN], nz = 0;
+    for (unsigned i = 0; i < N_IN; i++) {
+        x[nz] = typename VT::slane_t(data[i].raw());
+        index[nz] = i;
+        nz += data[i].raw() != 0;
+    }
+    const unsigned block = FE_CSIM_VEC_BYTES == 64 ? 16 : 8, blocks = vectors / block;
+    for (unsigned b = 0; b < blocks; b++) {
+        accumulate<VT, N_IN, N_OUT, block, STRIDE, OFFSET>(x, index, nz, kernel, b * block * L,
+                                                             acc);
+    }
+    if constexpr (vectors % block != 0) {
+        accumulate<VT, N_IN, N_OUT, vectors % block, STRIDE, OFFSET>(x, index, nz, kernel,
+                                                                     blocks * block * L, acc);
     }
 }
 
@@ -398,22 +440,7 @@ FE_CSIM_HOT void dense_wrapping(
         acc[j] = j < n_out ? lane_t(((accum_t)bias[j]).raw()) : lane_t(0);
     }
     if constexpr (VT::ok) {
-        // the nonzero inputs and their rows; blocks of up to 16 (AVX-512) or 8 vectors
-        typename VT::slane_t x[n_in];
-        unsigned index[n_in], nz = 0;
-        for (unsigned i = 0; i < n_in; i++) {
-            x[nz] = typename VT::slane_t(data[i].raw());
-            index[nz] = i;
-            nz += data[i].raw() != 0;
-        }
-        const unsigned block = FE_CSIM_VEC_BYTES == 64 ? 16 : 8, blocks = vectors / block;
-        for (unsigned b = 0; b < blocks; b++) {
-            accumulate<VT, n_in, n_out, block>(x, index, nz, kernel, b * block * L, acc);
-        }
-        if constexpr (vectors % block != 0) {
-            accumulate<VT, n_in, n_out, vectors % block>(x, index, nz, kernel, blocks * block * L,
-                                                         acc);
-        }
+        accumulate_rows<VT, n_in, n_out>(data, kernel, acc);
     } else {
         for (unsigned i = 0; i < n_in; i++) {
             const data_T x = data[i];

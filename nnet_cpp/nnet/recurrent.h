@@ -112,16 +112,62 @@ inline res_T recurrent_apply(const data_T &x, const table_T table[]) {
     return linear_value<res_T, A>(x);
 }
 
-// acc[j] += accum_t(v[i] * w[i * stride + offset + j]) for i in order (acc holds the bias).
-template <class CONFIG_T, unsigned N_IN, unsigned N_OUT, class data_T, class kernel_T>
-inline void recurrent_matvec(const data_T v[N_IN], const kernel_T w[], unsigned stride,
-                             unsigned offset, typename CONFIG_T::accum_t acc[N_OUT]) {
+#ifdef FE_CSIM_KERNELS
+// csim only (common.h), accumulators that wrap (AP_WRAP) and terms vector_term makes: the sums
+// of recurrent_matvec on raw integers, as dense_wrapping (nnet/dense.h, which gives the
+// argument: acc + sum of accum_t(v_i * w) modulo 2^W in any order, wrapped once at the end, is
+// the step-by-step sum). acc[j] holds the bias (or 0) as accum_t on entry, the sum on return.
+namespace csim {
+// ok: the accumulator wraps and vector_term makes its terms (only then asked)
+template <class data_T, class kernel_T, class accum_T, unsigned N_OUT,
+          bool WRAPS = wrapping_accum<accum_T>::value>
+struct wrapping_matvec {
+    static const bool ok = false;
+};
+template <class data_T, class kernel_T, class accum_T, unsigned N_OUT>
+struct wrapping_matvec<data_T, kernel_T, accum_T, N_OUT, true> {
+    static const bool ok = vector_term<data_T, kernel_T, accum_T, N_OUT>::ok;
+};
+
+template <class accum_T, unsigned N_IN, unsigned N_OUT, unsigned STRIDE, unsigned OFFSET,
+          class data_T, class kernel_T>
+FE_CSIM_HOT void matvec_wrapping(const data_T v[N_IN], const kernel_T w[], accum_T acc[N_OUT]) {
+    typedef wrapping_accum<accum_T> A;
+    typedef vector_term<data_T, kernel_T, accum_T, N_OUT> VT;
+    const unsigned L = VT::lanes, vectors = (N_OUT + L - 1) / L;
+    typename VT::lane_t lanes[vectors * L];
+    for (unsigned j = 0; j < vectors * L; j++) {
+        lanes[j] = j < N_OUT ? typename VT::lane_t(acc[j].raw()) : typename VT::lane_t(0);
+    }
+    accumulate_rows<VT, N_IN, N_OUT, STRIDE, OFFSET>(v, w, lanes);
+    for (unsigned j = 0; j < N_OUT; j++) {
+        typename A::lane_fixed sum;
+        sum.set_raw(typename A::lane_fixed::raw_type(lanes[j]));
+        acc[j] = (accum_T)sum;  // the wrap to W bits
+    }
+}
+}  // namespace csim
+#endif
+
+// acc[j] += accum_t(v[i] * w[i * STRIDE + OFFSET + j]) for i in order (acc holds the bias):
+// columns OFFSET .. OFFSET + N_OUT - 1 of the N_IN x STRIDE kernel w.
+template <class CONFIG_T, unsigned N_IN, unsigned N_OUT, unsigned STRIDE, unsigned OFFSET,
+          class data_T, class kernel_T>
+inline void recurrent_matvec(const data_T v[N_IN], const kernel_T w[],
+                             typename CONFIG_T::accum_t acc[N_OUT]) {
 #pragma HLS INLINE
+#ifdef FE_CSIM_KERNELS
+    typedef typename CONFIG_T::accum_t accum_t;
+    if constexpr (csim::wrapping_matvec<data_T, kernel_T, accum_t, N_OUT>::ok) {
+        csim::matvec_wrapping<accum_t, N_IN, N_OUT, STRIDE, OFFSET>(v, w, acc);
+        return;
+    }
+#endif
     for (unsigned i = 0; i < N_IN; i++) {
 #pragma HLS UNROLL
         for (unsigned j = 0; j < N_OUT; j++) {
 #pragma HLS UNROLL
-            acc[j] += weighted<typename CONFIG_T::accum_t>(v[i], w[i * stride + offset + j]);
+            acc[j] += weighted<typename CONFIG_T::accum_t>(v[i], w[i * STRIDE + OFFSET + j]);
         }
     }
 }
@@ -184,8 +230,8 @@ inline void recurrent_cell(const data_T x[CONFIG_T::n_in], typename CONFIG_T::st
         zx[j] = (acc_t)bias[j];
         zh[j] = gru && CONFIG_T::reset_after ? (acc_t)recurrent_bias[j] : (acc_t)0;
     }
-    recurrent_matvec<CONFIG_T, CONFIG_T::n_in, G>(x, kernel, G, 0, zx);
-    recurrent_matvec<CONFIG_T, CONFIG_T::n_units, GH>(hr, recurrent_kernel, G, 0, zh);
+    recurrent_matvec<CONFIG_T, CONFIG_T::n_in, G, G, 0>(x, kernel, zx);
+    recurrent_matvec<CONFIG_T, CONFIG_T::n_units, GH, G, 0>(hr, recurrent_kernel, zh);
     if (CONFIG_T::cell_kind == rnn_simple) {
         for (unsigned j = 0; j < U; j++) {
 #pragma HLS UNROLL
@@ -223,8 +269,8 @@ inline void recurrent_cell(const data_T x[CONFIG_T::n_in], typename CONFIG_T::st
             zq[j] = 0;
         }
         if (!CONFIG_T::reset_after) {
-            recurrent_matvec<CONFIG_T, CONFIG_T::n_units, CONFIG_T::n_units>(
-                q, recurrent_kernel, G, 2 * U, zq);
+            recurrent_matvec<CONFIG_T, CONFIG_T::n_units, CONFIG_T::n_units, G, 2 * U>(
+                q, recurrent_kernel, zq);
         }
         const ufixed<1, 1> one = 1;
         for (unsigned j = 0; j < U; j++) {
