@@ -121,3 +121,16 @@ def residual_mlp(blocks=7, width=8, *, seed=0, name="residual_mlp") -> Graph:
         prev = g.add(Node(f"m{b}", Merge(op="add"), [f"s{b}", prev])).name
     g.inputs, g.outputs = ["x"], [prev]
     return g
+
+
+def recurrent_weights(op, n_in: int, rng, scale: float) -> dict[str, np.ndarray]:
+    """Random weights of a recurrent op (SimpleRNN/LSTM/GRU) reading n_in features."""
+    gates = op.n_gates
+    w = {
+        "kernel": rng.normal(0, scale, (n_in, gates)),
+        "recurrent_kernel": rng.normal(0, scale, (op.units, gates)),
+        "bias": rng.normal(0, scale, gates),
+    }
+    if "recurrent_bias" in op.roles:
+        w["recurrent_bias"] = rng.normal(0, scale, gates)
+    return w

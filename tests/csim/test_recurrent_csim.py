@@ -22,6 +22,7 @@ from fpga_export.firmware import Firmware
 from fpga_export.ir import Graph, Node
 from fpga_export.layers.input import Input
 from fpga_export.layers.recurrent import GRU, LSTM, SimpleRNN, Timestep
+from graphs import recurrent_weights
 
 T, F = 4, 3
 NARROW_SAT = "ap_fixed<8,2,AP_RND,AP_SAT>"
@@ -77,18 +78,6 @@ CHAINS = [
 ]
 
 
-def chain_weights(op, rng, scale=0.8):
-    g = op.n_gates
-    w = {
-        "kernel": rng.normal(0, scale, (F, g)),
-        "recurrent_kernel": rng.normal(0, scale, (op.units, g)),
-        "bias": rng.normal(0, scale, g),
-    }
-    if "recurrent_bias" in op.roles:
-        w["recurrent_bias"] = rng.normal(0, scale, g)
-    return w
-
-
 def graph(implementation: str) -> Graph:
     rng = np.random.default_rng(0)
     g = Graph("rnn_all")
@@ -96,7 +85,9 @@ def graph(implementation: str) -> Graph:
     for name, op, prec in CHAINS:
         op = type(op)(**{**op.attributes(), "implementation": implementation})
         rf = 2 if name == "gru" else 1
-        node = Node(name, op, ["x"], weights=chain_weights(op, rng), precision=dict(prec))
+        node = Node(
+            name, op, ["x"], weights=recurrent_weights(op, F, rng, 0.8), precision=dict(prec)
+        )
         node.reuse_factor = rf
         g.add(node)
         g.outputs.append(name)
@@ -115,7 +106,9 @@ def test_csim_equals_interpreter(tmp_path, io_type, implementation):
     rng = np.random.default_rng(2)
     for weight_set in range(3):
         if weight_set:  # new weights, same library
-            fw.set_weights({n: chain_weights(fw.graph[n].op, rng) for n, _, _ in CHAINS})
+            fw.set_weights(
+                {n: recurrent_weights(fw.graph[n].op, F, rng, 0.8) for n, _, _ in CHAINS}
+            )
         got, want = fw.predict(x), fw.reference(x)
         for g_, w_ in zip(got, want, strict=True):
             np.testing.assert_array_equal(g_, w_)

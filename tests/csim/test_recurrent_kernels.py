@@ -20,6 +20,7 @@ from fpga_export.ir import Graph, Interpreter, Node
 from fpga_export.layers.activation import Activation
 from fpga_export.layers.input import Input
 from fpga_export.layers.recurrent import GRU, LSTM, SimpleRNN
+from graphs import recurrent_weights
 
 ROOT = Path(__file__).resolve().parents[2]
 T, F = 5, 7
@@ -52,18 +53,6 @@ CHAINS = [
     ("lstm_halves", LSTM(units=9, return_sequences=True), True, {"accum": "ap_fixed<16,6>"}),
 ]
 ACCUM_WIDTHS = [8, 12, 16, 16, 17, 24, 32, 33, 48, 64, 70]  # 11: 3 k + seed visits all
-
-
-def chain_weights(op, n_in, rng, scale=0.7):
-    g = op.n_gates
-    w = {
-        "kernel": rng.normal(0, scale, (n_in, g)),
-        "recurrent_kernel": rng.normal(0, scale, (op.units, g)),
-        "bias": rng.normal(0, scale, g),
-    }
-    if "recurrent_bias" in op.roles:
-        w["recurrent_bias"] = rng.normal(0, scale, g)
-    return w
 
 
 def fixed(rng, width, integer_bits, overflow="AP_WRAP", quant=None, signed=True) -> str:
@@ -107,7 +96,7 @@ def random_graph(seed: int) -> Graph:
     for k, (name, op, relu, fixed) in enumerate(CHAINS):
         implementation = ("static", "unrolled")[(k + seed) % 2]
         op = type(op)(**{**op.attributes(), "implementation": implementation})
-        node = Node(name, op, ["relu" if relu else "x"], weights=chain_weights(op, F, rng))
+        node = Node(name, op, ["relu" if relu else "x"], weights=recurrent_weights(op, F, rng, 0.7))
         node.precision.update({**random_precision(rng, seed, k, op), **fixed})
         g.add(node)
         g.outputs.append(name)

@@ -35,6 +35,7 @@ from fpga_export.layers.input import Input
 from fpga_export.layers.recurrent import GRU, LSTM, SimpleRNN, Timestep
 from fpga_export.metrics import overflow_by_node
 from fpga_export.types import FixedType
+from graphs import recurrent_weights
 
 T_STEPS, F, U = 6, 3, 4
 WIDE = {
@@ -46,16 +47,7 @@ WIDE["gate"] = "ap_ufixed<32,2>"
 
 
 def weights(op, n_in=F, seed=0, scale=0.5):
-    rng = np.random.default_rng(seed)
-    g = op.n_gates
-    w = {
-        "kernel": rng.normal(0, scale, (n_in, g)),
-        "recurrent_kernel": rng.normal(0, scale, (op.units, g)),
-        "bias": rng.normal(0, scale, g),
-    }
-    if "recurrent_bias" in op.roles:
-        w["recurrent_bias"] = rng.normal(0, scale, g)
-    return w
+    return recurrent_weights(op, n_in, np.random.default_rng(seed), scale)
 
 
 def build(op, precision=None, steps=T_STEPS, n_in=F, seed=0, x_type="ap_fixed<16,4>", **kw):
