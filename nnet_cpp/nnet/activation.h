@@ -292,12 +292,7 @@ void softmax_vector(const data_T x[CONFIG_T::n_chan], res_T res[CONFIG_T::n_chan
                     const typename CONFIG_T::exp_table_t exp_table[CONFIG_T::table_size],
                     const typename CONFIG_T::inv_table_t inv_table[CONFIG_T::table_size]) {
 #pragma HLS INLINE
-    data_T m = x[0];
-Max:
-    for (unsigned c = 1; c < CONFIG_T::n_chan; c++) {
-#pragma HLS UNROLL
-        if (x[c] > m) m = x[c];
-    }
+    const data_T m = vector_max<data_T, CONFIG_T::n_chan>(x);
     typename CONFIG_T::exp_table_t e[CONFIG_T::n_chan];
 #pragma HLS ARRAY_PARTITION variable=e type=complete
     typename CONFIG_T::accum_t sum = 0;

@@ -161,18 +161,6 @@ struct hls4ml_tree_sum<T, 1> {
     static T sum(const T *x) { return x[0]; }
 };
 
-// The largest of x[0..N): the max both softmax variants subtract.
-template <class data_T, unsigned N>
-data_T hls4ml_max(const data_T x[N]) {
-#pragma HLS INLINE
-    data_T m = x[0];
-    for (unsigned c = 1; c < N; c++) {
-#pragma HLS UNROLL
-        if (x[c] > m) m = x[c];
-    }
-    return m;
-}
-
 // The exp_table index: stable from data_T(diff_t(x - max)), latency from x itself.
 template <bool STABLE>
 struct hls4ml_exp_index {
@@ -198,7 +186,7 @@ void hls4ml_softmax_vector(const data_T x[CONFIG_T::n_chan], res_T res[CONFIG_T:
                            const typename CONFIG_T::inv_table_t inv_table[CONFIG_T::table_size]) {
 #pragma HLS INLINE
     const int n = hls4ml_log2(CONFIG_T::table_size);
-    const data_T m = hls4ml_max<data_T, CONFIG_T::n_chan>(x);
+    const data_T m = vector_max<data_T, CONFIG_T::n_chan>(x);
     typename CONFIG_T::exp_table_t e[CONFIG_T::n_chan];
 #pragma HLS ARRAY_PARTITION variable=e type=complete
     for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {
@@ -242,7 +230,7 @@ void hls4ml_softmax_main_vector(
     const typename CONFIG_T::inv_table_t inv_table[CONFIG_T::table_size]) {
 #pragma HLS INLINE
     const int ne = hls4ml_log2(CONFIG_T::exp_table_size), n = hls4ml_log2(CONFIG_T::table_size);
-    const data_T m = hls4ml_max<data_T, CONFIG_T::n_chan>(x);
+    const data_T m = vector_max<data_T, CONFIG_T::n_chan>(x);
     typename CONFIG_T::accum_t e[CONFIG_T::n_chan];
 #pragma HLS ARRAY_PARTITION variable=e type=complete
     for (unsigned c = 0; c < CONFIG_T::n_chan; c++) {

@@ -65,6 +65,19 @@ void stream_to_array(stream<packet_T> &in, T out[N]) {
     }
 }
 
+// The largest of x[0..N) (softmax subtracts it), a chain of N - 1 compares.
+template <class T, unsigned N>
+T vector_max(const T x[N]) {
+#pragma HLS INLINE
+    T m = x[0];
+Max:
+    for (unsigned c = 1; c < N; c++) {
+#pragma HLS UNROLL
+        if (x[c] > m) m = x[c];
+    }
+    return m;
+}
+
 // io_parallel fan-out in a DATAFLOW region, where every array has one reader (UG1399
 // "Dataflow optimization limitations": single-producer-consumer): a value read by k consumers
 // passes through a chain of k - 1 of these copies.
