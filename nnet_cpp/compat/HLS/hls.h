@@ -44,9 +44,20 @@ struct fifo_base {
   protected:
     ~fifo_base() = default;
 };
+// Set once this thread's list is destroyed: streams with static storage (no
+// FE_CSIM_THREAD_LOCAL) outlive the main thread's thread_local list. A bool has no destructor,
+// so it is still readable then.
+inline bool &fifos_gone() {
+    static thread_local bool gone = false;
+    return gone;
+}
+struct fifo_list {
+    std::vector<fifo_base *> all;
+    ~fifo_list() { fifos_gone() = true; }
+};
 inline std::vector<fifo_base *> &fifos() {
-    static thread_local std::vector<fifo_base *> all;
-    return all;
+    static thread_local fifo_list list;
+    return list.all;
 }
 // launched tasks that have not run, in launch order
 inline std::deque<task> &pending() {
@@ -89,6 +100,7 @@ class fe_fifo : public fe_tasks::fifo_base {
     fe_fifo(const fe_fifo &other) : q_(other.q_) { fe_tasks::fifos().push_back(this); }
     fe_fifo &operator=(const fe_fifo &) = default;
     ~fe_fifo() {
+        if (fe_tasks::fifos_gone()) return;  // a static stream at exit: the list went first
         std::vector<fe_tasks::fifo_base *> &all = fe_tasks::fifos();
         all.erase(std::remove(all.begin(), all.end(), this), all.end());
     }
