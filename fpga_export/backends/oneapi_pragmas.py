@@ -50,7 +50,9 @@ class OneAPIPragmaError(ValueError):
 def _declaration(lines: list[str], i: int, var: str) -> int | None:
     """The line declaring local array ``var`` (``<type> var[...]...;``) before line i in the
     same function, or None (a parameter, or not found)."""
-    decl = re.compile(rf"^\s*[\w:<>, ]*[\w>]\s+(?:\w+\s*\[[^;]*\]\s*,\s*)*{var}\s*\[.*;\s*\\?\s*$")
+    decl = re.compile(
+        rf"^\s*[\w:<>, ]*[\w>]\s+(?:\w+\s*\[[^;]*\]\s*,\s*)*{re.escape(var)}\s*\[.*;\s*\\?\s*$"
+    )
     for j in range(i - 1, max(i - 40, -1), -1):
         if decl.match(lines[j]) and "(" not in lines[j].split(var)[0]:
             return j

@@ -170,6 +170,8 @@ def test_respell_places_attributes_before_loops_and_declarations():
     )
     param = "void g(int w[4]) {\n#pragma HLS ARRAY_PARTITION variable=w type=complete\n}"
     assert respell(param, "g.h") == "void g(int w[4]) {\n}"  # a parameter: the caller's array
+    odd = "void h() {\n    int a[4];\n#pragma HLS ARRAY_PARTITION variable=a( type=complete\n}"
+    assert respell(odd, "h.h") == "void h() {\n    int a[4];\n}"  # a name, not a regex: no match
 
 
 def test_respell_refuses_unknown_pragmas_by_name():
