@@ -51,6 +51,7 @@ from ..ir.graph import Graph, Node
 from .intel_cost import IntelEstimate
 from .quartus_pragmas import RULES
 from .quartus_tasks import capacities, component
+from .quartus_tasks import streams as stream_list
 from .respelled import RespelledFiles
 from .vitis import VitisBackend, templates
 
@@ -261,6 +262,12 @@ class QuartusBackend(IntelEstimate, VitisBackend):
         return [f"hls_register {ctx.type_name(node)} {var}[{node.size}];"]
 
     # -- io_stream -------------------------------------------------------------------------
+    def streams(self, graph: Graph, ctx: EmitContext) -> list[tuple[str, Node, int]]:
+        """The component's streams at the capacity it declares (the largest of their packet
+        type, ``quartus_tasks.capacities``): the ports' copies and fan-out copies too."""
+        per_var, _ = capacities(self, graph, ctx)
+        return [(var, node, per_var[var][1]) for var, node in stream_list(graph, ctx)]
+
     def dataflow_top(self, graph, name, ctx: EmitContext, ins, outs, emissions) -> str:
         """The io_stream component: a system of tasks (``backends.quartus_tasks``)."""
         lines = ['#include "' + name + '.h"', '#include "parameters.h"', "", *PORT_COPIES]

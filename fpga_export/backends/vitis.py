@@ -417,6 +417,17 @@ class VitisBackend:
             "#pragma HLS DATAFLOW",
         ]
 
+    def streams(self, graph: Graph, ctx: EmitContext) -> list[tuple[str, Node, int]]:
+        """The io_stream FIFOs the top declares (variable, the node whose packets it carries,
+        its depth): one per reader (a fan-out's copies) and one per graph output; ports,
+        not internal streams, at the default depth (the estimate prices these)."""
+        depths = self.fifo_depths(graph, ctx)
+        return [
+            (var, node, depths.get(var, DEFAULT_DEPTH))
+            for node in graph
+            for var in [ctx.in_var(u, i) for u, i in ctx.edges(node)] or [ctx.out_var(node)]
+        ]
+
     def fifo_depths(self, graph: Graph, ctx: EmitContext) -> dict[str, int]:
         """Computed depths (codegen.fifo), replaced by the graph's ``fifo_depths`` (set by
         ``Firmware.minimize_fifo_depths`` or by hand) where it names a stream."""

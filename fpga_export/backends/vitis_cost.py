@@ -14,7 +14,6 @@ import math
 
 import numpy as np
 
-from ..codegen.fifo import DEFAULT_DEPTH
 from ..ir.cost import Resources
 
 # -- sources ------------------------------------------------------------------------------
@@ -213,16 +212,11 @@ class VitisCost:
 
     # -- composition hooks used by fpga_export.estimate ----------------------------------
     def fifos(self, graph, ctx) -> Resources:
-        """The io_stream FIFOs between processes, at the depths the backend writes."""
-        depths = ctx.backend.fifo_depths(graph, ctx)  # by stream variable (codegen.fifo)
+        """The io_stream FIFOs between processes, at the depths the backend writes
+        (``backend.streams``)."""
         total = Resources()
-        for node in graph:
-            bits = ctx.packet(node) * node.result.width
-            # one FIFO per reader (a fan-out's copies; the variable each reader reads), one for
-            # a graph output; ports, not in ``depths``, at the default depth
-            streams = [ctx.in_var(u, i) for u, i in ctx.edges(node)] or [ctx.out_var(node)]
-            for var in streams:
-                total += self.fifo(bits, depths.get(var, DEFAULT_DEPTH))
+        for _, node, depth in ctx.backend.streams(graph, ctx):
+            total += self.fifo(ctx.packet(node) * node.result.width, depth)
         return total
 
     def top(self, graph, ctx, style: str) -> Resources:

@@ -21,7 +21,8 @@ from fpga_export.backends.quartus_pragmas import QuartusPragmaError, respell
 from fpga_export.backends.vitis_report import ReportNotFoundError
 from fpga_export.config import ExportConfig
 from fpga_export.firmware import Firmware
-from graphs import mlp
+from fpga_export.ir.cost import Resources
+from graphs import mlp, residual_cnn
 
 IO_TYPES = ("io_parallel", "io_stream")
 SHIM = Path(__file__).parent / "quartus_shim"
@@ -288,3 +289,22 @@ def test_a_latency_component_takes_an_input_every_reuse_factor_cycles(tmp_path):
         "component hls_avalon_streaming_component hls_component_ii(3) mlp_output "
         "mlp_component(mlp_input in);" in header
     )
+
+
+def test_estimate_prices_every_stream_the_component_declares(tmp_path):
+    """io_stream: one FIFO per ihc::stream of the component, at its ihc::buffer capacity (the
+    largest of its packet type), the fan-out copies' and the ports' streams included."""
+    cfg = ExportConfig(output_dir=tmp_path / "q", backend="quartus", io_type="io_stream")
+    fw = Firmware(residual_cnn(8, 8, 4), cfg)
+    source = (fw.write(check_limits=False) / "firmware" / "residual_cnn.cpp").read_text()
+    declared = re.findall(r"ihc::stream<(\w+), ihc::buffer<(\d+)> > (\w+);", source)
+    ctx = fw.backend.context(fw.graph, fw.config)
+    priced = fw.backend.streams(fw.graph, ctx)
+    assert sorted((var, depth) for var, _, depth in priced) == sorted(
+        (var, int(depth)) for _, depth, var in declared
+    )
+    assert len(declared) == 9 and {int(d) for _, d, _ in declared} != {2}  # ports: whole tensors
+    hw = fw.backend.cost_model(fw.config)
+    bits = {var: ctx.packet(node) * node.result.width for var, node, _ in priced}
+    expected = sum((hw.fifo(bits[var], int(d)) for _, d, var in declared), Resources())
+    assert fw.estimate().fifos == expected.rounded()
