@@ -124,8 +124,7 @@ class Rules:
     """How one backend reads the Vitis pragmas.
 
     ``respell``: pragma kind -> rule writing its form; ``drop``: pragma kind -> why it has no
-    meaning for the tool; ``other``: the rule of every kind named in neither (None: refuse);
-    ``macros``: whether ``_Pragma("HLS ...")`` forms are read (False: left as they are)."""
+    meaning for the tool; ``other``: the rule of every kind named in neither (None: refuse)."""
 
     backend: str  # "catapult": the ExportConfig name
     tool: str  # "Catapult": how errors name its pragma spelling
@@ -133,7 +132,6 @@ class Rules:
     respell: dict[str, Rule]
     drop: dict[str, str] = field(default_factory=dict)
     other: Rule | None = None
-    macros: bool = True
     # the BACKEND_MACROS its defines.h sets; the first keeps a pragma from this backend
     defines: tuple[str, ...] = ()
 
@@ -163,10 +161,10 @@ def respell(text: str, where: str, rules: Rules, source: Source | None = None) -
     unread = unread_lines(lines, rules.defines)
     for i, line in enumerate(lines):
         m = PRAGMA.match(line)
-        if i in unread or m is not None and m.group(4) and not rules.macros:
+        if i in unread:
             continue
         if m is None:
-            if _ANY.match(line) and (rules.macros or line.lstrip().startswith("#")):
+            if _ANY.match(line):
                 raise rules.error(f"{where} line {i + 1}: unreadable pragma {line.strip()!r}")
             continue
         macro = m.group(4) is not None
