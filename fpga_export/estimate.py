@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 
 from .backends.intel_parts import IntelPart
 from .backends.parts import Part
+from .backends.vitis_cost import VitisCost
 from .ir.cost import KINDS, Cost, Resources
 
 __all__ = ["Estimate", "LayerEstimate", "estimate"]
-
-AMD_LABELS = {"dsp": "DSP", "lut": "LUT", "ff": "FF", "bram_18k": "BRAM_18K", "uram": "URAM"}
 
 
 @dataclass(frozen=True)
@@ -52,7 +51,7 @@ class Estimate:
     fifos: Resources = Resources()  # io_stream FIFOs between processes
     notes: tuple[str, ...] = field(default_factory=tuple)
     # the vendor's name of each resource slot (Intel: DSP, ALM, REG, M20K, MLAB)
-    labels: dict[str, str] = field(default_factory=lambda: dict(AMD_LABELS))
+    labels: dict[str, str] = field(default_factory=lambda: dict(VitisCost.LABELS))
     part_note: str = ""  # what to say when the part is not in the table
 
     @property
