@@ -148,9 +148,9 @@ def estimated_resources(d: Path) -> tuple[dict[str, IntelResources], dict[str, I
 # -- loop_attr: loops ------------------------------------------------------------------------
 
 
-def loops(d: Path) -> tuple[dict[str, float | None], list[ModuleReport]]:
-    """({kernel or component: its scheduling target fMAX in MHz}, every loop, outer first)."""
-    data = load(d, "loop_attr")
+def loops(data) -> tuple[dict[str, float | None], list[ModuleReport]]:
+    """({kernel or component: its scheduling target fMAX in MHz}, every loop, outer first) of
+    the loop_attr data (None: no such file)."""
     if data is None:
         return {}, []
     if isinstance(data, list):  # ndjson: children are ids
@@ -193,9 +193,9 @@ def loops(d: Path) -> tuple[dict[str, float | None], list[ModuleReport]]:
     return fmax, out
 
 
-def block_fmax(d: Path) -> float | None:
-    """The lowest scheduled fMAX (``af``, MHz) of any block: the design's estimated clock."""
-    data = load(d, "loop_attr")
+def block_fmax(data) -> float | None:
+    """The lowest scheduled fMAX (``af``, MHz) of any block of the loop_attr data: the
+    design's estimated clock."""
     if data is None:
         return None
     found = []
@@ -279,7 +279,8 @@ def read(d: Path, top: str | None, names: tuple[str, ...], tool: str) -> SynthRe
     after the first of ``names`` (the kernel or component names of the top, in order of
     preference) found, else after ``top``; each kernel or component a layer."""
     units, summary = estimated_resources(d)
-    fmax, loop_rows = loops(d)
+    loop_attr = load(d, "loop_attr")  # read once: it grows with the design
+    fmax, loop_rows = loops(loop_attr)
     meta = info(d)
     unit = next((n for n in names if n in units), None)
     if unit is None and len(units) == 1:
@@ -287,7 +288,7 @@ def read(d: Path, top: str | None, names: tuple[str, ...], tool: str) -> SynthRe
     target = fmax.get(unit) if unit else None
     target = target or next((f for f in fmax.values() if f), None)
     clock = meta.get("clock_ns") or (1000 / target if target else None)
-    low = block_fmax(d)
+    low = block_fmax(loop_attr)
     layers = [
         ModuleReport(name=n, instance=None, resources=r, clock_period=clock)
         for n, r in units.items()
