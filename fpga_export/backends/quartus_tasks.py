@@ -44,16 +44,8 @@ def streams(graph: Graph, ctx: EmitContext) -> list[tuple[str, Node]]:
     for node in graph:
         out.append((ctx.out_var(node), node))
         if ctx.fans_out(node):
-            out += [(c, node) for c in clone_outputs(node, ctx)]
+            out += [(c, node) for c in ctx.fan_out_vars(node)]
     return out
-
-
-def clone_outputs(node: Node, ctx: EmitContext) -> list[str]:
-    """The streams the fan-out copy of node writes: one per reader, the output's own last."""
-    copies = [ctx.in_var(u, i) for u, i in ctx.edges(node)]
-    if node.name in ctx.graph.outputs and node.name not in ctx.graph.inputs:
-        copies.append(ctx.var(node))
-    return copies
 
 
 def depths(backend, graph: Graph, ctx: EmitContext) -> dict[str, int]:
@@ -137,7 +129,7 @@ def component(backend, graph: Graph, name: str, ctx: EmitContext, ins, outs, emi
             lines += [f"    {trace}", "}"]
         if ctx.fans_out(node):
             params = f"{ctx.packet_name(node)}, {ctx.packets(node)}"
-            copies = ", ".join(clone_outputs(node, ctx))
+            copies = ", ".join(ctx.fan_out_vars(node))
             lines += [
                 "",
                 f"// {node.name}: a copy of its packets for every reader",

@@ -425,7 +425,7 @@ class VitisBackend:
         return [
             (var, node, depths.get(var, DEFAULT_DEPTH))
             for node in graph
-            for var in [ctx.in_var(u, i) for u, i in ctx.edges(node)] or [ctx.out_var(node)]
+            for var in ctx.reader_vars(node) or [ctx.out_var(node)]
         ]
 
     def fifo_depths(self, graph: Graph, ctx: EmitContext) -> dict[str, int]:
@@ -463,12 +463,11 @@ class VitisBackend:
     def fan_out(self, node: Node, ctx: EmitContext, depths: dict[str, int]) -> list[str]:
         """Copies the packets of a stream read by several consumers into one stream each, by
         one clone process (nnet::clone_stream, any number of outputs)."""
-        copies = [ctx.in_var(u, i) for u, i in ctx.edges(node)]
+        copies = ctx.fan_out_vars(node)
         lines = []
         for c in copies:
-            lines += self.declare_stream(node, c, ctx, depths)
-        if node.name in ctx.graph.outputs and node.name not in ctx.graph.inputs:
-            copies.append(ctx.var(node))  # the top-level output port
+            if c != ctx.var(node):  # not the top-level output port
+                lines += self.declare_stream(node, c, ctx, depths)
         lines.append(self.clone(f"{node.name}_clone", node, ctx.out_var(node), copies, ctx))
         return lines
 
@@ -479,12 +478,10 @@ class VitisBackend:
 
     def fan_out_parallel(self, node: Node, ctx: EmitContext) -> list[str]:
         """io_parallel DATAFLOW: one array per reader, through a chain of nnet::fan_out_2."""
-        copies = [ctx.in_var(u, i) for u, i in ctx.edges(node)]
-        if node.name in ctx.graph.outputs and node.name not in ctx.graph.inputs:
-            copies.append(ctx.var(node))  # the top-level output port
+        copies = ctx.fan_out_vars(node)
         lines = []
         for c in copies:
-            if c != ctx.var(node):
+            if c != ctx.var(node):  # not the top-level output port
                 lines += self.declare(node, c, ctx)
         params = f"{ctx.type_name(node)}, {node.size}"
         src = ctx.out_var(node)

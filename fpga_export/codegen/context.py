@@ -80,6 +80,19 @@ class EmitContext:
     def consumers(self, node: Node) -> int:
         return len(self.edges(node)) + (node.name in self.graph.outputs)
 
+    def reader_vars(self, node: Node) -> list[str]:
+        """The variable each read of node's output reads (a fan-out's copies), in ``edges``
+        order."""
+        return [self.in_var(u, i) for u, i in self.edges(node)]
+
+    def fan_out_vars(self, node: Node) -> list[str]:
+        """What the fan-out copy of node writes: one variable per read, then the top-level
+        output port when node is a graph output."""
+        copies = self.reader_vars(node)
+        if node.name in self.graph.outputs and node.name not in self.graph.inputs:
+            copies.append(self.var(node))
+        return copies
+
     def fans_out(self, node: Node) -> bool:
         return (self.stream or self.dataflow) and self.consumers(node) > 1
 
